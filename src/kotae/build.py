@@ -1,0 +1,143 @@
+"""Build an index from a corpus folder: load, chunk, analyze, BM25, vectors, manifest, publish."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from importlib.metadata import PackageNotFoundError, version
+
+from kotae import store
+from kotae.analyze import Analyzer, get_analyzer
+from kotae.answer_type import typed_terms
+from kotae.chunk import chunk_corpus, split_units
+from kotae.config import Settings
+from kotae.dense import DenseIndex
+from kotae.embed import load_embedder
+from kotae.errors import ModelUnavailableError
+from kotae.lexical import B, K1, LexicalIndex
+from kotae.load import fingerprint, load_corpus
+from kotae.types import Chunk, Document
+
+Report = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    manifest: dict
+    notes: tuple[str, ...]  # things the user should know, one line each (a model that could not load)
+
+
+def index_terms(analyzer: Analyzer, chunk: Chunk) -> list[str]:
+    """A chunk's BM25 terms: its text, its section heading as context when the text lacks it,
+    and the typed forms of words that share a sentence with an entity (see answer_type)."""
+    tokens = analyzer.tokens(chunk.text)
+    units = [(u.start, u.end) for u in split_units(chunk.text)]
+    terms = [t.term for t in tokens] + typed_terms(tokens, units)
+    if chunk.heading and chunk.heading not in chunk.text:
+        terms = analyzer.terms(chunk.heading) + terms
+    return terms
+
+
+def passage_text(doc: Document, chunk: Chunk) -> str:
+    """What the embedding model reads for a chunk: title and heading as context, then the text."""
+    context = [doc.title] + ([chunk.heading] if chunk.heading and chunk.heading not in chunk.text else [])
+    return "\n".join([*context, chunk.text])
+
+
+def build_index(settings: Settings, *, progress: bool = False, report: Report | None = None) -> BuildResult:
+    """Build and publish a new index for `settings`; the previous one stays in place if anything fails."""
+    say = report or (lambda _msg: None)
+    timings: dict[str, float] = {}
+    notes: list[str] = []
+    clock = time.perf_counter()
+
+    docs = load_corpus(settings.corpus_dir)
+    chunks = chunk_corpus(docs, target=settings.chunk_target, maximum=settings.chunk_max,
+                          overlap=settings.chunk_overlap)
+    by_id = {d.id: d for d in docs}
+    for chunk in chunks:  # the citation contract, checked once where it is made
+        assert by_id[chunk.doc_id].text[chunk.start:chunk.end] == chunk.text, chunk.id
+    timings["load_and_chunk"] = time.perf_counter() - clock
+    say(f"{len(docs)} documents, {len(chunks)} chunks")
+
+    clock = time.perf_counter()
+    analyzer = get_analyzer(settings.term_form)
+    terms = [index_terms(analyzer, c) for c in _progress(chunks, "Analyzing", progress)]
+    lexical = LexicalIndex.build(terms)
+    timings["lexical"] = time.perf_counter() - clock
+
+    dense, dense_info = None, None
+    if settings.dense_enabled:
+        clock = time.perf_counter()
+        try:
+            query_prefix, passage_prefix = settings.prefixes()
+            embedder = load_embedder(settings.embed_model, query_prefix=query_prefix,
+                                     passage_prefix=passage_prefix, timeout=settings.model_timeout)
+            say(f"Embedding {len(chunks)} chunks with {settings.embed_model}")
+            vectors = embedder.encode_passages([passage_text(by_id[c.doc_id], c) for c in chunks],
+                                               batch_size=settings.embed_batch_size, progress=progress)
+            dense = DenseIndex.build(vectors)
+            dense_info = {"model": settings.embed_model, "dimension": dense.dimension, "index_type": "flat",
+                          "metric": "inner_product", "normalized": True,
+                          "query_prefix": query_prefix, "passage_prefix": passage_prefix}
+        except ModelUnavailableError as exc:
+            notes.append(f"{exc} Built the lexical index only.")
+        timings["dense"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    built_at = datetime.now(timezone.utc)
+    build_id = f"build-{built_at.strftime('%Y%m%dT%H%M%S%fZ')}"
+    manifest = {
+        "format": store.FORMAT,
+        "build_id": build_id,
+        "kotae_version": _version("kotae"),
+        "built_at": built_at.isoformat(timespec="seconds"),
+        "settings": store.expected_settings(settings),
+        "corpus": {"dir": str(settings.corpus_dir), "fingerprint": fingerprint(settings.corpus_dir),
+                   "documents": len(docs), "characters": sum(len(d.text) for d in docs)},
+        "analyzer": {"tokenizer": f"fugashi {_version('fugashi')}", "dictionary": f"unidic-lite {_version('unidic-lite')}",
+                     "term_form": settings.term_form, "matching": "NFKC, lower case"},
+        "chunker": {"target": settings.chunk_target, "max": settings.chunk_max, "overlap": settings.chunk_overlap,
+                    "chunks": len(chunks)},
+        "lexical": {"library": f"bm25s {_version('bm25s')}", "method": "lucene", "k1": K1, "b": B,
+                    "vocabulary": len(lexical.vocab)},
+        "dense": dense_info,
+        "notes": notes,
+        "build_seconds": timings,
+    }
+    staging = store.staging_folder(settings.index_dir)
+    try:
+        store.write_jsonl(staging / store.DOCUMENTS,
+                          ({"id": d.id, "title": d.title, "meta": dict(d.meta), "text": d.text} for d in docs))
+        store.write_jsonl(staging / store.CHUNKS,
+                          ({"id": c.id, "doc_id": c.doc_id, "start": c.start, "end": c.end, "heading": c.heading,
+                            "text": c.text} for c in chunks))
+        lexical.save(staging / store.LEXICAL)
+        if dense is not None:
+            (staging / store.DENSE).mkdir()
+            dense.save(staging / store.DENSE)
+        timings["write"] = time.perf_counter() - clock
+        store.write_json(staging / store.MANIFEST, manifest)
+        store.publish(staging, build_id)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return BuildResult(manifest=manifest, notes=tuple(notes))
+
+
+def _progress(items, label: str, enabled: bool):
+    if not enabled:
+        return items
+    from rich.progress import track
+
+    return track(items, description=label, transient=True)
+
+
+def _version(package: str) -> str:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "unknown"

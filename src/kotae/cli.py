@@ -1,0 +1,271 @@
+"""The `kotae` command line: index, search, ask, chat, show."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from kotae.config import MODES, Settings
+from kotae.errors import ConfigError, KotaeError, StaleIndexError, IndexMissingError
+from kotae.types import SearchResult
+
+EXAMPLES = """examples:
+  kotae index
+  kotae search "NATOの本部はどこにありますか"
+  kotae search "Where are NATO's headquarters?" --json
+  kotae search --batch questions.jsonl > results.jsonl
+  kotae ask "日本とNATOが共同政治宣言に署名したのはいつ?"
+  kotae show mofa-nato-2025
+"""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except KotaeError as exc:
+        _fail(str(exc))
+    except ValidationError as exc:
+        _fail(_settings_message(exc))
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # `kotae search … | head` is not an error
+        return 0
+    return 1
+
+
+def _fail(message: str) -> None:
+    print(f"kotae: {message}", file=sys.stderr)
+
+
+def _settings_message(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    where = ".".join(str(p) for p in error.get("loc", ())) or "settings"
+    return f"invalid setting {where}: {error.get('msg', 'invalid value')}."
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kotae", description="Answers from your Japanese documents, in Japanese or English, with citations.",
+        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"kotae {_version()}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+
+    where = argparse.ArgumentParser(add_help=False)
+    where.add_argument("--index", dest="index_dir", type=Path, help="index folder (default: index, KOTAE_INDEX_DIR)")
+    where.add_argument("--corpus", dest="corpus_dir", type=Path,
+                       help="corpus folder checked for changes (default: corpus, KOTAE_CORPUS_DIR)")
+
+    p = commands.add_parser("index", help="build the index from a corpus folder",
+                            description="Build the index (BM25, and vectors when a model is available).")
+    p.add_argument("--corpus", dest="corpus_dir", type=Path, help="folder of .md/.txt documents (default: corpus)")
+    p.add_argument("--out", dest="index_dir", type=Path, help="index folder (default: index)")
+    p.add_argument("--model", dest="embed_model", help="embedding model name, local folder, or 'none'")
+    p.add_argument("--if-stale", action="store_true", help="only build when the index is missing or out of date")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.set_defaults(handler=cmd_index)
+
+    retrieval = argparse.ArgumentParser(add_help=False)
+    retrieval.add_argument("--top-k", dest="top_k", type=_top_k, help="passages to return (1–50, default 5)")
+    retrieval.add_argument("--mode", choices=MODES, help="retrieval mode (default: auto)")
+
+    p = commands.add_parser("search", parents=[where, retrieval], help="find the passages that answer a question")
+    p.add_argument("question", nargs="?", help="a question in Japanese or English")
+    p.add_argument("--json", action="store_true", help="print the search result as JSON")
+    p.add_argument("--batch", type=Path, metavar="FILE.jsonl",
+                   help='read {"id", "question"} lines, write one search-result line each')
+    p.set_defaults(handler=cmd_search)
+
+    p = commands.add_parser("ask", parents=[where, retrieval], help="ask a question and get a cited answer")
+    p.add_argument("question", help="a question in Japanese or English")
+    p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    p.set_defaults(handler=cmd_ask)
+
+    p = commands.add_parser("chat", parents=[where, retrieval], help="ask questions interactively in the terminal")
+    p.set_defaults(handler=cmd_chat)
+
+    p = commands.add_parser("show", parents=[where], help="print a document as it is stored in the index")
+    p.add_argument("doc_id", help="a document id (see `kotae search` results)")
+    p.add_argument("--json", action="store_true", help="print metadata and text as JSON")
+    p.set_defaults(handler=cmd_show)
+    return parser
+
+
+def _top_k(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if not 1 <= number <= 50:
+        raise argparse.ArgumentTypeError("must be between 1 and 50")
+    return number
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    keys = ("corpus_dir", "index_dir", "embed_model", "top_k", "mode")
+    return Settings(**{k: getattr(args, k) for k in keys if getattr(args, k, None) is not None})
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from kotae.build import build_index
+    from kotae.store import check_fresh, read_manifest
+
+    settings = settings_from(args)
+    if args.if_stale:
+        try:
+            check_fresh(read_manifest(settings.index_dir), settings)
+            _info("The index is up to date.", args.quiet)
+            return 0
+        except (IndexMissingError, StaleIndexError) as exc:
+            _info(f"{exc} Rebuilding." if isinstance(exc, StaleIndexError) else "Building the index.", args.quiet)
+    progress = not args.quiet and sys.stderr.isatty()
+    result = build_index(settings, progress=progress, report=lambda m: _info(m, args.quiet))
+    for note in result.notes:
+        print(f"kotae: {note}", file=sys.stderr)
+    m = result.manifest
+    dense = f"vectors: {m['dense']['model']} ({m['dense']['dimension']} dims)" if m["dense"] else "vectors: none"
+    seconds = sum(m["build_seconds"].values())
+    _info(f"Indexed {m['corpus']['documents']} documents into {m['chunker']['chunks']} chunks "
+          f"in {seconds:.1f} s; BM25 vocabulary {m['lexical']['vocabulary']}; {dense}.", args.quiet)
+    return 0
+
+
+def _info(message: str, quiet: bool = False) -> None:
+    if not quiet:
+        print(message, file=sys.stderr)
+
+
+def _retriever(settings: Settings):
+    from kotae.retrieve import Retriever
+    from kotae.store import load_index
+
+    return Retriever(load_index(settings), settings)
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    if (args.question is None) == (args.batch is None):
+        raise ConfigError("Give either a question or --batch FILE.jsonl.")
+    settings = settings_from(args)
+    retriever = _retriever(settings)
+    if args.batch is not None:
+        for qid, question in _batch_questions(args.batch):
+            result = retriever.search(question, mode=args.mode, top_k=args.top_k, qid=qid)
+            print(json.dumps(result.to_dict(), ensure_ascii=False), flush=True)
+        return 0
+    result = retriever.search(args.question, mode=args.mode, top_k=args.top_k)
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print_result(result)
+    return 0
+
+
+def _batch_questions(path: Path) -> Iterator[tuple[str | None, str]]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise ConfigError(f"The batch file {path} does not exist.") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"The batch file {path} is not UTF-8 text.") from None
+    rows: list[tuple[str | None, str]] = []
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row: Any = json.loads(line)
+        except json.JSONDecodeError:
+            raise ConfigError(f"{path}:{n} is not valid JSON.") from None
+        if not isinstance(row, dict) or not isinstance(row.get("question"), str) or not row["question"].strip():
+            raise ConfigError(f'{path}:{n} needs a non-empty "question" string.')
+        qid = row.get("id")
+        rows.append((None if qid is None else str(qid), row["question"]))
+    return iter(rows)
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    result = _retriever(settings).search(args.question, mode=args.mode, top_k=args.top_k)
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print_result(result)
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    retriever = _retriever(settings)
+    out = _console()
+    out.print("[bold]kotae[/bold] — ask in Japanese or English; an empty line or Ctrl-D quits.")
+    while True:
+        try:
+            question = input("\n質問 / question> ")
+        except EOFError:
+            print()
+            return 0
+        if not question.strip():
+            return 0
+        try:
+            print_result(retriever.search(question, mode=args.mode, top_k=args.top_k))
+        except KotaeError as exc:
+            _fail(str(exc))
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from kotae.errors import UnknownDocumentError
+    from kotae.store import load_index
+
+    index = load_index(settings_from(args), check=False)
+    doc = index.documents.get(args.doc_id)
+    if doc is None:
+        known = ", ".join(sorted(index.documents))
+        raise UnknownDocumentError(f"No document has the id {args.doc_id!r}; the documents are: {known}.")
+    if args.json:
+        print(json.dumps({"id": doc.id, "title": doc.title, "meta": dict(doc.meta), "text": doc.text},
+                         ensure_ascii=False, indent=2))
+        return 0
+    meta = "  ".join(f"{k}: {v}" for k, v in doc.meta.items() if k in ("source", "published"))
+    print(f"{doc.title}\n{doc.id}  {meta}\n")
+    print(doc.text)
+    return 0
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def print_result(result: SearchResult, write: Callable[..., None] | None = None) -> None:
+    """A search result for people: each passage with its title, citation span and text."""
+    out = _console()
+    if result.note:
+        out.print(f"[yellow]{result.note}[/yellow]")
+    elif not result.passages:
+        out.print("[yellow]No passage matches this question.[/yellow]")
+    terms = ", ".join(str(t) for t in result.query_terms if not str(t).startswith("["))
+    out.print(f"[dim]lang {result.lang} · mode {result.mode} · terms: {terms or '—'}[/dim]")
+    for p in result.passages:
+        out.print(f"\n[bold][{p.rank}] {p.title}[/bold] [dim]{p.doc_id} {p.start}–{p.end} · score {p.score:.3f}[/dim]")
+        out.print(p.text, markup=False, soft_wrap=True)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("kotae")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

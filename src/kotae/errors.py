@@ -1,0 +1,47 @@
+"""Named errors raised by the kotae library.
+
+    KotaeError                  every error a user can cause or fix
+    ├── ConfigError             a setting has an invalid value
+    ├── CorpusError             the corpus folder is missing, empty or unreadable
+    ├── IndexMissingError       no index has been built yet
+    ├── StaleIndexError         the index no longer matches the corpus or the settings
+    ├── ModelUnavailableError   the embedding model cannot be loaded
+    ├── EmptyQuestionError      the question has no text
+    └── UnknownDocumentError    no document has the requested id
+
+The CLI and the HTTP API turn these into one-line messages; nothing here prints.
+"""
+
+from __future__ import annotations
+
+
+class KotaeError(Exception):
+    """Base class: the message is one sentence a user can act on."""
+
+
+class ConfigError(KotaeError):
+    """A setting has a value kotae cannot use."""
+
+
+class CorpusError(KotaeError):
+    """The corpus folder is missing, empty, or holds a file that cannot be read."""
+
+
+class IndexMissingError(KotaeError):
+    """No index has been built in the index folder."""
+
+
+class StaleIndexError(KotaeError):
+    """The index was built from another corpus or with other settings."""
+
+
+class ModelUnavailableError(KotaeError):
+    """The embedding model cannot be loaded (not installed, not cached, or no network)."""
+
+
+class EmptyQuestionError(KotaeError):
+    """The question is empty or white space only."""
+
+
+class UnknownDocumentError(KotaeError):
+    """No document in the index has the requested id."""

@@ -1,0 +1,85 @@
+"""The values that flow between kotae's steps."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Document:
+    """One source document; `text` is stored verbatim and every citation indexes into it."""
+
+    id: str
+    title: str
+    text: str
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Token:
+    """One analysed word: `term` is the normalised index term, `start`/`end` index the original text."""
+
+    term: str
+    start: int
+    end: int
+    surface: str
+    pos: str
+    origin: str | None = None  # English origin UniDic records on loanwords (パートナー → partner)
+    entity: str | None = None  # "place", "person" or "number", from UniDic's part of speech
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A contiguous span of a document: `text == document.text[start:end]`."""
+
+    id: str
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    heading: str = ""
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk, as users and clients see it."""
+
+    rank: int
+    doc_id: str
+    title: str
+    chunk_id: str
+    start: int
+    end: int
+    text: str
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The passages found for one question."""
+
+    id: str | None
+    question: str
+    lang: str
+    mode: str
+    query_terms: tuple[Any, ...]
+    passages: tuple[Passage, ...]
+    note: str | None = None  # why nothing was found, when nothing was
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": self.id,
+            "question": self.question,
+            "lang": self.lang,
+            "mode": self.mode,
+            "query_terms": list(self.query_terms),
+            "passages": [p.to_dict() for p in self.passages],
+        }
+        if self.note:
+            out["note"] = self.note
+        return out
