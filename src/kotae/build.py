@@ -18,6 +18,7 @@ from kotae.dense import DenseIndex
 from kotae.embed import load_embedder
 from kotae.errors import ModelUnavailableError
 from kotae.lexical import B, K1, LexicalIndex
+from kotae.lexicon import build_lexicon
 from kotae.load import fingerprint, load_corpus
 from kotae.types import Chunk, Document
 
@@ -69,6 +70,12 @@ def build_index(settings: Settings, *, progress: bool = False, report: Report | 
     lexical = LexicalIndex.build(terms)
     timings["lexical"] = time.perf_counter() - clock
 
+    clock = time.perf_counter()
+    lexicon, lexicon_notes = build_lexicon(docs, analyzer, lexical.vocab, dictionary=settings.lexicon)
+    notes.extend(lexicon_notes)
+    timings["lexicon"] = time.perf_counter() - clock
+    say(f"Lexicon: {len(lexicon.entries)} English keys")
+
     dense, dense_info = None, None
     if settings.dense_enabled:
         clock = time.perf_counter()
@@ -104,6 +111,9 @@ def build_index(settings: Settings, *, progress: bool = False, report: Report | 
                     "chunks": len(chunks)},
         "lexical": {"library": f"bm25s {_version('bm25s')}", "method": "lucene", "k1": K1, "b": B,
                     "vocabulary": len(lexical.vocab)},
+        "lexicon": {"keys": len(lexicon.entries), "sound_keys": len(lexicon.skeletons),
+                    "sources": "JMdict/JMnedict (EDRDG, CC BY-SA 4.0), UniDic loanword origins, katakana sounds"
+                    if settings.lexicon else "UniDic loanword origins, katakana sounds"},
         "dense": dense_info,
         "notes": notes,
         "build_seconds": timings,
@@ -116,6 +126,7 @@ def build_index(settings: Settings, *, progress: bool = False, report: Report | 
                           ({"id": c.id, "doc_id": c.doc_id, "start": c.start, "end": c.end, "heading": c.heading,
                             "text": c.text} for c in chunks))
         lexical.save(staging / store.LEXICAL)
+        store.write_json(staging / store.LEXICON, lexicon.to_json())
         if dense is not None:
             (staging / store.DENSE).mkdir()
             dense.save(staging / store.DENSE)

@@ -92,6 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("chat", parents=[where, retrieval], help="ask questions interactively in the terminal")
     p.set_defaults(handler=cmd_chat)
 
+    p = commands.add_parser("eval", parents=[where, retrieval], help="measure retrieval quality on a gold set")
+    p.add_argument("--gold", type=Path, default=Path("eval/gold.jsonl"), help="gold JSONL file (default: eval/gold.jsonl)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--out", type=Path, help="also write report.json and report.md into this folder")
+    p.set_defaults(handler=cmd_eval)
+
     p = commands.add_parser("show", parents=[where], help="print a document as it is stored in the index")
     p.add_argument("doc_id", help="a document id (see `kotae search` results)")
     p.add_argument("--json", action="store_true", help="print metadata and text as JSON")
@@ -217,6 +223,54 @@ def cmd_chat(args: argparse.Namespace) -> int:
             print_result(retriever.search(question, mode=args.mode, top_k=args.top_k))
         except KotaeError as exc:
             _fail(str(exc))
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from rich.progress import Progress
+
+    from kotae.evaluate import load_gold, markdown, report, run_retrieval
+
+    settings = settings_from(args)
+    gold = load_gold(args.gold)
+    retriever = _retriever(settings)
+    mode = retriever.resolve_mode(args.mode)
+    with Progress(transient=True, disable=not sys.stderr.isatty(), console=_console_err()) as bar:
+        task = bar.add_task("Evaluating", total=len(gold))
+        scores = run_retrieval(retriever, gold, mode=mode, top_k=max(10, args.top_k or 10),
+                               on_item=lambda: bar.advance(task))
+    rep = report(scores, mode=mode)
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "report.json").write_text(json.dumps(rep, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        (args.out / "report.md").write_text(markdown(rep), encoding="utf-8")
+    if args.json:
+        print(json.dumps(rep, ensure_ascii=False, indent=2))
+    else:
+        print_report(rep)
+    return 0
+
+
+def _console_err():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def print_report(rep: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    from kotae.evaluate import METRICS
+
+    table = Table(title=f"Retrieval, mode {rep['mode']} ({rep['questions']} answerable questions; 95% CI)")
+    table.add_column("group")
+    table.add_column("n", justify="right")
+    for name in METRICS:
+        table.add_column(name, justify="right")
+    for group, row in rep["groups"].items():
+        table.add_row(group, str(row["n"]), *(f"{row[m]:.3f} [{row['ci95'][m][0]:.2f}–{row['ci95'][m][1]:.2f}]"
+                                              for m in METRICS))
+    _console().print(table)
+    _console().print(f"{len(rep['misses'])} questions with no relevant passage in the top 5 (see --json).")
 
 
 def cmd_show(args: argparse.Namespace) -> int:

@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     chunk_max: int = Field(800, ge=50, le=20000, description="a single unit longer than this is split")
     chunk_overlap: int = Field(1, ge=0, le=5, description="sentences repeated at the start of the next chunk")
 
+    lexicon: bool = Field(True, description="use JMdict/JMnedict for English questions (needs jamdict-data)")
+
     # Dense retrieval.
     embed_model: str = DEFAULT_MODEL  # a name, a local folder, or "none"
     query_prefix: str | None = None  # None: the model family's known prefix

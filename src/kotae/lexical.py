@@ -11,12 +11,23 @@ import numpy as np
 K1, B = 1.5, 0.75  # bm25s' Lucene defaults, recorded in the manifest
 
 
-class LexicalIndex:
-    """A BM25 index over chunks, each given as a list of terms."""
+TF_FILES = ("tf.indptr.npy", "tf.indices.npy", "tf.data.npy", "doclen.npy")
 
-    def __init__(self, retriever) -> None:
+
+class LexicalIndex:
+    """A BM25 index over chunks, each given as a list of terms.
+
+    bm25s stores per-term scores, which is all a plain query needs. Structured queries (one English word
+    translated into several Japanese terms) need raw term frequencies summed *before* BM25 saturation, so
+    a term-major frequency matrix is kept beside it.
+    """
+
+    def __init__(self, retriever, tf: tuple[np.ndarray, np.ndarray, np.ndarray], doclen: np.ndarray) -> None:
         self._bm25 = retriever
         self.vocab: dict[str, int] = retriever.vocab_dict
+        self._tf_indptr, self._tf_indices, self._tf_data = tf
+        self._doclen = doclen
+        self._avglen = float(doclen.mean()) if doclen.size else 1.0
 
     @classmethod
     def build(cls, docs_terms: Sequence[Sequence[str]]) -> LexicalIndex:
@@ -25,17 +36,23 @@ class LexicalIndex:
         retriever = bm25s.BM25(k1=K1, b=B, method="lucene")
         # An empty chunk would break bm25s' vocabulary; the empty token it adds for that case scores nothing.
         retriever.index([list(t) for t in docs_terms], show_progress=False)
-        return cls(retriever)
+        tf, doclen = _term_frequencies(docs_terms, retriever.vocab_dict)
+        return cls(retriever, tf, doclen)
 
     def save(self, folder: Path) -> None:
         self._bm25.save(str(folder), show_progress=False)
+        arrays = (self._tf_indptr, self._tf_indices, self._tf_data, self._doclen)
+        for name, array in zip(TF_FILES, arrays):
+            np.save(folder / name, array, allow_pickle=False)
 
     @classmethod
     def load(cls, folder: Path, *, mmap: bool = True) -> LexicalIndex:
         import bm25s
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)
-        return cls(bm25s.BM25.load(str(folder), mmap=mmap))
+        mode = "r" if mmap else None
+        indptr, indices, data, doclen = (np.load(folder / n, mmap_mode=mode, allow_pickle=False) for n in TF_FILES)
+        return cls(bm25s.BM25.load(str(folder), mmap=mmap), (indptr, indices, data), np.asarray(doclen))
 
     @property
     def size(self) -> int:
@@ -52,6 +69,26 @@ class LexicalIndex:
             return np.zeros(self.size, dtype=np.float32)
         return self._bm25.get_scores(ids)
 
+    def group_scores(self, groups: Sequence[Sequence[str]]) -> np.ndarray:
+        """BM25 where each group of terms counts as one pseudo-term (Pirkola's structured query).
+
+        A group's frequency in a chunk is the sum of its members' frequencies and its document frequency
+        that of their union, so a word with twenty translations weighs no more than a word with one.
+        """
+        total = np.zeros(self.size, dtype=np.float32)
+        norm = K1 * ((1 - B) + B * self._doclen / self._avglen)
+        for group in groups:
+            ids = [self.vocab[t] for t in dict.fromkeys(group) if t in self.vocab]
+            if not ids:
+                continue
+            docs = np.concatenate([self._tf_indices[self._tf_indptr[i]:self._tf_indptr[i + 1]] for i in ids])
+            freqs = np.concatenate([self._tf_data[self._tf_indptr[i]:self._tf_indptr[i + 1]] for i in ids])
+            chunks, inverse = np.unique(docs, return_inverse=True)
+            tf = np.bincount(inverse, weights=freqs).astype(np.float32)
+            idf = np.log(1 + (self.size - chunks.size + 0.5) / (chunks.size + 0.5))
+            total[chunks] += idf * tf / (tf + norm[chunks])
+        return total
+
     def search(self, terms: Sequence[str], depth: int) -> list[tuple[int, float]]:
         """The best `depth` chunks with a positive score, as (chunk index, score), best first."""
         return top_positive(self.scores(terms), depth)
@@ -65,3 +102,19 @@ def top_positive(scores: np.ndarray, depth: int) -> list[tuple[int, float]]:
     candidates = np.argpartition(-scores, depth - 1)[:depth]
     ranked = sorted(candidates.tolist(), key=lambda i: (-float(scores[i]), i))
     return [(i, float(scores[i])) for i in ranked if scores[i] > 0]
+
+
+def _term_frequencies(docs_terms: Sequence[Sequence[str]], vocab: dict[str, int]):
+    """Term-major raw frequencies (CSR over terms) and chunk lengths, aligned with bm25s' vocabulary."""
+    from collections import Counter
+
+    rows: list[list[tuple[int, int]]] = [[] for _ in range(max(vocab.values(), default=-1) + 1)]
+    for doc, terms in enumerate(docs_terms):
+        for term, count in Counter(terms).items():
+            rows[vocab[term]].append((doc, count))
+    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    indptr[1:] = np.cumsum([len(r) for r in rows])
+    indices = np.fromiter((d for r in rows for d, _ in r), dtype=np.int32, count=int(indptr[-1]))
+    data = np.fromiter((c for r in rows for _, c in r), dtype=np.float32, count=int(indptr[-1]))
+    doclen = np.array([len(t) for t in docs_terms], dtype=np.float32)
+    return (indptr, indices, data), doclen

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import threading
+
+import numpy as np
 from dataclasses import dataclass
 
 from kotae.analyze import get_analyzer
-from kotae.answer_type import query_terms
 from kotae.config import MODES, Settings
 from kotae.embed import Embedder, load_embedder
 from kotae.errors import ConfigError, EmptyQuestionError
 from kotae.fuse import rrf
-from kotae.language import detect_language
 from kotae.lexical import top_positive
+from kotae.query import Query, make_query
 from kotae.store import Index
 from kotae.types import Passage, SearchResult
 
-NO_TERMS = "None of the question's words occur in the documents."
 
 
 @dataclass(frozen=True)
@@ -25,10 +25,6 @@ class Ranking:
 
     name: str
     hits: list[tuple[int, float]]
-
-
-def _content(terms: list[str]) -> list[str]:
-    return [t for t in terms if not t.startswith("[")]
 
 
 class Retriever:
@@ -58,24 +54,32 @@ class Retriever:
             raise EmptyQuestionError("The question is empty; type a question in Japanese or English.")
         mode = self.resolve_mode(mode)
         top_k = top_k or self.settings.top_k
-        lang = detect_language(question)
-        plain = self.index.lexical.known(self.analyzer.terms(question))
-        typed = self.index.lexical.known(query_terms(question, plain))
-        terms = plain + typed
+        query = make_query(question, self.analyzer, self.index.lexicon, self.index.lexical.vocab)
         rankings: list[Ranking] = []
         if mode in ("lexical", "hybrid"):
-            scores = self.index.lexical.scores(plain)
-            if typed:
-                scores = scores + self.settings.type_weight * self.index.lexical.scores(typed)
-            rankings.append(Ranking("lexical", top_positive(scores, self.settings.depth)))
+            rankings.append(Ranking("lexical", top_positive(self.lexical_scores(query), self.settings.depth)))
         if mode in ("dense", "hybrid"):
             vector = self.embedder().encode_queries([question])[0]
             rankings.append(Ranking("dense", self.index.dense.search(vector, self.settings.depth)))
         hits = self._combine(rankings, mode)[:top_k]
         passages = tuple(self._passage(rank, i, score) for rank, (i, score) in enumerate(hits, start=1))
-        note = NO_TERMS if not passages and not _content(terms) else None
-        return SearchResult(id=qid, question=question, lang=lang, mode=mode, query_terms=tuple(terms),
-                            passages=passages, note=note)
+        note = None
+        if not passages and query.empty:
+            unknown = f" ({', '.join(query.unknown)})" if query.unknown else ""
+            note = f"None of the question's words{unknown} occur in the documents or the English–Japanese lexicon."
+        typed_terms, _ = query.typed()
+        return SearchResult(id=qid, question=question, lang=query.lang, mode=mode,
+                            query_terms=tuple(query.to_json()) + tuple(typed_terms), passages=passages, note=note)
+
+    def lexical_scores(self, query: Query) -> np.ndarray:
+        """BM25 over direct terms, structured BM25 over translated groups, plus weighted answer-type terms."""
+        lexical = self.index.lexical
+        scores = lexical.scores(query.terms) + lexical.group_scores(query.groups())
+        typed_terms, typed_groups = query.typed()
+        if typed_terms or typed_groups:
+            typed = lexical.scores(typed_terms) + lexical.group_scores(typed_groups)
+            scores = scores + self.settings.type_weight * typed
+        return scores
 
     def _combine(self, rankings: list[Ranking], mode: str) -> list[tuple[int, float]]:
         if mode != "hybrid":

@@ -15,6 +15,7 @@ from kotae.config import Settings
 from kotae.dense import DenseIndex
 from kotae.errors import IndexMissingError, StaleIndexError
 from kotae.lexical import LexicalIndex
+from kotae.lexicon import Lexicon
 from kotae.load import fingerprint
 from kotae.types import Chunk, Document
 
@@ -25,6 +26,7 @@ DOCUMENTS = "documents.jsonl"
 CHUNKS = "chunks.jsonl"
 LEXICAL = "lexical"
 DENSE = "dense"
+LEXICON = "lexicon.json"
 _STAGING = ".building-"
 
 
@@ -96,6 +98,7 @@ def expected_settings(settings: Settings) -> dict[str, Any]:
         "chunk_max": settings.chunk_max,
         "chunk_overlap": settings.chunk_overlap,
         "requested_model": settings.embed_model if settings.dense_enabled else "none",
+        "lexicon": settings.lexicon,
     }
 
 
@@ -123,7 +126,7 @@ class Index:
     chunks: tuple[Chunk, ...]
     lexical: LexicalIndex
     dense: DenseIndex | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
+    lexicon: Lexicon = field(default_factory=lambda: Lexicon({}, {}))
 
     @property
     def model(self) -> str | None:
@@ -149,4 +152,6 @@ def load_index(settings: Settings, *, check: bool = True) -> Index:
     )
     lexical = LexicalIndex.load(folder / LEXICAL)
     dense = DenseIndex.load(folder / DENSE) if manifest.get("dense") else None
-    return Index(folder=folder, manifest=manifest, documents=documents, chunks=chunks, lexical=lexical, dense=dense)
+    lexicon = Lexicon.from_json(json.loads((folder / LEXICON).read_text(encoding="utf-8")))
+    return Index(folder=folder, manifest=manifest, documents=documents, chunks=chunks, lexical=lexical,
+                 dense=dense, lexicon=lexicon)

@@ -1,0 +1,189 @@
+"""Retrieval evaluation against a gold file: relevance is evidence containment, so chunking cannot game it."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kotae.analyze import match_form
+from kotae.errors import ConfigError
+from kotae.types import SearchResult
+
+CUTOFFS = (1, 5, 10)
+
+
+@dataclass(frozen=True)
+class GoldItem:
+    id: str
+    lang: str
+    question: str
+    answer: str | None
+    evidence: tuple[str, ...]
+    doc_id: str | None = None
+    type: str = "unknown"
+    history: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def answerable(self) -> bool:
+        return bool(self.evidence)
+
+
+def load_gold(path: Path) -> list[GoldItem]:
+    """Read a gold JSONL file; each line needs id, lang, question, answer and evidence."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise ConfigError(f"The gold file {path} does not exist.") from None
+    items: list[GoldItem] = []
+    seen: set[str] = set()
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            item = GoldItem(id=str(row["id"]), lang=str(row["lang"]), question=str(row["question"]),
+                            answer=row.get("answer"), evidence=tuple(row.get("evidence") or ()),
+                            doc_id=row.get("doc_id"), type=str(row.get("type") or "unknown"),
+                            history=tuple(row.get("history") or ()))
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise ConfigError(f"{path}:{n} is not a gold item ({exc.__class__.__name__}: {exc}).") from None
+        if item.id in seen:
+            raise ConfigError(f"{path}:{n} repeats the id {item.id!r}.")
+        seen.add(item.id)
+        items.append(item)
+    if not items:
+        raise ConfigError(f"The gold file {path} has no questions.")
+    return items
+
+
+def is_relevant(text: str, evidence: Iterable[str]) -> bool:
+    """A passage is relevant when it contains an evidence quote (NFKC, case and white space ignored)."""
+    haystack = match_form(text)
+    return any(match_form(quote) in haystack for quote in evidence if quote.strip())
+
+
+@dataclass(frozen=True)
+class QuestionScore:
+    item: GoldItem
+    ranks: tuple[int, ...]  # 1-based ranks of relevant passages
+    n_relevant: int  # relevant chunks in the whole index, for the ideal DCG
+    query_terms: tuple[Any, ...] = ()
+    top: tuple[str, ...] = ()  # chunk ids returned, for the miss listing
+
+    def hit(self, k: int) -> float:
+        return float(any(r <= k for r in self.ranks))
+
+    def rr(self, k: int = 10) -> float:
+        first = min((r for r in self.ranks if r <= k), default=None)
+        return 1.0 / first if first else 0.0
+
+    def ndcg(self, k: int = 10) -> float:
+        dcg = sum(1.0 / math.log2(r + 1) for r in self.ranks if r <= k)
+        ideal = sum(1.0 / math.log2(r + 1) for r in range(1, min(self.n_relevant, k) + 1))
+        return dcg / ideal if ideal else 0.0
+
+
+def score_result(item: GoldItem, result: SearchResult, n_relevant: int) -> QuestionScore:
+    ranks = tuple(p.rank for p in result.passages if is_relevant(p.text, item.evidence))
+    return QuestionScore(item=item, ranks=ranks, n_relevant=max(n_relevant, len(ranks)),
+                         query_terms=result.query_terms, top=tuple(p.chunk_id for p in result.passages))
+
+
+METRICS: dict[str, Callable[[QuestionScore], float]] = {
+    **{f"R@{k}": (lambda s, k=k: s.hit(k)) for k in CUTOFFS},
+    "MRR@10": lambda s: s.rr(10),
+    "nDCG@10": lambda s: s.ndcg(10),
+}
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Mean and 95% bootstrap interval of each metric over a group of questions."""
+
+    group: str
+    n: int
+    means: dict[str, float]
+    intervals: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+
+def summarize(group: str, scores: Sequence[QuestionScore], *, resamples: int = 1000, seed: int = 0) -> Summary:
+    means, intervals = {}, {}
+    for name, metric in METRICS.items():
+        values = [metric(s) for s in scores]
+        means[name] = sum(values) / len(values) if values else 0.0
+        intervals[name] = bootstrap_interval(values, resamples=resamples, seed=seed)
+    return Summary(group=group, n=len(scores), means=means, intervals=intervals)
+
+
+def bootstrap_interval(values: Sequence[float], *, resamples: int = 1000, seed: int = 0,
+                       level: float = 0.95) -> tuple[float, float]:
+    """Percentile bootstrap interval of the mean; seeded, so reports are reproducible."""
+    if not values:
+        return (0.0, 0.0)
+    rng = random.Random(seed)
+    n = len(values)
+    means = sorted(sum(values[rng.randrange(n)] for _ in range(n)) / n for _ in range(resamples))
+    lo = means[int((1 - level) / 2 * resamples)]
+    hi = means[min(resamples - 1, int((1 + level) / 2 * resamples))]
+    return (lo, hi)
+
+
+def group_scores(scores: Sequence[QuestionScore]) -> dict[str, list[QuestionScore]]:
+    """Answerable questions grouped as `all`, `lang:xx` and `type:yy`."""
+    groups: dict[str, list[QuestionScore]] = {"all": list(scores)}
+    for s in scores:
+        groups.setdefault(f"lang:{s.item.lang}", []).append(s)
+    for s in scores:
+        groups.setdefault(f"type:{s.item.type}", []).append(s)
+    return groups
+
+
+def run_retrieval(retriever, gold: Sequence[GoldItem], *, mode: str | None = None, top_k: int = 10,
+                  on_item: Callable[[], None] | None = None) -> list[QuestionScore]:
+    """Search every answerable gold question (with its history) and score the ranking."""
+    from kotae.conversation import retrieval_question
+
+    chunks = retriever.index.chunks
+    scores = []
+    for item in gold:
+        if item.answerable:
+            question = retrieval_question(item.question, item.history, retriever.analyzer)
+            result = retriever.search(question, mode=mode, top_k=top_k, qid=item.id)
+            n_relevant = sum(is_relevant(c.text, item.evidence) for c in chunks)
+            scores.append(score_result(item, result, n_relevant))
+        if on_item:
+            on_item()
+    return scores
+
+
+def report(scores: Sequence[QuestionScore], *, mode: str, resamples: int = 1000) -> dict[str, Any]:
+    """Summaries per group and the misses (no relevant passage in the top 5), as plain JSON."""
+    groups = {name: summarize(name, group, resamples=resamples) for name, group in group_scores(scores).items()}
+    return {
+        "mode": mode,
+        "questions": len(scores),
+        "groups": {name: {"n": s.n, **{k: round(v, 4) for k, v in s.means.items()},
+                          "ci95": {k: [round(a, 4), round(b, 4)] for k, (a, b) in s.intervals.items()}}
+                   for name, s in groups.items()},
+        "misses": [{"id": s.item.id, "lang": s.item.lang, "type": s.item.type, "question": s.item.question,
+                    "evidence": list(s.item.evidence), "query_terms": list(s.query_terms), "top": list(s.top[:5])}
+                   for s in scores if not s.hit(5)],
+    }
+
+
+def markdown(rep: dict[str, Any]) -> str:
+    names = list(METRICS)
+    lines = [f"# Retrieval evaluation ({rep['mode']}, {rep['questions']} answerable questions)", "",
+             "| group | n | " + " | ".join(names) + " |", "|---|---:|" + "---:|" * len(names)]
+    for group, row in rep["groups"].items():
+        cells = [f"{row[m]:.3f} [{row['ci95'][m][0]:.2f}–{row['ci95'][m][1]:.2f}]" for m in names]
+        lines.append(f"| {group} | {row['n']} | " + " | ".join(cells) + " |")
+    lines += ["", f"## Misses at 5 ({len(rep['misses'])})", ""]
+    lines += [f"- `{m['id']}` ({m['type']}) {m['question']} — terms: {json.dumps(m['query_terms'], ensure_ascii=False)}"
+              for m in rep["misses"]]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,59 @@
+"""A question as a lexical query: Japanese terms as they are, English words translated through the lexicon."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from kotae.analyze import Analyzer
+from kotae.answer_type import expected_type
+from kotae.language import detect_language
+from kotae.lexicon import Lexicon, Translation, english_words, translate
+
+_LATIN = re.compile(r"^[A-Za-z0-9'’-]+$")
+
+
+@dataclass(frozen=True)
+class Query:
+    """What lexical retrieval searches for one question."""
+
+    lang: str
+    terms: tuple[str, ...]  # matched directly (Japanese terms, acronyms, numbers)
+    translations: tuple[Translation, ...]  # English words, each one pseudo-term of its Japanese candidates
+    unknown: tuple[str, ...]  # English words neither the index nor the lexicon knows
+    kind: str | None  # the entity type the question asks for, if any
+
+    def groups(self) -> list[tuple[str, ...]]:
+        return [t.terms for t in self.translations]
+
+    def typed(self) -> tuple[list[str], list[tuple[str, ...]]]:
+        """The answer-type forms of the terms and groups (see answer_type), empty for other questions."""
+        if not self.kind:
+            return [], []
+        tag = f"[{self.kind}]"
+        return [tag + t for t in self.terms], [tuple(tag + t for t in g) for g in self.groups()]
+
+    def to_json(self) -> list[Any]:
+        return [*self.terms, *(t.to_json() for t in self.translations)]
+
+    @property
+    def empty(self) -> bool:
+        return not self.terms and not self.translations
+
+
+def make_query(question: str, analyzer: Analyzer, lexicon: Lexicon, vocab: dict[str, int]) -> Query:
+    """Analyze a question the same way documents were, translating English words when there are any."""
+    lang = detect_language(question)
+    tokens = analyzer.tokens(question)
+    if lang == "ja":
+        terms = [t.term for t in tokens]
+        translations, unknown = [], []
+    else:
+        latin = [t for t in tokens if _LATIN.match(unicodedata.normalize("NFKC", t.surface))]
+        terms = [t.term for t in tokens if t not in latin]
+        translations, unknown = translate(english_words(" ".join(t.surface for t in latin)), lexicon, vocab)
+    known = tuple(dict.fromkeys(t for t in terms if t in vocab))
+    return Query(lang=lang, terms=known, translations=tuple(translations), unknown=tuple(unknown),
+                 kind=expected_type(question))
