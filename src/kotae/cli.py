@@ -52,12 +52,19 @@ def _settings_message(exc: ValidationError) -> str:
     return f"invalid setting {where}: {error.get('msg', 'invalid value')}."
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage mistakes as one line on stderr (`kotae search: error: …`), exit status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="kotae", description="Answers from your Japanese documents, in Japanese or English, with citations.",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"kotae {_version()}")
-    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True, parser_class=_Parser)
 
     where = argparse.ArgumentParser(add_help=False)
     where.add_argument("--index", dest="index_dir", type=Path, help="index folder (default: index, KOTAE_INDEX_DIR)")

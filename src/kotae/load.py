@@ -15,7 +15,7 @@ from kotae.types import Document
 
 SUFFIXES = (".md", ".txt")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
-_ID_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+_ID_OK = re.compile(r"^\w[\w.-]{0,127}$")
 
 
 def corpus_files(folder: Path) -> list[Path]:
@@ -57,7 +57,7 @@ def parse_document(path: Path, raw: str) -> Document:
         body = raw[match.end():]
     doc_id = str(meta.get("id") or slug(path.stem))
     if not _ID_OK.match(doc_id):
-        raise CorpusError(f"{path.name}: id {doc_id!r} must be letters, digits, '.', '_' or '-' (no slashes).")
+        raise CorpusError(f"{path.name}: id {doc_id!r} must be letters, digits, '.', '_' or '-' (no slashes or spaces).")
     title = str(meta.get("title") or _first_line(body) or doc_id)
     if not body.strip():
         raise CorpusError(f"{path.name}: the document has no text.")

@@ -102,13 +102,23 @@ def expected_settings(settings: Settings) -> dict[str, Any]:
     }
 
 
-def check_fresh(manifest: dict[str, Any], settings: Settings, *, check_corpus: bool = True) -> None:
-    """Raise StaleIndexError when the index was built from another corpus or with other settings."""
+def check_fresh(manifest: dict[str, Any], settings: Settings, *, check_corpus: bool = True,
+                strict: bool = True) -> None:
+    """Raise StaleIndexError when the index was built from another corpus or with other settings.
+
+    `strict` compares every build setting (what `kotae index --if-stale` must rebuild for); otherwise only
+    the settings the user set explicitly count, so an index built with `--model none` serves searches
+    without repeating the flag.
+    """
     fix = "run `kotae index` to rebuild it"
     if manifest.get("format") != FORMAT:
         raise StaleIndexError(f"The index was built by another version of kotae; {fix}.")
     built = manifest.get("settings", {})
+    explicit = settings.model_fields_set
     for key, value in expected_settings(settings).items():
+        field_name = "embed_model" if key == "requested_model" else key
+        if not strict and field_name not in explicit:
+            continue
         if built.get(key) != value:
             raise StaleIndexError(f"The index was built with {key}={built.get(key)!r} but {value!r} is configured; {fix}.")
     if check_corpus and settings.corpus_dir.is_dir():
@@ -138,7 +148,7 @@ def load_index(settings: Settings, *, check: bool = True) -> Index:
     """Load the current build of `settings.index_dir`, refusing one that no longer matches."""
     manifest = read_manifest(settings.index_dir)
     if check:
-        check_fresh(manifest, settings)
+        check_fresh(manifest, settings, strict=False)
     folder = current_build(settings.index_dir)
     assert folder is not None  # read_manifest found it
     documents = {

@@ -1,0 +1,183 @@
+"""Chunking: spans that quote documents exactly, cover all their text, and keep units whole."""
+
+from __future__ import annotations
+
+import pytest
+
+from kotae.chunk import _split_long, chunk_corpus, chunk_document, split_sentences, split_units
+from kotae.config import Settings
+from kotae.types import Document
+
+DEFAULTS = Settings()
+
+
+def _doc(text: str, doc_id: str = "d") -> Document:
+    return Document(id=doc_id, title=doc_id, text=text)
+
+
+def _units(doc: Document, maximum: int):
+    """The units the chunker packs: split_units, with over-long units split as it splits them."""
+    out = []
+    for unit in split_units(doc.text):
+        out.extend(_split_long(doc.text, unit, maximum) if unit.end - unit.start > maximum else [unit])
+    return out
+
+
+def _check_chunks(doc: Document, target: int, maximum: int, overlap: int):
+    chunks = chunk_document(doc, target=target, maximum=maximum, overlap=overlap)
+    assert chunks
+    covered: set[int] = set()
+    for chunk in chunks:
+        assert chunk.doc_id == doc.id
+        assert doc.text[chunk.start:chunk.end] == chunk.text, chunk.id
+        assert chunk.text.strip() == chunk.text, chunk.id  # no blank edges
+        covered.update(range(chunk.start, chunk.end))
+    missing = [i for i, ch in enumerate(doc.text) if not ch.isspace() and i not in covered]
+    assert not missing, f"{doc.id}: text at {missing[:5]} is in no chunk: {doc.text[missing[0]:missing[0] + 30]!r}"
+    units = _units(doc, maximum)
+    longest_unit = max(u.end - u.start for u in units)
+    for chunk in chunks:
+        assert len(chunk.text) <= max(maximum, longest_unit), chunk.id
+    for before, after in zip(chunks, chunks[1:]):
+        assert after.start >= before.start and after.end > before.end, (before.id, after.id)
+        shared = [u for u in units if after.start <= u.start < before.end]
+        assert len(shared) <= overlap, (before.id, after.id, len(shared))
+    assert len({c.id for c in chunks}) == len(chunks)
+    return chunks
+
+
+def test_every_corpus_document_chunks_exactly_with_default_sizes(corpus_docs):
+    for doc in corpus_docs:
+        chunks = _check_chunks(doc, DEFAULTS.chunk_target, DEFAULTS.chunk_max, DEFAULTS.chunk_overlap)
+        assert all(len(c.text) <= DEFAULTS.chunk_max for c in chunks)
+        assert len(chunks) >= 2, doc.id
+
+
+@pytest.mark.parametrize(("target", "maximum", "overlap"), [(60, 120, 2), (100, 200, 0), (50, 50, 1)])
+def test_every_corpus_document_chunks_exactly_with_small_sizes(corpus_docs, target, maximum, overlap):
+    for doc in corpus_docs:
+        _check_chunks(doc, target, maximum, overlap)
+
+
+def test_no_overlap_means_disjoint_chunks(corpus_docs):
+    for doc in corpus_docs:
+        chunks = chunk_document(doc, target=200, maximum=400, overlap=0)
+        for before, after in zip(chunks, chunks[1:]):
+            assert after.start >= before.end
+
+
+def test_consecutive_chunks_share_one_sentence():
+    text = "".join(f"これは{n}番目の文であり、内容を説明します。" for n in range(40))
+    chunks = chunk_document(_doc(text), target=100, maximum=300, overlap=1)
+    assert len(chunks) > 3
+    overlapping = [(a, b) for a, b in zip(chunks, chunks[1:]) if b.start < a.end]
+    assert overlapping, "overlap=1 repeats a sentence between neighbours"
+    for a, b in overlapping:
+        shared = text[b.start:a.end]
+        assert list(split_sentences(shared)) == [(0, len(shared))]
+
+
+def test_chunk_ids_are_unique_across_the_corpus(corpus_docs):
+    chunks = chunk_corpus(corpus_docs, target=DEFAULTS.chunk_target, maximum=DEFAULTS.chunk_max,
+                          overlap=DEFAULTS.chunk_overlap)
+    ids = [c.id for c in chunks]
+    assert len(ids) == len(set(ids))
+    assert all(c.id.startswith(f"{c.doc_id}:") for c in chunks)
+
+
+def _sentences(text: str) -> list[str]:
+    return [text[a:b] for a, b in split_sentences(text)]
+
+
+def test_sentences_never_split_inside_quotes():
+    text = "彼は「今日は晴れだ。明日は雨だ。」と言った。次の文です。"
+    assert _sentences(text) == ["彼は「今日は晴れだ。明日は雨だ。」と言った。", "次の文です。"]
+
+
+def test_sentences_never_split_inside_parentheses():
+    text = "次の文（注：これは例だ。重要だ。）も続く。最後です！"
+    assert _sentences(text) == ["次の文（注：これは例だ。重要だ。）も続く。", "最後です！"]
+
+
+def test_closing_quote_after_terminal_stays_with_its_sentence():
+    text = "“欧州とアジアの安全保障は不可分だ。”次の文です。"
+    assert _sentences(text) == ["“欧州とアジアの安全保障は不可分だ。”", "次の文です。"]
+
+
+def test_sentence_spans_quote_the_text():
+    text = "  一文目です。 二文目です！三文目？  "
+    spans = list(split_sentences(text))
+    assert [text[a:b] for a, b in spans] == ["一文目です。", "二文目です！", "三文目？"]
+
+
+def test_bullets_and_table_rows_are_whole_units():
+    text = ("見出し\n\n"
+            "- 項目一です。項目一の続きです。\n"
+            "・項目二です。さらに説明します。\n\n"
+            "2014年\t5月\t安倍総理のNATO本部訪問。協力計画に署名。\n"
+            "本文です。二文目です。")
+    kinds = [(text[u.start:u.end], u.kind) for u in split_units(text)]
+    assert ("- 項目一です。項目一の続きです。", "bullet") in kinds
+    assert ("・項目二です。さらに説明します。", "bullet") in kinds
+    assert ("2014年\t5月\t安倍総理のNATO本部訪問。協力計画に署名。", "row") in kinds
+    assert ("本文です。", "sentence") in kinds and ("二文目です。", "sentence") in kinds
+
+
+def test_chunks_never_cut_a_bullet_or_a_row():
+    bullets = [f"- 第{n}項目では、日本とNATOの協力分野について説明します。詳細は別紙を参照。" for n in range(12)]
+    rows = [f"20{10 + n}年\t{n + 1}月\t日・NATO会合を開催。共同声明を発表。" for n in range(12)]
+    text = "\n".join(bullets) + "\n\n" + "\n".join(rows)
+    doc = _doc(text)
+    chunks = chunk_document(doc, target=80, maximum=200, overlap=1)
+    assert len(chunks) > 4
+    for line in bullets + rows:
+        start = text.index(line)
+        assert any(c.start <= start and start + len(line) <= c.end for c in chunks), line
+        # No chunk begins or ends inside the line.
+        for c in chunks:
+            assert not (start < c.start < start + len(line)), line
+            assert not (start < c.end < start + len(line)), line
+
+
+def test_an_over_long_sentence_is_split_at_commas_as_a_last_resort():
+    sentence = "、".join(["日本とNATOは協力を進める"] * 40) + "。"
+    doc = _doc(sentence)
+    chunks = _check_chunks(doc, 100, 150, 1)
+    assert len(chunks) >= 4
+    assert all(len(c.text) <= 150 for c in chunks)
+    assert all(c.text.endswith("、") for c in chunks[:-1]), "cuts fall after a comma when there is one"
+
+
+def test_an_over_long_sentence_without_breaks_is_cut_hard():
+    doc = _doc("あ" * 1000 + "。")
+    chunks = _check_chunks(doc, 100, 300, 1)
+    assert all(len(c.text) <= 300 for c in chunks)
+    assert "".join(c.text for c in chunks) == doc.text
+
+
+def test_nearest_heading_is_recorded():
+    para_a = "概要の本文です。" * 8
+    para_b = "詳細の本文です。" * 8
+    text = f"# 概要\n\n{para_a}\n{para_a}\n\n# 詳細\n\n{para_b}\n{para_b}"
+    chunks = chunk_document(_doc(text), target=60, maximum=200, overlap=1)
+    second = text.index("# 詳細")
+    assert len(chunks) >= 4
+    for chunk in chunks:
+        if chunk.start >= second:
+            assert "詳細" in chunk.heading, chunk
+        else:
+            assert "概要" in chunk.heading, chunk
+    # A new section starts a new chunk rather than trailing the previous one.
+    assert any(c.start == second for c in chunks)
+
+
+def test_corpus_chunks_record_the_section_headings(corpus_docs):
+    doc = next(d for d in corpus_docs if d.id == "japan-nato-ipcp")
+    chunks = chunk_document(doc, target=DEFAULTS.chunk_target, maximum=DEFAULTS.chunk_max,
+                            overlap=DEFAULTS.chunk_overlap)
+    headings = {c.heading for c in chunks}
+    assert any("政治的文脈及び原則" in h for h in headings)
+    assert any("協力の優先分野" in h for h in headings)
+    for chunk in chunks:
+        if chunk.heading:
+            assert doc.text.find(chunk.heading) < chunk.end, "a chunk's heading comes before its text ends"

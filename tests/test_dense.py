@@ -1,0 +1,146 @@
+"""The dense path, for real: a tiny sentence-transformers model built offline and loaded like a user's own."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from conftest import make_settings
+
+import kotae.build
+import kotae.embed
+import kotae.retrieve
+from kotae.build import build_index
+from kotae.cli import main
+from kotae.errors import ModelUnavailableError
+from kotae.fuse import rrf
+from kotae.retrieve import Retriever
+from kotae.store import load_index
+
+QUESTION = "NATOの本部はどこにありますか"
+
+
+def test_manifest_records_the_model(dense_index, dense_settings, tiny_model):
+    dense = dense_index.manifest["dense"]
+    assert dense["model"] == str(tiny_model)
+    assert dense["dimension"] == 32
+    assert dense_index.model == str(tiny_model)
+    assert dense_index.dense is not None
+    assert dense_index.dense.dimension == 32
+    assert dense_index.dense.size == len(dense_index.chunks)
+    assert dense_index.manifest["notes"] == []
+
+
+@pytest.mark.parametrize("mode", ["dense", "hybrid"])
+def test_dense_and_hybrid_search_quote_documents_exactly(dense_retriever, dense_index, mode):
+    result = dense_retriever.search(QUESTION, mode=mode, top_k=10)
+    assert result.mode == mode
+    assert len(result.passages) == 10
+    assert [p.rank for p in result.passages] == list(range(1, 11))
+    assert len({p.chunk_id for p in result.passages}) == 10
+    for p in result.passages:
+        assert dense_index.documents[p.doc_id].text[p.start:p.end] == p.text
+
+
+def test_auto_mode_with_vectors_is_hybrid(dense_retriever):
+    assert dense_retriever.search(QUESTION).mode == "hybrid"
+
+
+def test_a_chunks_own_text_finds_that_chunk_first(dense_retriever, dense_index):
+    texts = [c.text for c in dense_index.chunks]
+    firsts = {}
+    for chunk in dense_index.chunks:  # the first chunk of each document whose text is unique
+        if chunk.doc_id not in firsts and texts.count(chunk.text) == 1:
+            firsts[chunk.doc_id] = chunk
+    assert len(firsts) == len(dense_index.documents)
+    for chunk in firsts.values():
+        result = dense_retriever.search(chunk.text, mode="dense", top_k=3)
+        assert result.passages[0].chunk_id == chunk.id
+
+
+def test_hybrid_fuses_the_lexical_and_dense_rankings(dense_retriever, dense_settings):
+    depth = dense_settings.depth
+    lexical = [p.chunk_id for p in dense_retriever.search(QUESTION, mode="lexical", top_k=depth).passages]
+    dense = [p.chunk_id for p in dense_retriever.search(QUESTION, mode="dense", top_k=depth).passages]
+    hybrid = dense_retriever.search(QUESTION, mode="hybrid", top_k=10).passages
+
+    expected = rrf({"lexical": lexical, "dense": dense},
+                   {"lexical": dense_settings.weight_lexical, "dense": dense_settings.weight_dense},
+                   k=dense_settings.rrf_k)[:10]
+    assert [p.chunk_id for p in hybrid] == [item for item, _ in expected]
+    assert [p.score for p in hybrid] == pytest.approx([score for _, score in expected], abs=1e-6)
+
+    ids = {p.chunk_id for p in hybrid}
+    assert ids & set(lexical[:10]) and ids & set(dense[:10])
+    assert ids - set(lexical[:10]), "hybrid brings in passages lexical search ranks low"
+    assert ids - set(dense[:10]), "hybrid brings in passages dense search ranks low"
+
+
+def test_fusion_weights_are_honoured(dense_index, dense_settings):
+    lexical_only = make_settings(dense_settings.corpus_dir, dense_settings.index_dir,
+                                 embed_model=dense_settings.embed_model, weight_dense=0.0)
+    retriever = Retriever(dense_index, lexical_only)
+    hybrid = [p.chunk_id for p in retriever.search(QUESTION, mode="hybrid", top_k=5).passages]
+    lexical = [p.chunk_id for p in retriever.search(QUESTION, mode="lexical", top_k=5).passages]
+    assert hybrid == lexical
+
+
+def test_model_is_loaded_through_load_embedder_like_a_users_folder(small_corpus, tmp_path, tiny_model,
+                                                                   monkeypatch):
+    calls: list[str] = []
+
+    def spy(name, **kwargs):
+        calls.append(name)
+        return real(name, **kwargs)
+
+    real = kotae.embed.load_embedder
+    monkeypatch.setattr(kotae.build, "load_embedder", spy)
+    monkeypatch.setattr(kotae.retrieve, "load_embedder", spy)
+
+    settings = make_settings(small_corpus, tmp_path / "index", embed_model=str(tiny_model))
+    result = build_index(settings)
+    assert calls == [str(tiny_model)]
+    assert result.manifest["dense"]["dimension"] == 32
+
+    retriever = Retriever(load_index(settings), settings)
+    first = retriever.search(QUESTION, mode="dense", top_k=3)
+    retriever.search("サイバー防衛", mode="dense", top_k=3)
+    assert calls == [str(tiny_model)] * 2, "the index's model is loaded once, on first use"
+    assert len(first.passages) == 3
+
+
+def test_missing_model_folder_builds_the_lexical_index_only(small_corpus, tmp_path, capsys):
+    missing = tmp_path / "nonexistent"
+    out = tmp_path / "index"
+    code = main(["index", "--corpus", str(small_corpus), "--out", str(out), "--model", str(missing), "--quiet"])
+    captured = capsys.readouterr()
+    assert code == 0
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert "Built the lexical index only" in lines[0]
+    assert str(missing) in lines[0]
+    assert "Traceback" not in captured.err
+
+    settings = make_settings(small_corpus, out, embed_model=str(missing))
+    index = load_index(settings)
+    assert index.dense is None and index.manifest["dense"] is None
+    result = Retriever(index, settings).search(QUESTION)
+    assert result.mode == "lexical" and result.passages
+
+
+def test_unknown_hub_model_fails_fast_when_offline(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    started = time.monotonic()
+    with pytest.raises(ModelUnavailableError, match="--model") as err:
+        kotae.embed.load_embedder("kotae-tests/no-such-model", timeout=1.0)
+    assert time.monotonic() - started < 30
+    assert "kotae-tests/no-such-model" in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_unloadable_model_folder_is_model_unavailable(tmp_path):
+    folder = tmp_path / "broken-model"
+    folder.mkdir()
+    (folder / "config.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(ModelUnavailableError, match="broken-model"):
+        kotae.embed.load_embedder(str(folder))
