@@ -159,7 +159,7 @@ class Lexicon:
         if len(forms) > 1:
             forms += [f + "ing" for f in forms[1:] if not f.endswith("e")] + [f[:-1] + "ing" for f in forms[1:]
                                                                               if f.endswith("e")]
-            forms.append(last + "s")  # headquartered → headquarters
+            forms += [f + "s" for f in forms[1:] if not f.endswith("s")]  # headquartered → headquarters
         out: dict[tuple[str, ...], Candidate] = {}
         for form in dict.fromkeys(forms):
             for cand in self.entries.get(" ".join([*head, form]), ()):

@@ -1,0 +1,113 @@
+"""English questions: language detection, the lexicon, structured BM25 and translation on the real corpus."""
+
+from __future__ import annotations
+
+import pytest
+
+from kotae.language import detect_language
+from kotae.lexical import LexicalIndex
+from kotae.lexicon import Candidate, Lexicon, english_skeleton, fold, kana_skeleton, lemmas, translate
+
+
+@pytest.mark.parametrize(("question", "lang"), [
+    ("NATOの本部はどこにありますか", "ja"),
+    ("NATOのIP4とは?", "ja"),  # acronyms are shared by both languages
+    ("Where is NATO headquartered?", "en"),
+    ("What is 国別適合パートナーシップ計画?", "mixed"),
+    ("ＮＡＴＯ summitはいつ?", "mixed"),
+])
+def test_language_from_script(question, lang):
+    assert detect_language(question) == lang
+
+
+def _lexicon(**entries: list[str]) -> Lexicon:
+    return Lexicon(entries={k.replace("_", " "): tuple(Candidate(t, (t,), "jmdict", 1.0) for t in v)
+                            for k, v in entries.items()}, skeletons={})
+
+
+def test_phrases_are_matched_before_words():
+    lex = _lexicon(prime_minister=["首相"], prime=["主要"], minister=["大臣"])
+    vocab = {"首相": 0, "主要": 1, "大臣": 2}
+    found, unknown = translate(["prime", "minister", "met"], lex, vocab)
+    assert [(t.source, t.terms) for t in found] == [("prime minister", ("首相",))]
+    assert unknown == ["met"]
+
+
+@pytest.mark.parametrize(("word", "base"), [("countries", "country"), ("signed", "sign"), ("meetings", "meeting"),
+                                            ("planning", "plan"), ("visited", "visit"), ("agreed", "agree")])
+def test_inflections_reach_the_base_form(word, base):
+    assert base in lemmas(word)
+
+
+def test_inflected_word_finds_its_entry():
+    lex = _lexicon(country=["国"])
+    found, _ = translate(["countries"], lex, {"国": 0})
+    assert found[0].terms == ("国",)
+
+
+@pytest.mark.parametrize(("british", "american"), [("defence", "defense"), ("organisation", "organization"),
+                                                   ("programme", "program"), ("centre", "center"),
+                                                   ("labour", "labor")])
+def test_british_and_american_spellings_meet(british, american):
+    assert fold(british) == fold(american)
+
+
+@pytest.mark.parametrize("word", ["four", "hour", "exercise", "conference", "science"])
+def test_ordinary_words_are_not_respelled(word):
+    assert fold(word) == word
+
+
+def test_names_match_katakana_by_sound():
+    assert english_skeleton("stoltenberg") == kana_skeleton("ストルテンベルグ")
+    assert english_skeleton("rutte") == kana_skeleton("ルッテ")
+    assert english_skeleton("vilnius") == kana_skeleton("ビリニュス")
+    assert english_skeleton("brussels") != kana_skeleton("ストルテンベルグ")
+
+
+def test_a_word_with_twenty_translations_does_not_outweigh_a_word_with_one():
+    # Chunk 0 holds the one translation of a rare word; chunk 1 holds one of twenty translations of another.
+    many = [f"m{i}" for i in range(20)]
+    docs = [["x", "filler"], ["m0", "filler"]] + [[m, "filler"] for m in many[1:]] + [["filler"]] * 10
+    index = LexicalIndex.build(docs)
+    structured = index.group_scores([many, ["x"]])
+    assert structured[0] > 2 * structured[1]
+    flat = index.scores(["x", *many])  # each candidate as its own term: the two chunks tie
+    assert flat[0] == pytest.approx(flat[1])
+
+
+def test_group_of_one_scores_like_plain_bm25(lexical_index):
+    for term in ("本部", "nato", "署名"):
+        assert lexical_index.lexical.group_scores([[term]]) == pytest.approx(lexical_index.lexical.scores([term]),
+                                                                            rel=1e-5, abs=1e-6)
+
+
+def _terms(result) -> dict[str, list[str]]:
+    return {t["en"]: t["ja"] for t in result.query_terms if isinstance(t, dict)}
+
+
+@pytest.mark.parametrize(("question", "english", "japanese"), [
+    ("Where is NATO headquartered?", "headquartered", "本部"),
+    ("Who is the prime minister?", "prime minister", "首相"),
+    ("What happened at the Vilnius summit?", "vilnius", "ビリニュス"),   # JMdict / JMnedict name
+    ("When did Stoltenberg visit Japan?", "stoltenberg", "ストルテンベルグ"),  # by sound
+    ("How does Japan cooperate on cyber defence?", "cyber", "サイバー"),  # UniDic loanword origin
+])
+def test_english_words_become_corpus_terms(retriever, question, english, japanese):
+    result = retriever.search(question, mode="lexical")
+    assert japanese in _terms(result).get(english, []), result.query_terms
+
+
+def test_english_question_finds_the_japanese_passage(retriever):
+    result = retriever.search("When did Japan and NATO sign the joint political declaration?", mode="lexical")
+    assert any("2013年4月に共同政治宣言に署名" in p.text for p in result.passages[:3])
+
+
+def test_japanese_questions_do_not_use_the_lexicon(retriever):
+    result = retriever.search("NATOの本部はどこにありますか", mode="lexical")
+    assert all(isinstance(t, str) for t in result.query_terms)
+
+
+def test_unknown_words_give_a_reason_not_random_passages(retriever):
+    result = retriever.search("Xyzzy plugh frobnicate?", mode="lexical")
+    assert result.passages == ()
+    assert "xyzzy" in result.note
