@@ -17,7 +17,7 @@ from kotae.config import Settings
 from kotae.dense import DenseIndex
 from kotae.embed import load_embedder
 from kotae.errors import ModelUnavailableError
-from kotae.lexical import B, K1, LexicalIndex
+from kotae.lexical import K1, B, LexicalIndex
 from kotae.lexicon import build_lexicon
 from kotae.load import fingerprint, load_corpus
 from kotae.types import Chunk, Document

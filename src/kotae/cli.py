@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from kotae.config import MODES, Settings
-from kotae.errors import ConfigError, KotaeError, StaleIndexError, IndexMissingError
+from kotae.errors import ConfigError, IndexMissingError, KotaeError, StaleIndexError
 from kotae.types import SearchResult
 
 EXAMPLES = """examples:

@@ -19,12 +19,7 @@ from kotae.types import Document
 MAX_CANDIDATES = 8
 MAX_PHRASE = 4
 MAX_NGRAM = 4
-STOPWORDS = frozenset("""
-a an the of to in on at by for from with about as into than then and or but not no nor so if is are was were be been
-being am do does did doing have has had having what which who whom whose when where why how this that these those
-there here it its they them their he him his she her we our us you your i me my can could will would shall should
-may might must also any some all each other such very more most much many tell me please know does did ever just
-""".split())
+STOPWORDS = frozenset(["a", "an", "the", "of", "to", "in", "on", "at", "by", "for", "from", "with", "about", "as", "into", "than", "then", "and", "or", "but", "not", "no", "nor", "so", "if", "is", "are", "was", "were", "be", "been", "being", "am", "do", "does", "did", "doing", "have", "has", "had", "having", "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "this", "that", "these", "those", "there", "here", "it", "its", "they", "them", "their", "he", "him", "his", "she", "her", "we", "our", "us", "you", "your", "i", "me", "my", "can", "could", "will", "would", "shall", "should", "may", "might", "must", "also", "any", "some", "all", "each", "other", "such", "very", "more", "most", "much", "many", "tell", "me", "please", "know", "does", "did", "ever", "just"])
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _PAREN = re.compile(r"\([^)]*\)|\[[^]]*\]")
 _KATAKANA_WORD = re.compile(r"^[\u30a0-\u30ffー・]+$")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 
 import numpy as np
-from dataclasses import dataclass
 
 from kotae.analyze import get_analyzer
 from kotae.config import MODES, Settings
@@ -16,7 +16,6 @@ from kotae.lexical import top_positive
 from kotae.query import Query, make_query
 from kotae.store import Index
 from kotae.types import Passage, SearchResult
-
 
 
 @dataclass(frozen=True)
