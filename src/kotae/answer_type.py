@@ -55,8 +55,3 @@ def typed_terms(tokens: Sequence[Token], spans: Iterable[tuple[int, int]]) -> li
             out.extend(f"[{kind}]{w}" for w in words)
     return out
 
-
-def query_terms(question: str, terms: Sequence[str]) -> list[str]:
-    """The typed forms of a question's terms, when the question asks for a kind of entity."""
-    kind = expected_type(question)
-    return [f"[{kind}]{t}" for t in terms] if kind else []

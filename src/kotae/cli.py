@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -305,7 +305,7 @@ def _console():
     return Console(highlight=False)
 
 
-def print_result(result: SearchResult, write: Callable[..., None] | None = None) -> None:
+def print_result(result: SearchResult) -> None:
     """A search result for people: each passage with its title, citation span and text."""
     out = _console()
     if result.note:

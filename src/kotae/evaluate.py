@@ -148,13 +148,14 @@ def run_retrieval(retriever, gold: Sequence[GoldItem], *, mode: str | None = Non
     """Search every answerable gold question (with its history) and score the ranking."""
     from kotae.conversation import retrieval_question
 
-    chunks = retriever.index.chunks
+    chunk_forms = [match_form(c.text) for c in retriever.index.chunks]  # normalised once, not per question
     scores = []
     for item in gold:
         if item.answerable:
             question = retrieval_question(item.question, item.history, retriever.analyzer)
             result = retriever.search(question, mode=mode, top_k=top_k, qid=item.id)
-            n_relevant = sum(is_relevant(c.text, item.evidence) for c in chunks)
+            quotes = [match_form(q) for q in item.evidence if q.strip()]
+            n_relevant = sum(any(q in form for q in quotes) for form in chunk_forms)
             scores.append(score_result(item, result, n_relevant))
         if on_item:
             on_item()

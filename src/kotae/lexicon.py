@@ -26,26 +26,23 @@ _KATAKANA_WORD = re.compile(r"^[\u30a0-\u30ffー・]+$")
 # British spellings folded to American on both sides, so defence and defense meet.
 _SPELLING = ((re.compile(r"(?<=[a-z]{3})isation$"), "ization"), (re.compile(r"(?<=[a-z]{3})is(e|ed|es|ing)$"), r"iz\1"),
              (re.compile(r"(?<=[a-z]{3})our$"), "or"), (re.compile(r"(?<=[a-z]{2})tre$"), "ter"),
-             (re.compile(r"(?<=[a-z])ence$"), "ense"), (re.compile(r"(?<=[a-z]{3})ogue$"), "og"),
+             (re.compile(r"(?<=[a-z]{3})ogue$"), "og"),
              (re.compile(r"^programme$"), "program"))
 _FOLD_EXCEPTIONS = frozenset({"four", "hour", "your", "tour", "pour", "sour", "flour", "exercise", "enterprise",
                               "promise", "precise", "otherwise", "expertise", "compromise", "surprise", "advise",
                               "franchise", "concise", "premise", "merchandise", "comprise", "revise", "supervise",
-                              "televise", "improvise", "devise", "despise", "excise", "chastise", "incise",
-                              "science", "experience", "audience", "presence", "conference", "evidence",
-                              "influence", "reference", "difference", "existence", "intelligence", "sentence",
-                              "independence", "confidence", "residence", "sequence", "violence", "silence",
-                              "absence", "patience", "preference", "occurrence", "correspondence", "emergence",
-                              "dependence", "interference", "coherence", "consequence", "adherence", "deterrence",
-                              "convenience", "obedience", "prudence", "excellence", "commence", "fence", "hence",
-                              "pence", "whence", "thence", "essence", "since", "once", "dance", "prince", "province"})
+                              "televise", "improvise", "devise", "despise", "excise", "chastise", "incise"})
+# Only these -ence words have an American -ense spelling; every other -ence word is left alone.
+_ENCE_WORDS = frozenset({"defence", "offence", "licence", "pretence"})
 
 
 def fold(word: str) -> str:
     """Case, accents, hyphens and British spelling folded away: the form lexicon keys are compared in."""
     word = unicodedata.normalize("NFKD", word.lower())
     word = "".join(c for c in word if not unicodedata.combining(c))
-    if word in _FOLD_EXCEPTIONS or "ence" in word and word not in ("defence", "offence", "licence", "pretence"):
+    if word in _ENCE_WORDS:
+        return word[:-3] + "nse"
+    if word in _FOLD_EXCEPTIONS or word.endswith("ence"):
         return word
     for pattern, repl in _SPELLING:
         word = pattern.sub(repl, word)
