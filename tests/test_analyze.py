@@ -131,3 +131,13 @@ def test_half_width_katakana_with_voicing_marks_keeps_exact_offsets(analyzer, te
         assert text[t.start:t.end] == t.surface
     # And the full-width spelling gives the same terms.
     assert analyzer.terms(unicodedata.normalize("NFKC", text)) == analyzer.terms(text)
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("事務総長\tマルク・ルッテ", {"マルク", "ルッテ"}),   # parts joined by ・
+    ("【ルッテ事務総長】", {"ルッテ"}),                    # a word before a title
+    ("ボスニア・ヘルツェゴビナを訪問", set()),            # a known place stays a place
+    ("パートナーシップを強化", set()),                    # an ordinary loanword is no one
+])
+def test_katakana_names_before_titles_or_joined_by_nakaguro_are_people(analyzer, text, names):
+    assert {t.surface for t in analyzer.tokens(text) if t.entity == "person"} == names

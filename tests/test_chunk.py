@@ -181,3 +181,21 @@ def test_corpus_chunks_record_the_section_headings(corpus_docs):
     for chunk in chunks:
         if chunk.heading:
             assert doc.text.find(chunk.heading) < chunk.end, "a chunk's heading comes before its text ends"
+
+
+def test_plain_lines_do_not_replace_a_marked_heading_as_context():
+    body = "中東諸国との関係強化の協力枠組みであり、国防改革、テロ対策等の分野で協力する。" * 2
+    text = (f"1. 域外国との関係\n\n●協力イニシアティブ 4か国\n\n(2004年6月～)\n\n{body}\n\n"
+            f"バーレーン クウェート カタール\n\n(注)オマーンも参加に関心。\n\n●世界のパートナー\n\n9か国\n\n{body}")
+    chunks = chunk_document(_doc(text), target=80, maximum=300, overlap=0)
+    names = next(c for c in chunks if c.text.startswith("バーレーン"))
+    assert names.heading == "●協力イニシアティブ 4か国"
+    later = [c for c in chunks if c.start > text.index("●世界")]
+    assert later and all(c.heading == "●世界のパートナー" for c in later)
+
+
+def test_a_document_without_marked_headings_uses_its_plain_ones():
+    para = "本文の文章がここに続きます。" * 6
+    text = f"見出しその一\n\n{para}\n\n見出しその二\n\n{para}\n{para}"
+    chunks = chunk_document(_doc(text), target=60, maximum=200, overlap=0)
+    assert {c.heading for c in chunks} == {"見出しその一", "見出しその二"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import pytest
@@ -144,3 +145,30 @@ def test_unloadable_model_folder_is_model_unavailable(tmp_path):
     (folder / "config.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(ModelUnavailableError, match="broken-model"):
         kotae.embed.load_embedder(str(folder))
+
+
+ENGLISH = "Where is NATO headquartered?"
+
+
+def test_english_questions_use_their_own_fusion_weights(dense_index, dense_settings):
+    def ranking(**weights):
+        settings = make_settings(dense_settings.corpus_dir, dense_settings.index_dir,
+                                 embed_model=dense_settings.embed_model, **weights)
+        return [p.chunk_id for p in Retriever(dense_index, settings).search(ENGLISH, mode="hybrid", top_k=5).passages]
+
+    lexical_en = ranking(weight_dense_en=0.0)
+    dense_en = ranking(weight_lexical_en=0.0)
+    retriever = Retriever(dense_index, dense_settings)
+    assert lexical_en == [p.chunk_id for p in retriever.search(ENGLISH, mode="lexical", top_k=5).passages]
+    assert dense_en == [p.chunk_id for p in retriever.search(ENGLISH, mode="dense", top_k=5).passages]
+    assert ranking(weight_dense=0.0) == ranking(), "the Japanese weights leave English questions alone"
+
+
+def test_english_questions_are_embedded_directly_with_the_query_prefix(dense_index, dense_settings, monkeypatch):
+    embedder = dataclasses.replace(Retriever(dense_index, dense_settings).embedder(), query_prefix="query: ")
+    seen: list[list[str]] = []
+    real = embedder.model.encode
+    monkeypatch.setattr(embedder.model, "encode", lambda texts, **kw: seen.append(list(texts)) or real(texts, **kw))
+    result = Retriever(dense_index, dense_settings, embedder=embedder).search(ENGLISH, mode="dense", top_k=3)
+    assert seen == [["query: " + ENGLISH]]
+    assert result.lang == "en" and len(result.passages) == 3

@@ -6,7 +6,18 @@ import pytest
 
 from kotae.language import detect_language
 from kotae.lexical import LexicalIndex
-from kotae.lexicon import Candidate, Lexicon, english_skeleton, fold, kana_skeleton, lemmas, translate
+from kotae.lexicon import (
+    Candidate,
+    Lexicon,
+    derived,
+    english_skeleton,
+    fold,
+    gloss_key,
+    kana_skeleton,
+    lemmas,
+    partial_keys,
+    translate,
+)
 
 
 @pytest.mark.parametrize(("question", "lang"), [
@@ -29,12 +40,14 @@ def test_phrases_are_matched_before_words():
     lex = _lexicon(prime_minister=["首相"], prime=["主要"], minister=["大臣"])
     vocab = {"首相": 0, "主要": 1, "大臣": 2}
     found, unknown = translate(["prime", "minister", "met"], lex, vocab)
-    assert [(t.source, t.terms) for t in found] == [("prime minister", ("首相",))]
+    assert [(t.source, t.candidates) for t in found] == [("prime minister", (("首相",),))]
     assert unknown == ["met"]
 
 
 @pytest.mark.parametrize(("word", "base"), [("countries", "country"), ("signed", "sign"), ("meetings", "meeting"),
-                                            ("planning", "plan"), ("visited", "visit"), ("agreed", "agree")])
+                                            ("planning", "plan"), ("visited", "visit"), ("agreed", "agree"),
+                                            ("held", "hold"), ("met", "meet"), ("brought", "bring"),
+                                            ("revised", "revise"), ("frobnicated", "frobnicate")])
 def test_inflections_reach_the_base_form(word, base):
     assert base in lemmas(word)
 
@@ -42,7 +55,7 @@ def test_inflections_reach_the_base_form(word, base):
 def test_inflected_word_finds_its_entry():
     lex = _lexicon(country=["国"])
     found, _ = translate(["countries"], lex, {"国": 0})
-    assert found[0].terms == ("国",)
+    assert found[0].candidates == (("国",),)
 
 
 @pytest.mark.parametrize(("british", "american"), [("defence", "defense"), ("organisation", "organization"),
@@ -69,7 +82,7 @@ def test_a_word_with_twenty_translations_does_not_outweigh_a_word_with_one():
     many = [f"m{i}" for i in range(20)]
     docs = [["x", "filler"], ["m0", "filler"]] + [[m, "filler"] for m in many[1:]] + [["filler"]] * 10
     index = LexicalIndex.build(docs)
-    structured = index.group_scores([many, ["x"]])
+    structured = index.group_scores([[((m,), 1.0) for m in many], [(("x",), 1.0)]])
     assert structured[0] > 2 * structured[1]
     flat = index.scores(["x", *many])  # each candidate as its own term: the two chunks tie
     assert flat[0] == pytest.approx(flat[1])
@@ -77,8 +90,8 @@ def test_a_word_with_twenty_translations_does_not_outweigh_a_word_with_one():
 
 def test_group_of_one_scores_like_plain_bm25(lexical_index):
     for term in ("本部", "nato", "署名"):
-        assert lexical_index.lexical.group_scores([[term]]) == pytest.approx(lexical_index.lexical.scores([term]),
-                                                                            rel=1e-5, abs=1e-6)
+        plain = lexical_index.lexical.scores([term])
+        assert lexical_index.lexical.group_scores([[((term,), 1.0)]]) == pytest.approx(plain, rel=1e-5, abs=1e-6)
 
 
 def _terms(result) -> dict[str, list[str]]:
@@ -111,3 +124,63 @@ def test_unknown_words_give_a_reason_not_random_passages(retriever):
     result = retriever.search("Xyzzy plugh frobnicate?", mode="lexical")
     assert result.passages == ()
     assert "xyzzy" in result.note
+
+
+def test_unlikely_candidates_cannot_make_a_word_common():
+    # "japan" → 日本 (likely) or 日 (a day; in nearly every chunk). Pirkola's union would let 日 make the
+    # word as common as 日, so it would score almost nothing; weighted, 日本 still tells the chunks apart.
+    docs = [["日本", "x"]] + [["日", "x"]] * 30 + [["x"]] * 9
+    index = LexicalIndex.build(docs)
+    union = index.group_scores([[(("日本",), 1.0), (("日",), 1.0)]])
+    weighted = index.group_scores([[(("日本",), 1.0), (("日",), 0.5)]])
+    assert weighted[0] > 2 * union[0]
+    assert weighted[0] > weighted[1] > 0
+
+
+def test_a_candidate_of_several_terms_counts_only_where_all_occur():
+    # 北大西洋 is analysed into 北 / 大西 / 洋; a chunk with only 洋 (太平洋) is not about the North Atlantic.
+    docs = [["北", "大西", "洋", "理事"], ["太平", "洋", "理事"], ["理事"]] + [["z"]] * 5
+    index = LexicalIndex.build(docs)
+    scores = index.group_scores([[(("北", "大西", "洋"), 1.0)]])
+    assert scores[0] > 0
+    assert scores[1] == 0 and scores[2] == 0
+
+
+def test_later_candidates_weigh_less():
+    lex = Lexicon(entries={"support": (Candidate("支援", ("支援",), "jmdict", 0.0),
+                                       Candidate("支持", ("支持",), "jmdict", -20.0))}, skeletons={})
+    found, _ = translate(["support"], lex, {"支援": 0, "支持": 1})
+    assert found[0].candidates == (("支援",), ("支持",))
+    assert found[0].weights[0] == 1.0 > found[0].weights[1] > 0
+
+
+@pytest.mark.parametrize(("word", "noun"), [("sign", "signature"), ("revise", "revision"),
+                                            ("establish", "establishment"), ("cooperate", "cooperation"),
+                                            ("european", "europe"), ("asian", "asia")])
+def test_verbs_and_adjectives_reach_the_nouns_dictionaries_gloss(word, noun):
+    assert noun in derived(word)
+
+
+def test_derived_nouns_rank_below_the_word_itself():
+    lex = Lexicon(entries={"signed": (Candidate("既署名", ("既署名",), "jmdict", -40.0),),
+                           "signature": (Candidate("署名", ("署名",), "jmdict", 0.0),),
+                           "sign": (Candidate("兆し", ("兆し",), "jmdict", -20.0),)}, skeletons={})
+    ranked = [c.ja for c in lex.lookup(["signed"])]
+    assert ranked == ["署名", "兆し", "既署名"]  # 0-15, -20-5, -40: each form's penalty applied to its own rank
+
+
+def test_gloss_keys_drop_stop_words_at_the_ends_and_phrases_give_partial_keys():
+    assert gloss_key("for the first time") == "first time"
+    assert gloss_key("to be separated") == "separated"
+    assert gloss_key("summit (meeting)") == "summit"
+    assert partial_keys("summit meeting") == ["summit", "meeting"]
+    assert partial_keys("summit") == []
+
+
+def test_lexicon_on_the_corpus_translates_through_irregular_verbs_and_derived_nouns(retriever):
+    result = retriever.search("Where was the 2021 NATO summit held?", mode="lexical")
+    terms = _terms(result)
+    assert "開催" in terms["held"], terms  # held → hold → holding (開催)
+    assert "首脳会合" in terms["summit"], terms  # summit meeting (首脳会合), a partial key
+    revised = _terms(retriever.search("When was the IPCP revised?", mode="lexical"))
+    assert "改訂" in revised["revised"], revised  # revise → revision (改訂), not respelled "revized"

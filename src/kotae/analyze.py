@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import replace
 from functools import lru_cache
 from typing import Literal
 
@@ -66,7 +67,7 @@ class Analyzer:
         for line in norm.split("\n"):
             self._analyze_line(line, line_start, text, (starts, ends), out)
             line_start += len(line) + 1
-        return _merge_spelled_acronyms(out, text)
+        return _mark_foreign_names(_merge_spelled_acronyms(out, text), text)
 
     def terms(self, text: str) -> list[str]:
         return [t.term for t in self.tokens(text)]
@@ -100,6 +101,28 @@ def _entity(feature) -> str | None:
     if feature.pos2 == "固有名詞":
         return {"地名": "place", "人名": "person"}.get(feature.pos3)
     return None
+
+
+_KATAKANA = re.compile(r"^[\u30a1-\u30faー]+$")
+# Titles written right after a name (ルッテ事務総長, メルケル首相): the katakana word before one is a person.
+_TITLES = ("事務総長", "首相", "大統領", "大臣", "長官", "議長", "外相", "国防相", "総理", "氏", "さん", "女史", "国王")
+
+
+def _mark_foreign_names(tokens: list[Token], text: str) -> list[Token]:
+    """Katakana names MeCab does not know as people: a word before a title, or parts joined by ・
+    (マルク・ルッテ), unless a part is a known place (ボスニア・ヘルツェゴビナ)."""
+    out = list(tokens)
+    for i, tok in enumerate(out):
+        if tok.entity or not _KATAKANA.match(tok.surface):
+            continue
+        before_title = text.startswith(_TITLES, tok.end)
+        joined = [j for j in (i - 1, i + 1) if 0 <= j < len(out) and _KATAKANA.match(out[j].surface)
+                  and text[min(tok.end, out[j].end):max(tok.start, out[j].start)] == "・"]
+        if before_title or (joined and all(out[j].entity in (None, "person") for j in joined)):
+            for j in [i, *joined]:
+                if out[j].entity is None:
+                    out[j] = replace(out[j], entity="person")
+    return out
 
 
 def _loanword_origin(lemma: str | None) -> str | None:

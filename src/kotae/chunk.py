@@ -18,6 +18,8 @@ CLOSERS = frozenset(OPENERS.values())
 TRAILERS = CLOSERS | frozenset("”’\"'")
 _BULLET = re.compile(r"^\s*(?:[-*+・•●○◆◇■□▪➤▶►※]|[①-⑳㉑-㉟]|\(?\d{1,2}[).．]\s|\d{1,2}\.\d)")
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+\S")
+# Headings a document marks as such: Markdown, numbered (1. / (1) / ①), or led by a symbol (●, ■, ➤, 【).
+_MARKED_HEADING = re.compile(r"\s*(?:#|[●■◆◇▶►➤【]|\d{1,2}[.．]\s|\(\d{1,2}\)|[①-⑳])")
 _SOFT_BREAKS = "、，,;；:： \u3000\t"
 HEADING_MAX = 40
 # A heading gives context to the chunks after it only this far (in targets): slide-like documents
@@ -135,6 +137,10 @@ def chunk_document(doc: Document, *, target: int = 320, maximum: int = 1000, ove
     for unit in split_units(doc.text):
         units.extend(_split_long(doc.text, unit, maximum) if unit.end - unit.start > maximum else [unit])
 
+    # In a document that marks its headings, a plain short line between blank lines (a list of names, a
+    # date) still ends a section but is not the context of what follows: the marked heading above stays.
+    marked = [u.kind == "heading" and bool(_MARKED_HEADING.match(doc.text, u.start)) for u in units]
+    plain_context = not any(marked)
     chunks: list[Chunk] = []
     current: list[Unit] = []
     heading = ""
@@ -146,7 +152,7 @@ def chunk_document(doc: Document, *, target: int = 320, maximum: int = 1000, ove
         chunks.append(Chunk(id=f"{doc.id}:{len(chunks)}", doc_id=doc.id, start=start, end=end,
                             text=doc.text[start:end], heading=current_heading))
 
-    for unit in units:
+    for unit, is_marked in zip(units, marked):
         size = unit.end - current[0].start if current else 0
         section_break = unit.kind == "heading" and current and size >= target // 3
         # A chunk far below target would be a stub (a lone heading line): let it grow past target instead.
@@ -157,7 +163,7 @@ def chunk_document(doc: Document, *, target: int = 320, maximum: int = 1000, ove
             fits = carry and unit.end - carry[0].start <= maximum
             current = carry if fits else []
             current_heading = heading if unit.start - heading_end <= HEADING_REACH * target else ""
-        if unit.kind == "heading":
+        if unit.kind == "heading" and (is_marked or plain_context):
             heading, heading_end = doc.text[unit.start:unit.end], unit.end
         if not current:
             current_heading = heading

@@ -100,7 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_chat)
 
     p = commands.add_parser("eval", parents=[where, retrieval], help="measure retrieval quality on a gold set")
-    p.add_argument("--gold", type=Path, default=Path("eval/gold.jsonl"), help="gold JSONL file (default: eval/gold.jsonl)")
+    p.add_argument("--gold", type=Path, default=Path("eval/gold.jsonl"),
+                   help="gold JSONL file (default: eval/gold.jsonl)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--out", type=Path, help="also write report.json and report.md into this folder")
     p.set_defaults(handler=cmd_eval)

@@ -50,8 +50,10 @@ class Settings(BaseSettings):
     top_k: int = Field(5, ge=1, le=50)
     depth: int = Field(50, ge=1, le=1000, description="candidates taken from each retriever before fusion")
     rrf_k: int = Field(60, ge=1)
-    weight_lexical: float = Field(1.0, ge=0)
-    weight_dense: float = Field(1.0, ge=0)
+    weight_lexical: float = Field(1.0, ge=0, description="lexical weight in hybrid fusion (Japanese and mixed)")
+    weight_dense: float = Field(1.0, ge=0, description="dense weight in hybrid fusion (Japanese and mixed)")
+    weight_lexical_en: float = Field(1.0, ge=0, description="lexical weight in hybrid fusion, English questions")
+    weight_dense_en: float = Field(1.0, ge=0, description="dense weight in hybrid fusion, English questions")
     type_weight: float = Field(0.5, ge=0, description="weight of answer-type terms (see answer_type)")
 
     @field_validator("embed_model")
@@ -68,6 +70,13 @@ class Settings(BaseSettings):
     @property
     def dense_enabled(self) -> bool:
         return self.embed_model.lower() != "none"
+
+    def fusion_weights(self, lang: str) -> dict[str, float]:
+        """Hybrid fusion weights for a question language: English questions reach the documents through
+        a lexicon, so they may lean on the multilingual model more than Japanese ones."""
+        if lang == "en":
+            return {"lexical": self.weight_lexical_en, "dense": self.weight_dense_en}
+        return {"lexical": self.weight_lexical, "dense": self.weight_dense}
 
     def prefixes(self) -> tuple[str, str]:
         """The (query, passage) prefixes for the configured model."""

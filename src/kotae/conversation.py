@@ -9,7 +9,8 @@ from typing import Any
 
 from kotae.analyze import Analyzer
 
-_JA_REFERENCE = re.compile(r"それ|その|これ|この|あれ|あの|そこ|そちら|彼|彼女|同氏|同国|当時|^(?:では|じゃあ?|で|また)[、,]?")
+_JA_REFERENCE = re.compile(r"それ|その|これ|この|あれ|あの|そこ|そちら|彼|彼女|同氏|同国|当時|"
+                           r"^(?:では|じゃあ?|で|また)[、,]?")
 _EN_REFERENCE = re.compile(r"\b(?:it|its|they|them|their|he|him|his|she|her|this|that|these|those|there|one|"
                            r"the same|such)\b|^(?:and|so|then|what about|how about)\b", re.I)
 MIN_CONTENT_TERMS = 2

@@ -69,25 +69,54 @@ class LexicalIndex:
             return np.zeros(self.size, dtype=np.float32)
         return self._bm25.get_scores(ids)
 
-    def group_scores(self, groups: Sequence[Sequence[str]]) -> np.ndarray:
-        """BM25 where each group of terms counts as one pseudo-term (Pirkola's structured query).
+    def group_scores(self, groups: Sequence[Sequence[tuple[Sequence[str], float]]]) -> np.ndarray:
+        """BM25 where each group of weighted candidates counts as one pseudo-term (structured query).
 
-        A group's frequency in a chunk is the sum of its members' frequencies and its document frequency
-        that of their union, so a word with twenty translations weighs no more than a word with one.
+        A candidate is a run of terms (北大西洋 → 北 大西 洋) and occurs in a chunk as often as its rarest
+        term does. A group's frequency in a chunk is the weighted sum of its candidates' frequencies and its
+        document frequency counts each chunk by the weight of the likeliest candidate in it (after Darwish and
+        Oard's probabilistic structured queries; with all weights 1 this is Pirkola's union). So a word with
+        twenty translations weighs no more than a word with one, and an unlikely translation cannot make a
+        word common.
         """
         total = np.zeros(self.size, dtype=np.float32)
         norm = K1 * ((1 - B) + B * self._doclen / self._avglen)
         for group in groups:
-            ids = [self.vocab[t] for t in dict.fromkeys(group) if t in self.vocab]
-            if not ids:
+            docs_parts, freq_parts, weight_parts = [], [], []
+            for terms, weight in group:
+                docs, freqs = self._postings(terms)
+                if docs.size:
+                    docs_parts.append(docs)
+                    freq_parts.append(weight * freqs)
+                    weight_parts.append(np.full(docs.size, weight, dtype=np.float32))
+            if not docs_parts:
                 continue
-            docs = np.concatenate([self._tf_indices[self._tf_indptr[i]:self._tf_indptr[i + 1]] for i in ids])
-            freqs = np.concatenate([self._tf_data[self._tf_indptr[i]:self._tf_indptr[i + 1]] for i in ids])
-            chunks, inverse = np.unique(docs, return_inverse=True)
-            tf = np.bincount(inverse, weights=freqs).astype(np.float32)
-            idf = np.log(1 + (self.size - chunks.size + 0.5) / (chunks.size + 0.5))
+            chunks, inverse = np.unique(np.concatenate(docs_parts), return_inverse=True)
+            tf = np.bincount(inverse, weights=np.concatenate(freq_parts)).astype(np.float32)
+            present = np.zeros(chunks.size, dtype=np.float32)  # the likeliest candidate each chunk holds
+            np.maximum.at(present, inverse, np.concatenate(weight_parts))
+            df = float(present.sum())
+            idf = np.log(1 + (self.size - df + 0.5) / (df + 0.5))
             total[chunks] += idf * tf / (tf + norm[chunks])
         return total
+
+    def _postings(self, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Chunks holding every term of a run, and the run's frequency there (that of its rarest term)."""
+        docs = freqs = None
+        for term in dict.fromkeys(terms):
+            i = self.vocab.get(term)
+            if i is None:
+                return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
+            d = self._tf_indices[self._tf_indptr[i]:self._tf_indptr[i + 1]]
+            f = self._tf_data[self._tf_indptr[i]:self._tf_indptr[i + 1]]
+            if docs is None:
+                docs, freqs = np.asarray(d), np.asarray(f, dtype=np.float32)
+            else:
+                docs, left, right = np.intersect1d(docs, d, assume_unique=True, return_indices=True)
+                freqs = np.minimum(freqs[left], f[right])
+        if docs is None:
+            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
+        return docs, freqs
 
     def search(self, terms: Sequence[str], depth: int) -> list[tuple[int, float]]:
         """The best `depth` chunks with a positive score, as (chunk index, score), best first."""

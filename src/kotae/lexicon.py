@@ -14,12 +14,25 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from kotae.analyze import Analyzer
+from kotae.jmdict import Entry, JMdictUnavailable, entries_for_forms
 from kotae.types import Document
 
 MAX_CANDIDATES = 8
+INFLECTION_PENALTY = 5.0  # rank points, see gloss_rank
+DERIVATION_PENALTY = 15.0
+PARTIAL_PENALTY = 30.0
+WEIGHT_DECAY = 0.5  # each candidate weighs this much of the one before it (see candidate_weight)
 MAX_PHRASE = 4
 MAX_NGRAM = 4
-STOPWORDS = frozenset(["a", "an", "the", "of", "to", "in", "on", "at", "by", "for", "from", "with", "about", "as", "into", "than", "then", "and", "or", "but", "not", "no", "nor", "so", "if", "is", "are", "was", "were", "be", "been", "being", "am", "do", "does", "did", "doing", "have", "has", "had", "having", "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "this", "that", "these", "those", "there", "here", "it", "its", "they", "them", "their", "he", "him", "his", "she", "her", "we", "our", "us", "you", "your", "i", "me", "my", "can", "could", "will", "would", "shall", "should", "may", "might", "must", "also", "any", "some", "all", "each", "other", "such", "very", "more", "most", "much", "many", "tell", "me", "please", "know", "does", "did", "ever", "just"])
+STOPWORDS = frozenset([
+    "a", "an", "the", "of", "to", "in", "on", "at", "by", "for", "from", "with", "about", "as", "into", "than",
+    "then", "and", "or", "but", "not", "no", "nor", "so", "if", "is", "are", "was", "were", "be", "been", "being",
+    "am", "do", "does", "did", "doing", "have", "has", "had", "having", "what", "which", "who", "whom", "whose",
+    "when", "where", "why", "how", "this", "that", "these", "those", "there", "here", "it", "its", "they", "them",
+    "their", "he", "him", "his", "she", "her", "we", "our", "us", "you", "your", "i", "me", "my", "can", "could",
+    "will", "would", "shall", "should", "may", "might", "must", "also", "any", "some", "all", "each", "other",
+    "such", "very", "more", "most", "much", "many", "tell", "please", "know", "ever", "just",
+])
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _PAREN = re.compile(r"\([^)]*\)|\[[^]]*\]")
 _KATAKANA_WORD = re.compile(r"^[\u30a0-\u30ffー・]+$")
@@ -32,6 +45,7 @@ _FOLD_EXCEPTIONS = frozenset({"four", "hour", "your", "tour", "pour", "sour", "f
                               "promise", "precise", "otherwise", "expertise", "compromise", "surprise", "advise",
                               "franchise", "concise", "premise", "merchandise", "comprise", "revise", "supervise",
                               "televise", "improvise", "devise", "despise", "excise", "chastise", "incise"})
+_FOLD_STEMS = frozenset(w.removesuffix("e") for w in _FOLD_EXCEPTIONS)  # revised, revising
 # Only these -ence words have an American -ense spelling; every other -ence word is left alone.
 _ENCE_WORDS = frozenset({"defence", "offence", "licence", "pretence"})
 
@@ -42,7 +56,8 @@ def fold(word: str) -> str:
     word = "".join(c for c in word if not unicodedata.combining(c))
     if word in _ENCE_WORDS:
         return word[:-3] + "nse"
-    if word in _FOLD_EXCEPTIONS or word.endswith("ence"):
+    if word.endswith("ence") or word in _FOLD_EXCEPTIONS or word.rstrip("ds").removesuffix("e") in _FOLD_STEMS \
+            or word.endswith("ing") and word[:-3] in _FOLD_STEMS:
         return word
     for pattern, repl in _SPELLING:
         word = pattern.sub(repl, word)
@@ -56,42 +71,78 @@ def english_words(text: str) -> list[str]:
 
 
 def gloss_key(gloss: str) -> str | None:
-    """A JMdict gloss as a lexicon key: no parentheses, no leading 'to'/'a'/'the', at most four words."""
+    """A JMdict gloss as a lexicon key: no parentheses, no stop words at either end, at most four words.
+
+    Questions are matched phrase by phrase without stop words at the ends, so "for the first time" (初めて)
+    is kept as "first time".
+    """
     text = _PAREN.sub(" ", gloss)
     words = english_words(text)
-    while words and words[0] in ("to", "a", "an", "the"):
+    while words and words[0] in STOPWORDS:
         words = words[1:]
-    if not words or len(words) > MAX_PHRASE or all(w in STOPWORDS for w in words):
+    while words and words[-1] in STOPWORDS:
+        words = words[:-1]
+    if not words or len(words) > MAX_PHRASE:
         return None
     return " ".join(words)
 
 
 def lemmas(word: str) -> list[str]:
-    """The word and the base forms it may inflect from (plural, past, -ing), most likely first."""
+    """The word and the base forms it may inflect from (held → hold, countries → country), most likely first.
+
+    lemminflect knows irregular forms; the suffix rules cover words it has never seen.
+    """
     out = [word]
-    if len(word) <= 3:
-        return out
-    if word.endswith("ies"):
-        out.append(word[:-3] + "y")
-    if word.endswith("es"):
-        out.append(word[:-2])
-    if word.endswith("s") and not word.endswith("ss"):
-        out.append(word[:-1])
-    for suffix in ("ed", "ing"):
-        if word.endswith(suffix):
-            stem = word[: -len(suffix)]
-            out += [stem, stem + "e"]
-            if len(stem) > 2 and stem[-1] == stem[-2]:
-                out.append(stem[:-1])
-            if suffix == "ed" and stem.endswith("i"):
-                out.append(stem[:-1] + "y")
+    try:
+        import lemminflect
+
+        known = lemminflect.getAllLemmas(word)
+    except ImportError:  # pragma: no cover - a declared dependency
+        known = {}
+    for pos in ("VERB", "NOUN", "ADJ", "ADV"):
+        out += [fold(w) for w in known.get(pos, ())]
+    if len(word) > 3:
+        if word.endswith("ies"):
+            out.append(word[:-3] + "y")
+        if word.endswith("es"):
+            out.append(word[:-2])
+        if word.endswith("s") and not word.endswith("ss"):
+            out.append(word[:-1])
+        for suffix in ("ed", "ing"):
+            if word.endswith(suffix):
+                stem = word[: -len(suffix)]
+                out += [stem, stem + "e"]
+                if len(stem) > 2 and stem[-1] == stem[-2]:
+                    out.append(stem[:-1])
+                if suffix == "ed" and stem.endswith("i"):
+                    out.append(stem[:-1] + "y")
     return list(dict.fromkeys(out))
+
+
+# Nouns English makes from verbs, the way JMdict glosses Japanese verbal nouns (調印 signing, 署名 signature,
+# 改訂 revision, 設立 establishment), and place nouns behind adjectives (European → Europe).
+_VERB_NOUNS = (("", "ing"), ("", "ion"), ("e", "ion"), ("", "ation"), ("e", "ation"), ("", "ment"), ("", "ature"),
+               ("e", "al"), ("", "al"), ("", "ance"), ("", "ence"), ("", "s"))
+_PLACE_ADJECTIVES = (("ean", "e"), ("ian", "ia"), ("ian", "e"), ("an", "a"), ("ese", "a"), ("ese", ""), ("ish", ""))
+
+
+def derived(base: str) -> list[str]:
+    """Nouns and place names a base form may stand for, when the dictionary glosses those instead."""
+    out = []
+    for drop, add in _VERB_NOUNS:
+        if base.endswith(drop) and len(base) > 2:
+            out.append(base[: len(base) - len(drop)] + add)
+    for suffix, repl in _PLACE_ADJECTIVES:
+        if base.endswith(suffix) and len(base) > len(suffix) + 2:
+            out.append(base[: -len(suffix)] + repl)
+    return [w for w in dict.fromkeys(out) if w != base]
 
 
 # Consonant skeletons of katakana and of English spellings, for names no dictionary has.
 _KANA_CONSONANT = {}
-for _row, _c in (("カキクケコ", "k"), ("ガギグゲゴ", "g"), ("サシスセソ", "s"), ("ザジズゼゾ", "z"), ("タチツテト", "t"),
-                 ("ダヂヅデド", "d"), ("ナニヌネノ", "n"), ("ハヒヘホ", ""), ("フ", "f"), ("バビブベボヴ", "b"),
+for _row, _c in (("カキクケコ", "k"), ("ガギグゲゴ", "g"), ("サシスセソ", "s"), ("ザジズゼゾ", "z"),
+                 ("タチツテト", "t"), ("ダヂヅデド", "d"), ("ナニヌネノ", "n"), ("ハヒヘホ", ""), ("フ", "f"),
+                 ("バビブベボヴ", "b"),
                  ("パピプペポ", "p"), ("マミムメモ", "m"), ("ラリルレロ", "r"), ("ン", "n")):
     for _k in _row:
         _KANA_CONSONANT[_k] = _c
@@ -142,21 +193,26 @@ class Lexicon:
         return cls(entries=entries, skeletons={k: tuple(v) for k, v in data.get("skeletons", {}).items()})
 
     def lookup(self, words: Sequence[str]) -> tuple[Candidate, ...]:
-        """Candidates for a phrase: its own key first, then the base forms of its last word.
+        """Candidates for a phrase, best first: its own key, the base forms of its last word, then their nouns.
 
-        Verb forms also try their -ing noun (signed → signing), the way JMdict glosses verbal nouns (調印).
+        A base form ranks a little below the word as written, a derived noun (signed → signature) further.
         """
         *head, last = words
-        forms = lemmas(last)
-        if len(forms) > 1:
-            forms += [f + "ing" for f in forms[1:] if not f.endswith("e")] + [f[:-1] + "ing" for f in forms[1:]
-                                                                              if f.endswith("e")]
-            forms += [f + "s" for f in forms[1:] if not f.endswith("s")]  # headquartered → headquarters
-        out: dict[tuple[str, ...], Candidate] = {}
-        for form in dict.fromkeys(forms):
+        bases = lemmas(last)
+        forms = {last: 0.0}
+        for base in bases[1:]:
+            forms.setdefault(base, INFLECTION_PENALTY)
+        for base in bases:
+            for noun in derived(base):
+                forms.setdefault(noun, DERIVATION_PENALTY)
+        best: dict[tuple[str, ...], Candidate] = {}
+        for form, penalty in forms.items():
             for cand in self.entries.get(" ".join([*head, form]), ()):
-                out.setdefault(cand.terms, cand)
-        return tuple(out.values())[:MAX_CANDIDATES]
+                rank = cand.rank - penalty
+                if cand.terms not in best or rank > best[cand.terms].rank:
+                    best[cand.terms] = Candidate(cand.ja, cand.terms, cand.source, rank)
+        ranked = sorted(best.values(), key=lambda c: (-c.rank, c.ja))
+        return tuple(ranked[:MAX_CANDIDATES])
 
     def sounds_like(self, word: str) -> tuple[str, ...]:
         skeleton = english_skeleton(word)
@@ -165,13 +221,23 @@ class Lexicon:
 
 @dataclass(frozen=True)
 class Translation:
-    """One English source word or phrase and the Japanese index terms searched for it."""
+    """One English source word or phrase and its Japanese candidates, each a run of index terms, weighted."""
 
     source: str
-    terms: tuple[str, ...]
+    candidates: tuple[tuple[str, ...], ...]
+    weights: tuple[float, ...]
+
+    @property
+    def group(self) -> list[tuple[tuple[str, ...], float]]:
+        return list(zip(self.candidates, self.weights))
 
     def to_json(self) -> dict:
-        return {"en": self.source, "ja": list(self.terms)}
+        return {"en": self.source, "ja": ["".join(c) for c in self.candidates]}
+
+
+def candidate_weight(position: int) -> float:
+    """How likely the candidate at a position (best first) is the word meant: halved at every step."""
+    return WEIGHT_DECAY**position
 
 
 def translate(words: Sequence[str], lexicon: Lexicon, vocab: dict[str, int]) -> tuple[list[Translation], list[str]]:
@@ -188,17 +254,31 @@ def translate(words: Sequence[str], lexicon: Lexicon, vocab: dict[str, int]) -> 
             if n > 1 and (phrase[0] in STOPWORDS or phrase[-1] in STOPWORDS):
                 continue
             candidates = lexicon.lookup(phrase)
-            direct = [phrase[0]] if n == 1 and phrase[0] in vocab else []
-            sounds = lexicon.sounds_like(phrase[0]) if n == 1 and not candidates else ()
-            terms = tuple(dict.fromkeys([*direct, *(t for c in candidates for t in c.terms), *sounds]))
-            if terms:
-                out.append(Translation(" ".join(phrase), terms))
+            direct = [(phrase[0],)] if n == 1 and phrase[0] in vocab else []
+            sounds = [(t,) for t in lexicon.sounds_like(phrase[0])] if n == 1 and not candidates else []
+            runs = tuple(dict.fromkeys([*direct, *(c.terms for c in candidates), *sounds]))
+            if runs:
+                weights = tuple(candidate_weight(k) for k in range(len(runs)))
+                out.append(Translation(" ".join(phrase), runs, weights))
                 i += n
                 break
         else:
             unknown.append(words[i])
             i += 1
     return out, unknown
+
+
+def partial_keys(key: str | None) -> list[str]:
+    """The content words of a phrase gloss, so "summit" reaches 首脳会合 (summit meeting)."""
+    words = key.split() if key else []
+    return [w for w in words if w not in STOPWORDS and len(w) > 2] if len(words) > 1 else []
+
+
+def gloss_rank(entry: Entry, sense_no: int, gloss_no: int) -> float:
+    """How surely a gloss names a word: its sense comes first, its place in the sense next, and JMdict's
+    frequency markers (at most about 150, so at most 3 points here) only break near ties. Names rank below
+    every common word."""
+    return -20.0 * sense_no - 2.0 * gloss_no + entry.priority / 50 - (200.0 if entry.source == "jmnedict" else 0.0)
 
 
 def build_lexicon(docs: Iterable[Document], analyzer: Analyzer, vocab: dict[str, int], *,
@@ -230,10 +310,8 @@ def build_lexicon(docs: Iterable[Document], analyzer: Analyzer, vocab: dict[str,
 
     if dictionary:
         try:
-            from kotae.jmdict import JMdictUnavailable, entries_for_forms
-
             entries = entries_for_forms(forms)
-        except (ImportError, JMdictUnavailable) as exc:
+        except JMdictUnavailable as exc:
             entries = []
             notes.append(f"{exc} English questions will match loanwords and names only.")
         for entry in entries:
@@ -242,8 +320,10 @@ def build_lexicon(docs: Iterable[Document], analyzer: Analyzer, vocab: dict[str,
                 terms = tuple(analyzer.terms(form))
                 for sense_no, glosses in enumerate(entry.senses):
                     for gloss_no, gloss in enumerate(glosses):
-                        rank = entry.priority - 5 * sense_no - gloss_no - (200 if entry.source == "jmnedict" else 0)
-                        add(gloss_key(gloss), Candidate(form, terms, entry.source, float(rank)))
+                        key, rank = gloss_key(gloss), gloss_rank(entry, sense_no, gloss_no)
+                        add(key, Candidate(form, terms, entry.source, rank))
+                        for word in partial_keys(key):
+                            add(word, Candidate(form, terms, entry.source, rank - PARTIAL_PENALTY))
 
     entries_out = {}
     for key, cands in found.items():

@@ -57,7 +57,8 @@ def parse_document(path: Path, raw: str) -> Document:
         body = raw[match.end():]
     doc_id = str(meta.get("id") or slug(path.stem))
     if not _ID_OK.match(doc_id):
-        raise CorpusError(f"{path.name}: id {doc_id!r} must be letters, digits, '.', '_' or '-' (no slashes or spaces).")
+        raise CorpusError(f"{path.name}: id {doc_id!r} must be letters, digits, '.', '_' or '-' "
+                          "(no slashes or spaces).")
     title = str(meta.get("title") or _first_line(body) or doc_id)
     if not body.strip():
         raise CorpusError(f"{path.name}: the document has no text.")

@@ -25,15 +25,16 @@ class Query:
     unknown: tuple[str, ...]  # English words neither the index nor the lexicon knows
     kind: str | None  # the entity type the question asks for, if any
 
-    def groups(self) -> list[tuple[str, ...]]:
-        return [t.terms for t in self.translations]
+    def groups(self) -> list[list[tuple[tuple[str, ...], float]]]:
+        return [t.group for t in self.translations]
 
     def typed(self) -> tuple[list[str], list[tuple[str, ...]]]:
         """The answer-type forms of the terms and groups (see answer_type), empty for other questions."""
         if not self.kind:
             return [], []
         tag = f"[{self.kind}]"
-        return [tag + t for t in self.terms], [tuple(tag + t for t in g) for g in self.groups()]
+        groups = [[(tuple(tag + t for t in run), w) for run, w in g] for g in self.groups()]
+        return [tag + t for t in self.terms], groups
 
     def to_json(self) -> list[Any]:
         return [*self.terms, *(t.to_json() for t in self.translations)]

@@ -60,7 +60,7 @@ class Retriever:
         if mode in ("dense", "hybrid"):
             vector = self.embedder().encode_queries([question])[0]
             rankings.append(Ranking("dense", self.index.dense.search(vector, self.settings.depth)))
-        hits = self._combine(rankings, mode)[:top_k]
+        hits = self._combine(rankings, mode, query.lang)[:top_k]
         passages = tuple(self._passage(rank, i, score) for rank, (i, score) in enumerate(hits, start=1))
         note = None
         if not passages and query.empty:
@@ -80,10 +80,10 @@ class Retriever:
             scores = scores + self.settings.type_weight * typed
         return scores
 
-    def _combine(self, rankings: list[Ranking], mode: str) -> list[tuple[int, float]]:
+    def _combine(self, rankings: list[Ranking], mode: str, lang: str) -> list[tuple[int, float]]:
         if mode != "hybrid":
             return rankings[0].hits
-        weights = {"lexical": self.settings.weight_lexical, "dense": self.settings.weight_dense}
+        weights = self.settings.fusion_weights(lang)
         fused = rrf({r.name: [i for i, _ in r.hits] for r in rankings}, weights, k=self.settings.rrf_k)
         return [(int(i), score) for i, score in fused]
 

@@ -120,10 +120,11 @@ def check_fresh(manifest: dict[str, Any], settings: Settings, *, check_corpus: b
         if not strict and field_name not in explicit:
             continue
         if built.get(key) != value:
-            raise StaleIndexError(f"The index was built with {key}={built.get(key)!r} but {value!r} is configured; {fix}.")
-    if check_corpus and settings.corpus_dir.is_dir():
-        if manifest["corpus"]["fingerprint"] != fingerprint(settings.corpus_dir):
-            raise StaleIndexError(f"The documents in {settings.corpus_dir} changed since the index was built; {fix}.")
+            raise StaleIndexError(f"The index was built with {key}={built.get(key)!r} but {value!r} is configured; "
+                                  f"{fix}.")
+    if (check_corpus and settings.corpus_dir.is_dir()
+            and manifest["corpus"]["fingerprint"] != fingerprint(settings.corpus_dir)):
+        raise StaleIndexError(f"The documents in {settings.corpus_dir} changed since the index was built; {fix}.")
 
 
 @dataclass(frozen=True)
