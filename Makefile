@@ -15,7 +15,7 @@ $(BIN)/python:
 # The stamp is newer than pyproject.toml once everything it lists is installed.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -c "import torch" 2>/dev/null || $(PIP) install $(TORCH_SPEC)
-	$(PIP) install -e ".[dense,dev]"
+	$(PIP) install -e ".[dense,dev,eval]"
 	touch $@
 
 install: $(VENV)/.installed

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kotae.chunk import _split_long, chunk_corpus, chunk_document, split_sentences, split_units
+from kotae.chunk import _split_long, chunk_corpus, chunk_document, chunk_fixed, split_sentences, split_units
 from kotae.config import Settings
 from kotae.types import Document
 
@@ -199,3 +199,57 @@ def test_a_document_without_marked_headings_uses_its_plain_ones():
     text = f"見出しその一\n\n{para}\n\n見出しその二\n\n{para}\n{para}"
     chunks = chunk_document(_doc(text), target=60, maximum=200, overlap=0)
     assert {c.heading for c in chunks} == {"見出しその一", "見出しその二"}
+
+
+@pytest.mark.parametrize("size", [1, 7, 300])
+def test_fixed_windows_cover_the_text_exactly_without_overlap(size):
+    doc = _doc("一行目です。\n\n  二行目（括弧の中。）も続く。\n- 箇条書き\n" * 5)
+    chunks = chunk_fixed(doc, size)
+    assert "".join(c.text for c in chunks) == doc.text
+    assert [c.start for c in chunks] == list(range(0, len(doc.text), size))
+    assert all(a.end == b.start for a, b in zip(chunks, chunks[1:])), "windows are consecutive"
+    assert all(len(c.text) == size for c in chunks[:-1])
+    assert 0 < len(chunks[-1].text) <= size
+    assert all(c.heading == "" for c in chunks)
+    assert len({c.id for c in chunks}) == len(chunks)
+
+
+def test_fixed_windows_of_a_text_that_divides_evenly_end_with_a_full_window():
+    chunks = chunk_fixed(_doc("あいうえおかきくけこ"), 5)
+    assert [c.text for c in chunks] == ["あいうえお", "かきくけこ"]
+
+
+def test_fixed_chunking_of_the_real_corpus_round_trips_offsets(corpus_docs):
+    chunks = chunk_corpus(corpus_docs, target=300, maximum=DEFAULTS.chunk_max, overlap=DEFAULTS.chunk_overlap,
+                          method="fixed")
+    by_id = {d.id: d for d in corpus_docs}
+    assert len(chunks) == sum(-(-len(d.text) // 300) for d in corpus_docs)
+    for chunk in chunks:
+        assert by_id[chunk.doc_id].text[chunk.start:chunk.end] == chunk.text, chunk.id
+        assert 0 < len(chunk.text) <= 300
+    for doc in corpus_docs:
+        assert "".join(c.text for c in chunks if c.doc_id == doc.id) == doc.text
+    sentences = chunk_corpus(corpus_docs, target=300, maximum=DEFAULTS.chunk_max, overlap=DEFAULTS.chunk_overlap)
+    assert [c.text for c in sentences] != [c.text for c in chunks], "the method argument changes the chunks"
+
+
+def test_fixed_chunking_is_chosen_by_the_settings_and_recorded_in_the_manifest(small_corpus, tmp_path):
+    from conftest import make_settings
+
+    from kotae.build import build_index
+    from kotae.errors import StaleIndexError
+    from kotae.store import check_fresh, load_index
+
+    settings = make_settings(small_corpus, tmp_path / "index", chunking="fixed", chunk_target=250)
+    manifest = build_index(settings).manifest
+    assert manifest["chunker"]["method"] == "fixed" and manifest["settings"]["chunking"] == "fixed"
+    index = load_index(settings)
+    assert all(len(c.text) <= 250 and c.heading == "" for c in index.chunks)
+    assert sum(len(c.text) for c in index.chunks) == sum(len(d.text) for d in index.documents.values())
+    sentences = make_settings(small_corpus, tmp_path / "index", chunk_target=250, chunking="sentences")
+    with pytest.raises(StaleIndexError, match="chunking"):
+        check_fresh(manifest, sentences, strict=False)
+    # Only what the user set counts in non-strict mode: an unset chunking does not make the index stale.
+    check_fresh(manifest, make_settings(small_corpus, tmp_path / "index", chunk_target=250), strict=False)
+    with pytest.raises(StaleIndexError, match="chunking"):
+        check_fresh(manifest, make_settings(small_corpus, tmp_path / "index", chunk_target=250), strict=True)

@@ -57,7 +57,7 @@ def build_index(settings: Settings, *, progress: bool = False, report: Report | 
 
     docs = load_corpus(settings.corpus_dir)
     chunks = chunk_corpus(docs, target=settings.chunk_target, maximum=settings.chunk_max,
-                          overlap=settings.chunk_overlap)
+                          overlap=settings.chunk_overlap, method=settings.chunking)
     by_id = {d.id: d for d in docs}
     for chunk in chunks:  # the citation contract, checked once where it is made
         assert by_id[chunk.doc_id].text[chunk.start:chunk.end] == chunk.text, chunk.id
@@ -108,8 +108,8 @@ def build_index(settings: Settings, *, progress: bool = False, report: Report | 
         "analyzer": {"tokenizer": f"fugashi {_version('fugashi')}",
                      "dictionary": f"unidic-lite {_version('unidic-lite')}",
                      "term_form": settings.term_form, "matching": "NFKC, lower case"},
-        "chunker": {"target": settings.chunk_target, "max": settings.chunk_max, "overlap": settings.chunk_overlap,
-                    "chunks": len(chunks)},
+        "chunker": {"method": settings.chunking, "target": settings.chunk_target, "max": settings.chunk_max,
+                    "overlap": settings.chunk_overlap, "chunks": len(chunks)},
         "lexical": {"library": f"bm25s {_version('bm25s')}", "method": "lucene", "k1": K1, "b": B,
                     "vocabulary": len(lexical.vocab)},
         "lexicon": {"keys": len(lexicon.entries), "sound_keys": len(lexicon.skeletons),

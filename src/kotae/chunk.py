@@ -1,4 +1,4 @@
-"""Sentence-aware chunking: documents into overlapping spans that quote the text exactly."""
+"""Chunking: documents into spans that quote the text exactly, sentence-aware or in fixed-size windows."""
 
 from __future__ import annotations
 
@@ -195,5 +195,23 @@ def _overlap(units: list[Unit], count: int, target: int) -> list[Unit]:
     return tail
 
 
-def chunk_corpus(docs: list[Document], *, target: int, maximum: int, overlap: int) -> list[Chunk]:
+def chunk_fixed(doc: Document, size: int) -> list[Chunk]:
+    """Consecutive windows of `size` characters, the last one shorter: the plain baseline to beat."""
+    if size < 1:
+        raise ValueError("a window needs at least one character")
+    return [Chunk(id=f"{doc.id}:{n}", doc_id=doc.id, start=start, end=min(start + size, len(doc.text)),
+                  text=doc.text[start:start + size], heading="")
+            for n, start in enumerate(range(0, len(doc.text), size))]
+
+
+ChunkMethod = Literal["sentences", "fixed"]
+
+
+def chunk_corpus(docs: list[Document], *, target: int, maximum: int, overlap: int,
+                 method: ChunkMethod = "sentences") -> list[Chunk]:
+    """Chunk every document with `method`; "fixed" uses windows of `target` characters and ignores the rest."""
+    if method == "fixed":
+        return [c for doc in docs for c in chunk_fixed(doc, target)]
+    if method != "sentences":
+        raise ValueError(f"unknown chunking method {method!r}")
     return [c for doc in docs for c in chunk_document(doc, target=target, maximum=maximum, overlap=overlap)]

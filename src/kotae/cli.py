@@ -94,6 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("ask", parents=[where, retrieval], help="ask a question and get a cited answer")
     p.add_argument("question", help="a question in Japanese or English")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    p.add_argument("--history", type=Path, metavar="FILE",
+                   help='the conversation so far: a JSON list of {"question": ..., "answer": ...} turns')
     p.set_defaults(handler=cmd_ask)
 
     p = commands.add_parser("chat", parents=[where, retrieval], help="ask questions interactively in the terminal")
@@ -103,7 +105,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--gold", type=Path, default=Path("eval/gold.jsonl"),
                    help="gold JSONL file (default: eval/gold.jsonl)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
-    p.add_argument("--out", type=Path, help="also write report.json and report.md into this folder")
+    p.add_argument("--calibrate", action="store_true",
+                   help="learn the abstention thresholds from the gold set and write them to the abstention file")
+    p.add_argument("--out", type=Path, help="also write report.json and report.md into this folder "
+                   "(with --compare: compare.md, compare.json and compare.png, default eval/reports)")
+    p.add_argument("--compare", action="store_true",
+                   help="build a small grid of configurations (a plain baseline, the current settings, one change "
+                        "each) into temporary indexes and compare them in one table; fails when the current "
+                        "settings do not beat the baseline on R@5 in Japanese and English")
+    p.add_argument("--model", dest="embed_model",
+                   help="embedding model name or folder; with --compare, adds hybrid rows at several fusion weights")
     p.set_defaults(handler=cmd_eval)
 
     p = commands.add_parser("show", parents=[where], help="print a document as it is stored in the index")
@@ -204,21 +215,44 @@ def _batch_questions(path: Path) -> Iterator[tuple[str | None, str]]:
     return iter(rows)
 
 
+def _answerer(settings: Settings):
+    from kotae.answer import Answerer
+
+    return Answerer(_retriever(settings))
+
+
+def _history(path: Path | None) -> list[dict[str, Any]]:
+    if path is None:
+        return []
+    try:
+        turns = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"The history file {path} does not exist.") from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"The history file {path} is not JSON ({exc.msg} at line {exc.lineno}).") from None
+    if not isinstance(turns, list) or not all(isinstance(t, dict) and "question" in t for t in turns):
+        raise ConfigError(f'The history file {path} must be a JSON list of {{"question": ..., "answer": ...}}.')
+    return turns
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     settings = settings_from(args)
-    result = _retriever(settings).search(args.question, mode=args.mode, top_k=args.top_k)
+    answer = _answerer(settings).ask(args.question, history=_history(args.history), mode=args.mode,
+                                     top_k=args.top_k)
     if args.json:
-        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
-        print_result(result)
+        print_answer(answer)
     return 0
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
     settings = settings_from(args)
-    retriever = _retriever(settings)
+    answerer = _answerer(settings)
+    history: list[dict[str, Any]] = []
     out = _console()
-    out.print("[bold]kotae[/bold] — ask in Japanese or English; an empty line or Ctrl-D quits.")
+    out.print("[bold]kotae[/bold] — ask in Japanese or English; follow-up questions may refer to earlier ones. "
+              "An empty line or Ctrl-D quits.")
     while True:
         try:
             question = input("\n質問 / question> ")
@@ -228,25 +262,41 @@ def cmd_chat(args: argparse.Namespace) -> int:
         if not question.strip():
             return 0
         try:
-            print_result(retriever.search(question, mode=args.mode, top_k=args.top_k))
+            answer = answerer.ask(question, history=history, mode=args.mode, top_k=args.top_k)
         except KotaeError as exc:
             _fail(str(exc))
+            continue
+        print_answer(answer)
+        history.append({"question": question, "answer": answer.text})
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from rich.progress import Progress
 
-    from kotae.evaluate import load_gold, markdown, report, run_retrieval
+    from kotae.answer import Answerer, Thresholds
+    from kotae.evaluate import answer_report, learn_thresholds, load_gold, markdown, report, run_answers, run_retrieval
 
     settings = settings_from(args)
     gold = load_gold(args.gold)
+    if args.compare:
+        return _compare(args, settings, gold)
     retriever = _retriever(settings)
     mode = retriever.resolve_mode(args.mode)
+    answerer = Answerer(retriever)
     with Progress(transient=True, disable=not sys.stderr.isatty(), console=_console_err()) as bar:
-        task = bar.add_task("Evaluating", total=len(gold))
+        task = bar.add_task("Retrieval", total=len(gold))
         scores = run_retrieval(retriever, gold, mode=mode, top_k=max(10, args.top_k or 10),
                                on_item=lambda: bar.advance(task))
+        if args.calibrate:
+            task = bar.add_task("Calibrating", total=len(gold))
+            learned = learn_thresholds(run_answers(Answerer(retriever, Thresholds({})), gold, mode=mode,
+                                                   on_item=lambda: bar.advance(task)))
+            answerer = Answerer(retriever, _save_thresholds(settings, learned, args.gold))
+        task = bar.add_task("Answers", total=len(gold))
+        answers = run_answers(answerer, gold, mode=mode, on_item=lambda: bar.advance(task))
     rep = report(scores, mode=mode)
+    rep["answers"] = answer_report(answers)
+    rep["abstention_thresholds"] = dict(answerer.thresholds.values)
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "report.json").write_text(json.dumps(rep, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -256,6 +306,73 @@ def cmd_eval(args: argparse.Namespace) -> int:
     else:
         print_report(rep)
     return 0
+
+
+def _save_thresholds(settings: Settings, learned: dict[str, dict[str, float]], gold: Path):
+    """Merge newly learned thresholds (for this mode) into the abstention file and return them all."""
+    from kotae.answer import Thresholds
+
+    path = settings.abstention_file
+    if path is None:
+        raise ConfigError("Set KOTAE_ABSTENTION_FILE to say where the learned thresholds go.")
+    current = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    thresholds = {**current.get("thresholds", {}), **learned}
+    data = {"learned_from": str(gold), "rule": "abstain when confidence < threshold; at most 5% of the "
+            "answerable gold questions of each language and mode fall below it", "thresholds": thresholds}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    _console_err().print(f"Abstention thresholds written to {path}: {json.dumps(learned)}")
+    return Thresholds(thresholds)
+
+
+def _compare(args: argparse.Namespace, settings: Settings, gold) -> int:
+    """`kotae eval --compare`: the grid's table on stdout, its files in --out, and the baseline gate."""
+    from rich.progress import Progress
+
+    from kotae import compare
+
+    if args.mode or args.top_k:
+        raise ConfigError("--compare sets each row's mode and scores the top 10; drop --mode and --top-k.")
+    model = settings.embed_model if settings.dense_enabled else None
+    with Progress(transient=True, disable=not sys.stderr.isatty(), console=_console_err()) as bar:
+        grid = compare.default_grid(model)
+        task = bar.add_task("Comparing", total=len(grid) * len(gold))
+        result = compare.run_compare(settings, gold, grid, on_stage=lambda text: bar.update(task, description=text),
+                                     on_item=lambda: bar.advance(task))
+    out = args.out or Path("eval/reports")
+    charted = compare.write_reports(result, out, gold=str(args.gold))
+    if args.json:
+        print(json.dumps(compare.to_json(result, gold=str(args.gold)), ensure_ascii=False, indent=2))
+    else:
+        print_comparison(result)
+    if model is None:
+        _fail("the fusion-weight rows need an embedding model (--model PATH) and were skipped.")
+    for note in result.notes:
+        _fail(note)
+    written = ", ".join(f"compare.{ext}" for ext in ("md", "json", "png")[:3 if charted else 2])
+    _info(f"Wrote {written} to {out}.")
+    if not charted:
+        _fail(compare.CHART_NEEDS)
+    failure = compare.gate(result)
+    if failure:
+        _fail(failure)
+        return 1
+    return 0
+
+
+def print_comparison(result) -> None:
+    from rich import box
+    from rich.table import Table
+
+    from kotae import compare
+
+    table = Table(title=f"Configurations compared ({result.questions} answerable questions; lexical unless hybrid)",
+                  box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    for n, name in enumerate(compare.headers()):
+        table.add_column(name, justify="left" if n == 0 else "right", no_wrap=True)
+    for row in result.rows:
+        table.add_row(*compare.cells(row), style="dim" if row.name == compare.BASELINE else None)
+    _console().print(table)
 
 
 def _console_err():
@@ -274,11 +391,21 @@ def print_report(rep: dict[str, Any]) -> None:
     table.add_column("n", justify="right")
     for name in METRICS:
         table.add_column(name, justify="right")
+    for name in ("R@5", "MRR@10"):  # the intervals of the two headline metrics; --json has them all
+        table.add_column(f"{name} 95% CI", justify="right")
     for group, row in rep["groups"].items():
-        table.add_row(group, str(row["n"]), *(f"{row[m]:.3f} [{row['ci95'][m][0]:.2f}–{row['ci95'][m][1]:.2f}]"
-                                              for m in METRICS))
+        table.add_row(group, str(row["n"]), *(f"{row[m]:.3f}" for m in METRICS),
+                      *(f"{row['ci95'][m][0]:.2f}–{row['ci95'][m][1]:.2f}" for m in ("R@5", "MRR@10")))
     _console().print(table)
     _console().print(f"{len(rep['misses'])} questions with no relevant passage in the top 5 (see --json).")
+    if rep.get("answers"):
+        answers = Table(title="Answers (support: answered answerable questions quoting the evidence)")
+        for name in ("group", "n", "support", "abstain precision", "abstain recall", "false abstention"):
+            answers.add_column(name, justify="left" if name == "group" else "right")
+        for group, row in rep["answers"].items():
+            answers.add_row(group, str(row["n"]), *(f"{row[k]:.3f}" for k in (
+                "support", "abstention_precision", "abstention_recall", "false_abstention")))
+        _console().print(answers)
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -298,6 +425,28 @@ def cmd_show(args: argparse.Namespace) -> int:
     print(f"{doc.title}\n{doc.id}  {meta}\n")
     print(doc.text)
     return 0
+
+
+def print_answer(answer) -> None:
+    """An answer for people: the cited sentences (or the abstention), glosses, then the passages."""
+    out = _console()
+    if answer.abstained:
+        out.print(f"[yellow]{answer.message}[/yellow]")
+        if answer.note:
+            out.print(f"[dim]{answer.note}[/dim]")
+        if answer.passages:
+            out.print("[dim]Nearest passages:[/dim]")
+    else:
+        out.print(answer.text, markup=False, soft_wrap=True)
+        for g in answer.glosses:
+            out.print(f"[dim]  {g.ja} — {g.en}[/dim]")
+        if answer.note:
+            out.print(f"[dim]{answer.note}[/dim]")
+    if answer.retrieval_query != answer.question:
+        out.print(f"[dim]searched: {answer.retrieval_query}[/dim]")
+    for p in answer.passages:
+        out.print(f"\n[bold][{p.rank}] {p.title}[/bold] [dim]{p.doc_id} {p.start}–{p.end}[/dim]")
+        out.print(p.text, markup=False, soft_wrap=True)
 
 
 def _console():

@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     chunk_target: int = Field(320, ge=50, le=5000, description="characters a chunk aims for")
     chunk_max: int = Field(800, ge=50, le=20000, description="a single unit longer than this is split")
     chunk_overlap: int = Field(1, ge=0, le=5, description="sentences repeated at the start of the next chunk")
+    chunking: Literal["sentences", "fixed"] = Field(
+        "sentences", description="sentence-aware chunks, or plain fixed-size windows of chunk_target characters")
 
     lexicon: bool = Field(True, description="use JMdict/JMnedict for English questions (needs jamdict-data)")
 
@@ -55,6 +57,16 @@ class Settings(BaseSettings):
     weight_lexical_en: float = Field(1.0, ge=0, description="lexical weight in hybrid fusion, English questions")
     weight_dense_en: float = Field(1.0, ge=0, description="dense weight in hybrid fusion, English questions")
     type_weight: float = Field(0.5, ge=0, description="weight of answer-type terms (see answer_type)")
+
+    # Answers.
+    abstention_file: Path | None = Field(Path("eval/abstention.json"),
+                                         description="learned abstention thresholds (kotae eval --calibrate)")
+
+    # Optional answer generation by a language model behind an OpenAI-compatible API (off when unset).
+    llm_base_url: str | None = Field(None, description="e.g. http://127.0.0.1:8080/v1")
+    llm_model: str | None = None
+    llm_api_key: str | None = None
+    llm_timeout: float = Field(30.0, gt=0, description="seconds to wait for the language model")
 
     @field_validator("embed_model")
     @classmethod

@@ -7,7 +7,8 @@
     ├── StaleIndexError         the index no longer matches the corpus or the settings
     ├── ModelUnavailableError   the embedding model cannot be loaded
     ├── EmptyQuestionError      the question has no text
-    └── UnknownDocumentError    no document has the requested id
+    ├── UnknownDocumentError    no document has the requested id
+    └── GenerationError         the language model gave no usable answer
 
 The CLI and the HTTP API turn these into one-line messages; nothing here prints.
 """
@@ -45,3 +46,7 @@ class EmptyQuestionError(KotaeError):
 
 class UnknownDocumentError(KotaeError):
     """No document in the index has the requested id."""
+
+
+class GenerationError(KotaeError):
+    """The language model could not be reached, failed, timed out, or cited passages it was not given."""

@@ -184,7 +184,90 @@ def markdown(rep: dict[str, Any]) -> str:
     for group, row in rep["groups"].items():
         cells = [f"{row[m]:.3f} [{row['ci95'][m][0]:.2f}–{row['ci95'][m][1]:.2f}]" for m in names]
         lines.append(f"| {group} | {row['n']} | " + " | ".join(cells) + " |")
+    if rep.get("answers"):
+        lines += ["", "## Answers", "", "| group | n | support | abstention precision | abstention recall | "
+                  "false abstention |", "|---|---:|---:|---:|---:|---:|"]
+        lines += [f"| {g} | {r['n']} | {r['support']:.3f} | {r['abstention_precision']:.3f} | "
+                  f"{r['abstention_recall']:.3f} | {r['false_abstention']:.3f} |" for g, r in rep["answers"].items()]
     lines += ["", f"## Misses at 5 ({len(rep['misses'])})", ""]
     lines += [f"- `{m['id']}` ({m['type']}) {m['question']} — terms: {json.dumps(m['query_terms'], ensure_ascii=False)}"
               for m in rep["misses"]]
     return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class AnswerScore:
+    """One gold question asked through `ask`: abstained or not, and whether the answer quotes the evidence."""
+
+    item: GoldItem
+    abstained: bool
+    supported: bool
+    confidence: float
+    mode: str
+    lang: str
+
+
+def is_supported(sentences: Iterable[str], evidence: Iterable[str]) -> bool:
+    """An answer is supported when a cited sentence contains an evidence quote (or lies inside one)."""
+    quotes = [match_form(q) for q in evidence if q.strip()]
+    return any(q in s or (len(s) >= 8 and s in q) for s in map(match_form, sentences) for q in quotes)
+
+
+def run_answers(answerer, gold: Sequence[GoldItem], *, mode: str | None = None,
+                on_item: Callable[[], None] | None = None) -> list[AnswerScore]:
+    """Ask every gold question (with its history), answerable or not."""
+    out = []
+    for item in gold:
+        answer = answerer.ask(item.question, history=item.history, mode=mode, qid=item.id)
+        supported = not answer.abstained and is_supported([s.text for s in answer.sentences], item.evidence)
+        out.append(AnswerScore(item, answer.abstained, supported, answer.confidence, answer.mode, answer.lang))
+        if on_item:
+            on_item()
+    return out
+
+
+def answer_metrics(scores: Sequence[AnswerScore]) -> dict[str, float | int]:
+    """Answer support (of answered answerable questions), abstention precision and recall, false abstention."""
+    answerable = [s for s in scores if s.item.answerable]
+    unanswerable = [s for s in scores if not s.item.answerable]
+    answered = [s for s in answerable if not s.abstained]
+    abstained = [s for s in scores if s.abstained]
+
+    def share(part: int, whole: int) -> float:
+        return round(part / whole, 4) if whole else 0.0
+
+    return {"n": len(scores), "answerable": len(answerable), "unanswerable": len(unanswerable),
+            "support": share(sum(s.supported for s in answered), len(answered)),
+            "abstention_precision": share(sum(not s.item.answerable for s in abstained), len(abstained)),
+            "abstention_recall": share(sum(s.abstained for s in unanswerable), len(unanswerable)),
+            "false_abstention": share(sum(s.abstained for s in answerable), len(answerable))}
+
+
+def answer_report(scores: Sequence[AnswerScore]) -> dict[str, dict[str, float | int]]:
+    groups = {"all": list(scores)}
+    for s in scores:
+        groups.setdefault(f"lang:{s.item.lang}", []).append(s)
+    return {name: answer_metrics(group) for name, group in groups.items()}
+
+
+def learn_thresholds(scores: Sequence[AnswerScore], *, max_false: float = 0.05) -> dict[str, dict[str, float]]:
+    """Per mode and language, the highest confidence threshold that abstains on at most `max_false` of the
+    answerable questions: as many unanswerable questions refused as that allows. Mixed questions (Japanese
+    with English words) are too few to learn from and share the Japanese threshold."""
+    out: dict[str, dict[str, float]] = {}
+
+    def lang_of(s: AnswerScore) -> str:
+        return "en" if s.lang == "en" else "ja"
+
+    keys = sorted({(s.mode, lang_of(s)) for s in scores})
+    for mode, lang in keys:
+        group = [s for s in scores if (s.mode, lang_of(s)) == (mode, lang)]
+        good = sorted(s.confidence for s in group if s.item.answerable)
+        if not good:
+            continue
+        allowed = int(max_false * len(good))  # answerable questions that may fall below the threshold
+        floor = good[allowed]  # the threshold may not exceed this confidence
+        below = [c for c in good if c < floor]
+        # Halfway between the highest confidence allowed below and the floor, so a tie does not flip.
+        out.setdefault(mode, {})[lang] = round((max(below) + floor) / 2 if below else floor, 4)
+    return out

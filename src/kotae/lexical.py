@@ -58,6 +58,13 @@ class LexicalIndex:
     def size(self) -> int:
         return int(self._bm25.scores["num_docs"])
 
+    def idf(self, term: str) -> float:
+        """BM25's inverse document frequency of a term; a term no chunk holds gets that of a single chunk's
+        term, the most telling a word can be."""
+        i = self.vocab.get(term)
+        df = int(self._tf_indptr[i + 1] - self._tf_indptr[i]) if i is not None else 0
+        return float(np.log(1 + (self.size - max(df, 1) + 0.5) / (max(df, 1) + 0.5)))
+
     def known(self, terms: Sequence[str]) -> list[str]:
         """The terms the index has seen, in order, without repeats."""
         return list(dict.fromkeys(t for t in terms if t and t in self.vocab))

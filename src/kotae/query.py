@@ -24,6 +24,7 @@ class Query:
     translations: tuple[Translation, ...]  # English words, each one pseudo-term of its Japanese candidates
     unknown: tuple[str, ...]  # English words neither the index nor the lexicon knows
     kind: str | None  # the entity type the question asks for, if any
+    missing: tuple[str, ...] = ()  # Japanese terms of the question that occur nowhere in the documents
 
     def groups(self) -> list[list[tuple[tuple[str, ...], float]]]:
         return [t.group for t in self.translations]
@@ -56,5 +57,6 @@ def make_query(question: str, analyzer: Analyzer, lexicon: Lexicon, vocab: dict[
         terms = [t.term for t in tokens if t not in latin]
         translations, unknown = translate(english_words(" ".join(t.surface for t in latin)), lexicon, vocab)
     known = tuple(dict.fromkeys(t for t in terms if t in vocab))
+    missing = tuple(dict.fromkeys(t for t in terms if t not in vocab))
     return Query(lang=lang, terms=known, translations=tuple(translations), unknown=tuple(unknown),
-                 kind=expected_type(question))
+                 kind=expected_type(question), missing=missing)

@@ -15,7 +15,7 @@ from kotae.fuse import rrf
 from kotae.lexical import top_positive
 from kotae.query import Query, make_query
 from kotae.store import Index
-from kotae.types import Passage, SearchResult
+from kotae.types import Chunk, Passage, SearchResult
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ class Retriever:
         self.analyzer = get_analyzer(index.manifest["settings"]["term_form"])
         self._embedder = embedder
         self._embedder_lock = threading.Lock()
+        self._chunks: dict[str, Chunk] | None = None
 
     def resolve_mode(self, mode: str | None) -> str:
         mode = mode or self.settings.mode
@@ -53,7 +54,7 @@ class Retriever:
             raise EmptyQuestionError("The question is empty; type a question in Japanese or English.")
         mode = self.resolve_mode(mode)
         top_k = top_k or self.settings.top_k
-        query = make_query(question, self.analyzer, self.index.lexicon, self.index.lexical.vocab)
+        query = self.query(question)
         rankings: list[Ranking] = []
         if mode in ("lexical", "hybrid"):
             rankings.append(Ranking("lexical", top_positive(self.lexical_scores(query), self.settings.depth)))
@@ -69,6 +70,15 @@ class Retriever:
         typed_terms, _ = query.typed()
         return SearchResult(id=qid, question=question, lang=query.lang, mode=mode,
                             query_terms=tuple(query.to_json()) + tuple(typed_terms), passages=passages, note=note)
+
+    def query(self, question: str) -> Query:
+        """The question as this index's analyzer and lexicon see it."""
+        return make_query(question, self.analyzer, self.index.lexicon, self.index.lexical.vocab)
+
+    def chunk(self, chunk_id: str) -> Chunk:
+        if self._chunks is None:
+            self._chunks = {c.id: c for c in self.index.chunks}
+        return self._chunks[chunk_id]
 
     def lexical_scores(self, query: Query) -> np.ndarray:
         """BM25 over direct terms, structured BM25 over translated groups, plus weighted answer-type terms."""

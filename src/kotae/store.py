@@ -97,6 +97,7 @@ def expected_settings(settings: Settings) -> dict[str, Any]:
         "chunk_target": settings.chunk_target,
         "chunk_max": settings.chunk_max,
         "chunk_overlap": settings.chunk_overlap,
+        "chunking": settings.chunking,
         "requested_model": settings.embed_model if settings.dense_enabled else "none",
         "lexicon": settings.lexicon,
     }

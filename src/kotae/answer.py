@@ -1,0 +1,223 @@
+"""Answers from passages: the best sentences, each cited, or an honest "the documents don't say".
+
+Sentences are quoted, never rewritten: each one is a span of a returned passage, so
+`document.text[start:end] == sentence.text` holds for answers as it does for passages.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kotae.answer_type import entity_types
+from kotae.chunk import Unit, split_sentences, split_units
+from kotae.conversation import retrieval_question
+from kotae.errors import GenerationError
+from kotae.generate import generate, llm_enabled
+from kotae.query import Query
+from kotae.retrieve import Retriever
+from kotae.types import Passage
+
+ABSTAIN_MESSAGE = {"ja": "資料には該当する記述が見つかりませんでした。", "en": "The documents don't say."}
+SOURCE_NOTE = "The answer is quoted from the Japanese source; the key terms are glossed in English."
+DEFAULT_THRESHOLD = 0.5  # used when no learned threshold exists for a language and mode
+MAX_SENTENCES = 3
+PASSAGES_READ = 3  # answer sentences come from the top passages only
+NEAR_BEST = 0.8  # a further sentence joins the answer when it scores this close to the best one
+TYPE_BONUS = 0.15  # a sentence naming the kind of thing asked for (a date for "when")
+
+
+@dataclass(frozen=True)
+class AnswerSentence:
+    text: str
+    citation: int  # the rank of the passage it is quoted from
+    doc_id: str
+    start: int
+    end: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "citation": self.citation, "doc_id": self.doc_id, "start": self.start,
+                "end": self.end}
+
+
+@dataclass(frozen=True)
+class Gloss:
+    ja: str
+    en: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    id: str | None
+    question: str
+    lang: str
+    mode: str
+    retrieval_query: str
+    abstained: bool
+    confidence: float  # share of the question's weight the best passage covers, 0–1
+    threshold: float  # below this confidence kotae abstains
+    sentences: tuple[AnswerSentence, ...]
+    passages: tuple[Passage, ...]
+    query_terms: tuple[Any, ...] = ()
+    glosses: tuple[Gloss, ...] = ()
+    message: str | None = None  # the abstention message, in the question's language
+    note: str | None = None  # a line for the reader (the source is Japanese; generation fell back)
+    generated: str | None = None  # a language model's answer from the passages, markers checked
+
+    @property
+    def text(self) -> str | None:
+        if self.abstained or not self.sentences:
+            return None
+        if self.generated:
+            return self.generated
+        return " ".join(f"{s.text} [{s.citation}]" for s in self.sentences)
+
+    def to_dict(self) -> dict[str, Any]:
+        answer = None if self.abstained else {"text": self.text, "sentences": [s.to_dict() for s in self.sentences]}
+        return {"id": self.id, "question": self.question, "lang": self.lang, "mode": self.mode,
+                "abstained": self.abstained, "retrieval_query": self.retrieval_query, "answer": answer,
+                "message": self.message, "note": self.note, "confidence": round(self.confidence, 4),
+                "glosses": [{"ja": g.ja, "en": g.en} for g in self.glosses], "query_terms": list(self.query_terms),
+                "passages": [p.to_dict() for p in self.passages]}
+
+
+@dataclass(frozen=True)
+class Need:
+    """One thing the question asks about: any of its alternatives (term runs) satisfies it; weight is IDF."""
+
+    alternatives: tuple[tuple[str, ...], ...]
+    weight: float
+
+    def met_by(self, terms: set[str]) -> bool:
+        return any(all(t in terms for t in run) for run in self.alternatives)
+
+
+def needs(query: Query, retriever: Retriever) -> list[Need]:
+    """The question's terms weighted by rarity; words the documents never use count as unmet."""
+    lexical = retriever.index.lexical
+    out = [Need(((t,),), lexical.idf(t)) for t in query.terms]
+    for tr in query.translations:
+        best = tr.candidates[0]
+        out.append(Need(tr.candidates, sum(lexical.idf(t) for t in best) / len(best)))
+    rare = lexical.idf("")  # a word no chunk holds
+    out += [Need((), rare) for _ in (*query.missing, *query.unknown)]
+    return out
+
+
+def coverage(wants: Sequence[Need], terms: set[str]) -> float:
+    total = sum(n.weight for n in wants)
+    return sum(n.weight for n in wants if n.met_by(terms)) / total if total else 0.0
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Confidence below which kotae abstains, per retrieval mode and question language."""
+
+    values: Mapping[str, Mapping[str, float]]
+
+    def get(self, mode: str, lang: str) -> float:
+        by_lang = self.values.get(mode) or self.values.get("lexical") or {}
+        return float(by_lang.get(lang, by_lang.get("ja", DEFAULT_THRESHOLD)))
+
+    @classmethod
+    def load(cls, path: Path | None) -> Thresholds:
+        if path is None or not Path(path).is_file():
+            return cls({})
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        return cls({mode: dict(v) for mode, v in data.get("thresholds", {}).items()})
+
+
+class Answerer:
+    """Retrieval, then the best cited sentences of the top passages, or an abstention."""
+
+    def __init__(self, retriever: Retriever, thresholds: Thresholds | None = None) -> None:
+        self.retriever = retriever
+        self.thresholds = thresholds or Thresholds.load(retriever.settings.abstention_file)
+
+    def ask(self, question: str, *, history: Sequence[Mapping[str, Any]] | None = None, mode: str | None = None,
+            top_k: int | None = None, qid: str | None = None) -> Answer:
+        retriever = self.retriever
+        searched = retrieval_question(question, history, retriever.analyzer)
+        result = retriever.search(searched, mode=mode, top_k=top_k, qid=qid)
+        query = retriever.query(searched)
+        wants = needs(query, retriever)
+        contexts = [self._terms(p) for p in result.passages]
+        confidence = max((coverage(wants, terms) for terms in contexts), default=0.0)
+        threshold = self.thresholds.get(result.mode, query.lang)
+        common = dict(id=qid, question=question, lang=query.lang, mode=result.mode, retrieval_query=searched,
+                      confidence=confidence, threshold=threshold, passages=result.passages,
+                      query_terms=result.query_terms)
+        if not result.passages or confidence < threshold:
+            return Answer(abstained=True, sentences=(), message=ABSTAIN_MESSAGE.get(query.lang, ABSTAIN_MESSAGE["en"]),
+                          note=result.note, **common)
+        sentences = self._sentences(result.passages, contexts, wants, query)
+        glosses = _glosses(sentences, query, retriever) if query.lang != "ja" else ()
+        note = SOURCE_NOTE if query.lang != "ja" else None
+        generated = None
+        if llm_enabled(retriever.settings):
+            try:
+                reply = generate(question, query.lang, result.passages, retriever.settings)
+            except GenerationError as exc:
+                note = f"{exc} The answer below is quoted from the documents instead."
+            else:
+                if reply.refused:
+                    return Answer(abstained=True, sentences=(), message=ABSTAIN_MESSAGE.get(
+                        query.lang, ABSTAIN_MESSAGE["en"]), **common)
+                generated, note, glosses = reply.text, None, ()
+        return Answer(abstained=False, sentences=sentences, glosses=glosses, note=note, generated=generated,
+                      **common)
+
+    def _terms(self, passage: Passage) -> set[str]:
+        chunk = self.retriever.chunk(passage.chunk_id)
+        terms = set(self.retriever.analyzer.terms(passage.text))
+        return terms | set(self.retriever.analyzer.terms(chunk.heading)) if chunk.heading else terms
+
+    def _sentences(self, passages: Sequence[Passage], contexts: Sequence[set[str]], wants: Sequence[Need],
+                   query: Query) -> tuple[AnswerSentence, ...]:
+        analyzer = self.retriever.analyzer
+        scored: list[tuple[float, int, AnswerSentence]] = []
+        for passage, context in list(zip(passages, contexts))[:PASSAGES_READ]:
+            for unit in _sentence_units(passage.text):
+                tokens = analyzer.tokens(passage.text[unit.start:unit.end])
+                terms = {t.term for t in tokens}
+                score = 0.6 * coverage(wants, terms) + 0.25 * coverage(wants, terms | context) + 0.1 / passage.rank
+                if query.kind and query.kind in entity_types(tokens):
+                    score += TYPE_BONUS
+                sentence = AnswerSentence(text=passage.text[unit.start:unit.end], citation=passage.rank,
+                                          doc_id=passage.doc_id, start=passage.start + unit.start,
+                                          end=passage.start + unit.end)
+                scored.append((score, passage.rank, sentence))
+        if not scored:
+            return ()
+        scored.sort(key=lambda x: (-x[0], x[1], x[2].start))
+        best = scored[0][0]
+        chosen = [s for score, _, s in scored if score >= NEAR_BEST * best][:MAX_SENTENCES]
+        order = {s.citation: i for i, s in reversed(list(enumerate(chosen)))}  # passages by their best sentence
+        return tuple(sorted(dict.fromkeys(chosen), key=lambda s: (order[s.citation], s.start)))
+
+
+def _sentence_units(text: str) -> list[Unit]:
+    """The passage's sentences: a bullet item or paragraph of several sentences is split; rows stay whole."""
+    units = [u for u in split_units(text) if u.kind != "heading"] or split_units(text)
+    out: list[Unit] = []
+    for unit in units:
+        if unit.kind == "row":
+            out.append(unit)
+        else:
+            out.extend(Unit(a, b, unit.kind) for a, b in split_sentences(text, unit.start, unit.end))
+    return out
+
+
+def _glosses(sentences: Sequence[AnswerSentence], query: Query, retriever: Retriever) -> tuple[Gloss, ...]:
+    """The English words of the question whose Japanese renderings the answer uses."""
+    terms = {t for s in sentences for t in retriever.analyzer.terms(s.text)}
+    out: dict[str, Gloss] = {}
+    for tr in query.translations:
+        for run in tr.candidates:
+            if all(t in terms for t in run) and not run[0].isascii():
+                out.setdefault("".join(run), Gloss(ja="".join(run), en=tr.source))
+                break
+    return tuple(out.values())

@@ -1,0 +1,140 @@
+"""Answers: quoted, cited sentences with exact offsets, abstention, follow-ups, and the answer metrics."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import test_generate
+
+from kotae.answer import ABSTAIN_MESSAGE, Answerer, Thresholds
+from kotae.cli import main
+from kotae.evaluate import AnswerScore, GoldItem, answer_metrics, is_supported, learn_thresholds
+from kotae.retrieve import Retriever
+
+ABSTENTION = Path(__file__).resolve().parents[1] / "eval" / "abstention.json"
+
+
+@pytest.fixture(scope="module")
+def answerer(retriever):
+    return Answerer(retriever, Thresholds.load(ABSTENTION))
+
+
+def test_answer_sentences_are_exact_quotes_cited_by_returned_passages(answerer, lexical_index):
+    answer = answerer.ask("北大西洋条約機構が設立されたのは何年?")
+    assert not answer.abstained and answer.sentences
+    assert "1949年" in answer.text
+    ranks = {p.rank: p for p in answer.passages}
+    for s in answer.sentences:
+        assert lexical_index.documents[s.doc_id].text[s.start:s.end] == s.text
+        passage = ranks[s.citation]
+        assert passage.doc_id == s.doc_id and passage.start <= s.start and s.end <= passage.end
+        assert f"{s.text} [{s.citation}]" in answer.text
+    assert 1 <= len(answer.sentences) <= 3
+
+
+def test_unanswerable_questions_abstain_in_the_question_language(answerer):
+    english = answerer.ask("What is the tallest mountain in Japan?")
+    assert english.abstained and english.text is None and english.message == ABSTAIN_MESSAGE["en"]
+    japanese = answerer.ask("富士山の標高は何メートル?")
+    assert japanese.abstained and japanese.message == ABSTAIN_MESSAGE["ja"]
+    data = english.to_dict()
+    assert data["answer"] is None and data["abstained"] is True
+
+
+def test_english_answers_quote_japanese_and_gloss_the_key_terms(answerer):
+    answer = answerer.ask("When did Japan and NATO sign the joint political declaration?")
+    assert not answer.abstained
+    assert "共同政治宣言" in answer.text
+    glosses = {g.ja: g.en for g in answer.glosses}
+    assert glosses.get("宣言") == "declaration" and glosses.get("署名") in ("sign", "signed")
+    assert "Japanese" in answer.note
+
+
+def test_follow_ups_search_with_the_previous_question_and_standalone_questions_do_not(answerer):
+    history = [{"question": "ストルテンベルグ事務総長はいつ岸田首相と会談しましたか", "answer": "…"}]
+    follow = answerer.ask("その場所はどこ?", history=history)
+    assert follow.retrieval_query.startswith(history[0]["question"])
+    standalone = answerer.ask("NATOの本部はどこにありますか", history=history)
+    assert standalone.retrieval_query == "NATOの本部はどこにありますか"
+
+
+def test_a_high_threshold_makes_every_answer_an_abstention_with_passages(retriever):
+    strict = Answerer(retriever, Thresholds({"lexical": {"ja": 1.01, "en": 1.01, "mixed": 1.01}}))
+    answer = strict.ask("NATOの本部はどこにありますか")
+    assert answer.abstained and answer.passages, "the nearest passages are returned anyway"
+
+
+def _score(answerable: bool, abstained: bool, supported: bool, confidence: float = 0.5) -> AnswerScore:
+    item = GoldItem(id="q", lang="ja", question="?", answer="a" if answerable else None,
+                    evidence=("a",) if answerable else ())
+    return AnswerScore(item, abstained, supported, confidence, "lexical", "ja")
+
+
+def test_answer_metrics_match_hand_counts():
+    scores = ([_score(True, False, True)] * 6 + [_score(True, False, False)] * 2 + [_score(True, True, False)] * 2
+              + [_score(False, True, False)] * 3 + [_score(False, False, False)])
+    m = answer_metrics(scores)
+    assert m["support"] == pytest.approx(6 / 8)
+    assert m["false_abstention"] == pytest.approx(2 / 10)
+    assert m["abstention_recall"] == pytest.approx(3 / 4)
+    assert m["abstention_precision"] == pytest.approx(3 / 5)
+
+
+def test_learned_threshold_keeps_false_abstention_within_bounds():
+    good = [_score(True, False, True, c / 100) for c in range(40, 100)]  # 60 answerable
+    bad = [_score(False, False, False, c / 100) for c in range(0, 50, 5)]
+    t = learn_thresholds(good + bad, max_false=0.05)["lexical"]["ja"]
+    assert sum(s.confidence < t for s in good) <= 3
+    assert sum(s.confidence < t for s in bad) == sum(c / 100 < 0.43 for c in range(0, 50, 5))
+
+
+def test_support_is_evidence_containment():
+    assert is_supported(["本部\tブリュッセル(ベルギー)"], ["ブリュッセル(ベルギー)"])
+    assert not is_supported(["加盟国\t32か国"], ["ブリュッセル(ベルギー)"])
+
+
+def test_cli_ask_json_and_history_errors(capsys, lexical_settings, tmp_path, monkeypatch):
+    monkeypatch.setenv("KOTAE_ABSTENTION_FILE", str(ABSTENTION))
+    where = ["--corpus", str(lexical_settings.corpus_dir), "--index", str(lexical_settings.index_dir)]
+    assert main(["ask", "NATOの本部はどこにありますか", "--json", *where]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert set(data) >= {"question", "lang", "abstained", "retrieval_query", "answer", "passages"}
+    assert data["answer"]["sentences"][0]["citation"] in {p["rank"] for p in data["passages"]}
+    bad = tmp_path / "history.json"
+    bad.write_text("{not json", encoding="utf-8")
+    assert main(["ask", "それはいつ?", "--history", str(bad), *where]) != 0
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "history" in err
+
+
+fake_llm = test_generate.fake_llm  # the fake OpenAI-compatible server on 127.0.0.1
+
+
+def _with_llm(retriever, url: str) -> Answerer:
+    settings = retriever.settings.model_copy(update={"llm_base_url": url, "llm_model": "fake", "llm_timeout": 2.0})
+    return Answerer(Retriever(retriever.index, settings), Thresholds.load(ABSTENTION))
+
+
+def test_a_configured_language_model_writes_the_answer_from_the_passages(retriever, fake_llm):
+    fake_llm.content = "本部はブリュッセルにあります [1]。"
+    answer = _with_llm(retriever, fake_llm.url).ask("NATOの本部はどこにありますか")
+    assert answer.text == "本部はブリュッセルにあります [1]。" and not answer.abstained
+    assert answer.sentences, "the quoted sentences stay as the evidence"
+    sent = fake_llm.requests[0]["json"]["messages"][-1]["content"]
+    assert answer.passages[0].text[:20] in sent
+
+
+def test_a_failing_language_model_falls_back_to_the_quoted_answer(retriever, fake_llm):
+    fake_llm.content = "ブリュッセルです [9]。"  # cites a passage it was not given
+    answer = _with_llm(retriever, fake_llm.url).ask("NATOの本部はどこにありますか")
+    assert not answer.abstained and answer.generated is None
+    assert answer.text.startswith(answer.sentences[0].text)
+    assert "quoted from the documents instead" in answer.note
+
+
+def test_a_language_model_refusal_is_an_abstention(retriever, fake_llm):
+    fake_llm.content = "NOT_IN_DOCUMENTS"
+    answer = _with_llm(retriever, fake_llm.url).ask("NATOの本部はどこにありますか")
+    assert answer.abstained and answer.message == ABSTAIN_MESSAGE["ja"]

@@ -1,0 +1,108 @@
+"""The gold set, the evaluation formulas, and the retrieval quality gate on the real corpus."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from kotae.analyze import match_form
+from kotae.errors import ConfigError
+from kotae.evaluate import GoldItem, QuestionScore, bootstrap_interval, load_gold, report, run_retrieval, summarize
+
+GOLD = Path(__file__).resolve().parents[1] / "eval" / "gold.jsonl"
+TYPES = {"date", "number", "who", "where", "list", "definition", "yesno", "paraphrase", "followup"}
+
+
+@pytest.fixture(scope="module")
+def gold() -> list[GoldItem]:
+    return load_gold(GOLD)
+
+
+def test_gold_set_is_large_and_covers_languages_types_and_documents(gold, corpus_docs):
+    answerable = [g for g in gold if g.answerable]
+    langs = Counter(g.lang for g in gold)
+    assert len(gold) >= 150
+    assert langs["ja"] >= 60 and langs["en"] >= 60
+    unanswerable = [g for g in gold if not g.answerable]
+    assert len(unanswerable) >= 20
+    assert {g.lang for g in unanswerable} == {"ja", "en"}
+    assert all(g.answer is None for g in unanswerable)
+    for lang in ("ja", "en"):
+        assert {g.type for g in answerable if g.lang == lang} >= TYPES, lang
+    assert {g.doc_id for g in answerable} == {d.id for d in corpus_docs}
+    assert all(g.history for g in gold if g.type == "followup")
+
+
+def test_every_evidence_quote_occurs_in_its_corpus(gold, corpus_docs):
+    texts = {d.id: match_form(d.text) for d in corpus_docs}
+    for item in gold:
+        for quote in item.evidence:
+            assert quote.strip() and len(quote) <= 120, item.id
+            where = [texts[item.doc_id]] if item.doc_id else list(texts.values())
+            assert any(match_form(quote) in t for t in where), (item.id, quote)
+
+
+def test_gold_ids_are_unique_and_lines_parse():
+    rows = [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines() if line.strip()]
+    ids = [r["id"] for r in rows]
+    assert len(ids) == len(set(ids))
+
+
+def test_a_repeated_id_or_a_broken_line_is_a_clear_error(tmp_path):
+    path = tmp_path / "gold.jsonl"
+    row = {"id": "q1", "lang": "ja", "question": "本部は?", "answer": "x", "evidence": ["x"]}
+    path.write_text(json.dumps(row) + "\n" + json.dumps(row) + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="repeats the id 'q1'"):
+        load_gold(path)
+    path.write_text('{"id": "q1", "lang": ', encoding="utf-8")
+    with pytest.raises(ConfigError, match=":1 is not a gold item"):
+        load_gold(path)
+
+
+def _score(ranks: tuple[int, ...], n_relevant: int) -> QuestionScore:
+    item = GoldItem(id="q", lang="ja", question="?", answer="a", evidence=("a",))
+    return QuestionScore(item=item, ranks=ranks, n_relevant=n_relevant)
+
+
+def test_metrics_match_hand_computed_values():
+    s = _score((2, 4), n_relevant=3)
+    assert s.hit(1) == 0.0 and s.hit(5) == 1.0
+    assert s.rr(10) == 0.5
+    dcg = 1 / math.log2(3) + 1 / math.log2(5)
+    ideal = 1 + 1 / math.log2(3) + 1 / math.log2(4)
+    assert s.ndcg(10) == pytest.approx(dcg / ideal)
+    assert _score((11,), 1).rr(10) == 0.0 and _score((), 1).ndcg(10) == 0.0
+    summary = summarize("all", [s, _score((1,), 1)], resamples=50)
+    assert summary.means["MRR@10"] == pytest.approx(0.75)
+    assert summary.means["R@1"] == pytest.approx(0.5)
+
+
+def test_bootstrap_interval_is_seeded_and_brackets_the_mean():
+    values = [1.0] * 30 + [0.0] * 10
+    lo, hi = bootstrap_interval(values, resamples=500, seed=1)
+    assert (lo, hi) == bootstrap_interval(values, resamples=500, seed=1)
+    assert lo < 0.75 < hi and lo > 0.5 and hi < 0.95
+    assert bootstrap_interval([1.0] * 5) == (1.0, 1.0)
+
+
+@pytest.fixture(scope="module")
+def gate_report(retriever, gold):
+    """Lexical retrieval over the real corpus, the embedded default (no model)."""
+    return report(run_retrieval(retriever, gold, mode="lexical"), mode="lexical", resamples=10)
+
+
+@pytest.mark.parametrize(("lang", "recall5", "mrr10"), [("ja", 0.95, 0.85), ("en", 0.85, 0.65)])
+def test_retrieval_quality_gate(gate_report, lang, recall5, mrr10):
+    row = gate_report["groups"][f"lang:{lang}"]
+    misses = [m["id"] for m in gate_report["misses"] if m["lang"] == lang]
+    assert row["R@5"] >= recall5, f"{lang} Recall@5 {row['R@5']:.3f} < {recall5}; misses: {misses}"
+    assert row["MRR@10"] >= mrr10, f"{lang} MRR@10 {row['MRR@10']:.3f} < {mrr10}"
+
+
+def test_the_report_lists_misses_with_their_query_terms(gate_report):
+    for miss in gate_report["misses"]:
+        assert miss["query_terms"] and miss["top"] and miss["evidence"]
