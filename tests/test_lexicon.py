@@ -184,3 +184,9 @@ def test_lexicon_on_the_corpus_translates_through_irregular_verbs_and_derived_no
     assert "首脳会合" in terms["summit"], terms  # summit meeting (首脳会合), a partial key
     revised = _terms(retriever.search("When was the IPCP revised?", mode="lexical"))
     assert "改訂" in revised["revised"], revised  # revise → revision (改訂), not respelled "revized"
+
+
+def test_month_names_and_number_words_match_how_japanese_writes_them():
+    found, unknown = translate(["april", "nine"], Lexicon({}, {}), {"4": 0, "月": 1, "9": 2})
+    assert [(t.source, t.candidates) for t in found] == [("april", (("4", "月"),)), ("nine", (("9",),))]
+    assert unknown == []

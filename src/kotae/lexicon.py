@@ -235,6 +235,20 @@ class Translation:
         return {"en": self.source, "ja": ["".join(c) for c in self.candidates]}
 
 
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
+_NUMBERS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
+
+
+def written_out(word: str) -> tuple[tuple[str, ...], ...]:
+    """Month names and small numbers as Japanese documents write them (April → 4 月, nine → 9)."""
+    if word in _MONTHS:
+        return ((str(_MONTHS.index(word) + 1), "月"),)
+    if word in _NUMBERS:
+        return ((str(_NUMBERS.index(word) + 1),),)
+    return ()
+
+
 def candidate_weight(position: int) -> float:
     """How likely the candidate at a position (best first) is the word meant: halved at every step."""
     return WEIGHT_DECAY**position
@@ -256,7 +270,8 @@ def translate(words: Sequence[str], lexicon: Lexicon, vocab: dict[str, int]) -> 
             candidates = lexicon.lookup(phrase)
             direct = [(phrase[0],)] if n == 1 and phrase[0] in vocab else []
             sounds = [(t,) for t in lexicon.sounds_like(phrase[0])] if n == 1 and not candidates else []
-            runs = tuple(dict.fromkeys([*direct, *(c.terms for c in candidates), *sounds]))
+            spelled = [r for r in written_out(phrase[0]) if all(t in vocab for t in r)] if n == 1 else []
+            runs = tuple(dict.fromkeys([*spelled, *direct, *(c.terms for c in candidates), *sounds]))
             if runs:
                 weights = tuple(candidate_weight(k) for k in range(len(runs)))
                 out.append(Translation(" ".join(phrase), runs, weights))
