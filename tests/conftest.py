@@ -63,14 +63,19 @@ def small_corpus(tmp_path: Path) -> Path:
     return folder
 
 
+def built(folder: Path, **overrides) -> Settings:
+    """Settings of an index of the whole real corpus in `folder`, built."""
+    from kotae.build import build_index
+
+    settings = make_settings(CORPUS, folder / "index", **overrides)
+    build_index(settings)
+    return settings
+
+
 @pytest.fixture(scope="session")
 def lexical_settings(tmp_path_factory) -> Settings:
     """Settings of a lexical-only index of the whole real corpus, built once per session."""
-    from kotae.build import build_index
-
-    settings = make_settings(CORPUS, tmp_path_factory.mktemp("lexical") / "index")
-    build_index(settings)
-    return settings
+    return built(tmp_path_factory.mktemp("lexical"))
 
 
 @pytest.fixture(scope="session")
@@ -98,11 +103,7 @@ def tiny_model(tmp_path_factory, corpus_docs) -> Path:
 @pytest.fixture(scope="session")
 def dense_settings(tmp_path_factory, tiny_model) -> Settings:
     """Settings of an index of the real corpus with vectors from the tiny model, built once per session."""
-    from kotae.build import build_index
-
-    settings = make_settings(CORPUS, tmp_path_factory.mktemp("dense") / "index", embed_model=str(tiny_model))
-    build_index(settings)
-    return settings
+    return built(tmp_path_factory.mktemp("dense"), embed_model=str(tiny_model))
 
 
 @pytest.fixture(scope="session")

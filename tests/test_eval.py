@@ -106,3 +106,18 @@ def test_retrieval_quality_gate(gate_report, lang, recall5, mrr10):
 def test_the_report_lists_misses_with_their_query_terms(gate_report):
     for miss in gate_report["misses"]:
         assert miss["query_terms"] and miss["top"] and miss["evidence"]
+
+
+def test_asking_once_scores_retrieval_as_searching_does_and_thresholds_apply_afterwards(retriever, gold):
+    from kotae.answer import Answerer, Thresholds
+    from kotae.evaluate import abstain_below, run_answers
+
+    sample = gold[:12] + [g for g in gold if not g.answerable][:4]
+    searched = run_retrieval(retriever, sample, mode="lexical")
+    asked, answers = run_answers(Answerer(retriever, Thresholds.never()), sample, mode="lexical")
+    assert [(s.item.id, s.ranks) for s in asked] == [(s.item.id, s.ranks) for s in searched]
+    assert not any(a.abstained for a in answers if a.confidence > 0)
+    strict = abstain_below(answers, Thresholds({"lexical": {"ja": 1.01, "en": 1.01}}))
+    assert all(a.abstained for a in strict)
+    loose = abstain_below(answers, Thresholds({"lexical": {"ja": 0.0, "en": 0.0}}))
+    assert [a.abstained for a in loose] == [a.refused for a in answers]

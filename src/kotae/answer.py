@@ -19,13 +19,14 @@ from kotae.errors import GenerationError
 from kotae.generate import generate, llm_enabled
 from kotae.query import Query
 from kotae.retrieve import Retriever
-from kotae.types import Passage
+from kotae.types import Passage, Token
 
 ABSTAIN_MESSAGE = {"ja": "資料には該当する記述が見つかりませんでした。", "en": "The documents don't say."}
 SOURCE_NOTE = "The answer is quoted from the Japanese source; the key terms are glossed in English."
 DEFAULT_THRESHOLD = 0.5  # used when no learned threshold exists for a language and mode
 MAX_SENTENCES = 3
 PASSAGES_READ = 3  # answer sentences come from the top passages only
+CONFIDENCE_DEPTH = 5  # confidence looks at this many passages, however many are shown
 NEAR_BEST = 0.8  # a further sentence joins the answer when it scores this close to the best one
 TYPE_BONUS = 0.15  # a sentence naming the kind of thing asked for (a date for "when")
 
@@ -117,10 +118,16 @@ class Thresholds:
     """Confidence below which kotae abstains, per retrieval mode and question language."""
 
     values: Mapping[str, Mapping[str, float]]
+    default: float = DEFAULT_THRESHOLD
 
     def get(self, mode: str, lang: str) -> float:
         by_lang = self.values.get(mode) or self.values.get("lexical") or {}
-        return float(by_lang.get(lang, by_lang.get("ja", DEFAULT_THRESHOLD)))
+        return float(by_lang.get(lang, by_lang.get("ja", self.default)))
+
+    @classmethod
+    def never(cls) -> Thresholds:
+        """No abstention on confidence, for measuring: thresholds are applied afterwards."""
+        return cls({}, default=0.0)
 
     @classmethod
     def load(cls, path: Path | None) -> Thresholds:
@@ -141,11 +148,11 @@ class Answerer:
             top_k: int | None = None, qid: str | None = None) -> Answer:
         retriever = self.retriever
         searched = retrieval_question(question, history, retriever.analyzer)
-        result = retriever.search(searched, mode=mode, top_k=top_k, qid=qid)
         query = retriever.query(searched)
+        result = retriever.search(searched, mode=mode, top_k=top_k, qid=qid, query=query)
         wants = needs(query, retriever)
-        contexts = [self._terms(p) for p in result.passages]
-        confidence = max((coverage(wants, terms) for terms in contexts), default=0.0)
+        read = [self._read(p) for p in result.passages[:max(CONFIDENCE_DEPTH, PASSAGES_READ)]]
+        confidence = max((coverage(wants, context) for _, context in read[:CONFIDENCE_DEPTH]), default=0.0)
         threshold = self.thresholds.get(result.mode, query.lang)
         common = dict(id=qid, question=question, lang=query.lang, mode=result.mode, retrieval_query=searched,
                       confidence=confidence, threshold=threshold, passages=result.passages,
@@ -153,7 +160,7 @@ class Answerer:
         if not result.passages or confidence < threshold:
             return Answer(abstained=True, sentences=(), message=ABSTAIN_MESSAGE.get(query.lang, ABSTAIN_MESSAGE["en"]),
                           note=result.note, **common)
-        sentences = self._sentences(result.passages, contexts, wants, query)
+        sentences = self._sentences(result.passages, read, wants, query)
         glosses = _glosses(sentences, query, retriever) if query.lang != "ja" else ()
         note = SOURCE_NOTE if query.lang != "ja" else None
         generated = None
@@ -170,18 +177,19 @@ class Answerer:
         return Answer(abstained=False, sentences=sentences, glosses=glosses, note=note, generated=generated,
                       **common)
 
-    def _terms(self, passage: Passage) -> set[str]:
-        chunk = self.retriever.chunk(passage.chunk_id)
-        terms = set(self.retriever.analyzer.terms(passage.text))
-        return terms | set(self.retriever.analyzer.terms(chunk.heading)) if chunk.heading else terms
-
-    def _sentences(self, passages: Sequence[Passage], contexts: Sequence[set[str]], wants: Sequence[Need],
-                   query: Query) -> tuple[AnswerSentence, ...]:
+    def _read(self, passage: Passage) -> tuple[list[Token], set[str]]:
+        """A passage analysed once: its tokens, and its terms with its section heading's."""
         analyzer = self.retriever.analyzer
+        tokens = analyzer.tokens(passage.text)
+        heading = self.retriever.chunk(passage.chunk_id).heading
+        return tokens, {t.term for t in tokens} | (set(analyzer.terms(heading)) if heading else set())
+
+    def _sentences(self, passages: Sequence[Passage], read: Sequence[tuple[list[Token], set[str]]],
+                   wants: Sequence[Need], query: Query) -> tuple[AnswerSentence, ...]:
         scored: list[tuple[float, int, AnswerSentence]] = []
-        for passage, context in list(zip(passages, contexts))[:PASSAGES_READ]:
+        for passage, (passage_tokens, context) in list(zip(passages, read))[:PASSAGES_READ]:
             for unit in _sentence_units(passage.text):
-                tokens = analyzer.tokens(passage.text[unit.start:unit.end])
+                tokens = [t for t in passage_tokens if unit.start <= t.start and t.end <= unit.end]
                 terms = {t.term for t in tokens}
                 score = 0.6 * coverage(wants, terms) + 0.25 * coverage(wants, terms | context) + 0.1 / passage.rank
                 if query.kind and query.kind in entity_types(tokens):

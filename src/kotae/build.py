@@ -15,7 +15,7 @@ from kotae.answer_type import typed_terms
 from kotae.chunk import chunk_corpus, split_units
 from kotae.config import Settings
 from kotae.dense import DenseIndex
-from kotae.embed import load_embedder
+from kotae.embed import Embedder, load_embedder
 from kotae.errors import ModelUnavailableError
 from kotae.lexical import K1, B, LexicalIndex
 from kotae.lexicon import build_lexicon
@@ -48,8 +48,18 @@ def passage_text(doc: Document, chunk: Chunk) -> str:
     return "\n".join([*context, chunk.text])
 
 
-def build_index(settings: Settings, *, progress: bool = False, report: Report | None = None) -> BuildResult:
-    """Build and publish a new index for `settings`; the previous one stays in place if anything fails."""
+def configured_embedder(settings: Settings) -> Embedder:
+    """The settings' model with its prefixes; raises ModelUnavailableError when it cannot be loaded."""
+    query_prefix, passage_prefix = settings.prefixes()
+    return load_embedder(settings.embed_model, query_prefix=query_prefix, passage_prefix=passage_prefix,
+                         timeout=settings.model_timeout)
+
+
+def build_index(settings: Settings, *, progress: bool = False, report: Report | None = None,
+                embedder: Embedder | None = None) -> BuildResult:
+    """Build and publish a new index for `settings`; the previous one stays in place if anything fails.
+
+    `embedder` is the settings' model when the caller has loaded it already."""
     say = report or (lambda _msg: None)
     timings: dict[str, float] = {}
     notes: list[str] = []
@@ -80,16 +90,14 @@ def build_index(settings: Settings, *, progress: bool = False, report: Report | 
     if settings.dense_enabled:
         clock = time.perf_counter()
         try:
-            query_prefix, passage_prefix = settings.prefixes()
-            embedder = load_embedder(settings.embed_model, query_prefix=query_prefix,
-                                     passage_prefix=passage_prefix, timeout=settings.model_timeout)
+            embedder = embedder or configured_embedder(settings)
             say(f"Embedding {len(chunks)} chunks with {settings.embed_model}")
             vectors = embedder.encode_passages([passage_text(by_id[c.doc_id], c) for c in chunks],
                                                batch_size=settings.embed_batch_size, progress=progress)
             dense = DenseIndex.build(vectors)
             dense_info = {"model": settings.embed_model, "dimension": dense.dimension, "index_type": "flat",
                           "metric": "inner_product", "normalized": True,
-                          "query_prefix": query_prefix, "passage_prefix": passage_prefix}
+                          "query_prefix": embedder.query_prefix, "passage_prefix": embedder.passage_prefix}
         except ModelUnavailableError as exc:
             notes.append(f"{exc} Built the lexical index only.")
         timings["dense"] = time.perf_counter() - clock

@@ -274,7 +274,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from rich.progress import Progress
 
     from kotae.answer import Answerer, Thresholds
-    from kotae.evaluate import answer_report, learn_thresholds, load_gold, markdown, report, run_answers, run_retrieval
+    from kotae.evaluate import abstain_below, answer_report, learn_thresholds, load_gold, markdown, report, run_answers
 
     settings = settings_from(args)
     gold = load_gold(args.gold)
@@ -282,21 +282,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return _compare(args, settings, gold)
     retriever = _retriever(settings)
     mode = retriever.resolve_mode(args.mode)
-    answerer = Answerer(retriever)
     with Progress(transient=True, disable=not sys.stderr.isatty(), console=_console_err()) as bar:
-        task = bar.add_task("Retrieval", total=len(gold))
-        scores = run_retrieval(retriever, gold, mode=mode, top_k=max(10, args.top_k or 10),
-                               on_item=lambda: bar.advance(task))
-        if args.calibrate:
-            task = bar.add_task("Calibrating", total=len(gold))
-            learned = learn_thresholds(run_answers(Answerer(retriever, Thresholds({})), gold, mode=mode,
-                                                   on_item=lambda: bar.advance(task)))
-            answerer = Answerer(retriever, _save_thresholds(settings, learned, args.gold))
-        task = bar.add_task("Answers", total=len(gold))
-        answers = run_answers(answerer, gold, mode=mode, on_item=lambda: bar.advance(task))
+        task = bar.add_task("Evaluating", total=len(gold))
+        scores, answers = run_answers(Answerer(retriever, Thresholds.never()), gold, mode=mode,
+                                      top_k=max(10, args.top_k or 10), on_item=lambda: bar.advance(task))
+    if args.calibrate:
+        thresholds = _save_thresholds(settings, learn_thresholds(answers), args.gold)
+    else:
+        thresholds = Thresholds.load(settings.abstention_file)
     rep = report(scores, mode=mode)
-    rep["answers"] = answer_report(answers)
-    rep["abstention_thresholds"] = dict(answerer.thresholds.values)
+    rep["answers"] = answer_report(abstain_below(answers, thresholds))
+    rep["abstention_thresholds"] = dict(thresholds.values)
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "report.json").write_text(json.dumps(rep, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -117,7 +117,7 @@ def _run(base: Settings, gold: Sequence[GoldItem], grid: Grid, workdir: Path, re
         key = json.dumps(expected_settings(settings), sort_keys=True, default=str)
         if key not in indexes:  # rows that differ only at query time share one build
             stage(f"{name}: building")
-            build_index(settings)
+            build_index(settings, embedder=embedder)
             indexes[key] = (settings.index_dir, load_index(settings, check=False))
         index_dir, index = indexes[key]
         settings = settings.model_copy(update={"index_dir": index_dir})
@@ -140,12 +140,10 @@ def _run(base: Settings, gold: Sequence[GoldItem], grid: Grid, workdir: Path, re
 
 def _embedder(settings: Settings, cache: dict[str, Any]):
     """The row's model, loaded once per grid; raises ModelUnavailableError before any build is wasted on it."""
-    from kotae.embed import load_embedder
+    from kotae.build import configured_embedder
 
     if settings.embed_model not in cache:
-        query_prefix, passage_prefix = settings.prefixes()
-        cache[settings.embed_model] = load_embedder(settings.embed_model, query_prefix=query_prefix,
-                                                    passage_prefix=passage_prefix, timeout=settings.model_timeout)
+        cache[settings.embed_model] = configured_embedder(settings)
     return cache[settings.embed_model]
 
 

@@ -6,7 +6,7 @@ import json
 import math
 import random
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +89,7 @@ class QuestionScore:
 
 
 def score_result(item: GoldItem, result: SearchResult, n_relevant: int) -> QuestionScore:
+    """Score the passages of a search result (or of an answer, which carries the same fields)."""
     ranks = tuple(p.rank for p in result.passages if is_relevant(p.text, item.evidence))
     return QuestionScore(item=item, ranks=ranks, n_relevant=max(n_relevant, len(ranks)),
                          query_terms=result.query_terms, top=tuple(p.chunk_id for p in result.passages))
@@ -148,18 +149,27 @@ def run_retrieval(retriever, gold: Sequence[GoldItem], *, mode: str | None = Non
     """Search every answerable gold question (with its history) and score the ranking."""
     from kotae.conversation import retrieval_question
 
-    chunk_forms = [match_form(c.text) for c in retriever.index.chunks]  # normalised once, not per question
+    relevant = _relevant_counter(retriever)
     scores = []
     for item in gold:
         if item.answerable:
             question = retrieval_question(item.question, item.history, retriever.analyzer)
             result = retriever.search(question, mode=mode, top_k=top_k, qid=item.id)
-            quotes = [match_form(q) for q in item.evidence if q.strip()]
-            n_relevant = sum(any(q in form for q in quotes) for form in chunk_forms)
-            scores.append(score_result(item, result, n_relevant))
+            scores.append(score_result(item, result, relevant(item)))
         if on_item:
             on_item()
     return scores
+
+
+def _relevant_counter(retriever) -> Callable[[GoldItem], int]:
+    """How many chunks of the index hold one of an item's evidence quotes (for the ideal DCG)."""
+    chunk_forms = [match_form(c.text) for c in retriever.index.chunks]  # normalised once, not per question
+
+    def count(item: GoldItem) -> int:
+        quotes = [match_form(q) for q in item.evidence if q.strip()]
+        return sum(any(q in form for q in quotes) for form in chunk_forms)
+
+    return count
 
 
 def report(scores: Sequence[QuestionScore], *, mode: str, resamples: int = 1000) -> dict[str, Any]:
@@ -205,6 +215,7 @@ class AnswerScore:
     confidence: float
     mode: str
     lang: str
+    refused: bool = False  # abstained whatever the threshold: nothing found, or the language model refused
 
 
 def is_supported(sentences: Iterable[str], evidence: Iterable[str]) -> bool:
@@ -213,17 +224,28 @@ def is_supported(sentences: Iterable[str], evidence: Iterable[str]) -> bool:
     return any(q in s or (len(s) >= 8 and s in q) for s in map(match_form, sentences) for q in quotes)
 
 
-def run_answers(answerer, gold: Sequence[GoldItem], *, mode: str | None = None,
-                on_item: Callable[[], None] | None = None) -> list[AnswerScore]:
-    """Ask every gold question (with its history), answerable or not."""
-    out = []
+def run_answers(answerer, gold: Sequence[GoldItem], *, mode: str | None = None, top_k: int = 10,
+                on_item: Callable[[], None] | None = None) -> tuple[list[QuestionScore], list[AnswerScore]]:
+    """Ask every gold question once (with its history): the retrieval scores of the answerable ones, and the
+    answer scores of all. The answerer must not abstain on confidence (Thresholds.never()), so that any
+    threshold can be applied afterwards with `abstain_below`, learned ones included."""
+    relevant = _relevant_counter(answerer.retriever)
+    retrieval, answers = [], []
     for item in gold:
-        answer = answerer.ask(item.question, history=item.history, mode=mode, qid=item.id)
+        answer = answerer.ask(item.question, history=item.history, mode=mode, top_k=top_k, qid=item.id)
+        if item.answerable:
+            retrieval.append(score_result(item, answer, relevant(item)))
         supported = not answer.abstained and is_supported([s.text for s in answer.sentences], item.evidence)
-        out.append(AnswerScore(item, answer.abstained, supported, answer.confidence, answer.mode, answer.lang))
+        answers.append(AnswerScore(item, answer.abstained, supported, answer.confidence, answer.mode, answer.lang,
+                                   refused=answer.abstained))
         if on_item:
             on_item()
-    return out
+    return retrieval, answers
+
+
+def abstain_below(scores: Sequence[AnswerScore], thresholds) -> list[AnswerScore]:
+    """The scores as `ask` would give them with these thresholds: below its threshold a question abstains."""
+    return [replace(s, abstained=s.refused or s.confidence < thresholds.get(s.mode, s.lang)) for s in scores]
 
 
 def answer_metrics(scores: Sequence[AnswerScore]) -> dict[str, float | int]:

@@ -260,7 +260,7 @@ def translate(words: Sequence[str], lexicon: Lexicon, vocab: dict[str, int]) -> 
     unknown: list[str] = []
     i = 0
     while i < len(words):
-        if words[i] in STOPWORDS or (len(words[i]) == 1 and not words[i].isdigit()):  # NATO's → nato, s
+        if words[i] in STOPWORDS:
             i += 1
             continue
         for n in range(min(MAX_PHRASE, len(words) - i), 0, -1):

@@ -55,7 +55,10 @@ def make_query(question: str, analyzer: Analyzer, lexicon: Lexicon, vocab: dict[
     else:
         latin = [t for t in tokens if _LATIN.match(unicodedata.normalize("NFKC", t.surface))]
         terms = [t.term for t in tokens if t not in latin]
-        translations, unknown = translate(english_words(" ".join(t.surface for t in latin)), lexicon, vocab)
+        # MeCab's pieces, as the documents were split (G7 → g 7); a lone letter left by NATO's → NATO ' s or
+        # G7 says nothing to translate.
+        words = [w for w in english_words(" ".join(t.surface for t in latin)) if len(w) > 1 or w.isdigit()]
+        translations, unknown = translate(words, lexicon, vocab)
     known = tuple(dict.fromkeys(t for t in terms if t in vocab))
     missing = tuple(dict.fromkeys(t for t in terms if t not in vocab))
     return Query(lang=lang, terms=known, translations=tuple(translations), unknown=tuple(unknown),

@@ -49,12 +49,13 @@ class Retriever:
         return mode
 
     def search(self, question: str, *, mode: str | None = None, top_k: int | None = None,
-               qid: str | None = None) -> SearchResult:
+               qid: str | None = None, query: Query | None = None) -> SearchResult:
+        """Ranked passages for a question; `query` is the question already made into one (see `query`)."""
         if not question or not question.strip():
             raise EmptyQuestionError("The question is empty; type a question in Japanese or English.")
         mode = self.resolve_mode(mode)
         top_k = top_k or self.settings.top_k
-        query = self.query(question)
+        query = query or self.query(question)
         rankings: list[Ranking] = []
         if mode in ("lexical", "hybrid"):
             rankings.append(Ranking("lexical", top_positive(self.lexical_scores(query), self.settings.depth)))
