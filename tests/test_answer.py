@@ -34,6 +34,12 @@ def test_answer_sentences_are_exact_quotes_cited_by_returned_passages(answerer, 
     assert 1 <= len(answer.sentences) <= 3
 
 
+def test_a_sentence_held_by_two_overlapping_passages_is_quoted_once(answerer):
+    answer = answerer.ask("自衛隊とNATOが手を組んで行った最初の国際緊急援助は、どんな災害がきっかけだった?")
+    spans = [(s.doc_id, s.start, s.end) for s in answer.sentences]
+    assert spans and len(set(spans)) == len(spans)
+
+
 def test_unanswerable_questions_abstain_in_the_question_language(answerer):
     english = answerer.ask("What is the tallest mountain in Japan?")
     assert english.abstained and english.text is None and english.message == ABSTAIN_MESSAGE["en"]

@@ -187,8 +187,12 @@ class Answerer:
     def _sentences(self, passages: Sequence[Passage], read: Sequence[tuple[list[Token], set[str]]],
                    wants: Sequence[Need], query: Query) -> tuple[AnswerSentence, ...]:
         scored: list[tuple[float, int, AnswerSentence]] = []
+        seen: set[tuple[str, int]] = set()  # overlapping chunks hold the same sentence more than once
         for passage, (passage_tokens, context) in list(zip(passages, read))[:PASSAGES_READ]:
             for unit in _sentence_units(passage.text):
+                if (passage.doc_id, passage.start + unit.start) in seen:
+                    continue
+                seen.add((passage.doc_id, passage.start + unit.start))
                 tokens = [t for t in passage_tokens if unit.start <= t.start and t.end <= unit.end]
                 terms = {t.term for t in tokens}
                 score = 0.6 * coverage(wants, terms) + 0.25 * coverage(wants, terms | context) + 0.1 / passage.rank
@@ -204,7 +208,7 @@ class Answerer:
         best = scored[0][0]
         chosen = [s for score, _, s in scored if score >= NEAR_BEST * best][:MAX_SENTENCES]
         order = {s.citation: i for i, s in reversed(list(enumerate(chosen)))}  # passages by their best sentence
-        return tuple(sorted(dict.fromkeys(chosen), key=lambda s: (order[s.citation], s.start)))
+        return tuple(sorted(chosen, key=lambda s: (order[s.citation], s.start)))
 
 
 def _sentence_units(text: str) -> list[Unit]:
