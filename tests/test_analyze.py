@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import threading
 import unicodedata
 
 import pytest
@@ -141,3 +143,28 @@ def test_half_width_katakana_with_voicing_marks_keeps_exact_offsets(analyzer, te
 ])
 def test_katakana_names_before_titles_or_joined_by_nakaguro_are_people(analyzer, text, names):
     assert {t.surface for t in analyzer.tokens(text) if t.entity == "person"} == names
+
+
+def test_one_analyzer_shared_by_threads_gives_each_the_tokens_of_its_own_text(analyzer, corpus_docs):
+    # The HTTP API analyses questions and passages in a thread pool; a shared MeCab lattice would hand one
+    # thread another's words. A tiny switch interval makes threads interleave inside every call.
+    texts = [d.text[:1500] for d in corpus_docs]
+    expected = [analyzer.tokens(t) for t in texts]
+    wrong: list[int] = []
+
+    def work(n: int) -> None:
+        for _ in range(5):
+            if analyzer.tokens(texts[n % len(texts)]) != expected[n % len(texts)]:
+                wrong.append(n)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)
+    try:
+        threads = [threading.Thread(target=work, args=(n,)) for n in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert wrong == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from dataclasses import replace
 from functools import lru_cache
@@ -51,13 +52,24 @@ def match_form(text: str) -> str:
 
 
 class Analyzer:
-    """Splits text into index terms; the same instance serves documents and questions alike."""
+    """Splits text into index terms; the same instance serves documents and questions alike, from any thread."""
 
     def __init__(self, term_form: TermForm = "orthBase") -> None:
         import fugashi  # the C extension and dictionary load once, here
 
         self.term_form = term_form
-        self._tagger = fugashi.Tagger()
+        self._fugashi = fugashi
+        self._local = threading.local()
+
+    @property
+    def _tagger(self):
+        """This thread's MeCab tagger. A tagger reuses one lattice for every parse and fugashi reads a word's
+        features from it lazily, so threads sharing a tagger get each other's words; a second tagger costs
+        about a millisecond, as the dictionary is memory-mapped once."""
+        tagger = getattr(self._local, "tagger", None)
+        if tagger is None:
+            tagger = self._local.tagger = self._fugashi.Tagger()
+        return tagger
 
     def tokens(self, text: str) -> list[Token]:
         """All content tokens of `text`, each with offsets into `text` itself."""
