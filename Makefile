@@ -23,14 +23,15 @@ install: $(VENV)/.installed
 index: install
 	$(BIN)/kotae index --if-stale
 
+# Serves the HTTP API on http://127.0.0.1:8000 (the chat demo at /, docs at /docs); `kotae chat` is the terminal prompt.
 run: index
-	$(BIN)/kotae chat
+	$(BIN)/kotae serve --host 127.0.0.1 --port 8000
 
 test: install
 	$(BIN)/python -m pytest -q
 
 check: test
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests api
 
 clean:
 	rm -rf $(VENV) index/build-* index/CURRENT

@@ -95,7 +95,7 @@ def retriever(lexical_index, lexical_settings):
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory, corpus_docs) -> Path:
     """A tiny random sentence-transformers model with a vocabulary trained on the corpus texts."""
-    from tiny_model import build_tiny_model
+    from kotae.tiny_model import build_tiny_model
 
     return build_tiny_model([d.text for d in corpus_docs], tmp_path_factory.mktemp("tiny-model") / "model")
 
@@ -118,3 +118,19 @@ def dense_retriever(dense_index, dense_settings):
     from kotae.retrieve import Retriever
 
     return Retriever(dense_index, dense_settings)
+
+
+@pytest.fixture
+def app(lexical_settings, lexical_index):
+    """The HTTP API over the session's lexical index, rate limiting off."""
+    from api_client import make_app
+
+    return make_app(lexical_settings, lexical_index)
+
+
+@pytest.fixture
+def client(app):
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as client:
+        yield client

@@ -120,3 +120,10 @@ def test_question_with_no_known_words_returns_a_note(retriever):
 
 def test_a_found_result_has_no_note(retriever):
     assert "note" not in retriever.search(HEADQUARTERS).to_dict()
+
+
+def test_passages_serialise_every_field(retriever):
+    from dataclasses import asdict
+
+    passage = retriever.search("NATOの本部はどこにありますか", mode="lexical").passages[0]
+    assert passage.to_dict() == asdict(passage)

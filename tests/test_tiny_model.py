@@ -6,7 +6,8 @@ import pathlib
 
 import numpy as np
 from sentence_transformers import SentenceTransformer
-from tiny_model import build_tiny_model
+
+from kotae.tiny_model import build_tiny_model
 
 TEXTS = [
     "NATOの本部はブリュッセルにある。",

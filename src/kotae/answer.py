@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ PASSAGES_READ = 3  # answer sentences come from the top passages only
 CONFIDENCE_DEPTH = 5  # confidence looks at this many passages, however many are shown
 NEAR_BEST = 0.8  # a further sentence joins the answer when it scores this close to the best one
 TYPE_BONUS = 0.15  # a sentence naming the kind of thing asked for (a date for "when")
+READINGS_KEPT = 4096  # analysed passages kept between questions (a passage is one chunk of the index)
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,15 @@ class Answer:
                 "message": self.message, "note": self.note, "confidence": round(self.confidence, 4),
                 "glosses": [{"ja": g.ja, "en": g.en} for g in self.glosses], "query_terms": list(self.query_terms),
                 "passages": [p.to_dict() for p in self.passages]}
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A passage analysed: its sentences with their tokens, and its terms with its section heading's."""
+
+    units: tuple[Unit, ...]
+    tokens: tuple[tuple[Token, ...], ...]  # the tokens of each unit
+    context: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -143,6 +154,8 @@ class Answerer:
     def __init__(self, retriever: Retriever, thresholds: Thresholds | None = None) -> None:
         self.retriever = retriever
         self.thresholds = thresholds or Thresholds.load(retriever.settings.abstention_file)
+        # Chunks never change within an index, so each is analysed once, not again for every question.
+        self._read = lru_cache(maxsize=READINGS_KEPT)(self._analyse)
 
     def ask(self, question: str, *, history: Sequence[Mapping[str, Any]] | None = None, mode: str | None = None,
             top_k: int | None = None, qid: str | None = None) -> Answer:
@@ -151,8 +164,8 @@ class Answerer:
         query = retriever.query(searched)
         result = retriever.search(searched, mode=mode, top_k=top_k, qid=qid, query=query)
         wants = needs(query, retriever)
-        read = [self._read(p) for p in result.passages[:max(CONFIDENCE_DEPTH, PASSAGES_READ)]]
-        confidence = max((coverage(wants, context) for _, context in read[:CONFIDENCE_DEPTH]), default=0.0)
+        read = [self._read(p.chunk_id) for p in result.passages[:max(CONFIDENCE_DEPTH, PASSAGES_READ)]]
+        confidence = max((coverage(wants, r.context) for r in read[:CONFIDENCE_DEPTH]), default=0.0)
         threshold = self.thresholds.get(result.mode, query.lang)
         common = dict(id=qid, question=question, lang=query.lang, mode=result.mode, retrieval_query=searched,
                       confidence=confidence, threshold=threshold, passages=result.passages,
@@ -160,8 +173,9 @@ class Answerer:
         if not result.passages or confidence < threshold:
             return Answer(abstained=True, sentences=(), message=ABSTAIN_MESSAGE.get(query.lang, ABSTAIN_MESSAGE["en"]),
                           note=result.note, **common)
-        sentences = self._sentences(result.passages, read, wants, query)
-        glosses = _glosses(sentences, query, retriever) if query.lang != "ja" else ()
+        chosen = self._sentences(result.passages, read, wants, query)
+        sentences = tuple(s for s, _ in chosen)
+        glosses = _glosses(set().union(*(terms for _, terms in chosen)), query) if query.lang != "ja" else ()
         note = SOURCE_NOTE if query.lang != "ja" else None
         generated = None
         if llm_enabled(retriever.settings):
@@ -177,38 +191,43 @@ class Answerer:
         return Answer(abstained=False, sentences=sentences, glosses=glosses, note=note, generated=generated,
                       **common)
 
-    def _read(self, passage: Passage) -> tuple[list[Token], set[str]]:
-        """A passage analysed once: its tokens, and its terms with its section heading's."""
+    def _analyse(self, chunk_id: str) -> Reading:
         analyzer = self.retriever.analyzer
-        tokens = analyzer.tokens(passage.text)
-        heading = self.retriever.chunk(passage.chunk_id).heading
-        return tokens, {t.term for t in tokens} | (set(analyzer.terms(heading)) if heading else set())
+        chunk = self.retriever.chunk(chunk_id)
+        tokens = analyzer.tokens(chunk.text)
+        units = tuple(_sentence_units(chunk.text))
+        inside = tuple(tuple(t for t in tokens if u.start <= t.start and t.end <= u.end) for u in units)
+        heading = set(analyzer.terms(chunk.heading)) if chunk.heading else set()
+        return Reading(units, inside, frozenset({t.term for t in tokens} | heading))
 
-    def _sentences(self, passages: Sequence[Passage], read: Sequence[tuple[list[Token], set[str]]],
-                   wants: Sequence[Need], query: Query) -> tuple[AnswerSentence, ...]:
+    def _sentences(self, passages: Sequence[Passage], read: Sequence[Reading], wants: Sequence[Need],
+                   query: Query) -> list[tuple[AnswerSentence, set[str]]]:
+        """The best sentences, each with its terms, passages in order of their best sentence."""
         scored: list[tuple[float, int, AnswerSentence]] = []
+        terms_of: dict[AnswerSentence, set[str]] = {}
         seen: set[tuple[str, int]] = set()  # overlapping chunks hold the same sentence more than once
-        for passage, (passage_tokens, context) in list(zip(passages, read))[:PASSAGES_READ]:
-            for unit in _sentence_units(passage.text):
+        for passage, reading in list(zip(passages, read))[:PASSAGES_READ]:
+            for unit, tokens in zip(reading.units, reading.tokens):
                 if (passage.doc_id, passage.start + unit.start) in seen:
                     continue
                 seen.add((passage.doc_id, passage.start + unit.start))
-                tokens = [t for t in passage_tokens if unit.start <= t.start and t.end <= unit.end]
                 terms = {t.term for t in tokens}
-                score = 0.6 * coverage(wants, terms) + 0.25 * coverage(wants, terms | context) + 0.1 / passage.rank
+                score = (0.6 * coverage(wants, terms) + 0.25 * coverage(wants, terms | reading.context)
+                         + 0.1 / passage.rank)
                 if query.kind and query.kind in entity_types(tokens):
                     score += TYPE_BONUS
                 sentence = AnswerSentence(text=passage.text[unit.start:unit.end], citation=passage.rank,
                                           doc_id=passage.doc_id, start=passage.start + unit.start,
                                           end=passage.start + unit.end)
                 scored.append((score, passage.rank, sentence))
+                terms_of[sentence] = terms
         if not scored:
-            return ()
+            return []
         scored.sort(key=lambda x: (-x[0], x[1], x[2].start))
         best = scored[0][0]
         chosen = [s for score, _, s in scored if score >= NEAR_BEST * best][:MAX_SENTENCES]
         order = {s.citation: i for i, s in reversed(list(enumerate(chosen)))}  # passages by their best sentence
-        return tuple(sorted(chosen, key=lambda s: (order[s.citation], s.start)))
+        return [(s, terms_of[s]) for s in sorted(chosen, key=lambda s: (order[s.citation], s.start))]
 
 
 def _sentence_units(text: str) -> list[Unit]:
@@ -223,9 +242,8 @@ def _sentence_units(text: str) -> list[Unit]:
     return out
 
 
-def _glosses(sentences: Sequence[AnswerSentence], query: Query, retriever: Retriever) -> tuple[Gloss, ...]:
-    """The English words of the question whose Japanese renderings the answer uses."""
-    terms = {t for s in sentences for t in retriever.analyzer.terms(s.text)}
+def _glosses(terms: set[str], query: Query) -> tuple[Gloss, ...]:
+    """The English words of the question whose Japanese renderings the answer's terms include."""
     out: dict[str, Gloss] = {}
     for tr in query.translations:
         for run in tr.candidates:

@@ -94,8 +94,9 @@ def build_index(settings: Settings, *, progress: bool = False, report: Report | 
             say(f"Embedding {len(chunks)} chunks with {settings.embed_model}")
             vectors = embedder.encode_passages([passage_text(by_id[c.doc_id], c) for c in chunks],
                                                batch_size=settings.embed_batch_size, progress=progress)
-            dense = DenseIndex.build(vectors)
-            dense_info = {"model": settings.embed_model, "dimension": dense.dimension, "index_type": "flat",
+            dense = DenseIndex.build(vectors, index_type=settings.index_type)
+            dense_info = {"model": settings.embed_model, "dimension": dense.dimension, **dense.describe(),
+                          "requested_index_type": settings.index_type, "vectors": dense.size,
                           "metric": "inner_product", "normalized": True,
                           "query_prefix": embedder.query_prefix, "passage_prefix": embedder.passage_prefix}
         except ModelUnavailableError as exc:

@@ -1,4 +1,4 @@
-"""The `kotae` command line: index, search, ask, chat, show."""
+"""The `kotae` command line: index, search, ask, chat, show, serve."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ EXAMPLES = """examples:
   kotae search --batch questions.jsonl > results.jsonl
   kotae ask "日本とNATOが共同政治宣言に署名したのはいつ?"
   kotae show mofa-nato-2025
+  kotae serve --port 8000
 """
 
 
@@ -76,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--corpus", dest="corpus_dir", type=Path, help="folder of .md/.txt documents (default: corpus)")
     p.add_argument("--out", dest="index_dir", type=Path, help="index folder (default: index)")
     p.add_argument("--model", dest="embed_model", help="embedding model name, local folder, or 'none'")
+    p.add_argument("--index-type", dest="index_type", choices=("auto", "flat", "hnsw", "ivfpq"),
+                   help="FAISS index for the vectors (default: auto, by size; KOTAE_INDEX_TYPE)")
     p.add_argument("--if-stale", action="store_true", help="only build when the index is missing or out of date")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(handler=cmd_index)
@@ -121,6 +124,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("doc_id", help="a document id (see `kotae search` results)")
     p.add_argument("--json", action="store_true", help="print metadata and text as JSON")
     p.set_defaults(handler=cmd_show)
+
+    p = commands.add_parser("serve", parents=[where], help="serve the HTTP API",
+                            description="Serve the HTTP API (docs at /docs); the index is loaded once at start-up. "
+                                        "SIGHUP, or POST /v1/admin/reload with KOTAE_ADMIN_TOKEN, loads it again.")
+    p.add_argument("--host", help="address to listen on (default: 127.0.0.1, KOTAE_HOST)")
+    p.add_argument("--port", type=int, help="port to listen on (default: 8000, KOTAE_PORT)")
+    p.add_argument("--workers", type=int, help="server processes (default: 1, KOTAE_WORKERS)")
+    p.set_defaults(handler=cmd_serve)
+
+    p = commands.add_parser("bench", help="measure build time, query latency and retrieval at scale",
+                            description="Benchmark index builds, in-process query latency per mode, lexical retrieval "
+                                        "and vector indexes at up to a million chunks and vectors (many minutes), "
+                                        "and the HTTP API. Writes bench.json, bench.md and PNG charts; it measures "
+                                        "and compares with the targets but fails nothing.")
+    p.add_argument("--quick", action="store_true",
+                   help="tiny sizes, seconds: a smoke test (its default --out is eval/bench/quick)")
+    p.add_argument("--out", type=Path, help="folder for bench.json, bench.md and the charts (default: eval/bench)")
+    p.add_argument("--corpus", dest="corpus_dir", type=Path, help="folder of documents (default: corpus)")
+    p.add_argument("--gold", type=Path, default=Path("eval/gold.jsonl"),
+                   help="gold JSONL file whose questions are timed (default: eval/gold.jsonl)")
+    p.add_argument("--model", dest="embed_model",
+                   help="embedding model folder for the build and latency rows (default: a tiny random model "
+                        "built on the spot, so the numbers are kotae's own cost, not a model's)")
+    p.set_defaults(handler=cmd_bench)
     return parser
 
 
@@ -135,7 +162,7 @@ def _top_k(value: str) -> int:
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
-    keys = ("corpus_dir", "index_dir", "embed_model", "top_k", "mode")
+    keys = ("corpus_dir", "index_dir", "embed_model", "top_k", "mode", "index_type", "host", "port", "workers")
     return Settings(**{k: getattr(args, k) for k in keys if getattr(args, k, None) is not None})
 
 
@@ -156,7 +183,8 @@ def cmd_index(args: argparse.Namespace) -> int:
     for note in result.notes:
         print(f"kotae: {note}", file=sys.stderr)
     m = result.manifest
-    dense = f"vectors: {m['dense']['model']} ({m['dense']['dimension']} dims)" if m["dense"] else "vectors: none"
+    dense = (f"vectors: {m['dense']['model']} ({m['dense']['dimension']} dims, {m['dense']['index_type']})"
+             if m["dense"] else "vectors: none")
     seconds = sum(m["build_seconds"].values())
     _info(f"Indexed {m['corpus']['documents']} documents into {m['chunker']['chunks']} chunks "
           f"in {seconds:.1f} s; BM25 vocabulary {m['lexical']['vocabulary']}; {dense}.", args.quiet)
@@ -181,8 +209,9 @@ def cmd_search(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     retriever = _retriever(settings)
     if args.batch is not None:
-        for qid, question in _batch_questions(args.batch):
-            result = retriever.search(question, mode=args.mode, top_k=args.top_k, qid=qid)
+        rows = list(_batch_questions(args.batch))
+        for result in retriever.search_batch([q for _, q in rows], mode=args.mode, top_k=args.top_k,
+                                             qids=[i for i, _ in rows]):
             print(json.dumps(result.to_dict(), ensure_ascii=False), flush=True)
         return 0
     result = retriever.search(args.question, mode=args.mode, top_k=args.top_k)
@@ -274,6 +303,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from rich.progress import Progress
 
     from kotae.answer import Answerer, Thresholds
+    from kotae.conversation import retrieval_question
     from kotae.evaluate import abstain_below, answer_report, learn_thresholds, load_gold, markdown, report, run_answers
 
     settings = settings_from(args)
@@ -282,6 +312,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return _compare(args, settings, gold)
     retriever = _retriever(settings)
     mode = retriever.resolve_mode(args.mode)
+    retriever.encode_ahead([retrieval_question(i.question, i.history, retriever.analyzer) for i in gold], mode=mode)
     with Progress(transient=True, disable=not sys.stderr.isatty(), console=_console_err()) as bar:
         task = bar.add_task("Evaluating", total=len(gold))
         scores, answers = run_answers(Answerer(retriever, Thresholds.never()), gold, mode=mode,
@@ -420,6 +451,62 @@ def cmd_show(args: argparse.Namespace) -> int:
     meta = "  ".join(f"{k}: {v}" for k, v in doc.meta.items() if k in ("source", "published"))
     print(f"{doc.title}\n{doc.id}  {meta}\n")
     print(doc.text)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import os
+
+    import uvicorn
+
+    from kotae.store import check_fresh, read_manifest
+    from kotae_api.app import create_app
+    from kotae_api.logs import log_config
+
+    settings = settings_from(args)
+    # A missing or stale index is one line here rather than a server that starts and answers 503.
+    check_fresh(read_manifest(settings.index_dir), settings, strict=False)
+    options: dict[str, Any] = {"host": settings.host, "port": settings.port, "log_config": log_config(),
+                               "access_log": False, "timeout_graceful_shutdown": 10}
+    if settings.workers == 1:
+        uvicorn.run(create_app(settings), **options)
+        return 0
+    # Each worker process builds its own app from KOTAE_* variables, so the flags given here go there too.
+    for name in ("index_dir", "corpus_dir", "host", "port", "workers"):
+        if getattr(args, name, None) is not None:
+            os.environ[f"KOTAE_{name.upper()}"] = str(getattr(settings, name))
+    uvicorn.run("kotae_api.app:app_from_environment", factory=True, workers=settings.workers, **options)
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from kotae import bench, bench_report
+    from kotae.evaluate import load_gold
+
+    settings = settings_from(args)
+    gold = load_gold(args.gold)
+    plan = bench.QUICK if args.quick else bench.FULL
+    out = args.out or Path("eval/bench/quick" if args.quick else "eval/bench")
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+               TimeElapsedColumn())
+    with (Progress(*columns, console=_console_err(), disable=not sys.stderr.isatty()) as bar,
+          tempfile.TemporaryDirectory(prefix="kotae-bench-") as work):
+        task = bar.add_task("Preparing", total=None)
+        results = bench.run_bench(
+            settings, plan, gold=gold, model=args.embed_model, workdir=Path(work),
+            stage=lambda text, steps: bar.update(task, description=text, total=steps, completed=0),
+            step=lambda: bar.advance(task))
+    written = bench_report.write_reports(results, out)
+    print("\n".join(bench_report.targets_table(results)[2:]))
+    _info(f"Wrote {', '.join(written)} to {out} ({results['seconds']:.0f} s).")
+    if "skipped" in results["http"]:
+        _fail(f"HTTP not measured: {results['http']['skipped']}")
+    if not any(name.endswith(".png") for name in written):
+        _fail(bench_report.CHART_NEEDS)
     return 0
 
 

@@ -93,6 +93,7 @@ def run_compare(base: Settings, gold: Sequence[GoldItem], grid: Grid, *, workdir
 def _run(base: Settings, gold: Sequence[GoldItem], grid: Grid, workdir: Path, resamples: int,
          on_stage: Callable[[str], None] | None, on_item: Callable[[], None] | None) -> Comparison:
     from kotae.build import build_index
+    from kotae.conversation import retrieval_question
     from kotae.errors import ModelUnavailableError
     from kotae.retrieve import Retriever
     from kotae.store import expected_settings, load_index
@@ -124,6 +125,8 @@ def _run(base: Settings, gold: Sequence[GoldItem], grid: Grid, workdir: Path, re
         retriever = Retriever(index, settings, embedder=embedder)
         mode = retriever.resolve_mode(settings.mode)
         stage(f"{name}: evaluating")
+        retriever.encode_ahead([retrieval_question(i.question, i.history, retriever.analyzer) for i in gold],
+                               mode=mode)
         scores = run_retrieval(retriever, gold, mode=mode, top_k=10, on_item=advance)
         groups = group_scores(scores)
         summaries = {"all": summarize("all", scores, resamples=resamples)}

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Mode = Literal["auto", "lexical", "dense", "hybrid"]
 MODES: tuple[str, ...] = ("auto", "lexical", "dense", "hybrid")
@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     passage_prefix: str | None = None
     embed_batch_size: int = Field(32, ge=1, le=4096)
     model_timeout: float = Field(10.0, gt=0, description="seconds to wait for the model hub")
+    index_type: Literal["auto", "flat", "hnsw", "ivfpq"] = Field(
+        "auto", description="FAISS index for the vectors: exact `flat`, an `hnsw` graph or compressed `ivfpq` "
+        "codes; `auto` picks by size (flat below 50,000 vectors, HNSW up to 4 million, IVF-PQ beyond)")
+    hnsw_ef_search: int = Field(128, ge=1, le=4096, description="HNSW candidates kept per query (recall vs speed)")
+    ivf_nprobe: int = Field(32, ge=1, le=65536, description="IVF-PQ inverted lists visited per query")
 
     # Retrieval and fusion.
     mode: Mode = "auto"
@@ -61,12 +66,44 @@ class Settings(BaseSettings):
     # Answers.
     abstention_file: Path | None = Field(Path("eval/abstention.json"),
                                          description="learned abstention thresholds (kotae eval --calibrate)")
+    examples_file: Path | None = Field(Path("eval/examples.json"),
+                                       description='example questions the demo page offers: a JSON list of '
+                                                   '{"lang": ..., "question": ...}')
 
     # Optional answer generation by a language model behind an OpenAI-compatible API (off when unset).
     llm_base_url: str | None = Field(None, description="e.g. http://127.0.0.1:8080/v1")
     llm_model: str | None = None
     llm_api_key: str | None = None
     llm_timeout: float = Field(30.0, gt=0, description="seconds to wait for the language model")
+
+    # The HTTP API (`kotae serve`).
+    host: str = Field("127.0.0.1", description="address the API listens on")
+    port: int = Field(8000, ge=1, le=65535, description="port the API listens on")
+    workers: int = Field(1, ge=1, le=64, description="server processes, each with its own copy of the index")
+    cors_origins: Annotated[tuple[str, ...] | None, NoDecode] = Field(
+        None, description="browser origins allowed to call the API, comma-separated (`*` for any); default: "
+        "http://127.0.0.1 and http://localhost on the serving port")
+    rate_limit: float = Field(60.0, ge=0, description="requests per minute per client address; 0 turns limiting off")
+    rate_burst: int = Field(20, ge=1, description="requests a client may make at once before the rate applies")
+    max_body: int = Field(65536, ge=1024, le=16 * 1024 * 1024, description="largest request body in bytes")
+    admin_token: SecretStr | None = Field(
+        None, description="bearer token for POST /v1/admin/reload; the endpoint does not exist without one")
+    stream_keepalive: float = Field(15.0, gt=0, le=15, description="seconds between keep-alive comments in a stream")
+    retrieval_threads: int | None = Field(
+        None, ge=1, le=64, description="retrievals run at once per server process (default: the number of CPUs, at "
+        "most 4); more requests wait their turn, as extra threads would only contend for Python's lock")
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(o.strip().rstrip("/") for o in value.split(",") if o.strip())
+        return value
+
+    @field_validator("admin_token")
+    @classmethod
+    def _no_blank_token(cls, value: SecretStr | None) -> SecretStr | None:
+        return value if value is not None and value.get_secret_value().strip() else None
 
     @field_validator("embed_model")
     @classmethod

@@ -109,3 +109,9 @@ def _quiet_libraries() -> None:
         logging.getLogger(logger).setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", module="transformers")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    try:  # transformers draws a "Loading weights" bar on every model load
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+    except ImportError:
+        pass

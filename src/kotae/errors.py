@@ -8,7 +8,8 @@
     ├── ModelUnavailableError   the embedding model cannot be loaded
     ├── EmptyQuestionError      the question has no text
     ├── UnknownDocumentError    no document has the requested id
-    └── GenerationError         the language model gave no usable answer
+    ├── GenerationError         the language model gave no usable answer
+    └── BenchmarkUnavailableError  a section of `kotae bench` cannot run here
 
 The CLI and the HTTP API turn these into one-line messages; nothing here prints.
 """
@@ -50,3 +51,7 @@ class UnknownDocumentError(KotaeError):
 
 class GenerationError(KotaeError):
     """The language model could not be reached, failed, timed out, or cited passages it was not given."""
+
+
+class BenchmarkUnavailableError(KotaeError):
+    """A section of the benchmark cannot run here (the HTTP one needs the API app)."""

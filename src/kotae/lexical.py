@@ -28,6 +28,7 @@ class LexicalIndex:
         self._tf_indptr, self._tf_indices, self._tf_data = tf
         self._doclen = doclen
         self._avglen = float(doclen.mean()) if doclen.size else 1.0
+        self._norm = K1 * ((1 - B) + B * doclen / self._avglen)  # BM25's length normalisation, once per index
 
     @classmethod
     def build(cls, docs_terms: Sequence[Sequence[str]]) -> LexicalIndex:
@@ -38,6 +39,34 @@ class LexicalIndex:
         retriever.index([list(t) for t in docs_terms], show_progress=False)
         tf, doclen = _term_frequencies(docs_terms, retriever.vocab_dict)
         return cls(retriever, tf, doclen)
+
+    @classmethod
+    def from_term_ids(cls, ids: np.ndarray, offsets: np.ndarray, vocab: dict[str, int]) -> LexicalIndex:
+        """The index `build` makes, from chunks given as term ids (chunk i is ids[offsets[i]:offsets[i + 1]]),
+        computed with array operations: for collections far larger than a Python list of terms can hold."""
+        import bm25s
+        from scipy import sparse
+
+        vocab = dict(vocab)
+        vocab.setdefault("", len(vocab))  # as bm25s adds it, so that lookups behave the same
+        n_docs = len(offsets) - 1
+        doclen = np.diff(offsets).astype(np.float32)
+        chunk_of = np.repeat(np.arange(n_docs, dtype=np.int32), np.diff(offsets))
+        tf = sparse.csr_matrix((np.ones(len(ids), dtype=np.float32), (ids, chunk_of)), shape=(len(vocab), n_docs))
+        tf.sum_duplicates()  # also sorts each term's chunks
+        df = np.diff(tf.indptr)
+        idf = np.log(1 + (n_docs - df + 0.5) / (df + 0.5))  # bm25s' Lucene idf and term-frequency component
+        rows = np.repeat(np.arange(len(vocab)), df)
+        norm = K1 * ((1 - B) + B * doclen.astype(np.float64) / float(doclen.mean() if n_docs else 1.0))
+        scores = (idf[rows] * tf.data / (tf.data + norm[tf.indices])).astype(np.float32)
+        retriever = bm25s.BM25(k1=K1, b=B, method="lucene")
+        retriever.scores = {"data": scores, "indices": tf.indices.astype(np.int32), "indptr": tf.indptr,
+                            "num_docs": n_docs}
+        retriever.vocab_dict = vocab
+        retriever.unique_token_ids_set = set(vocab.values())
+        retriever.nonoccurrence_array = None
+        terms = (tf.indptr.astype(np.int64), tf.indices.astype(np.int32), tf.data.astype(np.float32))
+        return cls(retriever, terms, doclen)
 
     def save(self, folder: Path) -> None:
         self._bm25.save(str(folder), show_progress=False)
@@ -87,42 +116,56 @@ class LexicalIndex:
         word common.
         """
         total = np.zeros(self.size, dtype=np.float32)
-        norm = K1 * ((1 - B) + B * self._doclen / self._avglen)
         for group in groups:
-            docs_parts, freq_parts, weight_parts = [], [], []
-            for terms, weight in group:
-                docs, freqs = self._postings(terms)
-                if docs.size:
-                    docs_parts.append(docs)
-                    freq_parts.append(weight * freqs)
-                    weight_parts.append(np.full(docs.size, weight, dtype=np.float32))
-            if not docs_parts:
+            found = [(docs, freqs, weight) for terms, weight in group
+                     for docs, freqs in [self._postings(terms)] if docs.size]
+            if not found:
                 continue
-            chunks, inverse = np.unique(np.concatenate(docs_parts), return_inverse=True)
-            tf = np.bincount(inverse, weights=np.concatenate(freq_parts)).astype(np.float32)
-            present = np.zeros(chunks.size, dtype=np.float32)  # the likeliest candidate each chunk holds
-            np.maximum.at(present, inverse, np.concatenate(weight_parts))
-            df = float(present.sum())
-            idf = np.log(1 + (self.size - df + 0.5) / (df + 0.5))
-            total[chunks] += idf * tf / (tf + norm[chunks])
+            if sum(d.size for d, _, _ in found) * 8 >= self.size:
+                self._add_dense(total, found)
+            else:
+                self._add_sparse(total, found)
         return total
+
+    def _idf(self, df: float) -> np.float64:
+        # A NumPy float64, as the scores have always been computed in double precision before rounding.
+        return np.log(np.float64(1 + (self.size - df + 0.5) / (df + 0.5)))
+
+    def _add_sparse(self, total: np.ndarray, found: list[tuple[np.ndarray, np.ndarray, float]]) -> None:
+        """One group's scores added into `total`, merging short postings by sorting (cost follows the postings)."""
+        chunks, inverse = np.unique(np.concatenate([d for d, _, _ in found]), return_inverse=True)
+        tf = np.bincount(inverse, weights=np.concatenate([w * f for _, f, w in found])).astype(np.float32)
+        present = np.zeros(chunks.size, dtype=np.float32)  # the likeliest candidate each chunk holds
+        np.maximum.at(present, inverse, np.concatenate([np.full(d.size, w, dtype=np.float32) for d, _, w in found]))
+        total[chunks] += self._idf(float(present.sum(dtype=np.float64))) * tf / (tf + self._norm[chunks])
+
+    def _add_dense(self, total: np.ndarray, found: list[tuple[np.ndarray, np.ndarray, float]]) -> None:
+        """The same for long postings, in arrays as long as the index: contiguous passes beat sorting them."""
+        tf = np.bincount(np.concatenate([d for d, _, _ in found]),
+                         weights=np.concatenate([w * f for _, f, w in found]), minlength=self.size).astype(np.float32)
+        present = np.zeros(self.size, dtype=np.float32)
+        for docs, _, weight in sorted(found, key=lambda c: c[2]):  # the likeliest candidate is written last
+            present[docs] = weight
+        total += self._idf(float(present.sum(dtype=np.float64))) * tf / (tf + self._norm)
 
     def _postings(self, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Chunks holding every term of a run, and the run's frequency there (that of its rarest term)."""
-        docs = freqs = None
-        for term in dict.fromkeys(terms):
-            i = self.vocab.get(term)
-            if i is None:
-                return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
-            d = self._tf_indices[self._tf_indptr[i]:self._tf_indptr[i + 1]]
-            f = self._tf_data[self._tf_indptr[i]:self._tf_indptr[i + 1]]
-            if docs is None:
-                docs, freqs = np.asarray(d), np.asarray(f, dtype=np.float32)
-            else:
-                docs, left, right = np.intersect1d(docs, d, assume_unique=True, return_indices=True)
-                freqs = np.minimum(freqs[left], f[right])
-        if docs is None:
+        ids = [self.vocab.get(term) for term in dict.fromkeys(terms)]
+        if not ids or None in ids:
             return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
+        # Rarest term first: each further term is then looked up by binary search in its sorted postings,
+        # so the cost follows the shortest list, not the longest.
+        ids.sort(key=lambda i: self._tf_indptr[i + 1] - self._tf_indptr[i])
+        docs = freqs = None
+        for i in ids:
+            d = np.asarray(self._tf_indices[self._tf_indptr[i]:self._tf_indptr[i + 1]])
+            f = np.asarray(self._tf_data[self._tf_indptr[i]:self._tf_indptr[i + 1]], dtype=np.float32)
+            if docs is None:
+                docs, freqs = d, f
+                continue
+            at = np.minimum(np.searchsorted(d, docs), d.size - 1)
+            hit = d[at] == docs
+            docs, freqs = docs[hit], np.minimum(freqs[hit], f[at[hit]])
         return docs, freqs
 
     def search(self, terms: Sequence[str], depth: int) -> list[tuple[int, float]]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +19,9 @@ from kotae.query import Query, make_query
 from kotae.store import Index
 from kotae.types import Chunk, Passage, SearchResult
 
+VECTOR_CACHE = 4096  # question vectors remembered per retriever (6 MB at 384 dimensions)
+BATCH = 256  # questions encoded together by search_batch; well below VECTOR_CACHE
+
 
 @dataclass(frozen=True)
 class Ranking:
@@ -29,13 +34,17 @@ class Ranking:
 class Retriever:
     """Searches one loaded index; safe to share between threads."""
 
-    def __init__(self, index: Index, settings: Settings, *, embedder: Embedder | None = None) -> None:
+    def __init__(self, index: Index, settings: Settings, *, embedder: Embedder | None = None,
+                 vector_cache: int = VECTOR_CACHE) -> None:
         self.index = index
         self.settings = settings
         self.analyzer = get_analyzer(index.manifest["settings"]["term_form"])
         self._embedder = embedder
         self._embedder_lock = threading.Lock()
         self._chunks: dict[str, Chunk] | None = None
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()  # question → vector, least recent first
+        self._vector_cache = vector_cache
+        self._vectors_lock = threading.Lock()
 
     def resolve_mode(self, mode: str | None) -> str:
         mode = mode or self.settings.mode
@@ -58,9 +67,9 @@ class Retriever:
         query = query or self.query(question)
         rankings: list[Ranking] = []
         if mode in ("lexical", "hybrid"):
-            rankings.append(Ranking("lexical", top_positive(self.lexical_scores(query), self.settings.depth)))
+            rankings.append(Ranking("lexical", self.lexical_hits(query)))
         if mode in ("dense", "hybrid"):
-            vector = self.embedder().encode_queries([question])[0]
+            vector = self.query_vectors([question])[0]
             rankings.append(Ranking("dense", self.index.dense.search(vector, self.settings.depth)))
         hits = self._combine(rankings, mode, query.lang)[:top_k]
         passages = tuple(self._passage(rank, i, score) for rank, (i, score) in enumerate(hits, start=1))
@@ -72,6 +81,42 @@ class Retriever:
         return SearchResult(id=qid, question=question, lang=query.lang, mode=mode,
                             query_terms=tuple(query.to_json()) + tuple(typed_terms), passages=passages, note=note)
 
+    def search_batch(self, questions: Sequence[str], *, mode: str | None = None, top_k: int | None = None,
+                     qids: Sequence[str | None] | None = None) -> Iterator[SearchResult]:
+        """`search` for many questions, in order, their vectors encoded a batch at a time rather than one by one."""
+        qids = qids if qids is not None else [None] * len(questions)
+        for start in range(0, len(questions), BATCH):
+            part = questions[start:start + BATCH]
+            self.encode_ahead(part, mode=mode)
+            for question, qid in zip(part, qids[start:start + BATCH]):
+                yield self.search(question, mode=mode, top_k=top_k, qid=qid)
+
+    def encode_ahead(self, questions: Sequence[str], *, mode: str | None = None) -> None:
+        """Encode the vectors of questions about to be searched one by one, in batches (the model's cost is
+        mostly per call); nothing to do in lexical mode."""
+        if self.resolve_mode(mode) not in ("dense", "hybrid"):
+            return
+        asked = list(dict.fromkeys(q for q in questions if q and q.strip()))
+        for start in range(0, len(asked), BATCH):
+            self.query_vectors(asked[start:start + BATCH])
+
+    def query_vectors(self, questions: Sequence[str]) -> np.ndarray:
+        """The questions' vectors, one row each, encoded together in one model call and remembered, so that a
+        batch encodes its questions up front and a question asked again costs nothing."""
+        with self._vectors_lock:
+            known = {q: self._vectors[q] for q in questions if q in self._vectors}
+            for q in known:
+                self._vectors.move_to_end(q)
+        missing = [q for q in dict.fromkeys(questions) if q not in known]
+        if missing:
+            encoded = self.embedder().encode_queries(missing, batch_size=self.settings.embed_batch_size)
+            known.update(zip(missing, encoded))
+            with self._vectors_lock:
+                self._vectors.update(zip(missing, encoded))
+                while len(self._vectors) > self._vector_cache:
+                    self._vectors.popitem(last=False)
+        return np.stack([known[q] for q in questions])
+
     def query(self, question: str) -> Query:
         """The question as this index's analyzer and lexicon see it."""
         return make_query(question, self.analyzer, self.index.lexicon, self.index.lexical.vocab)
@@ -80,6 +125,10 @@ class Retriever:
         if self._chunks is None:
             self._chunks = {c.id: c for c in self.index.chunks}
         return self._chunks[chunk_id]
+
+    def lexical_hits(self, query: Query) -> list[tuple[int, float]]:
+        """The lexical retriever's candidates for a query, best first."""
+        return top_positive(self.lexical_scores(query), self.settings.depth)
 
     def lexical_scores(self, query: Query) -> np.ndarray:
         """BM25 over direct terms, structured BM25 over translated groups, plus weighted answer-type terms."""

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from kotae.config import Settings
-from kotae.dense import DenseIndex
+from kotae.dense import DenseIndex, SearchParams
 from kotae.errors import IndexMissingError, StaleIndexError
 from kotae.lexical import LexicalIndex
 from kotae.lexicon import Lexicon
@@ -100,6 +100,7 @@ def expected_settings(settings: Settings) -> dict[str, Any]:
         "chunking": settings.chunking,
         "requested_model": settings.embed_model if settings.dense_enabled else "none",
         "lexicon": settings.lexicon,
+        "index_type": settings.index_type,
     }
 
 
@@ -163,7 +164,13 @@ def load_index(settings: Settings, *, check: bool = True) -> Index:
         for row in read_jsonl(folder / CHUNKS)
     )
     lexical = LexicalIndex.load(folder / LEXICAL)
-    dense = DenseIndex.load(folder / DENSE) if manifest.get("dense") else None
+    dense = _load_dense(folder, manifest, settings) if manifest.get("dense") else None
     lexicon = Lexicon.from_json(json.loads((folder / LEXICON).read_text(encoding="utf-8")))
     return Index(folder=folder, manifest=manifest, documents=documents, chunks=chunks, lexical=lexical,
                  dense=dense, lexicon=lexicon)
+
+
+def _load_dense(folder: Path, manifest: dict[str, Any], settings: Settings) -> DenseIndex:
+    params = SearchParams(ef_search=settings.hnsw_ef_search, nprobe=settings.ivf_nprobe)
+    # Indexes from before index types were selectable are flat.
+    return DenseIndex.load(folder / DENSE, index_type=manifest["dense"].get("index_type", "flat"), params=params)

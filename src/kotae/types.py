@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -56,7 +56,9 @@ class Passage:
     score: float
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # Spelled out: dataclasses.asdict deep-copies every field, a cost paid on each passage of each response.
+        return {"rank": self.rank, "doc_id": self.doc_id, "title": self.title, "chunk_id": self.chunk_id,
+                "start": self.start, "end": self.end, "text": self.text, "score": self.score}
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,8 @@
-"""Build a tiny, randomly initialised sentence-transformers model offline for tests."""
+"""A tiny, randomly initialised sentence-transformers model built offline: for tests and benchmarks.
+
+Its vectors mean nothing, but it goes through the same loading and encoding code as a user's model, at a
+fraction of the cost; it needs the dense extra (torch, sentence-transformers).
+"""
 
 from __future__ import annotations
 
@@ -7,18 +11,13 @@ import pathlib
 import tempfile
 from collections.abc import Iterator
 
-import torch
-from sentence_transformers import SentenceTransformer
-from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
-from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
-from transformers import BertConfig, BertModel, BertTokenizer
-from transformers.utils import logging as hf_logging
-
 _SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 _MAX_SEQ_LENGTH = 256
 
 
 def _train_vocab(texts: list[str], vocab_size: int) -> dict[str, int]:
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
+
     tokenizer = Tokenizer(models.WordPiece(unk_token="[UNK]"))
     # No lowercasing or accent stripping: stripping would drop Japanese dakuten (ブ -> フ).
     tokenizer.normalizer = normalizers.BertNormalizer(
@@ -45,6 +44,8 @@ def _train_vocab(texts: list[str], vocab_size: int) -> dict[str, int]:
 
 @contextlib.contextmanager
 def _quiet_progress_bars() -> Iterator[None]:
+    from transformers.utils import logging as hf_logging
+
     # The save/load round trip below would otherwise print tqdm bars on every build.
     were_enabled = hf_logging.is_progress_bar_enabled()
     hf_logging.disable_progress_bar()
@@ -60,6 +61,11 @@ def build_tiny_model(texts: list[str], folder: pathlib.Path, *, dim: int = 32, s
 
     Embeddings are `dim`-dimensional and unit-length; the same `texts`, `dim` and `seed` give the same model.
     """
+    import torch
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
+    from transformers import BertConfig, BertModel, BertTokenizer
+
     folder = pathlib.Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
 

@@ -1,0 +1,95 @@
+"""The loaded index and what answers from it, held behind one reference that a reload swaps atomically."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from kotae.answer import Answerer
+from kotae.config import MODES, Settings
+from kotae.errors import IndexMissingError, KotaeError
+from kotae.generate import llm_enabled
+from kotae.retrieve import Retriever
+from kotae.store import Index, load_index
+from kotae_api.logs import LOG
+
+
+@dataclass(frozen=True)
+class Engine:
+    """One index with its retriever and answerers; read-only, shared by every request that started on it."""
+
+    index: Index
+    retriever: Retriever
+    answerer: Answerer  # writes answers with the language model when one is configured
+    extractive: Answerer  # never calls a language model: streaming calls it itself, delta by delta
+    loaded_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+
+    @property
+    def build_id(self) -> str:
+        return str(self.index.manifest.get("build_id") or self.index.folder.name)
+
+    def modes(self) -> list[str]:
+        available = []
+        for mode in MODES:
+            try:
+                self.retriever.resolve_mode(mode)
+            except KotaeError:
+                continue
+            available.append(mode)
+        return available
+
+
+def open_engine(index: Index, settings: Settings) -> Engine:
+    """Everything needed to answer from `index`; loads the embedding model now rather than on the first request."""
+    retriever = Retriever(index, settings)
+    embedder = retriever.embedder() if index.dense is not None else None
+    answerer = Answerer(retriever)
+    if not llm_enabled(settings):
+        return Engine(index=index, retriever=retriever, answerer=answerer, extractive=answerer)
+    plain = settings.model_copy(update={"llm_base_url": None, "llm_model": None})
+    extractive = Answerer(Retriever(index, plain, embedder=embedder), answerer.thresholds)
+    return Engine(index=index, retriever=retriever, answerer=answerer, extractive=extractive)
+
+
+class IndexHolder:
+    """The engine in service. Requests take `engine` once and keep using it, so a reload that swaps in a new
+    one never changes the index under a request in flight; the old one is freed when its last request ends."""
+
+    def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
+        self.settings = settings
+        self._engine = engine
+        self._reload_lock = threading.Lock()  # one reload at a time; readers never wait on it
+        self.last_error: str | None = None
+
+    @property
+    def ready(self) -> bool:
+        return self._engine is not None
+
+    @property
+    def engine(self) -> Engine:
+        engine = self._engine  # one read: the reference is replaced whole, never mutated
+        if engine is None:
+            raise IndexMissingError(self.last_error or "No index is loaded yet.")
+        return engine
+
+    def reload(self) -> tuple[Engine, Engine | None]:
+        """Load the current build from disk completely, then swap it in; returns (new, previous).
+
+        On failure the engine in service stays, and the named error propagates.
+        """
+        with self._reload_lock:
+            started = time.perf_counter()
+            try:
+                new = open_engine(load_index(self.settings), self.settings)
+            except KotaeError as exc:
+                if self._engine is None:
+                    self.last_error = str(exc)
+                raise
+            previous, self._engine = self._engine, new
+            self.last_error = None
+        LOG.info("index loaded", extra={"build_id": new.build_id, "documents": len(new.index.documents),
+                                        "seconds": round(time.perf_counter() - started, 3),
+                                        "previous_build_id": previous.build_id if previous else None})
+        return new, previous

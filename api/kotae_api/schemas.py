@@ -1,0 +1,263 @@
+"""Request and response bodies at the HTTP edge; the library itself passes frozen dataclasses."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
+
+MAX_QUESTION = 1000
+MAX_TURNS = 10
+MAX_ANSWER = 4000
+
+# C0 and C1 control characters and DEL, except tab, line feed and carriage return.
+_CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+_CONTROL_RE = re.compile(f"[{_CONTROL}]")
+# The same rules as the validators below, published in the OpenAPI schema so that clients and schema-driven
+# test tools know them: some text that is not white space, and no control characters.
+QUESTION_PATTERN = rf"^[^{_CONTROL}]*[^\s{_CONTROL}][^{_CONTROL}]*$"
+TEXT_PATTERN = rf"^[^{_CONTROL}]*$"
+
+
+def _no_control(value: str) -> str:
+    if _CONTROL_RE.search(value):
+        raise PydanticCustomError("control_characters", "must not contain control characters (such as NUL)")
+    return value
+
+
+def _question(value: str) -> str:
+    if not value.strip():
+        raise PydanticCustomError("empty_question", "must not be empty or white space only")
+    return _no_control(value)
+
+
+Question = Annotated[str, Field(min_length=1, max_length=MAX_QUESTION, json_schema_extra={"pattern": QUESTION_PATTERN},
+                                description="a question in Japanese or English"), AfterValidator(_question)]
+Mode = Literal["auto", "lexical", "dense", "hybrid"]
+
+
+def _whole_number(value: Any) -> Any:
+    # JSON Schema counts 5.0 as an integer, so it is accepted (and 2.5 refused by the int type); strings and
+    # booleans are refused rather than converted.
+    if isinstance(value, (str, bool)):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
+TopK = Annotated[int, Field(ge=1, le=50, strict=False, description="passages to return (default: the server's, 5)"),
+                 BeforeValidator(_whole_number)]
+
+
+class _Request(BaseModel):
+    # Unknown fields are refused rather than ignored, so a misspelt option is an error, not a silent default;
+    # strict, so "5" is not taken for 5.
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Turn(_Request):
+    """An earlier question of the conversation, and kotae's answer to it."""
+
+    question: Annotated[str, Field(max_length=MAX_QUESTION, json_schema_extra={"pattern": TEXT_PATTERN}),
+                        AfterValidator(_no_control)]
+    answer: Annotated[str, Field(max_length=MAX_ANSWER, json_schema_extra={"pattern": TEXT_PATTERN}),
+                      AfterValidator(_no_control)] | None = None
+
+
+class AskRequest(_Request):
+    question: Question
+    history: list[Turn] | None = Field(None, max_length=MAX_TURNS,
+                                       description="the conversation so far, oldest first, for follow-up questions")
+    top_k: TopK | None = None
+    mode: Mode | None = Field(None, description="retrieval mode (default: auto, hybrid when the index has vectors)")
+    lang: Literal["ja", "en"] | None = Field(
+        None, description="language of kotae's own messages (the abstention message); default: the question's")
+
+
+class SearchRequest(_Request):
+    question: Question
+    top_k: TopK | None = None
+    mode: Mode | None = None
+    id: Annotated[str, Field(max_length=128, json_schema_extra={"pattern": TEXT_PATTERN}),
+                  AfterValidator(_no_control)] | None = Field(None, description="echoed back in the result")
+
+
+ASK_EXAMPLES: dict[str, dict[str, Any]] = {
+    "ja": {"summary": "日本語の質問", "value": {"question": "NATOの軍事委員会は何をする機関ですか?"}},
+    "en": {"summary": "A question in English",
+           "value": {"question": "When did Japan and NATO sign their joint political declaration?", "top_k": 3}},
+    "follow-up": {"summary": "追加の質問 (follow-up with history)",
+                  "value": {"question": "それはどこで署名されましたか?",
+                            "history": [{"question": "日本とNATOが共同政治宣言に署名したのはいつ?",
+                                         "answer": "2013年4月に共同政治宣言に署名し… [1]"}]}},
+}
+SEARCH_EXAMPLES: dict[str, dict[str, Any]] = {
+    "ja": {"summary": "日本語の質問", "value": {"question": "NATOの本部はどこにありますか", "top_k": 3}},
+    "en": {"summary": "A question in English",
+           "value": {"question": "Where is NATO headquartered?", "mode": "lexical", "id": "q1"}},
+}
+
+
+# Responses: documented shapes. Extra fields are allowed, so that a field added to the library's output is a
+# compatible change.
+
+class _Response(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class PassageOut(_Response):
+    rank: int
+    doc_id: str
+    title: str
+    chunk_id: str
+    start: int = Field(description="character offset into the document's text")
+    end: int
+    text: str = Field(description="exactly document.text[start:end]")
+    score: float
+
+
+class TranslatedTerm(_Response):
+    en: str
+    ja: list[str]
+
+
+class SearchResultOut(_Response):
+    id: str | None
+    question: str
+    lang: str = Field(description="ja, en or mixed")
+    mode: str
+    query_terms: list[str | TranslatedTerm]
+    passages: list[PassageOut]
+    note: str | None = None
+
+
+class SentenceOut(_Response):
+    text: str
+    citation: int = Field(description="rank of the passage quoted")
+    doc_id: str
+    start: int
+    end: int
+
+
+class AnswerText(_Response):
+    text: str = Field(description="the answer, each sentence followed by [n], the rank of its passage")
+    sentences: list[SentenceOut]
+
+
+class GlossOut(_Response):
+    ja: str
+    en: str
+
+
+class AnswerOut(_Response):
+    id: str | None = None
+    question: str
+    lang: str
+    mode: str
+    abstained: bool
+    retrieval_query: str = Field(description="what was searched: the question, or with the previous one")
+    answer: AnswerText | None = Field(description="null when kotae abstains")
+    message: str | None = None
+    note: str | None = None
+    confidence: float
+    glosses: list[GlossOut] = []
+    query_terms: list[str | TranslatedTerm] = []
+    passages: list[PassageOut]
+
+
+class DocumentSummary(_Response):
+    id: str
+    title: str
+    source: str | None
+    published: str | None
+
+
+class DocumentList(_Response):
+    documents: list[DocumentSummary]
+
+
+class DocumentOut(DocumentSummary):
+    lang: str | None = None
+    meta: dict[str, Any] = Field(description="the document's front matter")
+    text: str = Field(description="the stored text; every passage's start/end index into it")
+
+
+class InfoOut(_Response):
+    kotae_version: str
+    api_version: str
+    build_id: str
+    built_at: str | None
+    documents: int
+    characters: int
+    chunks: int
+    model: str | None = Field(description="the embedding model, or null for a lexical-only index")
+    modes: list[str] = Field(description="retrieval modes this index can serve")
+    loaded_at: str
+
+
+class Health(_Response):
+    status: str
+
+
+class ReloadOut(_Response):
+    build_id: str
+    previous_build_id: str | None
+    documents: int
+    seconds: float
+
+
+class FieldError(_Response):
+    field: str
+    message: str
+    type: str
+
+
+class Problem(_Response):
+    """An RFC 9457 problem."""
+
+    type: str = Field(description="a URI naming the kind of problem; about:blank when the status says it all")
+    title: str
+    status: int
+    detail: str
+    request_id: str | None = Field(description="also in the X-Request-ID header and the server's logs")
+    errors: list[FieldError] | None = Field(None, description="each invalid field, for 422")
+
+
+# Server-Sent Events of POST /v1/ask/stream: each `data:` line is one of these objects.
+
+class MetaEvent(_Response):
+    type: Literal["meta"]
+    request_id: str | None
+    question: str
+    lang: str
+    mode: str
+    retrieval_query: str
+
+
+class PassagesEvent(_Response):
+    type: Literal["passages"]
+    passages: list[PassageOut]
+
+
+class DeltaEvent(_Response):
+    type: Literal["delta"]
+    text: str = Field(description="the next piece of the answer's text")
+
+
+class AnswerEvent(_Response):
+    type: Literal["answer"]
+    answer: AnswerOut = Field(description="the final answer, as POST /v1/ask returns it; show it in place of the "
+                                          "deltas when it differs (a generated answer that failed its checks)")
+
+
+class DoneEvent(_Response):
+    type: Literal["done"]
+
+
+class ErrorEvent(_Response):
+    type: Literal["error"]
+    problem: Problem
+
+
+STREAM_EVENTS: tuple[type[_Response], ...] = (MetaEvent, PassagesEvent, DeltaEvent, AnswerEvent, DoneEvent, ErrorEvent)

@@ -1,0 +1,141 @@
+"""Work done once rather than per request: batched question encoding, remembered vectors and analysed
+chunks, no analysis of the corpus at query time, and the array-based BM25 paths that scale."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+import kotae.analyze
+from kotae.answer import Answerer
+from kotae.build import index_terms
+from kotae.lexical import LexicalIndex
+from kotae.retrieve import BATCH, Retriever
+
+QUESTIONS = ["NATOの本部はどこにありますか", "Where is NATO headquartered?", "サイバー防衛の協力",
+             "日本とNATOの共同政治宣言"]
+
+
+@pytest.fixture
+def counting_retriever(dense_index, dense_settings):
+    """A fresh retriever over the tiny-model index whose model records every encode call."""
+    embedder = Retriever(dense_index, dense_settings).embedder()
+    calls: list[list[str]] = []
+    real = embedder.model.encode
+
+    class Model:
+        def __getattr__(self, name):
+            return getattr(embedder.model, name)
+
+        def encode(self, texts, **kwargs):
+            calls.append(list(texts))
+            return real(texts, **kwargs)
+
+    counted = dataclasses.replace(embedder, model=Model())
+    return Retriever(dense_index, dense_settings, embedder=counted), calls
+
+
+@pytest.mark.parametrize("mode", ["dense", "hybrid"])
+def test_search_batch_encodes_the_questions_in_one_call_and_matches_single_searches(counting_retriever, dense_retriever,
+                                                                                    mode):
+    retriever, calls = counting_retriever
+    results = list(retriever.search_batch(QUESTIONS, mode=mode, top_k=5, qids=["a", "b", "c", "d"]))
+    assert len(calls) == 1 and sorted(calls[0]) == sorted(QUESTIONS)
+    assert [r.id for r in results] == ["a", "b", "c", "d"]
+    single = [dense_retriever.search(q, mode=mode, top_k=5) for q in QUESTIONS]
+    assert [r.passages for r in results] == [r.passages for r in single]
+
+
+def test_search_batch_splits_long_batches(counting_retriever):
+    retriever, calls = counting_retriever
+    questions = [f"NATOの会合 {n}" for n in range(BATCH + 3)]
+    results = list(retriever.search_batch(questions, mode="dense", top_k=1))
+    assert len(results) == len(questions)
+    assert [len(c) for c in calls] == [BATCH, 3]
+
+
+def test_lexical_batches_never_load_the_model(retriever):
+    results = list(retriever.search_batch(QUESTIONS, mode="lexical"))
+    assert all(r.mode == "lexical" and r.passages for r in results)
+    assert retriever._embedder is None
+
+
+def test_a_question_asked_again_is_not_encoded_again(counting_retriever, dense_index, dense_settings):
+    retriever, calls = counting_retriever
+    first = retriever.search(QUESTIONS[0], mode="dense")
+    again = retriever.search(QUESTIONS[0], mode="dense")
+    assert len(calls) == 1 and first == again
+    uncached = Retriever(dense_index, dense_settings, embedder=retriever.embedder(), vector_cache=0)
+    uncached.search(QUESTIONS[0], mode="dense")
+    uncached.search(QUESTIONS[0], mode="dense")
+    assert len(calls) == 3
+
+
+def test_search_analyses_only_the_question(retriever, monkeypatch):
+    analysed: list[str] = []
+    real = kotae.analyze.Analyzer.tokens
+    monkeypatch.setattr(kotae.analyze.Analyzer, "tokens", lambda self, text: analysed.append(text) or real(self, text))
+    result = retriever.search(QUESTIONS[0], mode="lexical", top_k=10)
+    assert len(result.passages) == 10
+    assert analysed == [QUESTIONS[0]]
+
+
+def test_answers_analyse_each_chunk_once_and_its_tokens_match_the_passage(lexical_index, lexical_settings,
+                                                                          monkeypatch):
+    answerer = Answerer(Retriever(lexical_index, lexical_settings))
+    first = answerer.ask(QUESTIONS[0])
+    passage = first.passages[0]
+    reading = answerer._read(passage.chunk_id)
+    tokens = [t for unit in reading.tokens for t in unit]
+    assert all(passage.text[t.start:t.end] == t.surface for t in tokens)
+    assert {t.term for t in tokens} <= reading.context
+    chunk = answerer.retriever.chunk(passage.chunk_id)
+    assert set(answerer.retriever.analyzer.terms(chunk.heading)) <= reading.context
+    # Asked again, only the question is analysed: the passages and the answer's glosses come from memory.
+    analysed: list[str] = []
+    real = kotae.analyze.Analyzer.tokens
+    monkeypatch.setattr(kotae.analyze.Analyzer, "tokens", lambda self, text: analysed.append(text) or real(self, text))
+    english = answerer.ask(QUESTIONS[1])
+    assert english.glosses
+    analysed.clear()
+    assert answerer.ask(QUESTIONS[0]) == first and answerer.ask(QUESTIONS[1]) == english
+    assert analysed == [QUESTIONS[0], QUESTIONS[1]]
+
+
+def test_bm25_from_term_ids_equals_the_built_index(lexical_index, analyzer):
+    terms = [index_terms(analyzer, c) for c in lexical_index.chunks]
+    built = LexicalIndex.build(terms)
+    vocab: dict[str, int] = {}
+    ids = np.array([vocab.setdefault(t, len(vocab)) for chunk in terms for t in chunk], dtype=np.int32)
+    offsets = np.concatenate([[0], np.cumsum([len(t) for t in terms])])
+    fast = LexicalIndex.from_term_ids(ids, offsets, vocab)
+    assert set(fast.vocab) == set(built.vocab) and fast.size == built.size
+    for query in (["nato", "本部"], ["日本", "協力", "署名"], ["[place]本部"], ["存在しない語"]):
+        np.testing.assert_allclose(fast.scores(query), built.scores(query), rtol=1e-6)
+    for term in ("nato", "日本", "", "存在しない語"):
+        assert fast.idf(term) == pytest.approx(built.idf(term))
+    groups = [[(("北", "大西", "洋"), 1.0), (("nato",), 0.5)], [(("首脳",), 1.0), (("会合",), 0.5)]]
+    np.testing.assert_allclose(fast.group_scores(groups), built.group_scores(groups), rtol=1e-6)
+
+
+def test_long_and_short_postings_are_merged_alike(lexical_index):
+    lexical = lexical_index.lexical
+    for group in ([(("日本",), 1.0), (("nato",), 0.5), (("協力",), 0.25)], [(("首脳",), 1.0), (("会合",), 0.5)]):
+        found = [(*lexical._postings(terms), weight) for terms, weight in group]
+        dense, sparse = np.zeros(lexical.size, np.float32), np.zeros(lexical.size, np.float32)
+        lexical._add_dense(dense, found)
+        lexical._add_sparse(sparse, found)
+        assert dense.any()
+        np.testing.assert_array_equal(dense, sparse)
+
+
+def test_runs_of_terms_occur_where_all_their_terms_do(lexical_index):
+    lexical = lexical_index.lexical
+    docs, freqs = lexical._postings(("北", "大西", "洋"))
+    assert docs.size and np.all(np.diff(docs) > 0)
+    for term in ("北", "大西", "洋"):
+        alone, alone_freqs = lexical._postings((term,))
+        assert set(docs) <= set(alone)
+        assert np.all(freqs <= alone_freqs[np.searchsorted(alone, docs)])
