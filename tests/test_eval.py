@@ -121,3 +121,16 @@ def test_asking_once_scores_retrieval_as_searching_does_and_thresholds_apply_aft
     assert all(a.abstained for a in strict)
     loose = abstain_below(answers, Thresholds({"lexical": {"ja": 0.0, "en": 0.0}}))
     assert [a.abstained for a in loose] == [a.refused for a in answers]
+
+
+@pytest.mark.parametrize("columns", [80, 140])
+def test_the_terminal_table_keeps_group_names_whole_and_shows_intervals_when_wide(gate_report, capsys, monkeypatch,
+                                                                                  columns):
+    from kotae.cli import print_report
+
+    monkeypatch.setenv("COLUMNS", str(columns))
+    print_report(gate_report)
+    out = capsys.readouterr().out
+    assert all(len(line) <= columns for line in out.splitlines())
+    assert "type:paraphrase" in out and "lang:en" in out
+    assert ("95% CI" in out) == (columns >= 110)

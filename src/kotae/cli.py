@@ -413,16 +413,17 @@ def print_report(rep: dict[str, Any]) -> None:
 
     from kotae.evaluate import METRICS
 
-    table = Table(title=f"Retrieval, mode {rep['mode']} ({rep['questions']} answerable questions; 95% CI)")
-    table.add_column("group")
+    # The intervals of the two headline metrics where the terminal is wide enough; --json has them all.
+    intervals = ("R@5", "MRR@10") if _console().width >= 110 else ()
+    title = f"Retrieval, mode {rep['mode']} ({rep['questions']} answerable questions"
+    table = Table(title=title + ("; 95% CI)" if intervals else ")"))
+    table.add_column("group", no_wrap=True)
     table.add_column("n", justify="right")
-    for name in METRICS:
-        table.add_column(name, justify="right")
-    for name in ("R@5", "MRR@10"):  # the intervals of the two headline metrics; --json has them all
-        table.add_column(f"{name} 95% CI", justify="right")
+    for name in (*METRICS, *(f"{m} 95% CI" for m in intervals)):
+        table.add_column(name, justify="right", no_wrap=True)
     for group, row in rep["groups"].items():
         table.add_row(group, str(row["n"]), *(f"{row[m]:.3f}" for m in METRICS),
-                      *(f"{row['ci95'][m][0]:.2f}–{row['ci95'][m][1]:.2f}" for m in ("R@5", "MRR@10")))
+                      *(f"{row['ci95'][m][0]:.2f}–{row['ci95'][m][1]:.2f}" for m in intervals))
     _console().print(table)
     _console().print(f"{len(rep['misses'])} questions with no relevant passage in the top 5 (see --json).")
     if rep.get("answers"):
