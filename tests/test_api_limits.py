@@ -69,8 +69,9 @@ def test_a_client_over_its_rate_gets_429_with_retry_after(lexical_settings, lexi
         body = assert_problem(response, 429)
         assert body["type"] == "urn:kotae:problem:rate-limited"
         assert 1 <= int(response.headers["retry-after"]) <= 10  # one request per 10 s at 6 a minute
-        # Health checks are never limited.
-        assert client.get("/livez").status_code == 200 and client.get("/readyz").status_code == 200
+        # Health checks and the widget's files are never limited.
+        for path in ("/livez", "/readyz", "/", "/widget.js", "/examples.json"):
+            assert client.get(path).status_code == 200, path
     # Another address has its own bucket.
     with TestClient(app, client=("203.0.113.8", 5000)) as other:
         assert other.get("/v1/documents").status_code == 200

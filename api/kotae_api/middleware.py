@@ -18,7 +18,9 @@ from kotae_api.ratelimit import TokenBuckets
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _REQUEST_ID_OK = re.compile(r"[A-Za-z0-9._-]{1,64}")
-UNLIMITED_PATHS = frozenset({"/livez", "/readyz"})  # health checks must not be refused by the rate limit
+# Health checks must never be refused; the widget's static files are cheap, cached and fetched by every page
+# that embeds it, so a page load should not spend a visitor's questions.
+UNLIMITED_PATHS = frozenset({"/livez", "/readyz", "/", "/widget.js", "/demo.js", "/demo.css", "/examples.json"})
 
 
 class RequestContextMiddleware:
