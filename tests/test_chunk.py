@@ -99,6 +99,11 @@ def test_sentences_never_split_inside_parentheses():
     assert _sentences(text) == ["次の文（注：これは例だ。重要だ。）も続く。", "最後です！"]
 
 
+def test_a_bracket_left_open_on_its_line_does_not_swallow_the_sentences_after_it():
+    text = "「支援部隊」「(2003-2014)を実施。次の文です。\n「引用。」の後。"
+    assert _sentences(text) == ["「支援部隊」「(2003-2014)を実施。", "次の文です。", "「引用。」の後。"]
+
+
 def test_closing_quote_after_terminal_stays_with_its_sentence():
     text = "“欧州とアジアの安全保障は不可分だ。”次の文です。"
     assert _sentences(text) == ["“欧州とアジアの安全保障は不可分だ。”", "次の文です。"]

@@ -45,7 +45,11 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> Iterat
     while i < end:
         ch = text[i]
         if ch in OPENERS:
-            depth.append(OPENERS[ch])
+            # A bracket left open on its line (a typo in the source) would otherwise hold every later
+            # terminal of the range inside it; only one closed on the same line counts.
+            line_end = text.find("\n", i, end)
+            if text.find(OPENERS[ch], i + 1, end if line_end < 0 else line_end) >= 0:
+                depth.append(OPENERS[ch])
         elif depth and ch == depth[-1]:
             depth.pop()
         elif ch in TERMINALS and not depth:
