@@ -7,6 +7,8 @@ import pytest
 from kotae.language import detect_language
 from kotae.lexical import LexicalIndex
 from kotae.lexicon import (
+    DERIVATION_PENALTY,
+    INFLECTION_PENALTY,
     Candidate,
     Lexicon,
     derived,
@@ -17,6 +19,7 @@ from kotae.lexicon import (
     lemmas,
     partial_keys,
     translate,
+    word_forms,
 )
 
 
@@ -190,3 +193,11 @@ def test_month_names_and_number_words_match_how_japanese_writes_them():
     found, unknown = translate(["april", "nine"], Lexicon({}, {}), {"4": 0, "月": 1, "9": 2})
     assert [(t.source, t.candidates) for t in found] == [("april", (("4", "月"),)), ("nine", (("9",),))]
     assert unknown == []
+
+
+def test_a_word_is_looked_up_as_written_then_its_base_forms_then_their_nouns_and_remembered():
+    forms = dict(word_forms("signed"))
+    assert forms["signed"] == 0.0
+    assert forms["sign"] == INFLECTION_PENALTY
+    assert forms["signature"] == DERIVATION_PENALTY
+    assert word_forms("signed") is word_forms("signed")  # lemmatised once per process

@@ -12,6 +12,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from kotae.analyze import Analyzer
 from kotae.jmdict import Entry, JMdictUnavailable, entries_for_forms
@@ -126,6 +127,21 @@ _VERB_NOUNS = (("", "ing"), ("", "ion"), ("e", "ion"), ("", "ation"), ("e", "ati
 _PLACE_ADJECTIVES = (("ean", "e"), ("ian", "ia"), ("ian", "e"), ("an", "a"), ("ese", "a"), ("ese", ""), ("ish", ""))
 
 
+@lru_cache(maxsize=65536)
+def word_forms(word: str) -> tuple[tuple[str, float], ...]:
+    """The forms a word is looked up under, with the rank penalty of each: as written, its base forms, the
+    nouns those make. Remembered per word (English words recur across questions, and lemmatising is most of
+    a lookup's cost)."""
+    bases = lemmas(word)
+    forms = {word: 0.0}
+    for base in bases[1:]:
+        forms.setdefault(base, INFLECTION_PENALTY)
+    for base in bases:
+        for noun in derived(base):
+            forms.setdefault(noun, DERIVATION_PENALTY)
+    return tuple(forms.items())
+
+
 def derived(base: str) -> list[str]:
     """Nouns and place names a base form may stand for, when the dictionary glosses those instead."""
     out = []
@@ -198,15 +214,8 @@ class Lexicon:
         A base form ranks a little below the word as written, a derived noun (signed → signature) further.
         """
         *head, last = words
-        bases = lemmas(last)
-        forms = {last: 0.0}
-        for base in bases[1:]:
-            forms.setdefault(base, INFLECTION_PENALTY)
-        for base in bases:
-            for noun in derived(base):
-                forms.setdefault(noun, DERIVATION_PENALTY)
         best: dict[tuple[str, ...], Candidate] = {}
-        for form, penalty in forms.items():
+        for form, penalty in word_forms(last):
             for cand in self.entries.get(" ".join([*head, form]), ()):
                 rank = cand.rank - penalty
                 if cand.terms not in best or rank > best[cand.terms].rank:
