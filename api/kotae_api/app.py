@@ -12,6 +12,7 @@ import anyio
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
+from kotae import package_version
 from kotae.config import Settings
 from kotae.errors import KotaeError
 from kotae.store import Index
@@ -51,10 +52,11 @@ def create_app(settings: Settings | None = None, *, index: Index | None = None) 
     settings = settings or Settings()
     stamp_records()
     holder = IndexHolder(settings, open_engine(index, settings) if index is not None else None)
-    app = FastAPI(title="kotae", version=routes.kotae_version(), description=DESCRIPTION, openapi_tags=TAGS,
+    app = FastAPI(title="kotae", version=package_version(), description=DESCRIPTION, openapi_tags=TAGS,
                   lifespan=_lifespan, redoc_url=None)
     app.state.settings = settings
     app.state.holder = holder
+    app.state.examples = widget.example_questions(settings.examples_file)
     app.state.retrieval = anyio.CapacityLimiter(retrieval_threads(settings))
     problems.install(app)
     app.include_router(routes.router)

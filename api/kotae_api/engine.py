@@ -6,11 +6,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import cached_property
+from typing import Any
 
 from kotae.answer import Answerer
 from kotae.config import MODES, Settings
 from kotae.errors import IndexMissingError, KotaeError
-from kotae.generate import llm_enabled
 from kotae.retrieve import Retriever
 from kotae.store import Index, load_index
 from kotae_api.logs import LOG
@@ -23,12 +24,23 @@ class Engine:
     index: Index
     retriever: Retriever
     answerer: Answerer  # writes answers with the language model when one is configured
-    extractive: Answerer  # never calls a language model: streaming calls it itself, delta by delta
     loaded_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
 
     @property
     def build_id(self) -> str:
         return str(self.index.manifest.get("build_id") or self.index.folder.name)
+
+    @cached_property
+    def summary(self) -> dict[str, Any]:
+        """What `GET /v1/info` tells about this index: the same for every request, so worked out once."""
+        manifest = self.index.manifest
+        characters = manifest.get("corpus", {}).get("characters")
+        if characters is None:
+            characters = sum(len(d.text) for d in self.index.documents.values())
+        return {"build_id": self.build_id, "built_at": manifest.get("built_at"),
+                "documents": len(self.index.documents), "characters": int(characters),
+                "chunks": len(self.index.chunks), "model": self.index.model, "modes": self.modes(),
+                "loaded_at": self.loaded_at}
 
     def modes(self) -> list[str]:
         available = []
@@ -44,13 +56,9 @@ class Engine:
 def open_engine(index: Index, settings: Settings) -> Engine:
     """Everything needed to answer from `index`; loads the embedding model now rather than on the first request."""
     retriever = Retriever(index, settings)
-    embedder = retriever.embedder() if index.dense is not None else None
-    answerer = Answerer(retriever)
-    if not llm_enabled(settings):
-        return Engine(index=index, retriever=retriever, answerer=answerer, extractive=answerer)
-    plain = settings.model_copy(update={"llm_base_url": None, "llm_model": None})
-    extractive = Answerer(Retriever(index, plain, embedder=embedder), answerer.thresholds)
-    return Engine(index=index, retriever=retriever, answerer=answerer, extractive=extractive)
+    if index.dense is not None:
+        retriever.embedder()
+    return Engine(index=index, retriever=retriever, answerer=Answerer(retriever))
 
 
 class IndexHolder:

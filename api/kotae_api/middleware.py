@@ -12,6 +12,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kotae_api import widget
 from kotae_api.logs import ACCESS, LOG, REQUEST_ID
 from kotae_api.problems import internal_error, problem, problem_type
 from kotae_api.ratelimit import TokenBuckets
@@ -20,7 +21,7 @@ REQUEST_ID_HEADER = "X-Request-ID"
 _REQUEST_ID_OK = re.compile(r"[A-Za-z0-9._-]{1,64}")
 # Health checks must never be refused; the widget's static files are cheap, cached and fetched by every page
 # that embeds it, so a page load should not spend a visitor's questions.
-UNLIMITED_PATHS = frozenset({"/livez", "/readyz", "/", "/widget.js", "/demo.js", "/demo.css", "/examples.json"})
+UNLIMITED_PATHS = frozenset({"/livez", "/readyz"}) | widget.PATHS
 
 
 class RequestContextMiddleware:

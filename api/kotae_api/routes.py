@@ -6,7 +6,6 @@ import hmac
 import time
 from collections.abc import Callable
 from functools import partial
-from importlib.metadata import PackageNotFoundError, version
 from typing import Annotated, Any, TypeVar
 
 import anyio
@@ -91,8 +90,7 @@ async def ask(request: Request, body: Annotated[AskRequest, Body(openapi_example
               engine: EngineDep) -> JSONResponse:
     """One to three sentences quoted from the documents, each cited as [n] (the rank of its passage), and the
     passages; or `abstained: true` with a message when the documents do not answer the question."""
-    history = [t.model_dump() for t in body.history or ()]
-    answer = await retrieve(request, engine.answerer.ask, body.question, history=history, mode=body.mode,
+    answer = await retrieve(request, engine.answerer.ask, body.question, history=body.history_dicts(), mode=body.mode,
                             top_k=body.top_k)
     return JSONResponse(in_language(answer, body.lang).to_dict())
 
@@ -154,15 +152,8 @@ def _text(value: Any) -> str | None:
 
 @router.get("/v1/info", tags=["service"], response_model=None, summary="What the service is serving",
             responses={200: {"model": InfoOut}, **problems(429, 503)})
-async def info(engine: EngineDep) -> JSONResponse:
-    manifest = engine.index.manifest
-    corpus = manifest.get("corpus", {})
-    return JSONResponse({
-        "kotae_version": kotae_version(), "api_version": API_VERSION, "build_id": engine.build_id,
-        "built_at": manifest.get("built_at"), "documents": len(engine.index.documents),
-        "characters": int(corpus.get("characters", sum(len(d.text) for d in engine.index.documents.values()))),
-        "chunks": len(engine.index.chunks), "model": engine.index.model, "modes": engine.modes(),
-        "loaded_at": engine.loaded_at})
+async def info(request: Request, engine: EngineDep) -> JSONResponse:
+    return JSONResponse({"kotae_version": request.app.version, "api_version": API_VERSION, **engine.summary})
 
 
 @router.get("/livez", tags=["service"], response_model=Health, summary="The process is up")
@@ -201,10 +192,3 @@ async def reload(request: Request, settings: SettingsDep,
                        type_=problem_type("reload-failed"), title="Reload failed")
     return JSONResponse({"build_id": new.build_id, "previous_build_id": previous.build_id if previous else None,
                          "documents": len(new.index.documents), "seconds": round(time.perf_counter() - started, 3)})
-
-
-def kotae_version() -> str:
-    try:
-        return version("kotae")
-    except PackageNotFoundError:
-        return "unknown"

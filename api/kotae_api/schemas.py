@@ -74,6 +74,10 @@ class AskRequest(_Request):
     lang: Literal["ja", "en"] | None = Field(
         None, description="language of kotae's own messages (the abstention message); default: the question's")
 
+    def history_dicts(self) -> list[dict[str, Any]]:
+        """The history as the library takes it."""
+        return [t.model_dump() for t in self.history or ()]
+
 
 class SearchRequest(_Request):
     question: Question

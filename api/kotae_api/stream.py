@@ -18,7 +18,7 @@ from typing import Any
 import anyio
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
-from kotae.answer import ABSTAIN_MESSAGE, Answer
+from kotae.answer import ABSTAIN_MESSAGE, Answer, with_reply
 from kotae.config import Settings
 from kotae.errors import GenerationError, KotaeError
 from kotae.generate import generate_stream, is_refusal, llm_enabled
@@ -69,7 +69,9 @@ async def sse(events: AsyncIterator[dict[str, Any]], keepalive: float) -> AsyncI
                 return
             yield frame(event)
     finally:
-        producer.cancel()  # the client left: stop retrieving or generating for it
+        producer.cancel()  # the client left: stop retrieving or generating for it, and let its clean-up run
+        with contextlib.suppress(asyncio.CancelledError):
+            await producer
 
 
 def in_language(answer: Answer, lang: str | None) -> Answer:
@@ -81,9 +83,9 @@ def in_language(answer: Answer, lang: str | None) -> Answer:
 
 async def answer_events(engine: Engine, body: AskRequest, settings: Settings,
                         limiter: anyio.CapacityLimiter) -> AsyncIterator[dict[str, Any]]:
-    history = [t.model_dump() for t in body.history or ()]
-    # Extractive first: the passages and quoted sentences are the evidence, and the fallback.
-    ask = partial(engine.extractive.ask, body.question, history=history, mode=body.mode, top_k=body.top_k)
+    # Quoted first: the passages and sentences are the evidence, and the fallback if a language model fails.
+    ask = partial(engine.answerer.ask, body.question, history=body.history_dicts(), mode=body.mode,
+                  top_k=body.top_k, generate=False)
     answer = await anyio.to_thread.run_sync(ask, limiter=limiter)
     yield {"type": "meta", "request_id": REQUEST_ID.get(), "question": answer.question, "lang": answer.lang,
            "mode": answer.mode, "retrieval_query": answer.retrieval_query}
@@ -103,16 +105,14 @@ async def answer_events(engine: Engine, body: AskRequest, settings: Settings,
 
 
 async def _generated(answer: Answer, settings: Settings) -> AsyncIterator[str | Answer]:
-    """The language model's deltas as they come, then the final Answer, as `Answerer.ask` would make it: the
-    generated text when its citations check out, an abstention when the model refuses, and otherwise the
-    quoted answer with a note (its text sent as a delta if no delta went out before the failure)."""
+    """The language model's deltas as they come, then the final Answer as `Answerer.ask` makes it (see
+    `with_reply`); when the model fails before any delta, the quoted answer's text goes out as one."""
     deltas = generate_stream(answer.question, answer.lang, answer.passages, settings)
     text = ""
     try:
         async for delta in iterate_in_threadpool(deltas):
             if not text and is_refusal(delta):
-                yield replace(answer, abstained=True, sentences=(), glosses=(), note=None,
-                              message=ABSTAIN_MESSAGE.get(answer.lang, ABSTAIN_MESSAGE["en"]))
+                yield with_reply(answer, None)
                 return
             text += delta
             yield delta
@@ -120,12 +120,12 @@ async def _generated(answer: Answer, settings: Settings) -> AsyncIterator[str | 
         LOG.warning("generation failed; answering with quotes", extra={"reason": str(exc)})
         if not text and answer.text:
             yield answer.text
-        yield replace(answer, note=f"{exc} The answer below is quoted from the documents instead.")
+        yield with_reply(answer, exc)
         return
     finally:
         with contextlib.suppress(Exception):
             await run_in_threadpool(_close, deltas)
-    yield replace(answer, generated=text, note=None, glosses=())
+    yield with_reply(answer, text)
 
 
 def _close(deltas: Iterator[str]) -> None:

@@ -79,9 +79,9 @@ def demo_css(request: Request) -> Response:
 
 @router.get("/examples.json")
 def examples(request: Request) -> Response:
-    """The demo page's example questions: the collection is configuration, so they come from a file too."""
-    path = request.app.state.settings.examples_file
-    return Response(json.dumps(example_questions(path), ensure_ascii=False), media_type="application/json",
+    """The demo page's example questions: the collection is configuration, so they come from a file too (read
+    once, when the app is made)."""
+    return Response(json.dumps(request.app.state.examples, ensure_ascii=False), media_type="application/json",
                     headers={"Cache-Control": PAGE_CACHE})
 
 
@@ -101,3 +101,7 @@ def example_questions(path: Path | None) -> list[dict[str, str]]:
     if len(good) < len(rows) or not good:
         LOG.warning("some example questions are malformed or missing", extra={"path": str(path)})
     return good
+
+
+# Every path this module serves: cheap static files, which the rate limit leaves alone.
+PATHS = frozenset(route.path for route in router.routes)

@@ -21,6 +21,17 @@ from kotae.errors import (
 )
 from kotae.types import Chunk, Document, Passage, SearchResult, Token
 
+
+def package_version(package: str = "kotae") -> str:
+    """An installed package's version (kotae's own by default), or "unknown"."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "unknown"
+
+
 __all__ = [
     "Chunk",
     "ConfigError",
@@ -36,4 +47,5 @@ __all__ = [
     "StaleIndexError",
     "Token",
     "UnknownDocumentError",
+    "package_version",
 ]

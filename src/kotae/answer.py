@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,8 @@ from kotae.answer_type import entity_types
 from kotae.chunk import Unit, split_sentences, split_units
 from kotae.conversation import retrieval_question
 from kotae.errors import GenerationError
-from kotae.generate import generate, llm_enabled
+from kotae.generate import generate as generate_answer
+from kotae.generate import llm_enabled
 from kotae.query import Query
 from kotae.retrieve import Retriever
 from kotae.types import Passage, Token
@@ -158,7 +159,9 @@ class Answerer:
         self._read = lru_cache(maxsize=READINGS_KEPT)(self._analyse)
 
     def ask(self, question: str, *, history: Sequence[Mapping[str, Any]] | None = None, mode: str | None = None,
-            top_k: int | None = None, qid: str | None = None) -> Answer:
+            top_k: int | None = None, qid: str | None = None, generate: bool = True) -> Answer:
+        """The answer to a question; with a language model configured it writes the answer unless `generate` is
+        false (a caller streaming the model's reply itself, see `with_reply`)."""
         retriever = self.retriever
         searched = retrieval_question(question, history, retriever.analyzer)
         query = retriever.query(searched)
@@ -176,20 +179,15 @@ class Answerer:
         chosen = self._sentences(result.passages, read, wants, query)
         sentences = tuple(s for s, _ in chosen)
         glosses = _glosses(set().union(*(terms for _, terms in chosen)), query) if query.lang != "ja" else ()
-        note = SOURCE_NOTE if query.lang != "ja" else None
-        generated = None
-        if llm_enabled(retriever.settings):
-            try:
-                reply = generate(question, query.lang, result.passages, retriever.settings)
-            except GenerationError as exc:
-                note = f"{exc} The answer below is quoted from the documents instead."
-            else:
-                if reply.refused:
-                    return Answer(abstained=True, sentences=(), message=ABSTAIN_MESSAGE.get(
-                        query.lang, ABSTAIN_MESSAGE["en"]), **common)
-                generated, note, glosses = reply.text, None, ()
-        return Answer(abstained=False, sentences=sentences, glosses=glosses, note=note, generated=generated,
-                      **common)
+        answer = Answer(abstained=False, sentences=sentences, glosses=glosses,
+                        note=SOURCE_NOTE if query.lang != "ja" else None, **common)
+        if not (generate and llm_enabled(retriever.settings)):
+            return answer
+        try:
+            reply = generate_answer(question, query.lang, result.passages, retriever.settings)
+        except GenerationError as exc:
+            return with_reply(answer, exc)
+        return with_reply(answer, None if reply.refused else reply.text)
 
     def _analyse(self, chunk_id: str) -> Reading:
         analyzer = self.retriever.analyzer
@@ -228,6 +226,17 @@ class Answerer:
         chosen = [s for score, _, s in scored if score >= NEAR_BEST * best][:MAX_SENTENCES]
         order = {s.citation: i for i, s in reversed(list(enumerate(chosen)))}  # passages by their best sentence
         return [(s, terms_of[s]) for s in sorted(chosen, key=lambda s: (order[s.citation], s.start))]
+
+
+def with_reply(answer: Answer, reply: str | None | GenerationError) -> Answer:
+    """A quoted answer after a language model's reply: the reply's text, an abstention when the model refused
+    (None), or the quoted answer with a note when the model failed."""
+    if isinstance(reply, GenerationError):
+        return replace(answer, note=f"{reply} The answer below is quoted from the documents instead.")
+    if reply is None:
+        return replace(answer, abstained=True, sentences=(), glosses=(), note=None,
+                       message=ABSTAIN_MESSAGE.get(answer.lang, ABSTAIN_MESSAGE["en"]))
+    return replace(answer, generated=reply, note=None, glosses=())
 
 
 def _sentence_units(text: str) -> list[Unit]:

@@ -19,8 +19,10 @@ from typing import Any
 
 import numpy as np
 
+from kotae import package_version
 from kotae.config import Settings
 from kotae.evaluate import GoldItem
+from kotae.store import read_manifest
 
 Stage = Callable[[str, int], None]  # (description, steps it will take) when a section starts
 Step = Callable[[], None]  # one step of the current section done
@@ -96,16 +98,9 @@ def run_bench(settings: Settings, plan: Plan, *, gold: Sequence[GoldItem], model
 
 
 def machine() -> dict[str, Any]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    def v(package: str) -> str:
-        try:
-            return version(package)
-        except PackageNotFoundError:
-            return "not installed"
-
     return {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
-            "memory_gib": _memory_gib(), **{p: v(p) for p in ("kotae", "faiss-cpu", "bm25s", "numpy", "torch")}}
+            "memory_gib": _memory_gib(),
+            **{p: package_version(p) for p in ("kotae", "faiss-cpu", "bm25s", "numpy", "torch")}}
 
 
 def _settings(base: Settings, index_dir: Path, model: str, **changes: Any) -> Settings:
@@ -424,9 +419,10 @@ def bench_http(settings: Settings, plan: Plan, gold: Sequence[GoldItem], *, work
         started = _process_memory(server.pid)
         stage("HTTP", len(HTTP_CALLS))
         endpoints = {}
+        has_vectors = bool(read_manifest(settings.index_dir).get("dense"))  # the build may have found no model
         with httpx.Client(base_url=base, timeout=60) as client:
             for name, method, path, mode in HTTP_CALLS:
-                if mode == "hybrid" and not _has_vectors(settings):
+                if mode == "hybrid" and not has_vectors:
                     continue
                 endpoints[name] = _load_endpoint(client, method, path, mode, gold, plan.http_requests)
                 step()
@@ -501,10 +497,6 @@ def _load_endpoint(client, method: str, path: str, mode: str | None, gold: Seque
         timings = list(pool.map(call, range(requests)))
         wall = time.perf_counter() - clock
     return {"rps": _r(requests / wall), **summary(timings)}
-
-
-def _has_vectors(settings: Settings) -> bool:
-    return settings.dense_enabled
 
 
 def _process_memory(pid: int) -> dict[str, float]:

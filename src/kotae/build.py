@@ -7,9 +7,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from importlib.metadata import PackageNotFoundError, version
 
-from kotae import store
+from kotae import package_version, store
 from kotae.analyze import Analyzer, get_analyzer
 from kotae.answer_type import typed_terms
 from kotae.chunk import chunk_corpus, split_units
@@ -109,17 +108,17 @@ def build_index(settings: Settings, *, progress: bool = False, report: Report | 
     manifest = {
         "format": store.FORMAT,
         "build_id": build_id,
-        "kotae_version": _version("kotae"),
+        "kotae_version": package_version("kotae"),
         "built_at": built_at.isoformat(timespec="seconds"),
         "settings": store.expected_settings(settings),
         "corpus": {"dir": str(settings.corpus_dir), "fingerprint": fingerprint(settings.corpus_dir),
                    "documents": len(docs), "characters": sum(len(d.text) for d in docs)},
-        "analyzer": {"tokenizer": f"fugashi {_version('fugashi')}",
-                     "dictionary": f"unidic-lite {_version('unidic-lite')}",
+        "analyzer": {"tokenizer": f"fugashi {package_version('fugashi')}",
+                     "dictionary": f"unidic-lite {package_version('unidic-lite')}",
                      "term_form": settings.term_form, "matching": "NFKC, lower case"},
         "chunker": {"method": settings.chunking, "target": settings.chunk_target, "max": settings.chunk_max,
                     "overlap": settings.chunk_overlap, "chunks": len(chunks)},
-        "lexical": {"library": f"bm25s {_version('bm25s')}", "method": "lucene", "k1": K1, "b": B,
+        "lexical": {"library": f"bm25s {package_version('bm25s')}", "method": "lucene", "k1": K1, "b": B,
                     "vocabulary": len(lexical.vocab)},
         "lexicon": {"keys": len(lexicon.entries), "sound_keys": len(lexicon.skeletons),
                     "sources": "JMdict/JMnedict (EDRDG, CC BY-SA 4.0), UniDic loanword origins, katakana sounds"
@@ -157,8 +156,3 @@ def _progress(items, label: str, enabled: bool):
     return track(items, description=label, transient=True)
 
 
-def _version(package: str) -> str:
-    try:
-        return version(package)
-    except PackageNotFoundError:
-        return "unknown"

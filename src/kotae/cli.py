@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from kotae import package_version
 from kotae.config import MODES, Settings
 from kotae.errors import ConfigError, IndexMissingError, KotaeError, StaleIndexError
 from kotae.types import SearchResult
@@ -64,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="kotae", description="Answers from your Japanese documents, in Japanese or English, with citations.",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--version", action="version", version=f"kotae {_version()}")
+    parser.add_argument("--version", action="version", version=f"kotae {package_version()}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True, parser_class=_Parser)
 
     where = argparse.ArgumentParser(add_help=False)
@@ -551,15 +552,6 @@ def print_result(result: SearchResult) -> None:
     for p in result.passages:
         out.print(f"\n[bold][{p.rank}] {p.title}[/bold] [dim]{p.doc_id} {p.start}–{p.end} · score {p.score:.3f}[/dim]")
         out.print(p.text, markup=False, soft_wrap=True)
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("kotae")
-    except PackageNotFoundError:
-        return "unknown"
 
 
 if __name__ == "__main__":

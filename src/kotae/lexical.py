@@ -14,6 +14,12 @@ K1, B = 1.5, 0.75  # bm25s' Lucene defaults, recorded in the manifest
 TF_FILES = ("tf.indptr.npy", "tf.indices.npy", "tf.data.npy", "doclen.npy")
 
 
+def lucene_idf(n_docs: int, df):
+    """BM25's inverse document frequency as bm25s computes it (Lucene's), for one df or an array of them; in
+    double precision, as the scores have always been computed before rounding."""
+    return np.log(1 + (n_docs - np.asarray(df, dtype=np.float64) + 0.5) / (np.asarray(df, dtype=np.float64) + 0.5))
+
+
 class LexicalIndex:
     """A BM25 index over chunks, each given as a list of terms.
 
@@ -55,7 +61,7 @@ class LexicalIndex:
         tf = sparse.csr_matrix((np.ones(len(ids), dtype=np.float32), (ids, chunk_of)), shape=(len(vocab), n_docs))
         tf.sum_duplicates()  # also sorts each term's chunks
         df = np.diff(tf.indptr)
-        idf = np.log(1 + (n_docs - df + 0.5) / (df + 0.5))  # bm25s' Lucene idf and term-frequency component
+        idf = lucene_idf(n_docs, df)
         rows = np.repeat(np.arange(len(vocab)), df)
         norm = K1 * ((1 - B) + B * doclen.astype(np.float64) / float(doclen.mean() if n_docs else 1.0))
         scores = (idf[rows] * tf.data / (tf.data + norm[tf.indices])).astype(np.float32)
@@ -92,7 +98,7 @@ class LexicalIndex:
         term, the most telling a word can be."""
         i = self.vocab.get(term)
         df = int(self._tf_indptr[i + 1] - self._tf_indptr[i]) if i is not None else 0
-        return float(np.log(1 + (self.size - max(df, 1) + 0.5) / (max(df, 1) + 0.5)))
+        return float(lucene_idf(self.size, max(df, 1)))
 
     def known(self, terms: Sequence[str]) -> list[str]:
         """The terms the index has seen, in order, without repeats."""
@@ -128,8 +134,7 @@ class LexicalIndex:
         return total
 
     def _idf(self, df: float) -> np.float64:
-        # A NumPy float64, as the scores have always been computed in double precision before rounding.
-        return np.log(np.float64(1 + (self.size - df + 0.5) / (df + 0.5)))
+        return lucene_idf(self.size, df)
 
     def _add_sparse(self, total: np.ndarray, found: list[tuple[np.ndarray, np.ndarray, float]]) -> None:
         """One group's scores added into `total`, merging short postings by sorting (cost follows the postings)."""

@@ -19,7 +19,7 @@ from kotae.lexicon import Lexicon
 from kotae.load import fingerprint
 from kotae.types import Chunk, Document
 
-FORMAT = 1
+FORMAT = 2  # 2: lexicon.json and the term-frequency arrays beside the BM25 index
 POINTER = "CURRENT"
 MANIFEST = "manifest.json"
 DOCUMENTS = "documents.jsonl"
