@@ -103,10 +103,11 @@ def install(app: FastAPI) -> None:
         if request.method == "POST" and not _is_json(request.headers.get("content-type", "")):
             return problem(415, "Send the body as JSON, with Content-Type: application/json.", scope=request.scope,
                            type_=problem_type("unsupported-media-type"), title="Unsupported media type")
-        errors = [_field_error(e) for e in exc.errors()]
-        if any(e["type"] == "json_invalid" for e in exc.errors()):
+        raw = exc.errors()
+        if any(e["type"] == "json_invalid" for e in raw):
             return problem(400, "The request body is not valid JSON.", scope=request.scope,
                            type_=problem_type("invalid-json"), title="Invalid JSON")
+        errors = [_field_error(e) for e in raw]
         shown = "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors[:3])
         more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
         return problem(422, f"{shown}{more}.", scope=request.scope, type_=problem_type("invalid-request"),

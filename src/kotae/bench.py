@@ -21,6 +21,7 @@ import numpy as np
 
 from kotae import package_version
 from kotae.config import Settings
+from kotae.dense import DEFAULT_EF_SEARCH
 from kotae.evaluate import GoldItem
 from kotae.store import read_manifest
 
@@ -536,10 +537,7 @@ def _measured(results: dict[str, Any]) -> dict[str, float]:
         out["lexical p50 at 1M chunks"] = million[0]["p50_ms"]
     vectors = results.get("vectors", {})
     if vectors.get("count", 0) >= 1_000_000:
-        from kotae.config import Settings
-
-        ef = Settings.model_fields["hnsw_ef_search"].default
-        hnsw = [r for r in vectors["indexes"] if r["type"] == "hnsw" and r.get("ef_search") == ef]
+        hnsw = [r for r in vectors["indexes"] if r["type"] == "hnsw" and r.get("ef_search") == DEFAULT_EF_SEARCH]
         if hnsw:
             out["HNSW recall@10 vs flat at 1M vectors"] = hnsw[0]["recall_at_10"]
             out["HNSW p50 at 1M vectors"] = hnsw[0]["p50_ms"]

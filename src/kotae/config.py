@@ -8,6 +8,8 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from kotae.dense import DEFAULT_EF_SEARCH, DEFAULT_NPROBE
+
 Mode = Literal["auto", "lexical", "dense", "hybrid"]
 MODES: tuple[str, ...] = ("auto", "lexical", "dense", "hybrid")
 
@@ -49,8 +51,9 @@ class Settings(BaseSettings):
     index_type: Literal["auto", "flat", "hnsw", "ivfpq"] = Field(
         "auto", description="FAISS index for the vectors: exact `flat`, an `hnsw` graph or compressed `ivfpq` "
         "codes; `auto` picks by size (flat below 50,000 vectors, HNSW up to 4 million, IVF-PQ beyond)")
-    hnsw_ef_search: int = Field(128, ge=1, le=4096, description="HNSW candidates kept per query (recall vs speed)")
-    ivf_nprobe: int = Field(32, ge=1, le=65536, description="IVF-PQ inverted lists visited per query")
+    hnsw_ef_search: int = Field(DEFAULT_EF_SEARCH, ge=1, le=4096,
+                                description="HNSW candidates kept per query (recall vs speed)")
+    ivf_nprobe: int = Field(DEFAULT_NPROBE, ge=1, le=65536, description="IVF-PQ inverted lists visited per query")
 
     # Retrieval and fusion.
     mode: Mode = "auto"
