@@ -19,22 +19,19 @@ from pathlib import Path
 
 import httpx
 
-FALLBACK_QUESTIONS = [
-    "NATOの軍事委員会は何をする機関ですか?",
-    "日本とNATOが共同政治宣言に署名したのはいつ?",
-    "NATOの本部はどこにありますか",
-    "When did Japan and NATO sign their joint political declaration?",
-    "Where is NATO headquartered?",
-    "What does the NATO Military Committee do?",
-]
 
-
-def questions_from(path: Path | None) -> list[str]:
-    """The questions of a gold file ({"question": …} per line), or a small built-in Japanese/English mix."""
-    if path is None or not path.is_file():
-        return FALLBACK_QUESTIONS
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [r["question"] for r in rows if isinstance(r.get("question"), str)] or FALLBACK_QUESTIONS
+def questions_from(path: Path) -> list[str]:
+    """The questions of a JSONL file ({"question": …} per line, as a gold file or a `kotae search --batch`
+    input); the collection is configuration, so there are no built-in ones."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise SystemExit(f"loadtest: cannot read the questions file {path} ({exc.strerror}).") from None
+    rows = [json.loads(line) for line in lines if line.strip()]
+    questions = [r["question"] for r in rows if isinstance(r, dict) and isinstance(r.get("question"), str)]
+    if not questions:
+        raise SystemExit(f"loadtest: {path} has no {{\"question\": …}} lines.")
+    return questions
 
 
 async def client(http: httpx.AsyncClient, path: str, questions: list[str], until: float, seed: int,

@@ -68,10 +68,16 @@ def test_reload_swaps_in_the_new_build(own_index):
         assert client.get("/v1/info").json()["build_id"] == body["build_id"]
 
 
-def test_a_failed_reload_keeps_the_index_in_service(own_index):
+@pytest.mark.parametrize("failure", ["missing build", "damaged build"])
+def test_a_failed_reload_keeps_the_index_in_service(own_index, failure):
     with TestClient(_admin_app(own_index)) as client:
         before = client.get("/v1/info").json()["build_id"]
-        (own_index.index_dir / "CURRENT").write_text("build-missing\n", encoding="utf-8")
+        if failure == "missing build":
+            (own_index.index_dir / "CURRENT").write_text("build-missing\n", encoding="utf-8")
+        else:
+            build_index(own_index)
+            current = own_index.index_dir / (own_index.index_dir / "CURRENT").read_text(encoding="utf-8").strip()
+            (current / "chunks.jsonl").write_text('{"id": "cut', encoding="utf-8")
         body = assert_problem(client.post("/v1/admin/reload", headers=AUTH), 409)
         assert body["type"] == "urn:kotae:problem:reload-failed" and "unchanged" in body["detail"]
         assert client.get("/v1/info").json()["build_id"] == before

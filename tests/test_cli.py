@@ -246,3 +246,16 @@ def test_console_script_runs(lexical_settings):
                               capture_output=True, text=True, env=env, timeout=120)
     assert searched.returncode == 0, searched.stderr
     assert len(json.loads(searched.stdout)["passages"]) == 2
+
+
+def test_damaged_index_is_one_line_asking_for_a_rebuild(capsys, small_corpus, tmp_path):
+    out_dir = tmp_path / "index"
+    assert run(capsys, "index", "--corpus", str(small_corpus), "--out", str(out_dir), "--quiet")[0] == 0
+    current = out_dir / (out_dir / "CURRENT").read_text(encoding="utf-8").strip()
+    (current / "chunks.jsonl").write_text('{"id": "cut short', encoding="utf-8")
+    line = assert_one_line_error(*run(capsys, "search", QUESTION, "--index", str(out_dir),
+                                      "--corpus", str(small_corpus)))
+    assert "cannot be read" in line and "kotae index" in line
+    # `--if-stale` mends it like a stale index.
+    assert run(capsys, "index", "--corpus", str(small_corpus), "--out", str(out_dir), "--if-stale", "--quiet")[0] == 0
+    assert run(capsys, "search", QUESTION, "--index", str(out_dir), "--corpus", str(small_corpus))[0] == 0

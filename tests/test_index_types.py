@@ -61,12 +61,13 @@ def test_each_index_type_builds_searches_and_recalls(index_type, vectors, querie
 def test_memory_mapped_load_gives_the_same_results(index_type, vectors, queries, tmp_path):
     index = DenseIndex.build(vectors, index_type=index_type)
     index.save(tmp_path)
-    mapped = DenseIndex.load(tmp_path, index_type=index_type, mmap=True)
-    copied = DenseIndex.load(tmp_path, index_type=index_type, mmap=False)
+    mapped = DenseIndex.load(tmp_path, mmap=True)
+    copied = DenseIndex.load(tmp_path, mmap=False)
     expected = index.search_many(queries, 10)
     assert mapped.search_many(queries, 10) == expected
     assert copied.search_many(queries, 10) == expected
     assert mapped.size == len(vectors)
+    assert mapped.index_type == copied.index_type == index_type  # read from the file, not passed in
 
 
 def mapped_files() -> set[str]:
@@ -79,9 +80,9 @@ def mapped_files() -> set[str]:
 def test_mmap_maps_the_index_file_instead_of_copying_it(index_type, vectors, tmp_path):
     DenseIndex.build(vectors, index_type=index_type).save(tmp_path)
     path = str((tmp_path / "vectors.faiss").resolve())
-    copied = DenseIndex.load(tmp_path, index_type=index_type, mmap=False)
+    copied = DenseIndex.load(tmp_path, mmap=False)
     assert path not in mapped_files()
-    mapped = DenseIndex.load(tmp_path, index_type=index_type, mmap=True)
+    mapped = DenseIndex.load(tmp_path, mmap=True)
     assert path in mapped_files()
     del copied, mapped
 

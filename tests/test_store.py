@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from datetime import datetime
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,7 +15,7 @@ from conftest import make_settings
 import kotae.lexical
 from kotae import store
 from kotae.build import build_index
-from kotae.errors import CorpusError, IndexMissingError, StaleIndexError
+from kotae.errors import CorpusError, DamagedIndexError, IndexMissingError, StaleIndexError
 from kotae.load import fingerprint, load_corpus
 from kotae.retrieve import Retriever
 from kotae.store import load_index
@@ -187,3 +189,46 @@ def test_failed_corpus_load_creates_no_index_folder(tmp_path):
         build_index(make_settings(empty, tmp_path / "index"))
     assert not (tmp_path / "index").exists()
 
+
+
+def _current(settings) -> Path:
+    return store.current_build(settings.index_dir)
+
+
+@pytest.mark.parametrize("damage", ["chunks", "documents", "lexical", "lexicon"])
+def test_an_index_with_a_damaged_file_is_reported_for_rebuilding(built, damage):
+    settings, _ = built
+    folder = _current(settings)
+    if damage == "chunks":
+        (folder / store.CHUNKS).write_text('{"id": "cut', encoding="utf-8")
+    elif damage == "documents":
+        (folder / store.DOCUMENTS).write_text('{"title": "no id"}\n', encoding="utf-8")
+    elif damage == "lexical":
+        next((folder / store.LEXICAL).glob("*.npy")).unlink()
+    else:
+        (folder / store.LEXICON).write_bytes(b"\xff\xfe not json")
+    with pytest.raises(DamagedIndexError, match="cannot be read.*kotae index"):
+        load_index(settings)
+
+
+def _dense_copy(dense_settings, tmp_path):
+    shutil.copytree(dense_settings.index_dir, tmp_path / "index")
+    settings = make_settings(dense_settings.corpus_dir, tmp_path / "index", embed_model=dense_settings.embed_model)
+    return settings, _current(settings)
+
+
+def test_damaged_vectors_are_reported_for_rebuilding(dense_settings, tmp_path):
+    settings, folder = _dense_copy(dense_settings, tmp_path)
+    (folder / store.DENSE / "vectors.faiss").write_bytes(b"not a faiss index")
+    with pytest.raises(DamagedIndexError, match="cannot be read"):
+        load_index(settings)
+
+
+def test_vectors_of_another_type_than_the_manifest_says_are_reported(dense_settings, tmp_path):
+    settings, folder = _dense_copy(dense_settings, tmp_path)
+    assert load_index(settings).dense.index_type == "flat"
+    manifest = json.loads((folder / store.MANIFEST).read_text(encoding="utf-8"))
+    manifest["dense"]["index_type"] = "hnsw"
+    (folder / store.MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(DamagedIndexError, match="flat index but the manifest says hnsw"):
+        load_index(settings)

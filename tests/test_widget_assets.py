@@ -138,3 +138,26 @@ def test_static_files_are_package_data():
     files = [p.relative_to(folder.parent).as_posix() for p in folder.iterdir() if p.is_file()]
     assert {"static/widget.js", "static/index.html", "static/demo.js", "static/demo.css"} <= set(files)
     assert all(any(fnmatch.fnmatch(f, p) for p in patterns) for f in files)
+
+
+def test_openapi_request_examples_are_the_configured_questions(tmp_path):
+    from kotae_api import create_app
+
+    own = tmp_path / "examples.json"
+    own.write_text('[{"lang": "en", "question": "How tall is the tower?"}, {"lang": "ja", "question": "塔の高さは?"}]',
+                   encoding="utf-8")
+
+    def body_examples(examples_file, path):
+        schema = TestClient(create_app(make_settings(tmp_path, tmp_path / "index", examples_file=examples_file)))
+        operation = schema.get("/openapi.json").json()["paths"][path]["post"]
+        return operation["requestBody"]["content"]["application/json"]["examples"]
+
+    for path in ("/v1/ask", "/v1/ask/stream", "/v1/search"):
+        examples = body_examples(own, path)
+        assert examples["ja"]["value"]["question"] == "塔の高さは?"
+        assert examples["en"]["value"]["question"] == "How tall is the tower?"
+    assert body_examples(own, "/v1/ask")["follow-up"]["value"]["history"][0]["question"] == "塔の高さは?"
+    # Without an examples file the examples are still one question in each language, about no collection.
+    fallback = body_examples(tmp_path / "absent.json", "/v1/ask")
+    assert fallback["ja"]["value"]["question"] != "塔の高さは?"
+    assert not fallback["ja"]["value"]["question"].isascii() and fallback["en"]["value"]["question"].isascii()

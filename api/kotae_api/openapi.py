@@ -3,6 +3,7 @@ the events of the answer stream described one by one."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any, get_args
 
 from fastapi import FastAPI
@@ -10,7 +11,7 @@ from fastapi.openapi.utils import get_openapi
 from pydantic.json_schema import models_json_schema
 
 from kotae_api.problems import MEDIA_TYPE
-from kotae_api.schemas import STREAM_EVENTS
+from kotae_api.schemas import STREAM_EVENTS, request_examples
 
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 _FASTAPI_VALIDATION = ("HTTPValidationError", "ValidationError")  # replaced by Problem; see problems.install
@@ -23,10 +24,20 @@ def install(app: FastAPI) -> None:
                                  routes=app.routes, tags=app.openapi_tags)
             _problems(schema)
             _describe_stream(schema)
+            _examples(schema, app.state.examples)
             app.openapi_schema = schema
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _examples(schema: dict[str, Any], examples: Sequence[Mapping[str, str]]) -> None:
+    """Request examples from the configured example questions, since the collection is configuration."""
+    for path, ask in (("/v1/ask", True), ("/v1/ask/stream", True), ("/v1/search", False)):
+        operation = schema.get("paths", {}).get(path, {}).get("post")
+        if operation is not None:
+            body = operation["requestBody"]["content"]["application/json"]
+            body["examples"] = request_examples(examples, ask=ask)
 
 
 def _problems(schema: dict[str, Any]) -> None:

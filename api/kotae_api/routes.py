@@ -9,7 +9,7 @@ from functools import partial
 from typing import Annotated, Any, TypeVar
 
 import anyio
-from fastapi import APIRouter, Body, Depends, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
@@ -20,8 +20,6 @@ from kotae.types import Document
 from kotae_api.engine import Engine, IndexHolder
 from kotae_api.problems import problem, problem_type
 from kotae_api.schemas import (
-    ASK_EXAMPLES,
-    SEARCH_EXAMPLES,
     AnswerOut,
     AskRequest,
     DocumentList,
@@ -86,7 +84,7 @@ router = APIRouter()
 
 @router.post("/v1/ask", tags=["answers"], response_model=None, summary="Answer a question with citations",
              responses={200: {"model": AnswerOut}, **problems(400, 413, 415, 422, 429, 503)})
-async def ask(request: Request, body: Annotated[AskRequest, Body(openapi_examples=ASK_EXAMPLES)],
+async def ask(request: Request, body: AskRequest,
               engine: EngineDep) -> JSONResponse:
     """One to three sentences quoted from the documents, each cited as [n] (the rank of its passage), and the
     passages; or `abstained: true` with a message when the documents do not answer the question."""
@@ -101,7 +99,7 @@ async def ask(request: Request, body: Annotated[AskRequest, Body(openapi_example
                               "description": "Events `meta`, `passages`, `delta`…, `answer`, `done` (or `error`); "
                                              "each `data:` line is one JSON object with its `type`."},
                         **problems(400, 413, 415, 422, 429, 503)})
-async def ask_stream(request: Request, body: Annotated[AskRequest, Body(openapi_examples=ASK_EXAMPLES)],
+async def ask_stream(request: Request, body: AskRequest,
                      engine: EngineDep, settings: SettingsDep) -> StreamingResponse:
     """The answer of `POST /v1/ask`, streamed: `meta` (request id, language, what was searched), `passages`,
     `delta` (the answer's text in pieces), `answer` (the final answer object), `done`."""
@@ -114,7 +112,7 @@ async def ask_stream(request: Request, body: Annotated[AskRequest, Body(openapi_
 
 @router.post("/v1/search", tags=["answers"], response_model=None, summary="Find the passages for a question",
              responses={200: {"model": SearchResultOut}, **problems(400, 413, 415, 422, 429, 503)})
-async def search(request: Request, body: Annotated[SearchRequest, Body(openapi_examples=SEARCH_EXAMPLES)],
+async def search(request: Request, body: SearchRequest,
                  engine: EngineDep) -> JSONResponse:
     """Ranked passages with their document, character span and score, and the terms searched for."""
     result = await retrieve(request, engine.retriever.search, body.question, mode=body.mode, top_k=body.top_k,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
@@ -87,20 +88,26 @@ class SearchRequest(_Request):
                   AfterValidator(_no_control)] | None = Field(None, description="echoed back in the result")
 
 
-ASK_EXAMPLES: dict[str, dict[str, Any]] = {
-    "ja": {"summary": "日本語の質問", "value": {"question": "NATOの軍事委員会は何をする機関ですか?"}},
-    "en": {"summary": "A question in English",
-           "value": {"question": "When did Japan and NATO sign their joint political declaration?", "top_k": 3}},
-    "follow-up": {"summary": "追加の質問 (follow-up with history)",
-                  "value": {"question": "それはどこで署名されましたか?",
-                            "history": [{"question": "日本とNATOが共同政治宣言に署名したのはいつ?",
-                                         "answer": "2013年4月に共同政治宣言に署名し… [1]"}]}},
-}
-SEARCH_EXAMPLES: dict[str, dict[str, Any]] = {
-    "ja": {"summary": "日本語の質問", "value": {"question": "NATOの本部はどこにありますか", "top_k": 3}},
-    "en": {"summary": "A question in English",
-           "value": {"question": "Where is NATO headquartered?", "mode": "lexical", "id": "q1"}},
-}
+# Questions for the OpenAPI examples when no examples file is configured: the collection is configuration, so
+# the examples normally come from its examples file (see request_examples).
+GENERIC_QUESTIONS = {"ja": "本部はどこにありますか?", "en": "Where is the headquarters?"}
+
+
+def request_examples(examples: Sequence[Mapping[str, str]], *, ask: bool) -> dict[str, dict[str, Any]]:
+    """OpenAPI examples of an ask or search request: one question in each language, and for ask a follow-up
+    that leans on the previous question."""
+    question = dict(GENERIC_QUESTIONS)
+    for lang in question:
+        question[lang] = next((e["question"] for e in examples if e.get("lang") == lang), question[lang])
+    if not ask:
+        return {"ja": {"summary": "日本語の質問", "value": {"question": question["ja"], "top_k": 3}},
+                "en": {"summary": "A question in English",
+                       "value": {"question": question["en"], "mode": "lexical", "id": "q1"}}}
+    return {"ja": {"summary": "日本語の質問", "value": {"question": question["ja"]}},
+            "en": {"summary": "A question in English", "value": {"question": question["en"], "top_k": 3}},
+            "follow-up": {"summary": "追加の質問 (follow-up with history)",
+                          "value": {"question": "それについて詳しく教えてください。",
+                                    "history": [{"question": question["ja"], "answer": "… [1]"}]}}}
 
 
 # Responses: documented shapes. Extra fields are allowed, so that a field added to the library's output is a

@@ -337,7 +337,7 @@ def bench_vectors(plan: Plan, *, workdir: Path, stage: Stage, step: Step) -> dic
         if exact is None:
             exact = [[i for i, _ in hits] for hits in built.search_many(queries, 10)]
         del built
-        index = DenseIndex.load(folder, index_type=kind, mmap=True)
+        index = DenseIndex.load(folder, mmap=True)
         size = _folder_bytes(folder)
         # What must stay in memory for searches to be fast: everything, except IVF-PQ's full vectors, of which
         # only the candidates being re-ranked are read.

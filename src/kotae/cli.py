@@ -17,12 +17,12 @@ from kotae.errors import ConfigError, IndexMissingError, KotaeError, StaleIndexE
 from kotae.types import SearchResult
 
 EXAMPLES = """examples:
-  kotae index
-  kotae search "NATOの本部はどこにありますか"
-  kotae search "Where are NATO's headquarters?" --json
+  kotae index --corpus my-documents/
+  kotae search "本部はどこにありますか"
+  kotae search "Where is the headquarters?" --json
   kotae search --batch questions.jsonl > results.jsonl
-  kotae ask "日本とNATOが共同政治宣言に署名したのはいつ?"
-  kotae show mofa-nato-2025
+  kotae ask "この協定が署名されたのはいつ?"
+  kotae show DOC_ID
   kotae serve --port 8000
 """
 
@@ -169,12 +169,13 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 def cmd_index(args: argparse.Namespace) -> int:
     from kotae.build import build_index
-    from kotae.store import check_fresh, read_manifest
+    from kotae.store import check_fresh, load_index, read_manifest
 
     settings = settings_from(args)
     if args.if_stale:
         try:
             check_fresh(read_manifest(settings.index_dir), settings)
+            load_index(settings, check=False)  # every file readable (memory-mapped, so cheap)
             _info("The index is up to date.", args.quiet)
             return 0
         except (IndexMissingError, StaleIndexError) as exc:

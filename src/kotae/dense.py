@@ -107,15 +107,16 @@ class DenseIndex:
         faiss.write_index(self._index, str(folder / FILE))
 
     @classmethod
-    def load(cls, folder: Path, *, index_type: str = "flat", params: SearchParams | None = None,
-             mmap: bool = True) -> DenseIndex:
-        """Read an index; with `mmap` the vectors, graph and inverted lists stay in the file's pages, shared
-        between processes and read on demand, instead of being copied into each process."""
+    def load(cls, folder: Path, *, params: SearchParams | None = None, mmap: bool = True) -> DenseIndex:
+        """Read an index; its type is read from the file, not taken on trust. With `mmap` the vectors, graph
+        and inverted lists stay in the file's pages, shared between processes and read on demand, instead of
+        being copied into each process."""
         import faiss
 
         # MMAP_IFC maps flat codes, the HNSW graph and IVF lists alike (IO_FLAG_MMAP alone maps only IVF lists).
         flags = faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY if mmap else 0
-        return cls(faiss.read_index(str(folder / FILE), flags), index_type=index_type, params=params)
+        index = faiss.read_index(str(folder / FILE), flags)
+        return cls(index, index_type=index_kind(index), params=params)
 
     def search(self, query: np.ndarray, depth: int) -> list[tuple[int, float]]:
         """The `depth` nearest chunks to one query vector, as (chunk index, similarity), best first."""
@@ -146,6 +147,19 @@ class DenseIndex:
         import faiss
 
         return faiss.downcast_index(faiss.extract_index_ivf(self._index))
+
+
+def index_kind(index) -> str:
+    """Which of the index types a FAISS index is (flat, hnsw or ivfpq, as `DenseIndex.build` makes them)."""
+    import faiss
+
+    if isinstance(index, faiss.IndexHNSW):
+        return "hnsw"
+    if isinstance(index, faiss.IndexRefine) and faiss.try_extract_index_ivf(index) is not None:
+        return "ivfpq"
+    if isinstance(index, faiss.IndexFlat):
+        return "flat"
+    raise ValueError(f"a FAISS {type(index).__name__} is none of {', '.join(INDEX_TYPES)}")
 
 
 def ivfpq_shape(n: int, dim: int) -> tuple[int, int, int]:

@@ -37,6 +37,11 @@ class StaleIndexError(KotaeError):
     """The index was built from another corpus or with other settings."""
 
 
+class DamagedIndexError(StaleIndexError):
+    """A file of the index cannot be read or does not match the manifest; rebuilding mends it as it does a
+    stale index."""
+
+
 class ModelUnavailableError(KotaeError):
     """The embedding model cannot be loaded (not installed, not cached, or no network)."""
 

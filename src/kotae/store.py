@@ -13,7 +13,7 @@ from typing import Any
 
 from kotae.config import Settings
 from kotae.dense import DenseIndex, SearchParams
-from kotae.errors import IndexMissingError, StaleIndexError
+from kotae.errors import DamagedIndexError, IndexMissingError, StaleIndexError
 from kotae.lexical import LexicalIndex
 from kotae.lexicon import Lexicon
 from kotae.load import fingerprint
@@ -154,6 +154,15 @@ def load_index(settings: Settings, *, check: bool = True) -> Index:
         check_fresh(manifest, settings, strict=False)
     folder = current_build(settings.index_dir)
     assert folder is not None  # read_manifest found it
+    try:
+        return _read_build(folder, manifest, settings)
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:  # faiss reports a bad file as RuntimeError
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+        raise DamagedIndexError(f"The index in {folder} cannot be read ({reason}); run `kotae index` to rebuild "
+                                f"it.") from exc
+
+
+def _read_build(folder: Path, manifest: dict[str, Any], settings: Settings) -> Index:
     documents = {
         row["id"]: Document(id=row["id"], title=row["title"], text=row["text"], meta=row.get("meta", {}))
         for row in read_jsonl(folder / DOCUMENTS)
@@ -172,5 +181,9 @@ def load_index(settings: Settings, *, check: bool = True) -> Index:
 
 def _load_dense(folder: Path, manifest: dict[str, Any], settings: Settings) -> DenseIndex:
     params = SearchParams(ef_search=settings.hnsw_ef_search, nprobe=settings.ivf_nprobe)
-    # Indexes from before index types were selectable are flat.
-    return DenseIndex.load(folder / DENSE, index_type=manifest["dense"].get("index_type", "flat"), params=params)
+    dense = DenseIndex.load(folder / DENSE, params=params)
+    recorded = manifest["dense"].get("index_type", "flat")  # indexes from before index types were selectable
+    if dense.index_type != recorded:
+        raise DamagedIndexError(f"The vectors in {folder} are a {dense.index_type} index but the manifest says "
+                                f"{recorded}; run `kotae index` to rebuild it.")
+    return dense
