@@ -134,3 +134,21 @@ def test_the_terminal_table_keeps_group_names_whole_and_shows_intervals_when_wid
     assert all(len(line) <= columns for line in out.splitlines())
     assert "type:paraphrase" in out and "lang:en" in out
     assert ("95% CI" in out) == (columns >= 110)
+
+
+@pytest.fixture(scope="module")
+def gold_answers(retriever, gold):
+    from kotae.answer import Answerer, Thresholds
+    from kotae.evaluate import run_answers
+
+    return run_answers(Answerer(retriever, Thresholds.never()), gold, mode="lexical")[1]
+
+
+def test_shipped_abstention_thresholds_are_the_ones_the_gold_set_teaches(gold_answers):
+    """eval/abstention.json is recalibrated (`kotae eval --calibrate`) whenever retrieval or answers change."""
+    from kotae.answer import Thresholds
+    from kotae.evaluate import learn_thresholds
+
+    shipped = Thresholds.load(GOLD.parent / "abstention.json")
+    assert learn_thresholds(gold_answers)["lexical"] == dict(shipped.values["lexical"])
+
