@@ -178,7 +178,7 @@ def report(scores: Sequence[QuestionScore], *, mode: str, resamples: int = 1000)
     return {
         "mode": mode,
         "questions": len(scores),
-        "groups": {name: {"n": s.n, **{k: round(v, 4) for k, v in s.means.items()},
+        "groups": {name: {"n": s.n, **s.means,
                           "ci95": {k: [round(a, 4), round(b, 4)] for k, (a, b) in s.intervals.items()}}
                    for name, s in groups.items()},
         "misses": [{"id": s.item.id, "lang": s.item.lang, "type": s.item.type, "question": s.item.question,
@@ -256,7 +256,7 @@ def answer_metrics(scores: Sequence[AnswerScore]) -> dict[str, float | int]:
     abstained = [s for s in scores if s.abstained]
 
     def share(part: int, whole: int) -> float:
-        return round(part / whole, 4) if whole else 0.0
+        return part / whole if whole else 0.0
 
     return {"n": len(scores), "answerable": len(answerable), "unanswerable": len(unanswerable),
             "support": share(sum(s.supported for s in answered), len(answered)),
