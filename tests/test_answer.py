@@ -54,7 +54,9 @@ def test_english_answers_quote_japanese_and_gloss_the_key_terms(answerer):
     assert not answer.abstained
     assert "共同政治宣言" in answer.text
     glosses = {g.ja: g.en for g in answer.glosses}
-    assert glosses.get("宣言") == "declaration" and glosses.get("署名") in ("sign", "signed")
+    # Words side by side in the question and in the answer are glossed as one compound; the others one by one.
+    assert glosses.get("共同政治宣言") == "joint political declaration"
+    assert glosses.get("署名") in ("sign", "signed") and "宣言" not in glosses
     assert "Japanese" in answer.note
 
 
@@ -76,6 +78,24 @@ def _score(answerable: bool, abstained: bool, supported: bool, confidence: float
     item = GoldItem(id="q", lang="ja", question="?", answer="a" if answerable else None,
                     evidence=("a",) if answerable else ())
     return AnswerScore(item, abstained, supported, confidence, "lexical", "ja")
+
+
+def test_glosses_join_only_words_that_stand_together_in_both_languages():
+    from kotae.answer import _glosses
+    from kotae.lexicon import Translation
+    from kotae.query import Query
+
+    def tr(en, *ja):
+        return Translation(en, tuple((j,) for j in ja), tuple(0.5**k for k in range(len(ja))))
+
+    words = (tr("joint", "共同"), tr("declaration", "宣言"), tr("sign", "署名"))
+    query = Query(lang="en", terms=(), translations=words, unknown=(), kind=None)
+    terms = {"共同", "宣言", "署名"}
+    together = {g.ja: g.en for g in _glosses(["共同宣言に署名した"], terms, query)}
+    # 宣言 and 署名 are next to each other in the question but not in the text.
+    assert together == {"共同宣言": "joint declaration", "署名": "sign"}
+    apart = {g.ja: g.en for g in _glosses(["宣言は共同で署名した"], terms, query)}
+    assert apart == {"共同": "joint", "宣言": "declaration", "署名": "sign"}
 
 
 def test_answer_metrics_match_hand_counts():

@@ -159,7 +159,8 @@ def test_later_candidates_weigh_less():
 
 @pytest.mark.parametrize(("word", "noun"), [("sign", "signature"), ("revise", "revision"),
                                             ("establish", "establishment"), ("cooperate", "cooperation"),
-                                            ("european", "europe"), ("asian", "asia")])
+                                            ("european", "europe"), ("asian", "asia"), ("political", "politics"),
+                                            ("economic", "economy"), ("regional", "region")])
 def test_verbs_and_adjectives_reach_the_nouns_dictionaries_gloss(word, noun):
     assert noun in derived(word)
 

@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from kotae.analyze import match_form
 from kotae.answer_type import entity_types
 from kotae.chunk import Unit, split_sentences, split_units
 from kotae.conversation import retrieval_question
@@ -178,7 +179,8 @@ class Answerer:
                           note=result.note, **common)
         chosen = self._sentences(result.passages, read, wants, query)
         sentences = tuple(s for s, _ in chosen)
-        glosses = _glosses(set().union(*(terms for _, terms in chosen)), query) if query.lang != "ja" else ()
+        glosses = (_glosses([match_form(s.text) for s in sentences], set().union(*(terms for _, terms in chosen)),
+                            query) if query.lang != "ja" else ())
         answer = Answer(abstained=False, sentences=sentences, glosses=glosses,
                         note=SOURCE_NOTE if query.lang != "ja" else None, **common)
         if not (generate and llm_enabled(retriever.settings)):
@@ -251,12 +253,21 @@ def _sentence_units(text: str) -> list[Unit]:
     return out
 
 
-def _glosses(terms: set[str], query: Query) -> tuple[Gloss, ...]:
-    """The English words of the question whose Japanese renderings the answer's terms include."""
-    out: dict[str, Gloss] = {}
-    for tr in query.translations:
+def _glosses(texts: Sequence[str], terms: set[str], query: Query) -> tuple[Gloss, ...]:
+    """The English words of the question whose Japanese renderings the answer's terms include. Words next to
+    each other in the question whose renderings stand next to each other in the answer's `texts` are glossed
+    as one compound (共同政治宣言 — joint political declaration)."""
+    found: list[tuple[int, str, str]] = []  # (position of the word among the translations, Japanese, English)
+    for k, tr in enumerate(query.translations):
         for run in tr.candidates:
             if all(t in terms for t in run) and not run[0].isascii():
-                out.setdefault("".join(run), Gloss(ja="".join(run), en=tr.source))
+                ja = "".join(run)
+                if found and found[-1][0] == k - 1 and any(found[-1][1] + ja in text for text in texts):
+                    found[-1] = (k, found[-1][1] + ja, f"{found[-1][2]} {tr.source}")
+                else:
+                    found.append((k, ja, tr.source))
                 break
+    out: dict[str, Gloss] = {}
+    for _, ja, en in found:
+        out.setdefault(ja, Gloss(ja=ja, en=en))
     return tuple(out.values())

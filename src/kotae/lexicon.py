@@ -121,10 +121,11 @@ def lemmas(word: str) -> list[str]:
 
 
 # Nouns English makes from verbs, the way JMdict glosses Japanese verbal nouns (調印 signing, 署名 signature,
-# 改訂 revision, 設立 establishment), and place nouns behind adjectives (European → Europe).
+# 改訂 revision, 設立 establishment), and the nouns behind adjectives (European → Europe, political → politics).
 _VERB_NOUNS = (("", "ing"), ("", "ion"), ("e", "ion"), ("", "ation"), ("e", "ation"), ("", "ment"), ("", "ature"),
                ("e", "al"), ("", "al"), ("", "ance"), ("", "ence"), ("", "s"))
-_PLACE_ADJECTIVES = (("ean", "e"), ("ian", "ia"), ("ian", "e"), ("an", "a"), ("ese", "a"), ("ese", ""), ("ish", ""))
+_ADJECTIVE_NOUNS = (("ean", "e"), ("ian", "ia"), ("ian", "e"), ("an", "a"), ("ese", "a"), ("ese", ""), ("ish", ""),
+                     ("al", ""), ("al", "s"), ("ic", "y"), ("ical", "y"))
 
 
 @lru_cache(maxsize=65536)
@@ -148,7 +149,7 @@ def derived(base: str) -> list[str]:
     for drop, add in _VERB_NOUNS:
         if base.endswith(drop) and len(base) > 2:
             out.append(base[: len(base) - len(drop)] + add)
-    for suffix, repl in _PLACE_ADJECTIVES:
+    for suffix, repl in _ADJECTIVE_NOUNS:
         if base.endswith(suffix) and len(base) > len(suffix) + 2:
             out.append(base[: -len(suffix)] + repl)
     return [w for w in dict.fromkeys(out) if w != base]
