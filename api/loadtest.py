@@ -27,7 +27,14 @@ def questions_from(path: Path) -> list[str]:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise SystemExit(f"loadtest: cannot read the questions file {path} ({exc.strerror}).") from None
-    rows = [json.loads(line) for line in lines if line.strip()]
+    rows = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            raise SystemExit(f"loadtest: {path}:{number} is not JSON ({exc.msg}).") from None
     questions = [r["question"] for r in rows if isinstance(r, dict) and isinstance(r.get("question"), str)]
     if not questions:
         raise SystemExit(f"loadtest: {path} has no {{\"question\": …}} lines.")

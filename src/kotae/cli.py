@@ -175,7 +175,9 @@ def cmd_index(args: argparse.Namespace) -> int:
     if args.if_stale:
         try:
             check_fresh(read_manifest(settings.index_dir), settings)
-            load_index(settings, check=False)  # every file readable (memory-mapped, so cheap)
+            # Up to date is not enough: every file must also read (a damaged one is rebuilt). This parses the
+            # JSON files once more than `serve` alone would; the arrays and vectors are only memory-mapped.
+            load_index(settings, check=False)
             _info("The index is up to date.", args.quiet)
             return 0
         except (IndexMissingError, StaleIndexError) as exc:
