@@ -79,7 +79,7 @@ def test_offsets_quote_the_original_text_in_every_corpus_document(corpus_docs):
     surface = get_analyzer("surface")
     for doc in corpus_docs:
         tokens = surface.tokens(doc.text)
-        assert len(tokens) > 100, doc.id
+        assert len(tokens) > 50, doc.id
         previous_end = 0
         for tok in tokens:
             assert 0 <= tok.start < tok.end <= len(doc.text), (doc.id, tok)
@@ -108,7 +108,7 @@ def test_a_document_sentence_and_the_same_sentence_alone_give_the_same_terms(cor
             alone = analyzer.terms(doc.text[unit.start:unit.end])
             assert in_document == alone, doc.text[unit.start:unit.end]
             checked += 1
-    assert checked > 50
+    assert checked > 25
 
 
 def test_statement_and_question_give_the_same_terms(analyzer):

@@ -2,35 +2,40 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import threading
-import time
 from collections import Counter
 
+import anyio
 import httpx
 import pytest
-from api_client import assert_problem, make_app
-from conftest import REPO, built
+from fakes import ServerLog, assert_problem, make_app
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
+from support import REPO, build_tiny
 
 from kotae.build import build_index
 from kotae.cli import main
 
 TOKEN = "s3cret-admin-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-QUESTIONS = ("NATOの軍事委員会は何をする機関ですか?", "When did Japan and NATO sign their joint political declaration?")
+QUESTIONS = ("静岡茶まつりの来場者は何人でしたか?", "How many volunteers help the library?")
 
 
 @pytest.fixture
 def own_index(tmp_path):
-    """Settings of an index this test may rebuild while it is being served."""
-    return built(tmp_path)
+    """Settings of an index of the tiny corpus that this test may rebuild while it is being served."""
+    return build_tiny(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def rebuilt_index(tmp_path_factory):
+    """Settings of an index of the tiny corpus that the tests of this module may rebuild (but not damage)."""
+    return build_tiny(tmp_path_factory.mktemp("rebuilt"))
 
 
 def _admin_app(settings):
@@ -45,10 +50,10 @@ def test_without_a_token_there_is_no_reload_endpoint(lexical_settings, lexical_i
 @pytest.mark.parametrize(("headers", "status"), [({}, 401), ({"Authorization": "Bearer wrong"}, 403),
                                                  ({"Authorization": f"Basic {TOKEN}"}, 401),
                                                  ({"Authorization": f"Bearer {TOKEN}x"}, 403)])
-def test_reload_needs_the_admin_token(own_index, headers, status):
-    with TestClient(_admin_app(own_index)) as client:
+def test_reload_needs_the_admin_token(rebuilt_index, headers, status):
+    with TestClient(_admin_app(rebuilt_index)) as client:
         before = client.get("/v1/info").json()["build_id"]
-        build_index(own_index)
+        build_index(rebuilt_index)
         response = client.post("/v1/admin/reload", headers=headers)
         assert_problem(response, status)
         if status == 401:
@@ -56,15 +61,15 @@ def test_reload_needs_the_admin_token(own_index, headers, status):
         assert client.get("/v1/info").json()["build_id"] == before
 
 
-def test_reload_swaps_in_the_new_build(own_index):
-    with TestClient(_admin_app(own_index)) as client:
+def test_reload_swaps_in_the_new_build(rebuilt_index):
+    with TestClient(_admin_app(rebuilt_index)) as client:
         before = client.get("/v1/info").json()["build_id"]
         assert "/v1/admin/reload" in client.get("/openapi.json").json()["paths"]
-        build_index(own_index)
+        build_index(rebuilt_index)
         response = client.post("/v1/admin/reload", headers=AUTH)
         assert response.status_code == 200
         body = response.json()
-        assert body["previous_build_id"] == before and body["build_id"] != before and body["documents"] == 5
+        assert body["previous_build_id"] == before and body["build_id"] != before and body["documents"] == 4
         assert client.get("/v1/info").json()["build_id"] == body["build_id"]
 
 
@@ -73,10 +78,11 @@ def test_a_failed_reload_keeps_the_index_in_service(own_index, failure):
     with TestClient(_admin_app(own_index)) as client:
         before = client.get("/v1/info").json()["build_id"]
         if failure == "missing build":
-            (own_index.index_dir / "CURRENT").write_text("build-missing\n", encoding="utf-8")
+            (own_index.index.index_dir / "CURRENT").write_text("build-missing\n", encoding="utf-8")
         else:
             build_index(own_index)
-            current = own_index.index_dir / (own_index.index_dir / "CURRENT").read_text(encoding="utf-8").strip()
+            folder = own_index.index.index_dir
+            current = folder / (folder / "CURRENT").read_text(encoding="utf-8").strip()
             (current / "chunks.jsonl").write_text('{"id": "cut', encoding="utf-8")
         body = assert_problem(client.post("/v1/admin/reload", headers=AUTH), 409)
         assert body["type"] == "urn:kotae:problem:reload-failed" and "unchanged" in body["detail"]
@@ -84,23 +90,36 @@ def test_a_failed_reload_keeps_the_index_in_service(own_index, failure):
         assert client.post("/v1/ask", json={"question": QUESTIONS[0]}).status_code == 200
 
 
+@pytest.mark.slow  # three rebuilds while six clients keep asking
 def test_reloads_under_concurrent_requests_fail_none(own_index):
     statuses: Counter[int] = Counter()
     problems: list[str] = []
+    answered: Counter[int] = Counter()  # requests finished, by thread
+    progress = threading.Condition()
     stop = threading.Event()
     with TestClient(_admin_app(own_index)) as client:
         def hammer(n: int) -> None:
             while not stop.is_set():
                 path = ("/v1/ask", "/v1/search", "/v1/ask/stream")[n % 3]
                 response = client.post(path, json={"question": QUESTIONS[n % 2]})
-                statuses[response.status_code] += 1
+                problem = None
                 if response.status_code != 200:
-                    problems.append(response.text)
+                    problem = response.text
                 elif path == "/v1/ask/stream":
                     if not response.text.rstrip().endswith('{"type":"done"}'):
-                        problems.append(response.text[-200:])
+                        problem = response.text[-200:]
                 elif not response.json()["passages"]:
-                    problems.append(response.text)
+                    problem = response.text
+                with progress:
+                    statuses[response.status_code] += 1
+                    problems.extend([problem] if problem else [])
+                    answered[n] += 1
+                    progress.notify_all()
+
+        def every_thread_answers_once_more() -> None:
+            with progress:
+                seen = dict(answered)
+                assert progress.wait_for(lambda: all(answered[n] > seen.get(n, 0) for n in range(6)), timeout=60)
 
         threads = [threading.Thread(target=hammer, args=(n,)) for n in range(6)]
         for t in threads:
@@ -108,16 +127,18 @@ def test_reloads_under_concurrent_requests_fail_none(own_index):
         builds = {client.get("/v1/info").json()["build_id"]}
         try:
             for _ in range(3):
+                every_thread_answers_once_more()  # requests come before, during and after every reload
                 build_index(own_index)  # a new build published into the folder being served
                 response = client.post("/v1/admin/reload", headers=AUTH)
                 assert response.status_code == 200
                 builds.add(response.json()["build_id"])
+            every_thread_answers_once_more()
         finally:
             stop.set()
             for t in threads:
                 t.join(30)
     assert len(builds) == 4
-    assert problems == [] and set(statuses) == {200} and sum(statuses.values()) >= 12
+    assert problems == [] and set(statuses) == {200} and sum(statuses.values()) >= 24
 
 
 def test_a_request_in_flight_finishes_on_the_index_it_started_with(own_index, monkeypatch):
@@ -125,14 +146,14 @@ def test_a_request_in_flight_finishes_on_the_index_it_started_with(own_index, mo
     with TestClient(app) as client:
         old = app.state.holder.engine
         entered, release = threading.Event(), threading.Event()
-        ask = old.answerer.ask
+        ask = old.kotae.answerer.ask
 
         def paused(*args, **kwargs):
             entered.set()
             release.wait(10)
             return ask(*args, **kwargs)
 
-        monkeypatch.setattr(old.answerer, "ask", paused)
+        monkeypatch.setattr(old.kotae.answerer, "ask", paused)
         result: dict[str, httpx.Response] = {}
         thread = threading.Thread(
             target=lambda: result.update(r=client.post("/v1/ask", json={"question": QUESTIONS[0]})))
@@ -149,51 +170,80 @@ def test_a_request_in_flight_finishes_on_the_index_it_started_with(own_index, mo
 def test_retrieval_runs_off_the_event_loop(lexical_settings, lexical_index, monkeypatch):
     app = make_app(lexical_settings, lexical_index)
     engine = app.state.holder.engine
-    ask = engine.answerer.ask
+    ask = engine.kotae.answerer.ask
+    entered, release = threading.Event(), threading.Event()
+    released: list[bool] = []
 
-    def slow(*args, **kwargs):
-        time.sleep(1.0)  # stands in for heavy CPU-bound retrieval
+    def held(*args, **kwargs):
+        entered.set()
+        released.append(release.wait(30))  # stands in for heavy CPU-bound retrieval, until the test lets go
         return ask(*args, **kwargs)
 
-    monkeypatch.setattr(engine.answerer, "ask", slow)
+    monkeypatch.setattr(engine.kotae.answerer, "ask", held)
     with TestClient(app) as client:
         thread = threading.Thread(target=client.post, args=("/v1/ask",), kwargs={"json": {"question": QUESTIONS[0]}})
         thread.start()
-        time.sleep(0.2)
-        started = time.perf_counter()
+        assert entered.wait(30)
+        # Were retrieval on the event loop, this would wait until the held retrieval gave up.
         assert client.get("/livez").status_code == 200
-        waited = time.perf_counter() - started
-        thread.join()
-    assert waited < 0.5
+        release.set()
+        thread.join(30)
+    assert released == [True], "/livez was answered while the retrieval was still running"
+
+
+class _WatchedLimiter:
+    """The app's retrieval limiter, counting the requests it makes wait (routes use it as `async with`)."""
+
+    def __init__(self, limiter, progress: threading.Condition, counts: Counter[str]) -> None:
+        self.limiter, self.progress, self.counts = limiter, progress, counts
+
+    async def __aenter__(self) -> None:
+        try:
+            self.limiter.acquire_nowait()
+        except anyio.WouldBlock:
+            with self.progress:
+                self.counts["waiting"] += 1
+                self.progress.notify_all()
+            await self.limiter.acquire()
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.limiter.release()
 
 
 def test_no_more_retrievals_run_at_once_than_configured(lexical_settings, lexical_index, monkeypatch):
     app = make_app(lexical_settings, lexical_index, retrieval_threads=2)
     engine = app.state.holder.engine
-    ask = engine.answerer.ask
-    running, most = [0], [0]
-    lock = threading.Lock()
+    ask = engine.kotae.answerer.ask
+    counts: Counter[str] = Counter()
+    progress = threading.Condition()
+    release = threading.Event()
+    app.state.retrieval = _WatchedLimiter(app.state.retrieval, progress, counts)
 
     def counted(*args, **kwargs):
-        with lock:
-            running[0] += 1
-            most[0] = max(most[0], running[0])
-        time.sleep(0.2)
-        with lock:
-            running[0] -= 1
+        with progress:
+            counts["running"] += 1
+            counts["most"] = max(counts["most"], counts["running"])
+            progress.notify_all()
+        release.wait(30)
+        with progress:
+            counts["running"] -= 1
         return ask(*args, **kwargs)
 
-    monkeypatch.setattr(engine.answerer, "ask", counted)
+    monkeypatch.setattr(engine.kotae.answerer, "ask", counted)
     responses: list[httpx.Response] = []
     with TestClient(app) as client:
         threads = [threading.Thread(target=lambda: responses.append(
             client.post("/v1/ask", json={"question": QUESTIONS[0]}))) for _ in range(6)]
         for t in threads:
             t.start()
+        with progress:  # two retrievals hold their places and the four other requests wait for one
+            held = progress.wait_for(lambda: counts["running"] == 2 and counts["waiting"] == 4, timeout=30)
+        release.set()
         for t in threads:
-            t.join()
+            t.join(30)
+    assert held, dict(counts)
     assert [r.status_code for r in responses] == [200] * 6
-    assert most[0] == 2
+    assert counts["most"] == 2
 
 
 # `kotae serve`.
@@ -204,40 +254,31 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_for(url: str, check, timeout: float = 60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            response = httpx.get(url, timeout=2)
-            if check(response):
-                return response
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"{url} did not become ready")
-
-
+@pytest.mark.slow  # starts `kotae serve` in a process of its own
 def test_kotae_serve_answers_over_http_and_reloads_on_sighup(own_index):
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    server = subprocess.Popen([sys.executable, "-m", "kotae.cli", "serve", "--index", str(own_index.index_dir),
-                               "--corpus", str(own_index.corpus_dir), "--port", str(port)],
-                              cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen([sys.executable, "-m", "kotae.cli", "serve", "--index", str(own_index.index.index_dir),
+                               "--corpus", str(own_index.index.corpus_dir), "--port", str(port)],
+                              cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    log = ServerLog(server.stderr)
     try:
-        _wait_for(f"{base}/readyz", lambda r: r.status_code == 200)
+        log.wait_for(lambda e: e["message"].startswith("Uvicorn running on"))
+        assert httpx.get(f"{base}/readyz").status_code == 200
         response = httpx.post(f"{base}/v1/ask", json={"question": QUESTIONS[0]}, headers={"X-Request-ID": "e2e-1"},
                               timeout=30)
         assert response.status_code == 200 and "[1]" in response.json()["answer"]["text"]
         before = httpx.get(f"{base}/v1/info").json()["build_id"]
         build_index(own_index)
         server.send_signal(signal.SIGHUP)
-        _wait_for(f"{base}/v1/info", lambda r: r.json()["build_id"] != before, timeout=30)
+        loaded = log.wait_for(lambda e: e["message"] == "index loaded" and e.get("previous_build_id") == before)
+        assert httpx.get(f"{base}/v1/info").json()["build_id"] == loaded["build_id"] != before
     finally:
         server.send_signal(signal.SIGINT)
-        _, stderr = server.communicate(timeout=30)
+        server.wait(timeout=30)
     assert server.returncode == 0
-    entries = [json.loads(line) for line in stderr.splitlines() if line.strip()]  # every line is JSON
+    entries = log.rest()  # every line is JSON
     assert all("request_id" in e for e in entries)
     assert any(e.get("request_id") == "e2e-1" and e.get("path") == "/v1/ask" and e.get("status") == 200
                for e in entries)

@@ -7,7 +7,7 @@ import re
 
 import pytest
 import schemathesis
-from api_client import make_app
+from fakes import make_app
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import SecretStr, ValidationError
@@ -15,13 +15,14 @@ from pydantic import SecretStr, ValidationError
 from kotae.config import Settings
 from kotae_api import create_app
 from kotae_api.schemas import QUESTION_PATTERN, AskRequest
+from kotae_api.settings import ServerSettings
 
 TOKEN = "schema-token"
 
 # The OpenAPI document does not depend on the index, so it is read from an app without one at collection
 # time; each test sends its requests to `served`, which has an index. (schemathesis' fixture-based loader
 # does not run under this pytest version.)
-_document = create_app(Settings(admin_token=TOKEN))
+_document = create_app(Settings(), ServerSettings(admin_token=TOKEN))
 schema = schemathesis.openapi.from_dict(_document.openapi())
 schema.app = _document  # requests stay in-process
 schema.config.update(base_url="http://testserver")
@@ -34,6 +35,7 @@ def served(dense_settings, dense_index):
     return make_app(dense_settings, dense_index, admin_token=SecretStr(TOKEN))
 
 
+@pytest.mark.slow  # fuzzing every operation: tens of seconds
 @schema.parametrize()
 @settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_the_api_keeps_its_own_schema(case, served):

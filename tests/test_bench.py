@@ -7,21 +7,25 @@ import json
 
 import pytest
 
-from kotae.bench import TARGETS, targets
-from kotae.bench_report import markdown
+from kotae.bench.plan import TARGETS
+from kotae.bench.report import markdown
+from kotae.bench.run import targets
 from kotae.cli import main
-from kotae.config import Settings
+from kotae.config import RetrievalSettings
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture(scope="module")
 def quick(tmp_path_factory, tiny_model):
+    """`kotae bench --quick`: tens of seconds, over the shipped corpus and gold set (so `slow` and `quality`)."""
     out = tmp_path_factory.mktemp("bench")
     code = main(["bench", "--quick", "--out", str(out), "--model", str(tiny_model)])
     return code, out
 
 
+@pytest.mark.slow
+@pytest.mark.quality
 def test_quick_bench_writes_json_markdown_and_charts(quick):
     code, out = quick
     assert code == 0
@@ -33,6 +37,8 @@ def test_quick_bench_writes_json_markdown_and_charts(quick):
             assert (out / name).read_bytes().startswith(PNG), name
 
 
+@pytest.mark.slow
+@pytest.mark.quality
 def test_build_section_covers_the_corpus_and_a_bigger_one(quick):
     results = json.loads((quick[1] / "bench.json").read_text(encoding="utf-8"))
     corpus, bigger = results["build"]
@@ -43,6 +49,8 @@ def test_build_section_covers_the_corpus_and_a_bigger_one(quick):
         assert row["bytes"] > 0
 
 
+@pytest.mark.slow
+@pytest.mark.quality
 def test_latency_per_mode_has_percentiles(quick):
     latency = json.loads((quick[1] / "bench.json").read_text(encoding="utf-8"))["latency"]
     assert set(latency["modes"]) == {"search lexical", "search dense", "search hybrid", "ask lexical", "ask hybrid"}
@@ -51,6 +59,8 @@ def test_latency_per_mode_has_percentiles(quick):
         assert 0 < stats["p50_ms"] <= stats["p95_ms"] <= stats["p99_ms"]
 
 
+@pytest.mark.slow
+@pytest.mark.quality
 def test_scale_sections_measure_every_size_and_index_type(quick):
     results = json.loads((quick[1] / "bench.json").read_text(encoding="utf-8"))
     plan = results["plan"]
@@ -70,6 +80,8 @@ def test_scale_sections_measure_every_size_and_index_type(quick):
         assert 0 <= row["recall_at_10"] <= 1 and row["bytes"] >= row["resident_bytes"] > 0
 
 
+@pytest.mark.slow
+@pytest.mark.quality
 def test_targets_are_listed_and_unmeasured_ones_say_so(quick):
     results = json.loads((quick[1] / "bench.json").read_text(encoding="utf-8"))
     assert [t["target"] for t in results["targets"]] == [name for name, _, _ in TARGETS]
@@ -80,7 +92,7 @@ def test_targets_are_listed_and_unmeasured_ones_say_so(quick):
 
 
 def test_targets_compare_the_measured_values_with_the_limits():
-    ef = Settings.model_fields["hnsw_ef_search"].default  # the target is judged at the default efSearch
+    ef = RetrievalSettings.model_fields["hnsw_ef_search"].default  # the target is judged at the default efSearch
     hnsw = [{"type": "hnsw", "ef_search": ef, "recall_at_10": 0.97, "p50_ms": 0.8},
             {"type": "hnsw", "ef_search": ef // 2, "recall_at_10": 0.90, "p50_ms": 0.4}]
     results = {"latency": {"modes": {"search lexical": {"p50_ms": 3.0}}},

@@ -12,7 +12,7 @@ import pytest
 
 from kotae.cli import main
 
-QUESTION = "NATOの本部はどこにありますか"
+QUESTION = "図書館の館長は誰ですか"
 RESULT_KEYS = {"id", "question", "lang", "mode", "query_terms", "passages"}
 PASSAGE_KEYS = {"rank", "doc_id", "title", "chunk_id", "start", "end", "text", "score"}
 
@@ -26,8 +26,14 @@ def _cli_environment(monkeypatch):
 
 
 @pytest.fixture
+def throwaway(monkeypatch):
+    """Indexes this test builds of its own skip the English dictionary lookups (see support.THROWAWAY)."""
+    monkeypatch.setenv("KOTAE_LEXICON", "false")
+
+
+@pytest.fixture
 def where(lexical_settings) -> list[str]:
-    return ["--index", str(lexical_settings.index_dir), "--corpus", str(lexical_settings.corpus_dir)]
+    return ["--index", str(lexical_settings.index.index_dir), "--corpus", str(lexical_settings.index.corpus_dir)]
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -45,26 +51,26 @@ def assert_one_line_error(code: int, out: str, err: str) -> str:
     return lines[0]
 
 
-def test_index_then_search(capsys, small_corpus, tmp_path):
+def test_index_then_search(capsys, small_corpus, tmp_path, throwaway):
     out_dir = tmp_path / "index"
     code, out, err = run(capsys, "index", "--corpus", str(small_corpus), "--out", str(out_dir), "--model", "none")
     assert code == 0
-    assert "Indexed 2 documents" in err and "vectors: none" in err
+    assert "Indexed 4 documents" in err and "vectors: none" in err
     assert (out_dir / "CURRENT").is_file()
 
-    code, out, err = run(capsys, "search", "NATOとの協力計画", "--json", "--index", str(out_dir),
+    code, out, err = run(capsys, "search", "静岡茶まつりの来場者", "--json", "--index", str(out_dir),
                          "--corpus", str(small_corpus))
     assert code == 0, err
     assert json.loads(out)["passages"]
 
 
-def test_index_quiet_prints_nothing(capsys, small_corpus, tmp_path):
+def test_index_quiet_prints_nothing(capsys, small_corpus, tmp_path, throwaway):
     code, out, err = run(capsys, "index", "--corpus", str(small_corpus), "--out", str(tmp_path / "i"),
                          "--model", "none", "--quiet")
     assert (code, out, err) == (0, "", "")
 
 
-def test_index_if_stale_skips_an_up_to_date_index(capsys, small_corpus, tmp_path):
+def test_index_if_stale_skips_an_up_to_date_index(capsys, small_corpus, tmp_path, throwaway):
     args = ["index", "--corpus", str(small_corpus), "--out", str(tmp_path / "i"), "--model", "none", "--if-stale"]
     assert run(capsys, *args)[0] == 0
     first = (tmp_path / "i" / "CURRENT").read_text(encoding="utf-8")
@@ -77,7 +83,7 @@ def test_search_after_index_with_model_none_needs_no_setting(capsys, small_corpu
     monkeypatch.delenv("KOTAE_EMBED_MODEL")
     out_dir = tmp_path / "index"
     assert run(capsys, "index", "--corpus", str(small_corpus), "--out", str(out_dir), "--model", "none")[0] == 0
-    code, out, err = run(capsys, "search", "NATOとの協力計画", "--index", str(out_dir),
+    code, out, err = run(capsys, "search", "静岡茶まつりの来場者", "--index", str(out_dir),
                          "--corpus", str(small_corpus))
     assert code == 0, err
 
@@ -92,7 +98,7 @@ def test_search_json_follows_the_contract(capsys, where, lexical_index):
     for p in result["passages"]:
         assert set(p) == PASSAGE_KEYS
         assert lexical_index.documents[p["doc_id"]].text[p["start"]:p["end"]] == p["text"]
-    assert any("ブリュッセル" in p["text"] for p in result["passages"])
+    assert any("館長は山田花子である。" in p["text"] for p in result["passages"])
     assert "\\u" not in out, "Japanese is printed as is"
 
 
@@ -116,8 +122,8 @@ def test_search_with_no_known_words_says_so(capsys, where):
 
 def test_batch_search_writes_one_line_per_question(capsys, where, tmp_path):
     batch = tmp_path / "questions.jsonl"
-    rows = [{"id": "q1", "question": QUESTION}, {"id": "q2", "question": "サイバー防衛の協力"},
-            {"id": "q3", "question": "NATOの加盟国は何か国ですか"}]
+    rows = [{"id": "q1", "question": QUESTION}, {"id": "q2", "question": "蒸気機関車の運転の再開"},
+            {"id": "q3", "question": "静岡茶まつりの来場者は何人ですか"}]
     batch.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows[:2]) + "\n\n"
                      + json.dumps(rows[2], ensure_ascii=False) + "\n", encoding="utf-8")
     code, out, err = run(capsys, "search", "--batch", str(batch), "--top-k", "2", *where)
@@ -133,7 +139,7 @@ def test_batch_search_writes_one_line_per_question(capsys, where, tmp_path):
 
 
 def test_show_prints_the_stored_text(capsys, where, lexical_index):
-    doc = lexical_index.documents["kishida-stoltenberg-2023"]
+    doc = lexical_index.documents["river-railway"]
     code, out, err = run(capsys, "show", doc.id, *where)
     assert code == 0, err
     assert doc.title in out
@@ -141,7 +147,7 @@ def test_show_prints_the_stored_text(capsys, where, lexical_index):
 
 
 def test_show_json(capsys, where, lexical_index):
-    doc = lexical_index.documents["mofa-nato-2025"]
+    doc = lexical_index.documents["tea-festival"]
     code, out, _ = run(capsys, "show", doc.id, "--json", *where)
     assert code == 0
     shown = json.loads(out)
@@ -162,7 +168,7 @@ def test_no_question_and_no_batch(capsys, where):
 
 def test_unknown_document_id(capsys, where):
     line = assert_one_line_error(*run(capsys, "show", "no-such-doc", *where))
-    assert "no-such-doc" in line and "mofa-nato-2025" in line
+    assert "no-such-doc" in line and "tea-festival" in line
 
 
 def test_index_missing_corpus_folder(capsys, tmp_path):
@@ -178,7 +184,7 @@ def test_index_empty_corpus_folder(capsys, tmp_path):
 
 
 def test_index_non_utf8_file(capsys, small_corpus, tmp_path):
-    (small_corpus / "legacy.md").write_bytes("日本とNATOの協力".encode("shift_jis"))
+    (small_corpus / "legacy.md").write_bytes("静岡の茶まつり".encode("shift_jis"))
     line = assert_one_line_error(*run(capsys, "index", "--corpus", str(small_corpus),
                                       "--out", str(tmp_path / "i"), "--model", "none", "--quiet"))
     assert "legacy.md" in line
@@ -214,7 +220,7 @@ def test_dense_mode_without_vectors(capsys, where):
     assert "--mode lexical" in line
 
 
-def test_stale_index(capsys, small_corpus, tmp_path):
+def test_stale_index(capsys, small_corpus, tmp_path, throwaway):
     out_dir = tmp_path / "index"
     assert run(capsys, "index", "--corpus", str(small_corpus), "--out", str(out_dir), "--quiet")[0] == 0
     (small_corpus / "added.md").write_text("追加の文書です。\n", encoding="utf-8")
@@ -232,6 +238,7 @@ def test_top_k_out_of_range_is_a_usage_error(capsys, where, value):
     assert "--top-k" in err and "Traceback" not in err
 
 
+@pytest.mark.slow  # starts the console script in a process of its own
 def test_console_script_runs(lexical_settings):
     script = Path(sys.executable).with_name("kotae")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "kotae.cli"]
@@ -241,14 +248,14 @@ def test_console_script_runs(lexical_settings):
     assert "search" in helped.stdout and "index" in helped.stdout
 
     searched = subprocess.run([*command, "search", QUESTION, "--json", "--top-k", "2",
-                               "--index", str(lexical_settings.index_dir),
-                               "--corpus", str(lexical_settings.corpus_dir)],
+                               "--index", str(lexical_settings.index.index_dir),
+                               "--corpus", str(lexical_settings.index.corpus_dir)],
                               capture_output=True, text=True, env=env, timeout=120)
     assert searched.returncode == 0, searched.stderr
     assert len(json.loads(searched.stdout)["passages"]) == 2
 
 
-def test_damaged_index_is_one_line_asking_for_a_rebuild(capsys, small_corpus, tmp_path):
+def test_damaged_index_is_one_line_asking_for_a_rebuild(capsys, small_corpus, tmp_path, throwaway):
     out_dir = tmp_path / "index"
     assert run(capsys, "index", "--corpus", str(small_corpus), "--out", str(out_dir), "--quiet")[0] == 0
     current = out_dir / (out_dir / "CURRENT").read_text(encoding="utf-8").strip()

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 
 import pytest
-from conftest import make_settings
+from support import THROWAWAY, make_settings
 
 import kotae.build
 import kotae.embed
@@ -18,18 +17,18 @@ from kotae.fuse import rrf
 from kotae.retrieve import Retriever
 from kotae.store import load_index
 
-QUESTION = "NATOの本部はどこにありますか"
+QUESTION = "図書館の館長は誰ですか"
 
 
 def test_manifest_records_the_model(dense_index, dense_settings, tiny_model):
-    dense = dense_index.manifest["dense"]
-    assert dense["model"] == str(tiny_model)
-    assert dense["dimension"] == 32
+    dense = dense_index.manifest.dense
+    assert dense.model == str(tiny_model)
+    assert dense.dimension == 32
     assert dense_index.model == str(tiny_model)
     assert dense_index.dense is not None
     assert dense_index.dense.dimension == 32
     assert dense_index.dense.size == len(dense_index.chunks)
-    assert dense_index.manifest["notes"] == []
+    assert dense_index.manifest.notes == ()
 
 
 @pytest.mark.parametrize("mode", ["dense", "hybrid"])
@@ -60,14 +59,14 @@ def test_a_chunks_own_text_finds_that_chunk_first(dense_retriever, dense_index):
 
 
 def test_hybrid_fuses_the_lexical_and_dense_rankings(dense_retriever, dense_settings):
-    depth = dense_settings.depth
+    depth = dense_settings.retrieval.depth
     lexical = [p.chunk_id for p in dense_retriever.search(QUESTION, mode="lexical", top_k=depth).passages]
     dense = [p.chunk_id for p in dense_retriever.search(QUESTION, mode="dense", top_k=depth).passages]
     hybrid = dense_retriever.search(QUESTION, mode="hybrid", top_k=10).passages
 
     expected = rrf({"lexical": lexical, "dense": dense},
-                   {"lexical": dense_settings.weight_lexical, "dense": dense_settings.weight_dense},
-                   k=dense_settings.rrf_k)[:10]
+                   {"lexical": dense_settings.retrieval.weight_lexical, "dense": dense_settings.retrieval.weight_dense},
+                   k=dense_settings.retrieval.rrf_k)[:10]
     assert [p.chunk_id for p in hybrid] == [item for item, _ in expected]
     assert [p.score for p in hybrid] == pytest.approx([score for _, score in expected], abs=1e-6)
 
@@ -78,8 +77,8 @@ def test_hybrid_fuses_the_lexical_and_dense_rankings(dense_retriever, dense_sett
 
 
 def test_fusion_weights_are_honoured(dense_index, dense_settings):
-    lexical_only = make_settings(dense_settings.corpus_dir, dense_settings.index_dir,
-                                 embed_model=dense_settings.embed_model, weight_dense=0.0)
+    lexical_only = make_settings(dense_settings.index.corpus_dir, dense_settings.index.index_dir,
+                                 embed_model=dense_settings.index.embed_model, weight_dense=0.0)
     retriever = Retriever(dense_index, lexical_only)
     hybrid = [p.chunk_id for p in retriever.search(QUESTION, mode="hybrid", top_k=5).passages]
     lexical = [p.chunk_id for p in retriever.search(QUESTION, mode="lexical", top_k=5).passages]
@@ -98,14 +97,14 @@ def test_model_is_loaded_through_load_embedder_like_a_users_folder(small_corpus,
     monkeypatch.setattr(kotae.build, "load_embedder", spy)
     monkeypatch.setattr(kotae.retrieve, "load_embedder", spy)
 
-    settings = make_settings(small_corpus, tmp_path / "index", embed_model=str(tiny_model))
+    settings = make_settings(small_corpus, tmp_path / "index", embed_model=str(tiny_model), **THROWAWAY)
     result = build_index(settings)
     assert calls == [str(tiny_model)]
-    assert result.manifest["dense"]["dimension"] == 32
+    assert result.manifest.dense.dimension == 32
 
     retriever = Retriever(load_index(settings), settings)
     first = retriever.search(QUESTION, mode="dense", top_k=3)
-    retriever.search("サイバー防衛", mode="dense", top_k=3)
+    retriever.search("蒸気機関車の運転", mode="dense", top_k=3)
     assert calls == [str(tiny_model)] * 2, "the index's model is loaded once, on first use"
     assert len(first.passages) == 3
 
@@ -124,17 +123,16 @@ def test_missing_model_folder_builds_the_lexical_index_only(small_corpus, tmp_pa
 
     settings = make_settings(small_corpus, out, embed_model=str(missing))
     index = load_index(settings)
-    assert index.dense is None and index.manifest["dense"] is None
+    assert index.dense is None and index.manifest.dense is None
     result = Retriever(index, settings).search(QUESTION)
     assert result.mode == "lexical" and result.passages
 
 
-def test_unknown_hub_model_fails_fast_when_offline(monkeypatch):
+@pytest.mark.slow  # loads torch and sentence-transformers to look in the local cache
+def test_unknown_hub_model_offline_is_model_unavailable_in_one_line(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    started = time.monotonic()
     with pytest.raises(ModelUnavailableError, match="--model") as err:
         kotae.embed.load_embedder("kotae-tests/no-such-model", timeout=1.0)
-    assert time.monotonic() - started < 30
     assert "kotae-tests/no-such-model" in str(err.value)
     assert "\n" not in str(err.value)
 
@@ -147,13 +145,13 @@ def test_unloadable_model_folder_is_model_unavailable(tmp_path):
         kotae.embed.load_embedder(str(folder))
 
 
-ENGLISH = "Where is NATO headquartered?"
+ENGLISH = "Who is the director of the library?"
 
 
 def test_english_questions_use_their_own_fusion_weights(dense_index, dense_settings):
     def ranking(**weights):
-        settings = make_settings(dense_settings.corpus_dir, dense_settings.index_dir,
-                                 embed_model=dense_settings.embed_model, **weights)
+        settings = make_settings(dense_settings.index.corpus_dir, dense_settings.index.index_dir,
+                                 embed_model=dense_settings.index.embed_model, **weights)
         return [p.chunk_id for p in Retriever(dense_index, settings).search(ENGLISH, mode="hybrid", top_k=5).passages]
 
     lexical_en = ranking(weight_dense_en=0.0)

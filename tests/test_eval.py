@@ -1,19 +1,24 @@
-"""The gold set, the evaluation formulas, and the retrieval quality gate on the real corpus."""
+"""The evaluation formulas and runs on the tiny corpus; the shipped gold set and the retrieval quality gate on the
+shipped corpus (`quality`)."""
 
 from __future__ import annotations
 
 import json
 import math
 from collections import Counter
-from pathlib import Path
 
 import pytest
+from support import GOLD, write_tiny_gold
 
 from kotae.analyze import match_form
 from kotae.errors import ConfigError
-from kotae.evaluate import GoldItem, QuestionScore, bootstrap_interval, load_gold, report, run_retrieval, summarize
+from kotae.evaluation.gold import GoldItem, load_gold
+from kotae.evaluation.metrics import QuestionScore, bootstrap_interval, summarize
+from kotae.evaluation.report import report
+from kotae.evaluation.run import run_retrieval
+from kotae.facade import Kotae
+from kotae.thresholds import Thresholds
 
-GOLD = Path(__file__).resolve().parents[1] / "eval" / "gold.jsonl"
 TYPES = {"date", "number", "who", "where", "list", "definition", "yesno", "paraphrase", "followup"}
 
 
@@ -22,7 +27,20 @@ def gold() -> list[GoldItem]:
     return load_gold(GOLD)
 
 
-def test_gold_set_is_large_and_covers_languages_types_and_documents(gold, corpus_docs):
+@pytest.fixture(scope="module")
+def tiny_gold(tmp_path_factory) -> list[GoldItem]:
+    return load_gold(write_tiny_gold(tmp_path_factory.mktemp("gold") / "gold.jsonl"))
+
+
+def test_the_tiny_gold_set_quotes_the_tiny_corpus(tiny_gold, corpus_docs):
+    assert {g.lang for g in tiny_gold if g.answerable} == {"ja", "en"} and any(not g.answerable for g in tiny_gold)
+    texts = {d.id: match_form(d.text) for d in corpus_docs}
+    for item in tiny_gold:
+        assert all(match_form(quote) in texts[item.doc_id] for quote in item.evidence), item.id
+
+
+@pytest.mark.quality
+def test_gold_set_is_large_and_covers_languages_types_and_documents(gold, shipped_docs):
     answerable = [g for g in gold if g.answerable]
     langs = Counter(g.lang for g in gold)
     assert len(gold) >= 150
@@ -33,12 +51,13 @@ def test_gold_set_is_large_and_covers_languages_types_and_documents(gold, corpus
     assert all(g.answer is None for g in unanswerable)
     for lang in ("ja", "en"):
         assert {g.type for g in answerable if g.lang == lang} >= TYPES, lang
-    assert {g.doc_id for g in answerable} == {d.id for d in corpus_docs}
+    assert {g.doc_id for g in answerable} == {d.id for d in shipped_docs}
     assert all(g.history for g in gold if g.type == "followup")
 
 
-def test_every_evidence_quote_occurs_in_its_corpus(gold, corpus_docs):
-    texts = {d.id: match_form(d.text) for d in corpus_docs}
+@pytest.mark.quality
+def test_every_evidence_quote_occurs_in_its_corpus(gold, shipped_docs):
+    texts = {d.id: match_form(d.text) for d in shipped_docs}
     for item in gold:
         for quote in item.evidence:
             assert quote.strip() and len(quote) <= 120, item.id
@@ -46,6 +65,7 @@ def test_every_evidence_quote_occurs_in_its_corpus(gold, corpus_docs):
             assert any(match_form(quote) in t for t in where), (item.id, quote)
 
 
+@pytest.mark.quality
 def test_gold_ids_are_unique_and_lines_parse():
     rows = [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines() if line.strip()]
     ids = [r["id"] for r in rows]
@@ -90,11 +110,29 @@ def test_bootstrap_interval_is_seeded_and_brackets_the_mean():
 
 
 @pytest.fixture(scope="module")
-def gate_report(retriever, gold):
-    """Lexical retrieval over the real corpus, the embedded default (no model)."""
-    return report(run_retrieval(retriever, gold, mode="lexical"), mode="lexical", resamples=10)
+def kotae(shipped_index, shipped_settings) -> Kotae:
+    """The shipped corpus's lexical index, never abstaining on confidence: thresholds are applied afterwards."""
+    return Kotae(shipped_index, shipped_settings, thresholds=Thresholds.never())
 
 
+@pytest.fixture(scope="module")
+def tiny_kotae(lexical_index, lexical_settings) -> Kotae:
+    """The tiny corpus's lexical index, never abstaining on confidence."""
+    return Kotae(lexical_index, lexical_settings, thresholds=Thresholds.never())
+
+
+@pytest.fixture(scope="module")
+def gate_report(kotae, gold):
+    """Lexical retrieval over the shipped corpus, the embedded default (no model)."""
+    return report(run_retrieval(kotae, gold, mode="lexical"), mode="lexical", resamples=10)
+
+
+@pytest.fixture(scope="module")
+def tiny_report(tiny_kotae, tiny_gold):
+    return report(run_retrieval(tiny_kotae, tiny_gold, mode="lexical"), mode="lexical", resamples=10)
+
+
+@pytest.mark.quality
 @pytest.mark.parametrize(("lang", "recall5", "mrr10"), [("ja", 0.95, 0.85), ("en", 0.85, 0.65)])
 def test_retrieval_quality_gate(gate_report, lang, recall5, mrr10):
     row = gate_report["groups"][f"lang:{lang}"]
@@ -103,18 +141,19 @@ def test_retrieval_quality_gate(gate_report, lang, recall5, mrr10):
     assert row["MRR@10"] >= mrr10, f"{lang} MRR@10 {row['MRR@10']:.3f} < {mrr10}"
 
 
+@pytest.mark.quality
 def test_the_report_lists_misses_with_their_query_terms(gate_report):
     for miss in gate_report["misses"]:
         assert miss["query_terms"] and miss["top"] and miss["evidence"]
 
 
-def test_asking_once_scores_retrieval_as_searching_does_and_thresholds_apply_afterwards(retriever, gold):
-    from kotae.answer import Answerer, Thresholds
-    from kotae.evaluate import abstain_below, run_answers
+def test_asking_once_scores_retrieval_as_searching_does_and_thresholds_apply_afterwards(tiny_kotae, tiny_gold):
+    from kotae.evaluation.metrics import abstain_below
+    from kotae.evaluation.run import run_answers
 
-    sample = gold[:12] + [g for g in gold if not g.answerable][:4]
-    searched = run_retrieval(retriever, sample, mode="lexical")
-    asked, answers = run_answers(Answerer(retriever, Thresholds.never()), sample, mode="lexical")
+    searched = run_retrieval(tiny_kotae, tiny_gold, mode="lexical")
+    asked, answers = run_answers(tiny_kotae, tiny_gold, mode="lexical")
+    assert all(s.ranks for s in searched if s.item.answerable), "every answerable question finds its evidence"
     assert [(s.item.id, s.ranks) for s in asked] == [(s.item.id, s.ranks) for s in searched]
     assert not any(a.abstained for a in answers if a.confidence > 0)
     strict = abstain_below(answers, Thresholds({"lexical": {"ja": 1.01, "en": 1.01}}))
@@ -124,12 +163,12 @@ def test_asking_once_scores_retrieval_as_searching_does_and_thresholds_apply_aft
 
 
 @pytest.mark.parametrize("columns", [80, 140])
-def test_the_terminal_table_keeps_group_names_whole_and_shows_intervals_when_wide(gate_report, capsys, monkeypatch,
+def test_the_terminal_table_keeps_group_names_whole_and_shows_intervals_when_wide(tiny_report, capsys, monkeypatch,
                                                                                   columns):
-    from kotae.cli import print_report
+    from kotae.cli.render import print_report
 
     monkeypatch.setenv("COLUMNS", str(columns))
-    print_report(gate_report)
+    print_report(tiny_report)
     out = capsys.readouterr().out
     assert all(len(line) <= columns for line in out.splitlines())
     assert "type:paraphrase" in out and "lang:en" in out
@@ -137,18 +176,17 @@ def test_the_terminal_table_keeps_group_names_whole_and_shows_intervals_when_wid
 
 
 @pytest.fixture(scope="module")
-def gold_answers(retriever, gold):
-    from kotae.answer import Answerer, Thresholds
-    from kotae.evaluate import run_answers
+def gold_answers(kotae, gold):
+    from kotae.evaluation.run import run_answers
 
-    return run_answers(Answerer(retriever, Thresholds.never()), gold, mode="lexical")[1]
+    return run_answers(kotae, gold, mode="lexical")[1]
 
 
+@pytest.mark.quality
 def test_shipped_abstention_thresholds_are_the_ones_the_gold_set_teaches(gold_answers):
-    """eval/abstention.json is recalibrated (`kotae eval --calibrate`) whenever retrieval or answers change."""
-    from kotae.answer import Thresholds
-    from kotae.evaluate import learn_thresholds
+    """The shipped thresholds are recalibrated (`kotae eval --calibrate`) whenever retrieval or answers change."""
+    from kotae.evaluation.metrics import learn_thresholds
 
-    shipped = Thresholds.load(GOLD.parent / "abstention.json")
+    shipped = Thresholds.load()
     assert learn_thresholds(gold_answers)["lexical"] == dict(shipped.values["lexical"])
 

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
-import json
 import socket
-import threading
-import time
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from fakes import FAKE_ANSWER as ANSWER
+from fakes import FAKE_CHUNKS as CHUNKS
 
 from kotae.config import Settings
 from kotae.errors import GenerationError, KotaeError
@@ -33,112 +29,13 @@ PASSAGES = (
     Passage(rank=7, doc_id="ipcp", title="国別パートナーシップ", chunk_id="ipcp#2", start=40, end=70,
             text="日本とNATOは2014年に国別パートナーシップ協力計画に署名した。", score=1.5),
 )
-QUESTION = "Where is NATO headquartered?"
-ANSWER = "NATO is headquartered in Brussels, Belgium [1]. Japan signed a partnership programme in 2014 [2]."
-CHUNKS = ("NATO is headquartered ", "in Brussels, ", "Belgium [1]. ", "Japan signed a partnership ",
-          "programme in 2014 [2].")
-
-
-@dataclass
-class FakeLLM:
-    """What the fake server answers next, and every request it received."""
-
-    url: str = ""
-    mode: str = "answer"  # answer | stream | status | sleep | stream_stall | malformed | malformed_stream
-    content: str = ANSWER
-    chunks: tuple[str, ...] = CHUNKS
-    status: int = 500
-    requests: list[dict[str, Any]] = field(default_factory=list)
-    release: threading.Event = field(default_factory=threading.Event)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:
-        fake: FakeLLM = self.server.fake  # type: ignore[attr-defined]
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        fake.requests.append({"path": self.path, "headers": dict(self.headers), "json": json.loads(body)})
-        # The client may give up first, as the time-out tests intend.
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            getattr(self, f"_{fake.mode}")(fake)
-
-    def _send(self, status: int, body: bytes, content_type: str = "application/json") -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def _answer(self, fake: FakeLLM) -> None:
-        reply = {"id": "x", "object": "chat.completion",
-                 "choices": [{"index": 0, "message": {"role": "assistant", "content": fake.content}}]}
-        self._send(200, json.dumps(reply).encode())
-
-    def _status(self, fake: FakeLLM) -> None:
-        error = {"error": {"message": "model crashed\nwhile loading", "type": "server_error"}}
-        self._send(fake.status, json.dumps(error).encode())
-
-    def _malformed(self, fake: FakeLLM) -> None:
-        self._send(200, b'{"choices": [{"message": ')
-
-    def _sleep(self, fake: FakeLLM) -> None:
-        fake.release.wait(10)
-        self._answer(fake)
-
-    def _event(self, data: str) -> None:
-        self.wfile.write(f"data: {data}\n\n".encode())
-        self.wfile.flush()
-
-    def _start_stream(self) -> None:
-        # HTTP/1.0 with no Content-Length: the body ends when the connection closes.
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream")
-        self.end_headers()
-        self._event(json.dumps({"choices": [{"index": 0, "delta": {"role": "assistant"}}]}))
-
-    def _stream(self, fake: FakeLLM) -> None:
-        self._start_stream()
-        for chunk in fake.chunks:
-            self._event(json.dumps({"choices": [{"index": 0, "delta": {"content": chunk}}]}))
-        self._event(json.dumps({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}))
-        self._event("[DONE]")
-
-    def _stream_stall(self, fake: FakeLLM) -> None:
-        self._start_stream()
-        self._event(json.dumps({"choices": [{"index": 0, "delta": {"content": fake.chunks[0]}}]}))
-        fake.release.wait(10)
-
-    def _malformed_stream(self, fake: FakeLLM) -> None:
-        self._start_stream()
-        self._event(json.dumps({"choices": [{"index": 0, "delta": {"content": fake.chunks[0]}}]}))
-        self._event('{"choices": [')
-        self._event("[DONE]")
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # keep test output quiet
-
-
-@pytest.fixture
-def fake_llm():
-    """A fake OpenAI-compatible server in a background thread; `fake.url` is its base URL, ending in /v1."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    fake = FakeLLM(url=f"http://127.0.0.1:{server.server_address[1]}/v1")
-    server.fake = fake  # type: ignore[attr-defined]
-    # A short poll interval keeps shutdown, and so each test, fast.
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    try:
-        yield fake
-    finally:
-        fake.release.set()  # let sleeping handlers finish so the server can close promptly
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+QUESTION = "Where is NATO headquartered?"  # what the fake language model answers (support.FAKE_ANSWER)
 
 
 def llm_settings(url: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {"llm_base_url": url, "llm_model": "fake-model", "llm_timeout": 5.0}
     values.update(overrides)
-    return Settings(**values)
+    return Settings.of(**values)
 
 
 def assert_one_line(error: pytest.ExceptionInfo[GenerationError], *fragments: str) -> None:
@@ -158,7 +55,7 @@ def assert_one_line(error: pytest.ExceptionInfo[GenerationError], *fragments: st
     ("http://127.0.0.1:8080/v1", "some-model", True),
 ])
 def test_llm_enabled_needs_url_and_model(url, model, enabled):
-    assert llm_enabled(Settings(llm_base_url=url, llm_model=model)) is enabled
+    assert llm_enabled(Settings.of(llm_base_url=url, llm_model=model)) is enabled
 
 
 def test_generation_off_raises_without_calling_anything():
@@ -265,18 +162,18 @@ def test_http_error_is_a_one_line_generation_error(fake_llm, stream):
     assert_one_line(error, "HTTP 500", "model crashed while loading", fake_llm.url)
 
 
-@pytest.mark.parametrize("mode", ["sleep", "stream_stall"])
+@pytest.mark.parametrize("mode", ["hold", "stream_stall"])
 def test_time_out_is_a_generation_error(fake_llm, mode):
-    fake_llm.mode = mode
-    settings = llm_settings(fake_llm.url, llm_timeout=0.5)
-    started = time.monotonic()
+    fake_llm.mode = mode  # the server holds its reply (or the rest of its stream) until the test is over
+    settings = llm_settings(fake_llm.url, llm_timeout=0.1)
     with pytest.raises(GenerationError) as error:
-        if mode == "sleep":
+        if mode == "hold":
             generate(QUESTION, "en", PASSAGES, settings)
         else:
             list(generate_stream(QUESTION, "en", PASSAGES, settings))
-    assert time.monotonic() - started < 5  # the server would have held on for 10 s
-    assert_one_line(error, "did not answer within 0.5 s")
+    assert not fake_llm.release.is_set(), "the client gave up while the server still held on"
+    assert len(fake_llm.requests) == 1
+    assert_one_line(error, "did not answer within 0.1 s")
 
 
 @pytest.mark.parametrize("mode", ["malformed", "malformed_stream"])

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import make_settings
+from support import THROWAWAY, make_settings
 
 from kotae.build import build_index
 from kotae.cli import main
@@ -17,7 +17,7 @@ from kotae.lexical import LexicalIndex
 from kotae.retrieve import Retriever
 from kotae.store import DENSE, LEXICAL, current_build, load_index
 
-QUESTION = "NATOの本部はどこにありますか"
+QUESTION = "図書館の館長は誰ですか"
 # Recall@10 against exact search on clustered vectors; generous floors, as the point is "sane", not tuned.
 MIN_RECALL = {"flat": 1.0, "hnsw": 0.9, "ivfpq": 0.8}
 
@@ -40,14 +40,24 @@ def queries() -> np.ndarray:
     return clustered(50, seed=1)
 
 
+@pytest.fixture(scope="module")
+def built(vectors) -> dict[str, DenseIndex]:
+    """Each index type built once over `vectors`, for the tests that only search, save or load it."""
+    return {index_type: DenseIndex.build(vectors, index_type=index_type) for index_type in INDEX_TYPES}
+
+
+@pytest.fixture(scope="module")
+def exact(built, queries) -> list[list[tuple[int, float]]]:
+    return built["flat"].search_many(queries, 10)
+
+
 def recall_at_10(found: list[list[tuple[int, float]]], exact: list[list[tuple[int, float]]]) -> float:
     return float(np.mean([len({i for i, _ in f[:10]} & {i for i, _ in e[:10]}) / 10 for f, e in zip(found, exact)]))
 
 
 @pytest.mark.parametrize("index_type", INDEX_TYPES)
-def test_each_index_type_builds_searches_and_recalls(index_type, vectors, queries):
-    exact = DenseIndex.build(vectors, index_type="flat").search_many(queries, 10)
-    index = DenseIndex.build(vectors, index_type=index_type)
+def test_each_index_type_builds_searches_and_recalls(index_type, vectors, queries, built, exact):
+    index = built[index_type]
     assert index.index_type == index_type
     assert (index.size, index.dimension) == (len(vectors), vectors.shape[1])
     found = index.search_many(queries, 10)
@@ -58,8 +68,8 @@ def test_each_index_type_builds_searches_and_recalls(index_type, vectors, querie
 
 
 @pytest.mark.parametrize("index_type", INDEX_TYPES)
-def test_memory_mapped_load_gives_the_same_results(index_type, vectors, queries, tmp_path):
-    index = DenseIndex.build(vectors, index_type=index_type)
+def test_memory_mapped_load_gives_the_same_results(index_type, vectors, queries, built, tmp_path):
+    index = built[index_type]
     index.save(tmp_path)
     mapped = DenseIndex.load(tmp_path, mmap=True)
     copied = DenseIndex.load(tmp_path, mmap=False)
@@ -77,8 +87,8 @@ def mapped_files() -> set[str]:
 
 @pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs Linux's /proc to see mappings")
 @pytest.mark.parametrize("index_type", INDEX_TYPES)
-def test_mmap_maps_the_index_file_instead_of_copying_it(index_type, vectors, tmp_path):
-    DenseIndex.build(vectors, index_type=index_type).save(tmp_path)
+def test_mmap_maps_the_index_file_instead_of_copying_it(index_type, built, tmp_path):
+    built[index_type].save(tmp_path)
     path = str((tmp_path / "vectors.faiss").resolve())
     copied = DenseIndex.load(tmp_path, mmap=False)
     assert path not in mapped_files()
@@ -89,12 +99,12 @@ def test_mmap_maps_the_index_file_instead_of_copying_it(index_type, vectors, tmp
 
 @pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs Linux's /proc to see mappings")
 def test_lexical_index_is_memory_mapped(lexical_settings):
-    folder = current_build(lexical_settings.index_dir) / LEXICAL
+    folder = current_build(lexical_settings.index.index_dir) / LEXICAL
     index = LexicalIndex.load(folder, mmap=True)
     mapped = mapped_files()
     for name in ("data.csc.index.npy", "indices.csc.index.npy", "tf.indices.npy", "tf.data.npy"):
         assert str((folder / name).resolve()) in mapped, name
-    assert index.search(["nato"], 3)
+    assert index.search(["図書"], 3)
 
 
 def test_auto_chooses_by_size():
@@ -111,9 +121,8 @@ def test_unknown_index_type_is_a_config_error():
         DenseIndex.build(clustered(20), index_type="annoy")
 
 
-def test_search_parameters_change_what_approximate_indexes_visit(vectors, queries):
-    exact = DenseIndex.build(vectors, index_type="flat").search_many(queries, 10)
-    index = DenseIndex.build(vectors, index_type="ivfpq")
+def test_search_parameters_change_what_approximate_indexes_visit(queries, built, exact):
+    index = built["ivfpq"]
     nlist = index.describe()["nlist"]
     one = index.with_params(SearchParams(nprobe=1))
     every = index.with_params(SearchParams(nprobe=nlist))
@@ -122,12 +131,12 @@ def test_search_parameters_change_what_approximate_indexes_visit(vectors, querie
 
 @pytest.mark.parametrize("index_type", ["hnsw", "ivfpq"])
 def test_index_type_is_built_recorded_and_searched(index_type, small_corpus, tmp_path, tiny_model):
-    settings = make_settings(small_corpus, tmp_path / "index", embed_model=str(tiny_model), index_type=index_type,
-                             hnsw_ef_search=40, ivf_nprobe=3)
+    settings = make_settings(small_corpus, tmp_path / "index", **THROWAWAY, embed_model=str(tiny_model),
+                             index_type=index_type, hnsw_ef_search=40, ivf_nprobe=3)
     manifest = build_index(settings).manifest
-    assert manifest["dense"]["index_type"] == index_type
-    assert manifest["dense"]["requested_index_type"] == index_type
-    assert manifest["settings"]["index_type"] == index_type
+    assert manifest.dense.index_type == index_type
+    assert manifest.dense.requested_index_type == index_type
+    assert manifest.settings["index_type"] == index_type
     index = load_index(settings)
     assert index.dense.index_type == index_type
     assert (index.dense.params.ef_search, index.dense.params.nprobe) == (40, 3)
@@ -138,8 +147,8 @@ def test_index_type_is_built_recorded_and_searched(index_type, small_corpus, tmp
 
 
 def test_auto_builds_flat_for_a_small_corpus(dense_index):
-    assert dense_index.manifest["dense"]["index_type"] == "flat"
-    assert dense_index.manifest["dense"]["requested_index_type"] == "auto"
+    assert dense_index.manifest.dense.index_type == "flat"
+    assert dense_index.manifest.dense.requested_index_type == "auto"
     assert dense_index.dense.index_type == "flat"
 
 
@@ -154,6 +163,6 @@ def test_cli_index_type_flag(small_corpus, tmp_path, tiny_model, capsys):
 
 
 def test_asking_for_another_index_type_makes_the_index_stale(lexical_settings):
-    other = make_settings(lexical_settings.corpus_dir, lexical_settings.index_dir, index_type="hnsw")
+    other = make_settings(lexical_settings.index.corpus_dir, lexical_settings.index.index_dir, index_type="hnsw")
     with pytest.raises(StaleIndexError, match="index_type"):
         load_index(other)

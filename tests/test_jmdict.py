@@ -187,12 +187,14 @@ def test_real_place_names(real_db: Path) -> None:
     assert any("place" in e.name_types for e in names if "ビリニュス" in e.forms)
 
 
+@pytest.mark.slow  # walks the whole dictionary
 def test_real_entries_for_forms_matches_full_iteration(real_db: Path) -> None:
     wanted = {"会談", "しゅしょう", "ＮＡＴＯ"}
     full = [e for e in iter_entries(real_db, include_names=False) if wanted & set(e.forms)]
     assert full and entries_for_forms(wanted, real_db, include_names=False) == full
 
 
+@pytest.mark.slow  # walks the whole dictionary, names included
 def test_real_iteration_is_complete(real_db: Path) -> None:
     counts = {"jmdict": 0, "jmnedict": 0}
     for entry in iter_entries(real_db):

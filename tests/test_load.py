@@ -18,7 +18,7 @@ def _write(folder: Path, name: str, text: str) -> Path:
     return path
 
 
-def test_real_corpus_loads_with_front_matter(corpus_docs, corpus_dir):
+def test_a_corpus_folder_loads_with_front_matter(corpus_docs, corpus_dir):
     files = sorted(corpus_dir.glob("*.md"))
     assert [d.id for d in corpus_docs] == [f.stem for f in files]
     for doc, path in zip(corpus_docs, files):

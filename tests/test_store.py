@@ -10,25 +10,36 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import make_settings
+from support import THROWAWAY, TINY_CHUNKING, make_settings, write_tiny_corpus
 
 import kotae.lexical
 from kotae import store
 from kotae.build import build_index
 from kotae.errors import CorpusError, DamagedIndexError, IndexMissingError, StaleIndexError
 from kotae.load import fingerprint, load_corpus
+from kotae.manifest import FORMAT
 from kotae.retrieve import Retriever
 from kotae.store import load_index
 
-QUESTION = "NATOとの協力計画"
+QUESTION = "静岡茶まつりの来場者"
 _NON_ASCII_ESCAPE = re.compile(r"\\u(?!00[0-7])[0-9a-fA-F]{4}")
 
 
 @pytest.fixture
 def built(small_corpus, tmp_path):
-    settings = make_settings(small_corpus, tmp_path / "index")
+    """An index of a private copy of the tiny corpus, for a test that changes, rebuilds or damages it."""
+    settings = make_settings(small_corpus, tmp_path / "index", **THROWAWAY)
     result = build_index(settings)
     return settings, result
+
+
+@pytest.fixture(scope="module")
+def read_only(tmp_path_factory):
+    """An index of a copy of the tiny corpus shared by the tests that only read them: (settings, result, corpus)."""
+    folder = tmp_path_factory.mktemp("store")
+    corpus = write_tiny_corpus(folder / "corpus")
+    settings = make_settings(corpus, folder / "index")
+    return settings, build_index(settings), corpus
 
 
 def _passages(settings) -> list[tuple[str, int, int]]:
@@ -36,30 +47,30 @@ def _passages(settings) -> list[tuple[str, int, int]]:
     return [(p.chunk_id, p.start, p.end) for p in result.passages]
 
 
-def test_manifest_records_what_the_index_was_built_from(built, small_corpus):
-    settings, result = built
+def test_manifest_records_what_the_index_was_built_from(read_only):
+    settings, result, small_corpus = read_only
     index = load_index(settings)
     manifest = index.manifest
     assert manifest == result.manifest
-    assert manifest["format"] == store.FORMAT
-    assert manifest["corpus"]["fingerprint"] == fingerprint(small_corpus)
-    assert manifest["corpus"]["documents"] == 2 == len(index.documents)
-    assert manifest["corpus"]["characters"] == sum(len(d.text) for d in index.documents.values())
-    assert manifest["analyzer"]["tokenizer"] and manifest["analyzer"]["term_form"] == settings.term_form
-    chunker = manifest["chunker"]
-    assert (chunker["target"], chunker["max"], chunker["overlap"]) == \
-        (settings.chunk_target, settings.chunk_max, settings.chunk_overlap)
-    assert chunker["chunks"] == len(index.chunks) > 2
-    assert manifest["lexical"]["vocabulary"] == len(index.lexical.vocab) > 100
-    assert manifest["dense"] is None and index.dense is None
-    built_at = datetime.fromisoformat(manifest["built_at"])
+    assert manifest.format == FORMAT
+    assert manifest.corpus.fingerprint == fingerprint(small_corpus)
+    assert manifest.corpus.documents == 4 == len(index.documents)
+    assert manifest.corpus.characters == sum(len(d.text) for d in index.documents.values())
+    assert manifest.analyzer.tokenizer and manifest.analyzer.term_form == settings.index.term_form
+    chunker = manifest.chunker
+    assert (chunker.target, chunker.max, chunker.overlap) == \
+        (settings.index.chunk_target, settings.index.chunk_max, settings.index.chunk_overlap)
+    assert chunker.chunks == len(index.chunks) > 2
+    assert manifest.lexical.vocabulary == len(index.lexical.vocab) > 100
+    assert manifest.dense is None and index.dense is None
+    built_at = datetime.fromisoformat(manifest.built_at)
     assert built_at.tzinfo is not None
-    assert manifest["build_seconds"] and all(v >= 0 for v in manifest["build_seconds"].values())
-    assert index.folder.name == manifest["build_id"]
+    assert manifest.build_seconds and all(v >= 0 for v in manifest.build_seconds.values())
+    assert index.folder.name == manifest.build_id
 
 
-def test_index_stores_the_documents_and_chunks_verbatim(built, small_corpus):
-    settings, _ = built
+def test_index_stores_the_documents_and_chunks_verbatim(read_only):
+    settings, _, small_corpus = read_only
     index = load_index(settings)
     docs = load_corpus(small_corpus)
     assert {d.id: (d.title, d.text) for d in docs} == {d.id: (d.title, d.text) for d in index.documents.values()}
@@ -67,8 +78,8 @@ def test_index_stores_the_documents_and_chunks_verbatim(built, small_corpus):
         assert index.documents[chunk.doc_id].text[chunk.start:chunk.end] == chunk.text
 
 
-def test_index_files_are_plain_json_and_numpy_without_pickles(built):
-    settings, _ = built
+def test_index_files_are_plain_json_and_numpy_without_pickles(read_only):
+    settings, _, _ = read_only
     folder = load_index(settings).folder
     files = [p for p in folder.rglob("*") if p.is_file()]
     assert not [p for p in files if p.suffix in (".pkl", ".pickle", ".joblib")]
@@ -83,7 +94,7 @@ def test_index_files_are_plain_json_and_numpy_without_pickles(built):
         else:
             json.loads(text)
     documents = (folder / "documents.jsonl").read_text(encoding="utf-8")
-    assert "日NATO国別パートナーシップ協力計画" in documents
+    assert "静岡茶まつりの記録" in documents and "ザルツブルクとの姉妹都市交流" in documents
     for path in files:
         if path.suffix == ".npy":
             np.load(path, allow_pickle=False)
@@ -108,25 +119,25 @@ def test_a_failed_rebuild_leaves_the_old_index_in_place(built, monkeypatch, targ
     settings, first = built
     before = _passages(settings)
     assert before
-    pointer = (settings.index_dir / store.POINTER).read_text(encoding="utf-8")
+    pointer = (settings.index.index_dir / store.POINTER).read_text(encoding="utf-8")
 
     monkeypatch.setattr(target, attribute, error)
     with pytest.raises((RuntimeError, KeyboardInterrupt)):
         build_index(settings)
     monkeypatch.undo()
 
-    assert (settings.index_dir / store.POINTER).read_text(encoding="utf-8") == pointer
+    assert (settings.index.index_dir / store.POINTER).read_text(encoding="utf-8") == pointer
     index = load_index(settings)
-    assert index.manifest["build_id"] == first.manifest["build_id"]
+    assert index.manifest.build_id == first.manifest.build_id
     assert _passages(settings) == before
-    leftovers = [p.name for p in settings.index_dir.iterdir() if p.name.startswith(".")]
+    leftovers = [p.name for p in settings.index.index_dir.iterdir() if p.name.startswith(".")]
     assert leftovers == [], "no staging folder or temporary pointer is left behind"
-    assert [p.name for p in settings.index_dir.glob("build-*")] == [first.manifest["build_id"]]
+    assert [p.name for p in settings.index.index_dir.glob("build-*")] == [first.manifest.build_id]
 
 
 def test_a_staging_folder_left_by_a_killed_build_is_cleaned_up(built):
     settings, _ = built
-    stale = settings.index_dir / ".building-deadbeef"
+    stale = settings.index.index_dir / ".building-deadbeef"
     stale.mkdir()
     (stale / "chunks.jsonl").write_text("{}\n", encoding="utf-8")
     build_index(settings)
@@ -135,18 +146,18 @@ def test_a_staging_folder_left_by_a_killed_build_is_cleaned_up(built):
 
 def test_rebuilds_publish_the_new_build_and_prune_old_ones(built):
     settings, first = built
-    ids = [first.manifest["build_id"]]
+    ids = [first.manifest.build_id]
     for _ in range(3):
-        ids.append(build_index(settings).manifest["build_id"])
+        ids.append(build_index(settings).manifest.build_id)
     assert len(set(ids)) == 4
-    assert load_index(settings).manifest["build_id"] == ids[-1]
-    remaining = sorted(p.name for p in settings.index_dir.glob("build-*"))
+    assert load_index(settings).manifest.build_id == ids[-1]
+    remaining = sorted(p.name for p in settings.index.index_dir.glob("build-*"))
     assert ids[-1] in remaining and len(remaining) <= 2
 
 
 def test_modified_document_makes_the_index_stale(built, small_corpus):
     settings, _ = built
-    path = small_corpus / "japan-nato-ipcp.md"
+    path = small_corpus / "tea-festival.md"
     path.write_text(path.read_text(encoding="utf-8") + "\n追記された一文です。\n", encoding="utf-8")
     with pytest.raises(StaleIndexError, match="kotae index"):
         load_index(settings)
@@ -163,9 +174,9 @@ def test_added_document_makes_the_index_stale(built, small_corpus):
 
 @pytest.mark.parametrize("change", [{"chunk_target": 200}, {"chunk_max": 1200}, {"chunk_overlap": 0},
                                     {"term_form": "surface"}])
-def test_changed_chunking_or_analysis_settings_make_the_index_stale(built, change):
-    settings, _ = built
-    changed = make_settings(settings.corpus_dir, settings.index_dir, **change)
+def test_changed_chunking_or_analysis_settings_make_the_index_stale(read_only, change):
+    settings, _, _ = read_only
+    changed = make_settings(settings.index.corpus_dir, settings.index.index_dir, **change)
     with pytest.raises(StaleIndexError, match="kotae index"):
         load_index(changed)
 
@@ -177,7 +188,7 @@ def test_missing_index(tmp_path, small_corpus):
 
 def test_index_without_a_current_build_is_missing(built):
     settings, _ = built
-    (settings.index_dir / store.POINTER).unlink()
+    (settings.index.index_dir / store.POINTER).unlink()
     with pytest.raises(IndexMissingError):
         load_index(settings)
 
@@ -192,7 +203,7 @@ def test_failed_corpus_load_creates_no_index_folder(tmp_path):
 
 
 def _current(settings) -> Path:
-    return store.current_build(settings.index_dir)
+    return store.current_build(settings.index.index_dir)
 
 
 @pytest.mark.parametrize("damage", ["chunks", "documents", "lexical", "lexicon"])
@@ -212,8 +223,9 @@ def test_an_index_with_a_damaged_file_is_reported_for_rebuilding(built, damage):
 
 
 def _dense_copy(dense_settings, tmp_path):
-    shutil.copytree(dense_settings.index_dir, tmp_path / "index")
-    settings = make_settings(dense_settings.corpus_dir, tmp_path / "index", embed_model=dense_settings.embed_model)
+    shutil.copytree(dense_settings.index.index_dir, tmp_path / "index")
+    settings = make_settings(dense_settings.index.corpus_dir, tmp_path / "index",
+                             embed_model=dense_settings.index.embed_model, **TINY_CHUNKING)
     return settings, _current(settings)
 
 

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from kotae.bench.synthetic import (
+    clustered_vectors,
+    recombined_chunks,
+    sentence_terms,
+    sentences,
+    write_recombined_corpus,
+)
 from kotae.load import load_corpus
-from kotae.synthetic import clustered_vectors, recombined_chunks, sentence_terms, sentences, write_recombined_corpus
 
 
 def test_recombined_corpus_is_bigger_and_made_of_corpus_sentences(corpus_docs, tmp_path):

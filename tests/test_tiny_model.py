@@ -5,9 +5,11 @@ from __future__ import annotations
 import pathlib
 
 import numpy as np
-from sentence_transformers import SentenceTransformer
+import pytest
 
-from kotae.tiny_model import build_tiny_model
+from kotae.testing import build_tiny_model
+
+pytestmark = pytest.mark.slow  # loads torch and sentence-transformers
 
 TEXTS = [
     "NATOの本部はブリュッセルにある。",
@@ -34,11 +36,15 @@ TEXTS = [
 
 
 def _encode(folder: pathlib.Path) -> np.ndarray:
+    from sentence_transformers import SentenceTransformer  # imported when used: it takes seconds
+
     model = SentenceTransformer(str(folder), device="cpu")
     return model.encode(TEXTS, convert_to_numpy=True)
 
 
 def test_dimension_and_unit_norm(tmp_path: pathlib.Path) -> None:
+    from sentence_transformers import SentenceTransformer
+
     folder = build_tiny_model(TEXTS, tmp_path / "model", dim=32)
     model = SentenceTransformer(str(folder), device="cpu")
     assert model.get_embedding_dimension() == 32

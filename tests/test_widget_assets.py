@@ -9,8 +9,8 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-from conftest import REPO, make_settings
 from fastapi.testclient import TestClient
+from support import REPO, make_settings
 
 STATIC = resources.files("kotae_api").joinpath("static")
 MAX_WIDGET_BYTES = 30 * 1024
@@ -102,24 +102,29 @@ def test_demo_page_runs_no_inline_code_and_asks_in_both_languages(client):
     assert page.questions == []  # the collection is configuration: example questions come from a file
 
 
-def test_example_questions_come_from_the_configured_file_in_both_languages(tmp_path):
+def examples_app(folder, examples_file):
+    """The API (with no index) offering the example questions of `examples_file`."""
     from kotae_api import create_app
+    from kotae_api.settings import ServerSettings
 
-    default = TestClient(create_app(make_settings(tmp_path, tmp_path / "index",
-                                                  examples_file=REPO / "eval" / "examples.json"))).get("/examples.json")
+    return create_app(make_settings(folder, folder / "index"), ServerSettings(examples_file=examples_file))
+
+
+def test_example_questions_come_from_the_configured_file_in_both_languages(tmp_path):
+    default = TestClient(examples_app(tmp_path, REPO / "eval" / "examples.json")).get("/examples.json")
     assert default.status_code == 200 and default.headers["content-type"] == "application/json"
     rows = default.json()
     assert {r["lang"] for r in rows} == {"ja", "en"} and all(r["question"].strip() for r in rows)
 
     own = tmp_path / "examples.json"
     own.write_text('[{"lang": "en", "question": " Where? "}, {"question": ""}, 3, {"lang": "ja"}]', encoding="utf-8")
-    served = TestClient(create_app(make_settings(tmp_path, tmp_path / "index", examples_file=own)))
+    served = TestClient(examples_app(tmp_path, own))
     assert served.get("/examples.json").json() == [{"lang": "en", "question": "Where?"}]
     own.write_text("{not json", encoding="utf-8")
     assert served.get("/examples.json").json() == [{"lang": "en", "question": "Where?"}]  # read at start-up
-    broken = TestClient(create_app(make_settings(tmp_path, tmp_path / "index", examples_file=own)))
+    broken = TestClient(examples_app(tmp_path, own))
     assert broken.get("/examples.json").json() == []
-    none = TestClient(create_app(make_settings(tmp_path, tmp_path / "index", examples_file=tmp_path / "absent.json")))
+    none = TestClient(examples_app(tmp_path, tmp_path / "absent.json"))
     assert none.get("/examples.json").json() == []
 
 
@@ -141,14 +146,12 @@ def test_static_files_are_package_data():
 
 
 def test_openapi_request_examples_are_the_configured_questions(tmp_path):
-    from kotae_api import create_app
-
     own = tmp_path / "examples.json"
     own.write_text('[{"lang": "en", "question": "How tall is the tower?"}, {"lang": "ja", "question": "塔の高さは?"}]',
                    encoding="utf-8")
 
     def body_examples(examples_file, path):
-        schema = TestClient(create_app(make_settings(tmp_path, tmp_path / "index", examples_file=examples_file)))
+        schema = TestClient(examples_app(tmp_path, examples_file))
         operation = schema.get("/openapi.json").json()["paths"][path]["post"]
         return operation["requestBody"]["content"]["application/json"]["examples"]
 

@@ -27,6 +27,7 @@ from kotae_api.middleware import (
     RequestContextMiddleware,
     allowed_origins,
 )
+from kotae_api.settings import ServerSettings
 
 DESCRIPTION = """\
 Answers to questions about a collection of Japanese documents, asked in Japanese or English, with the
@@ -43,49 +44,48 @@ TAGS = [
 ]
 
 
-def create_app(settings: Settings | None = None, *, index: Index | None = None) -> FastAPI:
-    """The API over `index`, or over the index in `settings.index_dir`, loaded at start-up.
+def create_app(settings: Settings | None = None, server: ServerSettings | None = None, *,
+               index: Index | None = None) -> FastAPI:
+    """The API over `index`, or over the index in `settings.index.index_dir`, loaded at start-up, served as
+    `server` says.
 
     When no index can be loaded the app still starts: /livez answers, /readyz and the v1 endpoints answer
     503 until POST /v1/admin/reload (or SIGHUP) loads one.
     """
     settings = settings or Settings()
+    server = server or ServerSettings()
     stamp_records()
     holder = IndexHolder(settings, open_engine(index, settings) if index is not None else None)
     app = FastAPI(title="kotae", version=package_version(), description=DESCRIPTION, openapi_tags=TAGS,
                   lifespan=_lifespan, redoc_url=None)
     app.state.settings = settings
+    app.state.server = server
     app.state.holder = holder
-    app.state.examples = widget.example_questions(settings.examples_file)
-    app.state.retrieval = anyio.CapacityLimiter(retrieval_threads(settings))
+    app.state.examples = widget.example_questions(server.examples_file)
+    app.state.retrieval = anyio.CapacityLimiter(retrieval_threads(server))
     problems.install(app)
     app.include_router(routes.router)
     app.include_router(widget.router)
-    if settings.admin_token is not None:
+    if server.admin_token is not None:
         app.include_router(routes.admin)
     openapi.install(app)
     # Added innermost first. The request id wraps everything, so every response (a 429, a refused
     # preflight, a 500) carries it; CORS wraps the limits, so that browsers can read their refusals.
-    app.add_middleware(BodyLimitMiddleware, max_body=settings.max_body)
-    app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit, burst=settings.rate_burst)
-    app.add_middleware(ProblemCORSMiddleware, allow_origins=allowed_origins(settings.host, settings.port,
-                                                                            settings.cors_origins),
+    app.add_middleware(BodyLimitMiddleware, max_body=server.max_body)
+    app.add_middleware(RateLimitMiddleware, per_minute=server.rate_limit, burst=server.rate_burst)
+    app.add_middleware(ProblemCORSMiddleware, allow_origins=allowed_origins(server.host, server.port,
+                                                                            server.cors_origins),
                        allow_methods=["GET", "POST"], allow_headers=["Content-Type", REQUEST_ID_HEADER],
                        expose_headers=[REQUEST_ID_HEADER, "Retry-After"])
     app.add_middleware(RequestContextMiddleware)
     return app
 
 
-def retrieval_threads(settings: Settings) -> int:
+def retrieval_threads(server: ServerSettings) -> int:
     """How many retrievals run at once. Retrieval is Python code holding the interpreter lock (GIL) for most of
     its time, so threads beyond the CPUs only contend for it: on 2 CPUs under 50 clients, 2 threads served about
     100 requests/s with a p95 latency of 0.6 s, 40 (the thread pool's size) about 78 with a p95 of 1.6 s."""
-    return settings.retrieval_threads or max(1, min(4, os.cpu_count() or 1))
-
-
-def app_from_environment() -> FastAPI:
-    """For `uvicorn --factory` and server processes started by `kotae serve --workers N`: KOTAE_* settings."""
-    return create_app(Settings())
+    return server.retrieval_threads or max(1, min(4, os.cpu_count() or 1))
 
 
 @contextlib.asynccontextmanager

@@ -1,4 +1,4 @@
-"""The loaded index and what answers from it, held behind one reference that a reload swaps atomically."""
+"""The Kotae in service, held behind one reference that a reload swaps atomically."""
 
 from __future__ import annotations
 
@@ -9,56 +9,41 @@ from datetime import datetime, timezone
 from functools import cached_property
 from typing import Any
 
-from kotae.answer import Answerer
-from kotae.config import MODES, Settings
+from kotae.config import Settings
 from kotae.errors import IndexMissingError, KotaeError
-from kotae.retrieve import Retriever
+from kotae.facade import Kotae
 from kotae.store import Index, load_index
 from kotae_api.logs import LOG
 
 
 @dataclass(frozen=True)
 class Engine:
-    """One index with its retriever and answerers; read-only, shared by every request that started on it."""
+    """One loaded index and its facade; read-only, shared by every request that started on it."""
 
-    index: Index
-    retriever: Retriever
-    answerer: Answerer  # writes answers with the language model when one is configured
+    kotae: Kotae
     loaded_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
 
     @property
+    def index(self) -> Index:
+        return self.kotae.index
+
+    @property
     def build_id(self) -> str:
-        return str(self.index.manifest.get("build_id") or self.index.folder.name)
+        return self.index.manifest.build_id or self.index.folder.name
 
     @cached_property
     def summary(self) -> dict[str, Any]:
         """What `GET /v1/info` tells about this index: the same for every request, so worked out once."""
         manifest = self.index.manifest
-        characters = manifest.get("corpus", {}).get("characters")
-        if characters is None:
-            characters = sum(len(d.text) for d in self.index.documents.values())
-        return {"build_id": self.build_id, "built_at": manifest.get("built_at"),
-                "documents": len(self.index.documents), "characters": int(characters),
-                "chunks": len(self.index.chunks), "model": self.index.model, "modes": self.modes(),
+        return {"build_id": self.build_id, "built_at": manifest.built_at,
+                "documents": len(self.index.documents), "characters": manifest.corpus.characters,
+                "chunks": len(self.index.chunks), "model": self.index.model, "modes": self.kotae.modes(),
                 "loaded_at": self.loaded_at}
-
-    def modes(self) -> list[str]:
-        available = []
-        for mode in MODES:
-            try:
-                self.retriever.resolve_mode(mode)
-            except KotaeError:
-                continue
-            available.append(mode)
-        return available
 
 
 def open_engine(index: Index, settings: Settings) -> Engine:
     """Everything needed to answer from `index`; loads the embedding model now rather than on the first request."""
-    retriever = Retriever(index, settings)
-    if index.dense is not None:
-        retriever.embedder()
-    return Engine(index=index, retriever=retriever, answerer=Answerer(retriever))
+    return Engine(kotae=Kotae(index, settings).warm())
 
 
 class IndexHolder:

@@ -14,7 +14,6 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from kotae.config import Settings
 from kotae.errors import KotaeError, UnknownDocumentError
 from kotae.types import Document
 from kotae_api.engine import Engine, IndexHolder
@@ -31,6 +30,7 @@ from kotae_api.schemas import (
     SearchRequest,
     SearchResultOut,
 )
+from kotae_api.settings import ServerSettings
 from kotae_api.stream import answer_events, in_language, sse
 
 API_VERSION = "v1"
@@ -66,8 +66,8 @@ async def engine(request: Request) -> Engine:
     return holder(request).engine
 
 
-async def settings(request: Request) -> Settings:
-    return request.app.state.settings
+async def server_settings(request: Request) -> ServerSettings:
+    return request.app.state.server
 
 
 async def retrieve(request: Request, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -77,7 +77,7 @@ async def retrieve(request: Request, fn: Callable[..., T], *args: Any, **kwargs:
 
 
 EngineDep = Annotated[Engine, Depends(engine)]
-SettingsDep = Annotated[Settings, Depends(settings)]
+ServerDep = Annotated[ServerSettings, Depends(server_settings)]
 
 router = APIRouter()
 
@@ -88,7 +88,7 @@ async def ask(request: Request, body: AskRequest,
               engine: EngineDep) -> JSONResponse:
     """One to three sentences quoted from the documents, each cited as [n] (the rank of its passage), and the
     passages; or `abstained: true` with a message when the documents do not answer the question."""
-    answer = await retrieve(request, engine.answerer.ask, body.question, history=body.history_dicts(), mode=body.mode,
+    answer = await retrieve(request, engine.kotae.ask, body.question, history=body.history_dicts(), mode=body.mode,
                             top_k=body.top_k)
     return JSONResponse(in_language(answer, body.lang).to_dict())
 
@@ -100,11 +100,11 @@ async def ask(request: Request, body: AskRequest,
                                              "each `data:` line is one JSON object with its `type`."},
                         **problems(400, 413, 415, 422, 429, 503)})
 async def ask_stream(request: Request, body: AskRequest,
-                     engine: EngineDep, settings: SettingsDep) -> StreamingResponse:
+                     engine: EngineDep, server: ServerDep) -> StreamingResponse:
     """The answer of `POST /v1/ask`, streamed: `meta` (request id, language, what was searched), `passages`,
     `delta` (the answer's text in pieces), `answer` (the final answer object), `done`."""
-    engine.retriever.resolve_mode(body.mode)  # refuse a mode the index cannot serve before the stream starts
-    events = sse(answer_events(engine, body, settings, request.app.state.retrieval), settings.stream_keepalive)
+    engine.kotae.resolve_mode(body.mode)  # refuse a mode the index cannot serve before the stream starts
+    events = sse(answer_events(engine, body, request.app.state.retrieval), server.stream_keepalive)
     # no-cache: proxies must not hold events back; X-Accel-Buffering: nginx's buffering off for this response.
     return StreamingResponse(events, media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
@@ -115,7 +115,7 @@ async def ask_stream(request: Request, body: AskRequest,
 async def search(request: Request, body: SearchRequest,
                  engine: EngineDep) -> JSONResponse:
     """Ranked passages with their document, character span and score, and the terms searched for."""
-    result = await retrieve(request, engine.retriever.search, body.question, mode=body.mode, top_k=body.top_k,
+    result = await retrieve(request, engine.kotae.search, body.question, mode=body.mode, top_k=body.top_k,
                             qid=body.id)
     return JSONResponse(result.to_dict())
 
@@ -123,7 +123,7 @@ async def search(request: Request, body: SearchRequest,
 @router.get("/v1/documents", tags=["documents"], response_model=None, summary="List the documents",
             responses={200: {"model": DocumentList}, **problems(429, 503)})
 async def documents(engine: EngineDep) -> JSONResponse:
-    return JSONResponse({"documents": [_summary(d) for d in engine.index.documents.values()]})
+    return JSONResponse({"documents": [_summary(d) for d in engine.kotae.documents.values()]})
 
 
 @router.get("/v1/documents/{doc_id}", tags=["documents"], response_model=None, summary="One document, in full",
@@ -131,7 +131,7 @@ async def documents(engine: EngineDep) -> JSONResponse:
 async def document(doc_id: str, engine: EngineDep) -> JSONResponse:
     """Metadata and the stored text, which every passage's and sentence's `start`/`end` index into."""
     # Looked up by id among the documents loaded in memory; an id is never made into a file path.
-    doc = engine.index.documents.get(doc_id)
+    doc = engine.kotae.documents.get(doc_id)
     if doc is None:
         shown = doc_id if len(doc_id) <= 80 else doc_id[:79] + "…"
         raise UnknownDocumentError(f"No document has the id {shown!r}; GET /v1/documents lists them.")
@@ -171,14 +171,14 @@ _bearer = HTTPBearer(auto_error=False, description="KOTAE_ADMIN_TOKEN")
 
 @admin.post("/v1/admin/reload", tags=["admin"], response_model=None, summary="Load the index again from disk",
             responses={200: {"model": ReloadOut}, **problems(401, 403, 409, 429)})
-async def reload(request: Request, settings: SettingsDep,
+async def reload(request: Request, server: ServerDep,
                  credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> JSONResponse:
     """Load the current build in the index folder (after `kotae index`) and swap it in; requests already
     running finish on the index they started with. Sending the server SIGHUP does the same."""
     if credentials is None:
         return problem(401, "This endpoint needs the admin bearer token.", scope=request.scope,
                        headers={"WWW-Authenticate": "Bearer"})
-    expected = settings.admin_token.get_secret_value().encode() if settings.admin_token else b""
+    expected = server.admin_token.get_secret_value().encode() if server.admin_token else b""
     # Constant-time comparison, so response times say nothing about how much of a guess was right.
     if not expected or not hmac.compare_digest(credentials.credentials.encode(), expected):
         return problem(403, "The bearer token is not the admin token.", scope=request.scope)

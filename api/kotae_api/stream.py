@@ -10,18 +10,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import replace
-from functools import partial
 from typing import Any
 
 import anyio
-from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+from starlette.concurrency import run_in_threadpool
 
-from kotae.answer import ABSTAIN_MESSAGE, Answer, with_reply
-from kotae.config import Settings
-from kotae.errors import GenerationError, KotaeError
-from kotae.generate import generate_stream, is_refusal, llm_enabled
+from kotae.answer import ABSTAIN_MESSAGE, Answer
+from kotae.errors import KotaeError
+from kotae.events import Delta, Failed, Final, Passages
 from kotae_api.engine import Engine
 from kotae_api.logs import LOG, REQUEST_ID
 from kotae_api.problems import error_event
@@ -81,54 +79,29 @@ def in_language(answer: Answer, lang: str | None) -> Answer:
     return answer
 
 
-async def answer_events(engine: Engine, body: AskRequest, settings: Settings,
-                        limiter: anyio.CapacityLimiter) -> AsyncIterator[dict[str, Any]]:
-    # Quoted first: the passages and sentences are the evidence, and the fallback if a language model fails.
-    ask = partial(engine.answerer.ask, body.question, history=body.history_dicts(), mode=body.mode,
-                  top_k=body.top_k, generate=False)
-    answer = await anyio.to_thread.run_sync(ask, limiter=limiter)
-    yield {"type": "meta", "request_id": REQUEST_ID.get(), "question": answer.question, "lang": answer.lang,
-           "mode": answer.mode, "retrieval_query": answer.retrieval_query}
-    yield {"type": "passages", "passages": [p.to_dict() for p in answer.passages]}
-    if not answer.abstained and llm_enabled(settings):
-        final = None
-        async for item in _generated(answer, settings):
-            if isinstance(item, Answer):
-                final = item
-            else:
-                yield {"type": "delta", "text": item}
-        answer = final or answer
-    elif not answer.abstained and answer.text:
-        yield {"type": "delta", "text": answer.text}
-    yield {"type": "answer", "answer": in_language(answer, body.lang).to_dict()}
-    yield {"type": "done"}
-
-
-async def _generated(answer: Answer, settings: Settings) -> AsyncIterator[str | Answer]:
-    """The language model's deltas as they come, then the final Answer as `Answerer.ask` makes it (see
-    `with_reply`); when the model fails before any delta, the quoted answer's text goes out as one."""
-    deltas = generate_stream(answer.question, answer.lang, answer.passages, settings)
-    text = ""
+async def answer_events(engine: Engine, body: AskRequest, limiter: anyio.CapacityLimiter
+                        ) -> AsyncIterator[dict[str, Any]]:
+    """The library's answer events as the stream's JSON objects. Retrieval (the first event) takes a place among
+    the retrieval threads; waiting on a language model's deltas does not."""
+    events = engine.kotae.stream(body.question, history=body.history_dicts(), mode=body.mode, top_k=body.top_k)
     try:
-        async for delta in iterate_in_threadpool(deltas):
-            if not text and is_refusal(delta):
-                yield with_reply(answer, None)
-                return
-            text += delta
-            yield delta
-    except GenerationError as exc:
-        LOG.warning("generation failed; answering with quotes", extra={"reason": str(exc)})
-        if not text and answer.text:
-            yield answer.text
-        yield with_reply(answer, exc)
-        return
+        first = True
+        while True:
+            event = await anyio.to_thread.run_sync(next, events, None, limiter=limiter if first else None)
+            first = False
+            if event is None:
+                break
+            if isinstance(event, Failed):
+                raise event.error
+            if isinstance(event, Passages):
+                yield {"type": "meta", "request_id": REQUEST_ID.get(), "question": event.question, "lang": event.lang,
+                       "mode": event.mode, "retrieval_query": event.retrieval_query}
+                yield {"type": "passages", "passages": [p.to_dict() for p in event.passages]}
+            elif isinstance(event, Delta):
+                yield {"type": "delta", "text": event.text}
+            elif isinstance(event, Final):
+                yield {"type": "answer", "answer": in_language(event.answer, body.lang).to_dict()}
+        yield {"type": "done"}
     finally:
-        with contextlib.suppress(Exception):
-            await run_in_threadpool(_close, deltas)
-    yield with_reply(answer, text)
-
-
-def _close(deltas: Iterator[str]) -> None:
-    close = getattr(deltas, "close", None)
-    if close is not None:
-        close()
+        with contextlib.suppress(Exception):  # the client left: stop generating for it (closes the model's stream)
+            await run_in_threadpool(events.close)

@@ -1,4 +1,10 @@
-"""kotae: bilingual, document-grounded question answering over Japanese documents."""
+"""kotae: bilingual, document-grounded question answering over Japanese documents.
+
+    import kotae
+    k = kotae.open("index")
+    answer = k.ask("NATOの本部はどこにありますか")
+    print(answer.to_dict()["answer"])
+"""
 
 import os
 
@@ -7,19 +13,6 @@ import os
 # with a tiny model took 39 ms instead of 1.3 ms. Sleeping threads cost microseconds per region instead.
 # It must be set before either library loads, hence here.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
-from kotae.config import Settings
-from kotae.errors import (
-    ConfigError,
-    CorpusError,
-    EmptyQuestionError,
-    IndexMissingError,
-    KotaeError,
-    ModelUnavailableError,
-    StaleIndexError,
-    UnknownDocumentError,
-)
-from kotae.types import Chunk, Document, Passage, SearchResult, Token
 
 
 def package_version(package: str = "kotae") -> str:
@@ -32,20 +25,53 @@ def package_version(package: str = "kotae") -> str:
         return "unknown"
 
 
+from kotae.answer import Answer, AnswerSentence, Gloss  # noqa: E402
+from kotae.config import AnswerSettings, IndexSettings, LLMSettings, RetrievalSettings, Settings  # noqa: E402
+from kotae.errors import (  # noqa: E402
+    ConfigError,
+    CorpusError,
+    DamagedIndexError,
+    EmptyQuestionError,
+    GenerationError,
+    IndexMissingError,
+    KotaeError,
+    ModelUnavailableError,
+    StaleIndexError,
+    UnknownDocumentError,
+)
+from kotae.events import Delta, Event, Failed, Final, Passages  # noqa: E402
+from kotae.facade import Kotae, open  # noqa: E402
+from kotae.types import Chunk, Document, Passage, SearchResult  # noqa: E402
+
 __all__ = [
+    "Answer",
+    "AnswerSentence",
+    "AnswerSettings",
     "Chunk",
     "ConfigError",
     "CorpusError",
+    "DamagedIndexError",
+    "Delta",
     "Document",
     "EmptyQuestionError",
+    "Event",
+    "Failed",
+    "Final",
+    "GenerationError",
+    "Gloss",
     "IndexMissingError",
+    "IndexSettings",
+    "Kotae",
     "KotaeError",
+    "LLMSettings",
     "ModelUnavailableError",
     "Passage",
+    "Passages",
+    "RetrievalSettings",
     "SearchResult",
     "Settings",
     "StaleIndexError",
-    "Token",
     "UnknownDocumentError",
+    "open",
     "package_version",
 ]

@@ -6,33 +6,34 @@ Sentences are quoted, never rewritten: each one is a span of a returned passage,
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping, Sequence
+import logging
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from kotae.analyze import match_form
 from kotae.answer_type import entity_types
 from kotae.chunk import Unit, split_sentences, split_units
 from kotae.conversation import retrieval_question
-from kotae.errors import GenerationError
+from kotae.errors import GenerationError, KotaeError
+from kotae.events import Delta, Event, Failed, Final, Passages
 from kotae.generate import generate as generate_answer
-from kotae.generate import llm_enabled
+from kotae.generate import generate_stream, is_refusal, llm_enabled
 from kotae.query import Query
 from kotae.retrieve import Retriever
+from kotae.thresholds import Thresholds
 from kotae.types import Passage, Token
 
 ABSTAIN_MESSAGE = {"ja": "資料には該当する記述が見つかりませんでした。", "en": "The documents don't say."}
 SOURCE_NOTE = "The answer is quoted from the Japanese source; the key terms are glossed in English."
-DEFAULT_THRESHOLD = 0.5  # used when no learned threshold exists for a language and mode
 MAX_SENTENCES = 3
 PASSAGES_READ = 3  # answer sentences come from the top passages only
 CONFIDENCE_DEPTH = 5  # confidence looks at this many passages, however many are shown
 NEAR_BEST = 0.8  # a further sentence joins the answer when it scores this close to the best one
 TYPE_BONUS = 0.15  # a sentence naming the kind of thing asked for (a date for "when")
 READINGS_KEPT = 4096  # analysed passages kept between questions (a passage is one chunk of the index)
+LOG = logging.getLogger("kotae.answer")
 
 
 @dataclass(frozen=True)
@@ -126,36 +127,12 @@ def coverage(wants: Sequence[Need], terms: set[str]) -> float:
     return sum(n.weight for n in wants if n.met_by(terms)) / total if total else 0.0
 
 
-@dataclass(frozen=True)
-class Thresholds:
-    """Confidence below which kotae abstains, per retrieval mode and question language."""
-
-    values: Mapping[str, Mapping[str, float]]
-    default: float = DEFAULT_THRESHOLD
-
-    def get(self, mode: str, lang: str) -> float:
-        by_lang = self.values.get(mode) or self.values.get("lexical") or {}
-        return float(by_lang.get(lang, by_lang.get("ja", self.default)))
-
-    @classmethod
-    def never(cls) -> Thresholds:
-        """No abstention on confidence, for measuring: thresholds are applied afterwards."""
-        return cls({}, default=0.0)
-
-    @classmethod
-    def load(cls, path: Path | None) -> Thresholds:
-        if path is None or not Path(path).is_file():
-            return cls({})
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        return cls({mode: dict(v) for mode, v in data.get("thresholds", {}).items()})
-
-
 class Answerer:
     """Retrieval, then the best cited sentences of the top passages, or an abstention."""
 
     def __init__(self, retriever: Retriever, thresholds: Thresholds | None = None) -> None:
         self.retriever = retriever
-        self.thresholds = thresholds or Thresholds.load(retriever.settings.abstention_file)
+        self.thresholds = thresholds or Thresholds.load(retriever.settings.answer.abstention_file)
         # Chunks never change within an index, so each is analysed once, not again for every question.
         self._read = lru_cache(maxsize=READINGS_KEPT)(self._analyse)
 
@@ -188,8 +165,53 @@ class Answerer:
         try:
             reply = generate_answer(question, query.lang, result.passages, retriever.settings)
         except GenerationError as exc:
+            LOG.warning("generation failed; answering with quotes", extra={"reason": str(exc)})
             return with_reply(answer, exc)
         return with_reply(answer, None if reply.refused else reply.text)
+
+    def stream(self, question: str, *, history: Sequence[Mapping[str, Any]] | None = None, mode: str | None = None,
+               top_k: int | None = None, qid: str | None = None) -> Iterator[Event]:
+        """The answer as events: `Passages`, then `Delta`s of its text (the language model's as they come, when
+        one is configured), then `Final`; a failure ends the events with `Failed` instead. The quoted answer is
+        made first: its passages are the evidence, and the fallback when the model fails."""
+        try:
+            answer = self.ask(question, history=history, mode=mode, top_k=top_k, qid=qid, generate=False)
+        except KotaeError as exc:
+            yield Failed(exc)
+            return
+        yield Passages(question=answer.question, lang=answer.lang, mode=answer.mode,
+                       retrieval_query=answer.retrieval_query, passages=answer.passages)
+        if answer.abstained or not answer.text:
+            yield Final(answer)
+        elif not llm_enabled(self.retriever.settings):
+            yield Delta(answer.text)
+            yield Final(answer)
+        else:
+            yield from self._generated(answer)
+
+    def _generated(self, answer: Answer) -> Iterator[Event]:
+        """The language model's deltas, then the final answer as `ask` makes it (see `with_reply`); when the model
+        fails before any delta, the quoted answer's text goes out as one."""
+        deltas = generate_stream(answer.question, answer.lang, answer.passages, self.retriever.settings)
+        text = ""
+        try:
+            for delta in deltas:
+                if not text and is_refusal(delta):
+                    yield Final(with_reply(answer, None))
+                    return
+                text += delta
+                yield Delta(delta)
+        except GenerationError as exc:
+            LOG.warning("generation failed; answering with quotes", extra={"reason": str(exc)})
+            if not text and answer.text:
+                yield Delta(answer.text)
+            yield Final(with_reply(answer, exc))
+            return
+        finally:
+            close = getattr(deltas, "close", None)
+            if close is not None:
+                close()
+        yield Final(with_reply(answer, text))
 
     def _analyse(self, chunk_id: str) -> Reading:
         analyzer = self.retriever.analyzer

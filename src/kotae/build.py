@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
 from kotae import package_version, store
@@ -19,6 +18,15 @@ from kotae.errors import ModelUnavailableError
 from kotae.lexical import K1, B, LexicalIndex
 from kotae.lexicon import build_lexicon
 from kotae.load import fingerprint, load_corpus
+from kotae.manifest import (
+    AnalyzerInfo,
+    ChunkerInfo,
+    CorpusInfo,
+    DenseInfo,
+    LexicalInfo,
+    LexiconInfo,
+    Manifest,
+)
 from kotae.types import Chunk, Document
 
 Report = Callable[[str], None]
@@ -26,7 +34,7 @@ Report = Callable[[str], None]
 
 @dataclass(frozen=True)
 class BuildResult:
-    manifest: dict
+    manifest: Manifest
     notes: tuple[str, ...]  # things the user should know, one line each (a model that could not load)
 
 
@@ -49,9 +57,9 @@ def passage_text(doc: Document, chunk: Chunk) -> str:
 
 def configured_embedder(settings: Settings) -> Embedder:
     """The settings' model with its prefixes; raises ModelUnavailableError when it cannot be loaded."""
-    query_prefix, passage_prefix = settings.prefixes()
-    return load_embedder(settings.embed_model, query_prefix=query_prefix, passage_prefix=passage_prefix,
-                         timeout=settings.model_timeout)
+    query_prefix, passage_prefix = settings.index.prefixes()
+    return load_embedder(settings.index.embed_model, query_prefix=query_prefix, passage_prefix=passage_prefix,
+                         timeout=settings.index.model_timeout, device=settings.index.device)
 
 
 def build_index(settings: Settings, *, progress: bool = False, report: Report | None = None,
@@ -59,14 +67,15 @@ def build_index(settings: Settings, *, progress: bool = False, report: Report | 
     """Build and publish a new index for `settings`; the previous one stays in place if anything fails.
 
     `embedder` is the settings' model when the caller has loaded it already."""
+    ix = settings.index
     say = report or (lambda _msg: None)
     timings: dict[str, float] = {}
     notes: list[str] = []
     clock = time.perf_counter()
 
-    docs = load_corpus(settings.corpus_dir)
-    chunks = chunk_corpus(docs, target=settings.chunk_target, maximum=settings.chunk_max,
-                          overlap=settings.chunk_overlap, method=settings.chunking)
+    docs = load_corpus(ix.corpus_dir)
+    chunks = chunk_corpus(docs, target=ix.chunk_target, maximum=ix.chunk_max,
+                          overlap=ix.chunk_overlap, method=ix.chunking)
     by_id = {d.id: d for d in docs}
     for chunk in chunks:  # the citation contract, checked once where it is made
         assert by_id[chunk.doc_id].text[chunk.start:chunk.end] == chunk.text, chunk.id
@@ -74,77 +83,63 @@ def build_index(settings: Settings, *, progress: bool = False, report: Report | 
     say(f"{len(docs)} documents, {len(chunks)} chunks")
 
     clock = time.perf_counter()
-    analyzer = get_analyzer(settings.term_form)
+    analyzer = get_analyzer(ix.term_form)
     terms = [index_terms(analyzer, c) for c in _progress(chunks, "Analyzing", progress)]
     lexical = LexicalIndex.build(terms)
     timings["lexical"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    lexicon, lexicon_notes = build_lexicon(docs, analyzer, lexical.vocab, dictionary=settings.lexicon)
+    lexicon, lexicon_notes = build_lexicon(docs, analyzer, lexical.vocab, dictionary=ix.lexicon,
+                                           cache_dir=ix.cache_dir)
     notes.extend(lexicon_notes)
     timings["lexicon"] = time.perf_counter() - clock
     say(f"Lexicon: {len(lexicon.entries)} English keys")
 
     dense, dense_info = None, None
-    if settings.dense_enabled:
+    if ix.dense_enabled:
         clock = time.perf_counter()
         try:
             embedder = embedder or configured_embedder(settings)
-            say(f"Embedding {len(chunks)} chunks with {settings.embed_model}")
+            say(f"Embedding {len(chunks)} chunks with {ix.embed_model}")
             vectors = embedder.encode_passages([passage_text(by_id[c.doc_id], c) for c in chunks],
-                                               batch_size=settings.embed_batch_size, progress=progress)
-            dense = DenseIndex.build(vectors, index_type=settings.index_type)
-            dense_info = {"model": settings.embed_model, "dimension": dense.dimension, **dense.describe(),
-                          "requested_index_type": settings.index_type, "vectors": dense.size,
-                          "metric": "inner_product", "normalized": True,
-                          "query_prefix": embedder.query_prefix, "passage_prefix": embedder.passage_prefix}
+                                               batch_size=ix.embed_batch_size, progress=progress)
+            dense = DenseIndex.build(vectors, index_type=ix.index_type)
+            structure = dense.describe()
+            dense_info = DenseInfo(model=ix.embed_model, dimension=dense.dimension,
+                                   index_type=structure.pop("index_type"), requested_index_type=ix.index_type,
+                                   vectors=dense.size, query_prefix=embedder.query_prefix,
+                                   passage_prefix=embedder.passage_prefix, structure=structure)
         except ModelUnavailableError as exc:
             notes.append(f"{exc} Built the lexical index only.")
         timings["dense"] = time.perf_counter() - clock
 
-    clock = time.perf_counter()
     built_at = datetime.now(timezone.utc)
-    build_id = f"build-{built_at.strftime('%Y%m%dT%H%M%S%fZ')}"
-    manifest = {
-        "format": store.FORMAT,
-        "build_id": build_id,
-        "kotae_version": package_version("kotae"),
-        "built_at": built_at.isoformat(timespec="seconds"),
-        "settings": store.expected_settings(settings),
-        "corpus": {"dir": str(settings.corpus_dir), "fingerprint": fingerprint(settings.corpus_dir),
-                   "documents": len(docs), "characters": sum(len(d.text) for d in docs)},
-        "analyzer": {"tokenizer": f"fugashi {package_version('fugashi')}",
-                     "dictionary": f"unidic-lite {package_version('unidic-lite')}",
-                     "term_form": settings.term_form, "matching": "NFKC, lower case"},
-        "chunker": {"method": settings.chunking, "target": settings.chunk_target, "max": settings.chunk_max,
-                    "overlap": settings.chunk_overlap, "chunks": len(chunks)},
-        "lexical": {"library": f"bm25s {package_version('bm25s')}", "method": "lucene", "k1": K1, "b": B,
-                    "vocabulary": len(lexical.vocab)},
-        "lexicon": {"keys": len(lexicon.entries), "sound_keys": len(lexicon.skeletons),
-                    "sources": "JMdict/JMnedict (EDRDG, CC BY-SA 4.0), UniDic loanword origins, katakana sounds"
-                    if settings.lexicon else "UniDic loanword origins, katakana sounds"},
-        "dense": dense_info,
-        "notes": notes,
-        "build_seconds": timings,
-    }
-    staging = store.staging_folder(settings.index_dir)
-    try:
-        store.write_jsonl(staging / store.DOCUMENTS,
-                          ({"id": d.id, "title": d.title, "meta": dict(d.meta), "text": d.text} for d in docs))
-        store.write_jsonl(staging / store.CHUNKS,
-                          ({"id": c.id, "doc_id": c.doc_id, "start": c.start, "end": c.end, "heading": c.heading,
-                            "text": c.text} for c in chunks))
-        lexical.save(staging / store.LEXICAL)
-        store.write_json(staging / store.LEXICON, lexicon.to_json())
-        if dense is not None:
-            (staging / store.DENSE).mkdir()
-            dense.save(staging / store.DENSE)
-        timings["write"] = time.perf_counter() - clock
-        store.write_json(staging / store.MANIFEST, manifest)
-        store.publish(staging, build_id)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    manifest = Manifest(
+        build_id=f"build-{built_at.strftime('%Y%m%dT%H%M%S%fZ')}",
+        kotae_version=package_version("kotae"),
+        built_at=built_at.isoformat(timespec="seconds"),
+        settings=store.build_settings(ix),
+        corpus=CorpusInfo(dir=str(ix.corpus_dir), fingerprint=fingerprint(ix.corpus_dir), documents=len(docs),
+                          characters=sum(len(d.text) for d in docs)),
+        analyzer=AnalyzerInfo(tokenizer=f"fugashi {package_version('fugashi')}",
+                              dictionary=f"unidic-lite {package_version('unidic-lite')}", term_form=ix.term_form),
+        chunker=ChunkerInfo(method=ix.chunking, target=ix.chunk_target, max=ix.chunk_max, overlap=ix.chunk_overlap,
+                            chunks=len(chunks)),
+        lexical=LexicalInfo(library=f"bm25s {package_version('bm25s')}", method="lucene", k1=K1, b=B,
+                            vocabulary=len(lexical.vocab)),
+        lexicon=LexiconInfo(keys=len(lexicon.entries), sound_keys=len(lexicon.skeletons),
+                            sources="JMdict/JMnedict (EDRDG, CC BY-SA 4.0), UniDic loanword origins, katakana sounds"
+                            if ix.lexicon else "UniDic loanword origins, katakana sounds"),
+        dense=dense_info,
+        notes=tuple(notes),
+        build_seconds=timings,  # the write's own time is added below, before the manifest is written
+    )
+    clock = time.perf_counter()
+
+    def written(m: Manifest) -> Manifest:
+        return replace(m, build_seconds={**m.build_seconds, "write": time.perf_counter() - clock})
+
+    manifest = store.write_build(ix.index_dir, manifest, docs, chunks, lexical, lexicon, dense, finish=written)
     return BuildResult(manifest=manifest, notes=tuple(notes))
 
 

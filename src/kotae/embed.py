@@ -48,13 +48,17 @@ class Embedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
-def load_embedder(name: str, *, query_prefix: str = "", passage_prefix: str = "", timeout: float = 10.0) -> Embedder:
-    """Load `name` (a local folder or a hub name) without ever hanging on an unreachable network."""
-    model = _load(name, timeout)
+def load_embedder(name: str, *, query_prefix: str = "", passage_prefix: str = "", timeout: float = 10.0,
+                  device: str | None = None) -> Embedder:
+    """Load `name` (a local folder or a hub name) on `device` (default: the library's choice) without ever hanging
+    on an unreachable network."""
+    model = _load(name, timeout, device)
     return Embedder(name=name, model=model, query_prefix=query_prefix, passage_prefix=passage_prefix)
 
 
-def _load(name: str, timeout: float) -> Any:
+def _load(name: str, timeout: float, device: str | None) -> Any:
+    if name.startswith((".", "/", "~")) and not Path(name).expanduser().exists():  # said before torch loads
+        raise ModelUnavailableError(f"The model folder {name} does not exist; {HOW_TO_PROVIDE}.")
     try:
         from sentence_transformers import SentenceTransformer
     except ImportError as exc:
@@ -65,20 +69,20 @@ def _load(name: str, timeout: float) -> Any:
     path = Path(name).expanduser()
     if path.exists():
         try:
-            return SentenceTransformer(str(path), device=_device(), local_files_only=True)
+            return SentenceTransformer(str(path), device=device, local_files_only=True)
         except Exception as exc:  # any failure inside the model's own files is the model's problem
             raise ModelUnavailableError(f"The model folder {path} could not be loaded ({_short(exc)}).") from exc
     if name.startswith((".", "/", "~")):
         raise ModelUnavailableError(f"The model folder {name} does not exist; {HOW_TO_PROVIDE}.")
     try:
-        return SentenceTransformer(name, device=_device(), local_files_only=True)
+        return SentenceTransformer(name, device=device, local_files_only=True)
     except Exception:
         pass  # not in the local cache: fetch it if the hub can be reached, and say so plainly if not
     if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes") or not _hub_reachable(timeout):
         raise ModelUnavailableError(f"The embedding model {name} is not cached and cannot be downloaded here; "
                                     f"{HOW_TO_PROVIDE}.")
     try:
-        return SentenceTransformer(name, device=_device())
+        return SentenceTransformer(name, device=device)
     except Exception as exc:
         raise ModelUnavailableError(f"The embedding model {name} could not be downloaded ({_short(exc)}); "
                                     f"{HOW_TO_PROVIDE}.") from exc
@@ -92,10 +96,6 @@ def _hub_reachable(timeout: float) -> bool:
             return True
     except OSError:
         return False
-
-
-def _device() -> str | None:
-    return os.environ.get("KOTAE_DEVICE") or None
 
 
 def _short(exc: Exception) -> str:

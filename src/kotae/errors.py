@@ -5,11 +5,11 @@
     ├── CorpusError             the corpus folder is missing, empty or unreadable
     ├── IndexMissingError       no index has been built yet
     ├── StaleIndexError         the index no longer matches the corpus or the settings
+    │   └── DamagedIndexError   a file of the index cannot be read or does not match the manifest
     ├── ModelUnavailableError   the embedding model cannot be loaded
     ├── EmptyQuestionError      the question has no text
     ├── UnknownDocumentError    no document has the requested id
-    ├── GenerationError         the language model gave no usable answer
-    └── BenchmarkUnavailableError  a section of `kotae bench` cannot run here
+    └── GenerationError         the language model gave no usable answer
 
 The CLI and the HTTP API turn these into one-line messages; nothing here prints.
 """
@@ -56,7 +56,3 @@ class UnknownDocumentError(KotaeError):
 
 class GenerationError(KotaeError):
     """The language model could not be reached, failed, timed out, or cited passages it was not given."""
-
-
-class BenchmarkUnavailableError(KotaeError):
-    """A section of the benchmark cannot run here (the HTTP one needs the API app)."""

@@ -63,7 +63,7 @@ class Generated:
 
 def llm_enabled(settings: Settings) -> bool:
     """Whether answer generation is configured: it needs both a base URL and a model name."""
-    return bool(settings.llm_base_url and settings.llm_model)
+    return bool(settings.llm.base_url and settings.llm.model)
 
 
 def is_refusal(text: str) -> bool:
@@ -114,7 +114,7 @@ def generate(question: str, lang: str, passages: Sequence[Passage], settings: Se
         with _client(settings) as client:
             response = client.post(url, json=payload, headers=_headers(settings))
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
-        raise _transport_error(exc, base, settings.llm_timeout) from exc
+        raise _transport_error(exc, base, settings.llm.timeout) from exc
     _check_status(response, base)
     text = _reply_text(response, base).strip()
     if is_refusal(text):
@@ -149,7 +149,7 @@ def generate_stream(question: str, lang: str, passages: Sequence[Passage], setti
                 text += delta
                 yield delta
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
-        raise _transport_error(exc, base, settings.llm_timeout) from exc
+        raise _transport_error(exc, base, settings.llm.timeout) from exc
     if is_refusal(text):
         return
     if not text.strip():
@@ -167,22 +167,22 @@ def _endpoint(settings: Settings) -> tuple[str, str]:
     """The base URL (for messages) and the chat-completions URL; GenerationError when generation is off."""
     if not llm_enabled(settings):
         raise GenerationError("Answer generation is off: set KOTAE_LLM_BASE_URL and KOTAE_LLM_MODEL.")
-    base = str(settings.llm_base_url).strip().rstrip("/")
+    base = str(settings.llm.base_url).strip().rstrip("/")
     return base, f"{base}/chat/completions"
 
 
 def _payload(settings: Settings, messages: list[dict], *, stream: bool) -> dict[str, Any]:
-    return {"model": settings.llm_model, "messages": messages, "temperature": 0, "stream": stream}
+    return {"model": settings.llm.model, "messages": messages, "temperature": 0, "stream": stream}
 
 
 def _headers(settings: Settings) -> dict[str, str]:
-    return {"Authorization": f"Bearer {settings.llm_api_key}"} if settings.llm_api_key else {}
+    return {"Authorization": f"Bearer {settings.llm.api_key}"} if settings.llm.api_key else {}
 
 
 def _client(settings: Settings) -> httpx.Client:
     import httpx
 
-    return httpx.Client(timeout=httpx.Timeout(settings.llm_timeout))
+    return httpx.Client(timeout=httpx.Timeout(settings.llm.timeout))
 
 
 def _transport_error(exc: Exception, base: str, timeout: float) -> GenerationError:

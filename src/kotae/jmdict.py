@@ -15,6 +15,8 @@ from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
 
+from kotae.config import default_cache_dir
+
 _INSTALL_HINT = "The JMdict/JMnedict database is not installed; run `pip install jamdict-data`."
 
 # JMdict's ent_seq 9999999 is a pseudo-entry carrying the file's creation date, not a word.
@@ -53,11 +55,6 @@ class Entry:
     name_types: tuple[str, ...]
 
 
-def _cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "kotae"
-
-
 def _decompress(xz: Path, cache_dir: Path) -> Path:
     stat = xz.stat()
     # Size and mtime in the name make an upgraded jamdict-data miss the stale copy.
@@ -80,8 +77,9 @@ def _decompress(xz: Path, cache_dir: Path) -> Path:
     return target
 
 
-def database_path() -> Path:
-    """Return the jamdict-data SQLite file, unpacking a shipped ``jamdict.db.xz`` into the cache once."""
+def database_path(cache_dir: Path | None = None) -> Path:
+    """Return the jamdict-data SQLite file, unpacking a shipped ``jamdict.db.xz`` into `cache_dir` (default: the
+    settings' default cache folder) once."""
     spec = importlib.util.find_spec("jamdict_data")
     if spec is None or not spec.submodule_search_locations:
         raise JMdictUnavailable()
@@ -92,12 +90,12 @@ def database_path() -> Path:
             return db
         xz = package / "jamdict.db.xz"
         if xz.is_file():
-            return _decompress(xz, _cache_dir())
+            return _decompress(xz, cache_dir or default_cache_dir())
     raise JMdictUnavailable()
 
 
-def _connect(path: Path | None) -> sqlite3.Connection:
-    db = database_path() if path is None else Path(path)
+def _connect(path: Path | None, cache_dir: Path | None = None) -> sqlite3.Connection:
+    db = database_path(cache_dir) if path is None else Path(path)
     if not db.is_file():
         raise JMdictUnavailable(f"No JMdict database at {db}; run `pip install jamdict-data`.")
     conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
@@ -210,12 +208,12 @@ def iter_entries(path: Path | None = None, *, include_names: bool = True) -> Ite
 
 
 def entries_for_forms(
-    forms: set[str], path: Path | None = None, *, include_names: bool = True
+    forms: set[str], path: Path | None = None, *, include_names: bool = True, cache_dir: Path | None = None
 ) -> list[Entry]:
     """Return the entries having at least one kanji or kana form in ``forms``, JMdict first."""
     if not forms:
         return []
-    conn = _connect(path)
+    conn = _connect(path, cache_dir)
     try:
         conn.execute("CREATE TEMP TABLE kotae_forms (text TEXT PRIMARY KEY) WITHOUT ROWID")
         conn.executemany("INSERT OR IGNORE INTO temp.kotae_forms VALUES (?)", ((f,) for f in forms))

@@ -65,6 +65,9 @@ class LexicalIndex:
         rows = np.repeat(np.arange(len(vocab)), df)
         norm = K1 * ((1 - B) + B * doclen.astype(np.float64) / float(doclen.mean() if n_docs else 1.0))
         scores = (idf[rows] * tf.data / (tf.data + norm[tf.indices])).astype(np.float32)
+        # bm25s builds only from Python lists of each chunk's token ids, counted chunk by chunk in Python: at a
+        # million chunks (180M postings) that is gigabytes of int objects and minutes, so its arrays are set here,
+        # in the layout its own `index` leaves them in and its `save`, `load` and `get_scores` read.
         retriever = bm25s.BM25(k1=K1, b=B, method="lucene")
         retriever.scores = {"data": scores, "indices": tf.indices.astype(np.int32), "indptr": tf.indptr,
                             "num_docs": n_docs}

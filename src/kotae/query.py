@@ -9,8 +9,10 @@ from typing import Any
 
 from kotae.analyze import Analyzer
 from kotae.answer_type import expected_type
+from kotae.english import english_words
 from kotae.language import detect_language
-from kotae.lexicon import Lexicon, Translation, english_words, translate
+from kotae.lexicon import Lexicon
+from kotae.translate import Translation, translate
 
 _LATIN = re.compile(r"^[A-Za-z0-9'’-]+$")
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +23,11 @@ from kotae.types import Chunk, Passage, SearchResult
 VECTOR_CACHE = 4096  # question vectors remembered per retriever (6 MB at 384 dimensions)
 BATCH = 256  # questions encoded together by search_batch; well below VECTOR_CACHE
 
+# Told (stage, seconds) after each stage of a lexical search, in this order; benchmarks profile the real code
+# through it. The stages: "analyse and translate", "direct terms", "translated words", "answer types", "top k".
+StageTimer = Callable[[str, float], None]
+LEXICAL_STAGES = ("analyse and translate", "direct terms", "translated words", "answer types", "top k")
+
 
 @dataclass(frozen=True)
 class Ranking:
@@ -35,10 +41,11 @@ class Retriever:
     """Searches one loaded index; safe to share between threads."""
 
     def __init__(self, index: Index, settings: Settings, *, embedder: Embedder | None = None,
-                 vector_cache: int = VECTOR_CACHE) -> None:
+                 vector_cache: int = VECTOR_CACHE, timer: StageTimer | None = None) -> None:
         self.index = index
+        self.timer = timer
         self.settings = settings
-        self.analyzer = get_analyzer(index.manifest["settings"]["term_form"])
+        self.analyzer = get_analyzer(index.manifest.analyzer.term_form)
         self._embedder = embedder
         self._embedder_lock = threading.Lock()
         self._chunks: dict[str, Chunk] | None = None
@@ -47,7 +54,7 @@ class Retriever:
         self._vectors_lock = threading.Lock()
 
     def resolve_mode(self, mode: str | None) -> str:
-        mode = mode or self.settings.mode
+        mode = mode or self.settings.retrieval.mode
         if mode not in MODES:
             raise ConfigError(f"Unknown mode {mode!r}; choose one of {', '.join(MODES)}.")
         if mode == "auto":
@@ -63,14 +70,14 @@ class Retriever:
         if not question or not question.strip():
             raise EmptyQuestionError("The question is empty; type a question in Japanese or English.")
         mode = self.resolve_mode(mode)
-        top_k = top_k or self.settings.top_k
+        top_k = top_k or self.settings.retrieval.top_k
         query = query or self.query(question)
         rankings: list[Ranking] = []
         if mode in ("lexical", "hybrid"):
             rankings.append(Ranking("lexical", self.lexical_hits(query)))
         if mode in ("dense", "hybrid"):
             vector = self.query_vectors([question])[0]
-            rankings.append(Ranking("dense", self.index.dense.search(vector, self.settings.depth)))
+            rankings.append(Ranking("dense", self.index.dense.search(vector, self.settings.retrieval.depth)))
         hits = self._combine(rankings, mode, query.lang)[:top_k]
         passages = tuple(self._passage(rank, i, score) for rank, (i, score) in enumerate(hits, start=1))
         note = None
@@ -109,7 +116,7 @@ class Retriever:
                 self._vectors.move_to_end(q)
         missing = [q for q in dict.fromkeys(questions) if q not in known]
         if missing:
-            encoded = self.embedder().encode_queries(missing, batch_size=self.settings.embed_batch_size)
+            encoded = self.embedder().encode_queries(missing, batch_size=self.settings.index.embed_batch_size)
             known.update(zip(missing, encoded))
             with self._vectors_lock:
                 self._vectors.update(zip(missing, encoded))
@@ -119,7 +126,11 @@ class Retriever:
 
     def query(self, question: str) -> Query:
         """The question as this index's analyzer and lexicon see it."""
-        return make_query(question, self.analyzer, self.index.lexicon, self.index.lexical.vocab)
+        started = time.perf_counter() if self.timer else 0.0
+        query = make_query(question, self.analyzer, self.index.lexicon, self.index.lexical.vocab)
+        if self.timer:
+            self.timer(LEXICAL_STAGES[0], time.perf_counter() - started)
+        return query
 
     def chunk(self, chunk_id: str) -> Chunk:
         if self._chunks is None:
@@ -128,23 +139,34 @@ class Retriever:
 
     def lexical_hits(self, query: Query) -> list[tuple[int, float]]:
         """The lexical retriever's candidates for a query, best first."""
-        return top_positive(self.lexical_scores(query), self.settings.depth)
+        scores = self.lexical_scores(query)
+        if not self.timer:
+            return top_positive(scores, self.settings.retrieval.depth)
+        started = time.perf_counter()
+        hits = top_positive(scores, self.settings.retrieval.depth)
+        self.timer(LEXICAL_STAGES[4], time.perf_counter() - started)
+        return hits
 
     def lexical_scores(self, query: Query) -> np.ndarray:
         """BM25 over direct terms, structured BM25 over translated groups, plus weighted answer-type terms."""
         lexical = self.index.lexical
-        scores = lexical.scores(query.terms) + lexical.group_scores(query.groups())
+        mark = _Marks(self.timer)
+        scores = lexical.scores(query.terms)
+        mark(LEXICAL_STAGES[1])
+        scores = scores + lexical.group_scores(query.groups())
+        mark(LEXICAL_STAGES[2])
         typed_terms, typed_groups = query.typed()
         if typed_terms or typed_groups:
             typed = lexical.scores(typed_terms) + lexical.group_scores(typed_groups)
-            scores = scores + self.settings.type_weight * typed
+            scores = scores + self.settings.retrieval.type_weight * typed
+        mark(LEXICAL_STAGES[3])
         return scores
 
     def _combine(self, rankings: list[Ranking], mode: str, lang: str) -> list[tuple[int, float]]:
         if mode != "hybrid":
             return rankings[0].hits
-        weights = self.settings.fusion_weights(lang)
-        fused = rrf({r.name: [i for i, _ in r.hits] for r in rankings}, weights, k=self.settings.rrf_k)
+        weights = self.settings.retrieval.fusion_weights(lang)
+        fused = rrf({r.name: [i for i, _ in r.hits] for r in rankings}, weights, k=self.settings.retrieval.rrf_k)
         return [(int(i), score) for i, score in fused]
 
     def _passage(self, rank: int, i: int, score: float) -> Passage:
@@ -157,8 +179,24 @@ class Retriever:
         """The index's own model, loaded on first use."""
         with self._embedder_lock:
             if self._embedder is None:
-                dense = self.index.manifest["dense"]
-                self._embedder = load_embedder(dense["model"], query_prefix=dense["query_prefix"],
-                                               passage_prefix=dense["passage_prefix"],
-                                               timeout=self.settings.model_timeout)
+                dense = self.index.manifest.dense
+                if dense is None:
+                    raise ConfigError("The index has no vectors, so it has no embedding model.")
+                self._embedder = load_embedder(dense.model, query_prefix=dense.query_prefix,
+                                               passage_prefix=dense.passage_prefix, device=self.settings.index.device,
+                                               timeout=self.settings.index.model_timeout)
             return self._embedder
+
+
+class _Marks:
+    """Reports the time since the previous mark to a stage timer; does nothing without one."""
+
+    def __init__(self, timer: StageTimer | None) -> None:
+        self.timer = timer
+        self.last = time.perf_counter() if timer else 0.0
+
+    def __call__(self, stage: str) -> None:
+        if self.timer:
+            now = time.perf_counter()
+            self.timer(stage, now - self.last)
+            self.last = now

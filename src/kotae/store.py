@@ -6,20 +6,20 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kotae.config import Settings
+from kotae.config import IndexSettings, Settings
 from kotae.dense import DenseIndex, SearchParams
 from kotae.errors import DamagedIndexError, IndexMissingError, StaleIndexError
 from kotae.lexical import LexicalIndex
 from kotae.lexicon import Lexicon
 from kotae.load import fingerprint
+from kotae.manifest import Manifest
 from kotae.types import Chunk, Document
 
-FORMAT = 2  # 2: lexicon.json and the term-frequency arrays beside the BM25 index
 POINTER = "CURRENT"
 MANIFEST = "manifest.json"
 DOCUMENTS = "documents.jsonl"
@@ -83,29 +83,34 @@ def current_build(index_dir: Path) -> Path | None:
     return folder if name and "/" not in name and folder.is_dir() else None
 
 
-def read_manifest(index_dir: Path) -> dict[str, Any]:
+def read_manifest(index_dir: Path) -> Manifest:
     folder = current_build(index_dir)
     if folder is None:
         raise IndexMissingError(f"There is no index in {index_dir}; run `kotae index` to build it.")
-    return json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    path = folder / MANIFEST
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DamagedIndexError(f"The manifest {path} cannot be read ({exc.__class__.__name__}); run `kotae index` "
+                                "to rebuild the index.") from exc
+    return Manifest.from_json(data, where=str(path))
 
 
-def expected_settings(settings: Settings) -> dict[str, Any]:
+def build_settings(ix: IndexSettings) -> dict[str, Any]:
     """The parts of the settings an index is built for; any change makes the index stale."""
     return {
-        "term_form": settings.term_form,
-        "chunk_target": settings.chunk_target,
-        "chunk_max": settings.chunk_max,
-        "chunk_overlap": settings.chunk_overlap,
-        "chunking": settings.chunking,
-        "requested_model": settings.embed_model if settings.dense_enabled else "none",
-        "lexicon": settings.lexicon,
-        "index_type": settings.index_type,
+        "term_form": ix.term_form,
+        "chunk_target": ix.chunk_target,
+        "chunk_max": ix.chunk_max,
+        "chunk_overlap": ix.chunk_overlap,
+        "chunking": ix.chunking,
+        "requested_model": ix.embed_model if ix.dense_enabled else "none",
+        "lexicon": ix.lexicon,
+        "index_type": ix.index_type,
     }
 
 
-def check_fresh(manifest: dict[str, Any], settings: Settings, *, check_corpus: bool = True,
-                strict: bool = True) -> None:
+def check_fresh(manifest: Manifest, settings: Settings, *, check_corpus: bool = True, strict: bool = True) -> None:
     """Raise StaleIndexError when the index was built from another corpus or with other settings.
 
     `strict` compares every build setting (what `kotae index --if-stale` must rebuild for); otherwise only
@@ -113,20 +118,17 @@ def check_fresh(manifest: dict[str, Any], settings: Settings, *, check_corpus: b
     without repeating the flag.
     """
     fix = "run `kotae index` to rebuild it"
-    if manifest.get("format") != FORMAT:
-        raise StaleIndexError(f"The index was built by another version of kotae; {fix}.")
-    built = manifest.get("settings", {})
-    explicit = settings.model_fields_set
-    for key, value in expected_settings(settings).items():
+    explicit = settings.index.model_fields_set
+    for key, value in build_settings(settings.index).items():
         field_name = "embed_model" if key == "requested_model" else key
         if not strict and field_name not in explicit:
             continue
-        if built.get(key) != value:
-            raise StaleIndexError(f"The index was built with {key}={built.get(key)!r} but {value!r} is configured; "
-                                  f"{fix}.")
-    if (check_corpus and settings.corpus_dir.is_dir()
-            and manifest["corpus"]["fingerprint"] != fingerprint(settings.corpus_dir)):
-        raise StaleIndexError(f"The documents in {settings.corpus_dir} changed since the index was built; {fix}.")
+        if manifest.settings.get(key) != value:
+            raise StaleIndexError(f"The index was built with {key}={manifest.settings.get(key)!r} but {value!r} is "
+                                  f"configured; {fix}.")
+    corpus_dir = settings.index.corpus_dir
+    if check_corpus and corpus_dir.is_dir() and manifest.corpus.fingerprint != fingerprint(corpus_dir):
+        raise StaleIndexError(f"The documents in {corpus_dir} changed since the index was built; {fix}.")
 
 
 @dataclass(frozen=True)
@@ -134,7 +136,7 @@ class Index:
     """A loaded, read-only index: documents, chunks, and the retrieval structures over them."""
 
     folder: Path
-    manifest: dict[str, Any]
+    manifest: Manifest
     documents: dict[str, Document]
     chunks: tuple[Chunk, ...]
     lexical: LexicalIndex
@@ -143,16 +145,15 @@ class Index:
 
     @property
     def model(self) -> str | None:
-        dense = self.manifest.get("dense")
-        return dense["model"] if dense else None
+        return self.manifest.model
 
 
 def load_index(settings: Settings, *, check: bool = True) -> Index:
-    """Load the current build of `settings.index_dir`, refusing one that no longer matches."""
-    manifest = read_manifest(settings.index_dir)
+    """Load the current build of `settings.index.index_dir`, refusing one that no longer matches."""
+    manifest = read_manifest(settings.index.index_dir)
     if check:
         check_fresh(manifest, settings, strict=False)
-    folder = current_build(settings.index_dir)
+    folder = current_build(settings.index.index_dir)
     assert folder is not None  # read_manifest found it
     try:
         return _read_build(folder, manifest, settings)
@@ -162,7 +163,7 @@ def load_index(settings: Settings, *, check: bool = True) -> Index:
                                 f"it.") from exc
 
 
-def _read_build(folder: Path, manifest: dict[str, Any], settings: Settings) -> Index:
+def _read_build(folder: Path, manifest: Manifest, settings: Settings) -> Index:
     documents = {
         row["id"]: Document(id=row["id"], title=row["title"], text=row["text"], meta=row.get("meta", {}))
         for row in read_jsonl(folder / DOCUMENTS)
@@ -173,17 +174,42 @@ def _read_build(folder: Path, manifest: dict[str, Any], settings: Settings) -> I
         for row in read_jsonl(folder / CHUNKS)
     )
     lexical = LexicalIndex.load(folder / LEXICAL)
-    dense = _load_dense(folder, manifest, settings) if manifest.get("dense") else None
+    dense = _load_dense(folder, manifest, settings) if manifest.dense else None
     lexicon = Lexicon.from_json(json.loads((folder / LEXICON).read_text(encoding="utf-8")))
     return Index(folder=folder, manifest=manifest, documents=documents, chunks=chunks, lexical=lexical,
                  dense=dense, lexicon=lexicon)
 
 
-def _load_dense(folder: Path, manifest: dict[str, Any], settings: Settings) -> DenseIndex:
-    params = SearchParams(ef_search=settings.hnsw_ef_search, nprobe=settings.ivf_nprobe)
+def _load_dense(folder: Path, manifest: Manifest, settings: Settings) -> DenseIndex:
+    params = SearchParams(ef_search=settings.retrieval.hnsw_ef_search, nprobe=settings.retrieval.ivf_nprobe)
     dense = DenseIndex.load(folder / DENSE, params=params)
-    recorded = manifest["dense"].get("index_type", "flat")  # indexes from before index types were selectable
+    recorded = manifest.dense.index_type if manifest.dense else None
     if dense.index_type != recorded:
         raise DamagedIndexError(f"The vectors in {folder} are a {dense.index_type} index but the manifest says "
                                 f"{recorded}; run `kotae index` to rebuild it.")
     return dense
+
+
+def write_build(index_dir: Path, manifest: Manifest, documents: Iterable[Document], chunks: Iterable[Chunk],
+                lexical: LexicalIndex, lexicon: Lexicon, dense: DenseIndex | None, *,
+                finish: Callable[[Manifest], Manifest] | None = None) -> Manifest:
+    """Write a build into a staging folder and publish it, its manifest last (as `finish` completes it, once the
+    rest is written); a failure leaves the build in service as it was. Returns the manifest written."""
+    staging = staging_folder(index_dir)
+    try:
+        write_jsonl(staging / DOCUMENTS,
+                    ({"id": d.id, "title": d.title, "meta": dict(d.meta), "text": d.text} for d in documents))
+        write_jsonl(staging / CHUNKS, ({"id": c.id, "doc_id": c.doc_id, "start": c.start, "end": c.end,
+                                        "heading": c.heading, "text": c.text} for c in chunks))
+        lexical.save(staging / LEXICAL)
+        write_json(staging / LEXICON, lexicon.to_json())
+        if dense is not None:
+            (staging / DENSE).mkdir()
+            dense.save(staging / DENSE)
+        manifest = finish(manifest) if finish else manifest
+        write_json(staging / MANIFEST, manifest.to_json())
+        publish(staging, manifest.build_id)
+        return manifest
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise

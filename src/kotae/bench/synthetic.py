@@ -1,8 +1,4 @@
-"""Synthetic collections for benchmarks: real sentences recombined into bigger corpora, and clustered vectors.
-
-Recombining the corpus's own sentences keeps the vocabulary, term frequencies and chunk lengths realistic at
-any size. Sentences are analysed once and recombined as term ids, so a million chunks never go through MeCab.
-"""
+"""Synthetic collections for benchmarks: real sentences recombined into bigger corpora, and clustered vectors."""
 
 from __future__ import annotations
 
@@ -16,6 +12,9 @@ from kotae.analyze import Analyzer
 from kotae.answer_type import typed_terms
 from kotae.chunk import split_units
 from kotae.types import Chunk, Document
+
+# Recombining the corpus's own sentences keeps the vocabulary, term frequencies and chunk lengths realistic at
+# any size. Sentences are analysed once and recombined as term ids, so a million chunks never go through MeCab.
 
 
 def sentences(docs: Sequence[Document]) -> list[str]:

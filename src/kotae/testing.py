@@ -1,8 +1,4 @@
-"""A tiny, randomly initialised sentence-transformers model built offline: for tests and benchmarks.
-
-Its vectors mean nothing, but it goes through the same loading and encoding code as a user's model, at a
-fraction of the cost; it needs the dense extra (torch, sentence-transformers).
-"""
+"""Test support: a tiny, randomly initialised sentence-transformers model, built offline, for tests and benchmarks."""
 
 from __future__ import annotations
 
@@ -60,6 +56,8 @@ def build_tiny_model(texts: list[str], folder: pathlib.Path, *, dim: int = 32, s
     """Save a tiny random BERT sentence encoder, with a WordPiece vocabulary trained on `texts`, to `folder`.
 
     Embeddings are `dim`-dimensional and unit-length; the same `texts`, `dim` and `seed` give the same model.
+    Its vectors mean nothing, but it goes through the same loading and encoding code as a user's model, at a
+    fraction of the cost; it needs the dense extra (torch, sentence-transformers).
     """
     import torch
     from sentence_transformers import SentenceTransformer

@@ -10,7 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from kotae.config import Settings
-from kotae.evaluate import GoldItem, Summary, group_scores, run_retrieval, summarize
+from kotae.evaluation.gold import GoldItem
+from kotae.evaluation.metrics import Summary, group_scores, summarize
+from kotae.evaluation.run import encode_ahead, run_retrieval
+from kotae.manifest import Manifest
 
 Grid = Sequence[tuple[str, dict[str, Any]]]
 
@@ -47,10 +50,10 @@ def default_grid(model: str | None = None) -> list[tuple[str, dict[str, Any]]]:
 
 def row_settings(base: Settings, overrides: dict[str, Any], index_dir: Path) -> Settings:
     """`base` with `overrides`, lexical unless they name a model, built into `index_dir`."""
-    values = {**base.model_dump(), "embed_model": "none", "mode": "lexical", **overrides, "index_dir": index_dir}
+    values = {"embed_model": "none", "mode": "lexical", **overrides, "index_dir": index_dir}
     if "chunk_max" not in overrides:  # a larger target must not trip the chunk_max >= chunk_target rule
-        values["chunk_max"] = max(base.chunk_max, values["chunk_target"])
-    return Settings(**values)
+        values["chunk_max"] = max(base.index.chunk_max, values.get("chunk_target", base.index.chunk_target))
+    return base.replace(**values)
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,7 @@ class Row:
     mode: str
     summaries: dict[str, Summary]  # "ja", "en", "all"
     build_seconds: float
-    manifest: dict[str, Any]
+    manifest: Manifest
 
     def value(self, group: str, metric: str) -> float | None:
         summary = self.summaries[group]
@@ -93,10 +96,10 @@ def run_compare(base: Settings, gold: Sequence[GoldItem], grid: Grid, *, workdir
 def _run(base: Settings, gold: Sequence[GoldItem], grid: Grid, workdir: Path, resamples: int,
          on_stage: Callable[[str], None] | None, on_item: Callable[[], None] | None) -> Comparison:
     from kotae.build import build_index
-    from kotae.conversation import retrieval_question
     from kotae.errors import ModelUnavailableError
-    from kotae.retrieve import Retriever
-    from kotae.store import expected_settings, load_index
+    from kotae.facade import Kotae
+    from kotae.store import build_settings, load_index
+    from kotae.thresholds import Thresholds
 
     stage = on_stage or (lambda _text: None)
     advance = on_item or (lambda: None)
@@ -107,7 +110,7 @@ def _run(base: Settings, gold: Sequence[GoldItem], grid: Grid, workdir: Path, re
     for n, (name, overrides) in enumerate(grid):
         settings = row_settings(base, overrides, workdir / f"{n:02d}")
         embedder = None
-        if settings.dense_enabled:
+        if settings.index.dense_enabled:
             try:
                 embedder = _embedder(settings, embedders)
             except ModelUnavailableError as exc:
@@ -115,25 +118,24 @@ def _run(base: Settings, gold: Sequence[GoldItem], grid: Grid, workdir: Path, re
                 for _ in gold:
                     advance()
                 continue
-        key = json.dumps(expected_settings(settings), sort_keys=True, default=str)
+        key = json.dumps(build_settings(settings.index), sort_keys=True, default=str)
         if key not in indexes:  # rows that differ only at query time share one build
             stage(f"{name}: building")
             build_index(settings, embedder=embedder)
-            indexes[key] = (settings.index_dir, load_index(settings, check=False))
+            indexes[key] = (settings.index.index_dir, load_index(settings, check=False))
         index_dir, index = indexes[key]
-        settings = settings.model_copy(update={"index_dir": index_dir})
-        retriever = Retriever(index, settings, embedder=embedder)
-        mode = retriever.resolve_mode(settings.mode)
+        settings = settings.replace(index_dir=index_dir)
+        kotae = Kotae(index, settings, embedder=embedder, thresholds=Thresholds.never())
+        mode = kotae.resolve_mode(settings.retrieval.mode)
         stage(f"{name}: evaluating")
-        retriever.encode_ahead([retrieval_question(i.question, i.history, retriever.analyzer) for i in gold],
-                               mode=mode)
-        scores = run_retrieval(retriever, gold, mode=mode, top_k=10, on_item=advance)
+        encode_ahead(kotae, gold, mode=mode)
+        scores = run_retrieval(kotae, gold, mode=mode, top_k=10, on_item=advance)
         groups = group_scores(scores)
         summaries = {"all": summarize("all", scores, resamples=resamples)}
         for lang in LANGS:
             summaries[lang] = summarize(f"lang:{lang}", groups.get(f"lang:{lang}", []), resamples=resamples)
         rows.append(Row(name=name, overrides=dict(overrides), mode=mode, summaries=summaries,
-                        build_seconds=sum(index.manifest["build_seconds"].values()), manifest=index.manifest))
+                        build_seconds=sum(index.manifest.build_seconds.values()), manifest=index.manifest))
     notes = []
     if skipped:
         names = ", ".join(f"'{name}'" for name, _ in skipped)
@@ -145,9 +147,9 @@ def _embedder(settings: Settings, cache: dict[str, Any]):
     """The row's model, loaded once per grid; raises ModelUnavailableError before any build is wasted on it."""
     from kotae.build import configured_embedder
 
-    if settings.embed_model not in cache:
-        cache[settings.embed_model] = configured_embedder(settings)
-    return cache[settings.embed_model]
+    if settings.index.embed_model not in cache:
+        cache[settings.index.embed_model] = configured_embedder(settings)
+    return cache[settings.index.embed_model]
 
 
 def gate(comparison: Comparison) -> str | None:
@@ -185,7 +187,7 @@ def to_json(comparison: Comparison, *, gold: str | None = None) -> dict[str, Any
         "gold": gold,
         "questions": comparison.questions,
         "rows": [{"name": r.name, "overrides": r.overrides, "mode": r.mode, "build_seconds": round(r.build_seconds, 3),
-                  "index": {"settings": r.manifest["settings"], "chunks": r.manifest["chunker"]["chunks"]},
+                  "index": {"settings": dict(r.manifest.settings), "chunks": r.manifest.chunker.chunks},
                   **{key: group(r.summaries[key]) for key in ("ja", "en", "all")}}
                  for r in comparison.rows],
         "notes": list(comparison.notes),

@@ -1,0 +1,47 @@
+"""`kotae serve`: the API under uvicorn, in one process or several, each given the same settings."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from fastapi import FastAPI
+
+from kotae.config import Settings
+from kotae.store import check_fresh, read_manifest
+from kotae_api.app import create_app
+from kotae_api.logs import log_config
+from kotae_api.settings import ServerSettings
+
+# uvicorn starts worker processes that build their app from an import string, so the settings this process was
+# given travel to them in one variable, exactly as given (explicit fields only), not re-read piecemeal.
+HANDOFF = "KOTAE_SERVE_SETTINGS"
+
+
+def serve(settings: Settings, server: ServerSettings) -> None:
+    """Serve the index in `settings` until interrupted; a missing or stale index is refused before listening."""
+    import uvicorn
+
+    # One line here rather than a server that starts and answers 503.
+    check_fresh(read_manifest(settings.index.index_dir), settings, strict=False)
+    options: dict[str, Any] = {"host": server.host, "port": server.port, "log_config": log_config(),
+                               "access_log": False, "timeout_graceful_shutdown": 10}
+    if server.workers == 1:
+        uvicorn.run(create_app(settings, server), **options)
+        return
+    os.environ[HANDOFF] = json.dumps({"settings": settings.explicit(), "server": _explicit_server(server)})
+    uvicorn.run("kotae_api.serve:worker_app", factory=True, workers=server.workers, **options)
+
+
+def worker_app() -> FastAPI:
+    """The app of one worker process started by `serve`, with the settings `serve` was given."""
+    given = json.loads(os.environ.get(HANDOFF) or "{}")
+    return create_app(Settings.of(**given.get("settings", {})), ServerSettings(**given.get("server", {})))
+
+
+def _explicit_server(server: ServerSettings) -> dict[str, Any]:
+    values = server.model_dump(mode="json", include=server.model_fields_set)
+    if server.admin_token is not None and "admin_token" in values:
+        values["admin_token"] = server.admin_token.get_secret_value()
+    return values

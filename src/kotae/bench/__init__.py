@@ -1,0 +1,1 @@
+"""Benchmarks (`kotae bench` and the HTTP load test): plans, sections, synthetic data and reports."""

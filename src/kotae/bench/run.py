@@ -1,0 +1,143 @@
+"""`kotae bench`: every section in one run, with the machine it ran on and the results against the targets."""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from datetime import datetime, timezone
+from importlib.util import find_spec
+from pathlib import Path
+from typing import Any
+
+from kotae import package_version
+from kotae.bench.build import bench_build, index_settings
+from kotae.bench.http import bench_http
+from kotae.bench.latency import bench_latency
+from kotae.bench.lexical import bench_lexical_scale
+from kotae.bench.measure import BenchmarkUnavailableError, Stage, Step
+from kotae.bench.plan import TARGETS, Plan
+from kotae.bench.vectors import bench_vectors
+from kotae.config import Settings
+from kotae.dense import DEFAULT_EF_SEARCH
+from kotae.evaluation.gold import GoldItem
+
+
+def run_bench(settings: Settings, plan: Plan, *, gold: Sequence[GoldItem], model: str | None = None,
+              workdir: Path, stage: Stage | None = None, step: Step | None = None) -> dict[str, Any]:
+    """Every section of the benchmark; `model` is an embedding model folder (default: a tiny one built here).
+
+    A benchmark, never a test: it reports numbers and checks them against the targets, and fails nothing.
+    Every index it builds goes into `workdir`; `kotae.bench.report` writes the results.
+    """
+    stage = stage or (lambda _text, _steps: None)
+    step = step or (lambda: None)
+    started = time.perf_counter()
+    results: dict[str, Any] = {"plan": asdict(plan), "machine": machine(), "load_average": {"start": _load()},
+                               "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    sections: dict[str, float] = {}
+
+    def timed(name: str, run: Callable[[], Any]) -> Any:
+        clock = time.perf_counter()
+        value = run()
+        sections[name] = round(time.perf_counter() - clock, 1)
+        return value
+
+    model = model or timed("tiny model", lambda: _tiny_model(settings, workdir))
+    corpus_settings = index_settings(settings, workdir / "corpus-x1" / "index", model)
+    results["build"] = timed("build", lambda: bench_build(settings, plan, model=model, workdir=workdir, stage=stage,
+                                                          step=step))
+    results["latency"] = timed("latency", lambda: bench_latency(corpus_settings, plan, gold, stage=stage, step=step))
+    results["lexical_scale"] = timed("lexical scale", lambda: bench_lexical_scale(
+        corpus_settings, plan, gold, workdir=workdir, stage=stage, step=step))
+    results["vectors"] = timed("vectors", lambda: bench_vectors(plan, workdir=workdir, stage=stage, step=step)
+                               if find_spec("faiss") else {"skipped": "FAISS is not installed (pip install "
+                                                                      "'kotae[dense]')."})
+    results["http"] = timed("http", lambda: _http_or_reason(corpus_settings, plan, gold, workdir=workdir,
+                                                            stage=stage, step=step))
+    results["section_seconds"] = sections
+    results["seconds"] = round(time.perf_counter() - started, 1)
+    results["load_average"]["end"] = _load()
+    results["targets"] = targets(results)
+    return results
+
+
+def machine() -> dict[str, Any]:
+    return {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
+            "memory_gib": _memory_gib(),
+            **{p: package_version(p) for p in ("kotae", "faiss-cpu", "bm25s", "numpy", "torch")}}
+
+
+def _tiny_model(settings: Settings, workdir: Path) -> str:
+    from kotae.load import load_corpus
+    from kotae.testing import build_tiny_model
+
+    try:
+        return str(build_tiny_model([d.text for d in load_corpus(settings.index.corpus_dir)], workdir / "tiny-model"))
+    except ImportError:  # without the dense extra, the build and latency sections are lexical only
+        return "none"
+
+
+def _http_or_reason(settings: Settings, plan: Plan, gold: Sequence[GoldItem], *, workdir: Path, stage: Stage,
+                    step: Step) -> dict[str, Any]:
+    try:
+        return bench_http(settings, plan, gold, workdir=workdir, stage=stage, step=step)
+    except BenchmarkUnavailableError as exc:
+        return {"skipped": str(exc)}
+
+
+# Targets ------------------------------------------------------------------------------------------------------
+
+
+def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each target with its measured value, or why it was not measured in this run."""
+    measured = _measured(results)
+    out = []
+    for name, limit, unit in TARGETS:
+        value = measured.get(name)
+        if value is None:
+            out.append({"target": name, "limit": limit, "unit": unit, "measured": None, "met": None})
+            continue
+        met = value >= limit if unit == "≥" else value <= limit
+        out.append({"target": name, "limit": limit, "unit": unit, "measured": value, "met": met})
+    return out
+
+
+def _measured(results: dict[str, Any]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    modes = results.get("latency", {}).get("modes", {})
+    if "search lexical" in modes:
+        out["lexical p50 at corpus scale"] = modes["search lexical"]["p50_ms"]
+    million = [r for r in results.get("lexical_scale", []) if r["chunks"] >= 1_000_000]
+    if million:
+        out["lexical p50 at 1M chunks"] = million[0]["p50_ms"]
+    vectors = results.get("vectors", {})
+    if vectors.get("count", 0) >= 1_000_000:
+        hnsw = [r for r in vectors["indexes"] if r["type"] == "hnsw" and r.get("ef_search") == DEFAULT_EF_SEARCH]
+        if hnsw:
+            out["HNSW recall@10 vs flat at 1M vectors"] = hnsw[0]["recall_at_10"]
+            out["HNSW p50 at 1M vectors"] = hnsw[0]["p50_ms"]
+    http = results.get("http", {})
+    if "ask_vs_trivial" in http:
+        out["/v1/ask throughput vs trivial endpoint"] = http["ask_vs_trivial"]
+    return out
+
+
+# The machine --------------------------------------------------------------------------------------------------
+
+
+def _load() -> list[float] | None:
+    """The system's load averages (1, 5, 15 minutes): other work running beside the benchmark shows here."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
+
+
+def _memory_gib() -> float | None:
+    try:
+        return round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
+    except (ValueError, OSError, AttributeError):
+        return None

@@ -1,0 +1,7 @@
+"""`python -m kotae.cli`."""
+
+import sys
+
+from kotae.cli import main
+
+sys.exit(main())

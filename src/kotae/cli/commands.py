@@ -1,0 +1,127 @@
+"""The commands that build, search, answer, show and serve; each reads its arguments and calls the facade."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from kotae.cli import inputs
+from kotae.cli.render import fail, info, print_answer, print_document, print_result
+from kotae.config import Settings
+from kotae.errors import ConfigError, IndexMissingError, KotaeError, StaleIndexError
+
+SETTING_ARGS = ("corpus_dir", "index_dir", "embed_model", "top_k", "mode", "index_type")
+SERVER_ARGS = ("host", "port", "workers")
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    """The library's settings: the environment's, with the options given on the command line on top."""
+    return Settings.of(**{k: getattr(args, k) for k in SETTING_ARGS if getattr(args, k, None) is not None})
+
+
+def open_index(args: argparse.Namespace, *, check: bool = True):
+    """The facade over the index the arguments name."""
+    import kotae
+
+    return kotae.open(settings=settings_from(args), check=check)
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from kotae.build import build_index
+    from kotae.store import check_fresh, load_index, read_manifest
+
+    settings = settings_from(args)
+    if args.if_stale:
+        try:
+            check_fresh(read_manifest(settings.index.index_dir), settings)
+            # Up to date is not enough: every file must also read (a damaged one is rebuilt). This parses the
+            # JSON files once more than `serve` alone would; the arrays and vectors are only memory-mapped.
+            load_index(settings, check=False)
+            info("The index is up to date.", args.quiet)
+            return 0
+        except (IndexMissingError, StaleIndexError) as exc:
+            info(f"{exc} Rebuilding." if isinstance(exc, StaleIndexError) else "Building the index.", args.quiet)
+    progress = not args.quiet and sys.stderr.isatty()
+    result = build_index(settings, progress=progress, report=lambda m: info(m, args.quiet))
+    for note in result.notes:
+        print(f"kotae: {note}", file=sys.stderr)
+    m = result.manifest
+    dense = (f"vectors: {m.dense.model} ({m.dense.dimension} dims, {m.dense.index_type})" if m.dense
+             else "vectors: none")
+    seconds = sum(m.build_seconds.values())
+    info(f"Indexed {m.corpus.documents} documents into {m.chunker.chunks} chunks in {seconds:.1f} s; "
+         f"BM25 vocabulary {m.lexical.vocabulary}; {dense}.", args.quiet)
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    if (args.question is None) == (args.batch is None):
+        raise ConfigError("Give either a question or --batch FILE.jsonl.")
+    kotae = open_index(args)
+    if args.batch is not None:
+        rows = inputs.batch_questions(args.batch)
+        for result in kotae.search_batch([q for _, q in rows], mode=args.mode, top_k=args.top_k,
+                                         qids=[i for i, _ in rows]):
+            print(json.dumps(result.to_dict(), ensure_ascii=False), flush=True)
+        return 0
+    result = kotae.search(args.question, mode=args.mode, top_k=args.top_k)
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print_result(result)
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    answer = open_index(args).ask(args.question, history=inputs.history(args.history), mode=args.mode,
+                                  top_k=args.top_k)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print_answer(answer)
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from kotae.cli.render import console
+
+    kotae = open_index(args)
+    history: list[dict[str, Any]] = []
+    console().print("[bold]kotae[/bold] — ask in Japanese or English; follow-up questions may refer to earlier ones. "
+                    "An empty line or Ctrl-D quits.")
+    while True:
+        try:
+            question = input("\n質問 / question> ")
+        except EOFError:
+            print()
+            return 0
+        if not question.strip():
+            return 0
+        try:
+            answer = kotae.ask(question, history=history, mode=args.mode, top_k=args.top_k)
+        except KotaeError as exc:
+            fail(str(exc))
+            continue
+        print_answer(answer)
+        history.append({"question": question, "answer": answer.text})
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    doc = open_index(args, check=False).document(args.doc_id)
+    if args.json:
+        print(json.dumps({"id": doc.id, "title": doc.title, "meta": dict(doc.meta), "text": doc.text},
+                         ensure_ascii=False, indent=2))
+    else:
+        print_document(doc)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from kotae_api.serve import serve
+    from kotae_api.settings import ServerSettings
+
+    server = ServerSettings(**{k: getattr(args, k) for k in SERVER_ARGS if getattr(args, k, None) is not None})
+    serve(settings_from(args), server)
+    return 0

@@ -1,0 +1,115 @@
+"""What the command line shows people: answers, search results and reports, with rich; messages on stderr."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from rich.console import Console
+
+from kotae.answer import Answer
+from kotae.types import SearchResult
+
+
+def console() -> Console:
+    return Console(highlight=False)
+
+
+def console_err() -> Console:
+    return Console(stderr=True)
+
+
+def fail(message: str) -> None:
+    """A problem, as one line on stderr."""
+    print(f"kotae: {message}", file=sys.stderr)
+
+
+def info(message: str, quiet: bool = False) -> None:
+    """Progress and summaries, on stderr so that stdout stays the result."""
+    if not quiet:
+        print(message, file=sys.stderr)
+
+
+def print_answer(answer: Answer) -> None:
+    """An answer for people: the cited sentences (or the abstention), glosses, then the passages."""
+    out = console()
+    if answer.abstained:
+        out.print(f"[yellow]{answer.message}[/yellow]")
+        if answer.note:
+            out.print(f"[dim]{answer.note}[/dim]")
+        if answer.passages:
+            out.print("[dim]Nearest passages:[/dim]")
+    else:
+        out.print(answer.text, markup=False, soft_wrap=True)
+        for g in answer.glosses:
+            out.print(f"[dim]  {g.ja} — {g.en}[/dim]")
+        if answer.note:
+            out.print(f"[dim]{answer.note}[/dim]")
+    if answer.retrieval_query != answer.question:
+        out.print(f"[dim]searched: {answer.retrieval_query}[/dim]")
+    for p in answer.passages:
+        out.print(f"\n[bold][{p.rank}] {p.title}[/bold] [dim]{p.doc_id} {p.start}–{p.end}[/dim]")
+        out.print(p.text, markup=False, soft_wrap=True)
+
+
+def print_result(result: SearchResult) -> None:
+    """A search result for people: each passage with its title, citation span and text."""
+    out = console()
+    if result.note:
+        out.print(f"[yellow]{result.note}[/yellow]")
+    elif not result.passages:
+        out.print("[yellow]No passage matches this question.[/yellow]")
+    terms = ", ".join(str(t) for t in result.query_terms if not str(t).startswith("["))
+    out.print(f"[dim]lang {result.lang} · mode {result.mode} · terms: {terms or '—'}[/dim]")
+    for p in result.passages:
+        out.print(f"\n[bold][{p.rank}] {p.title}[/bold] [dim]{p.doc_id} {p.start}–{p.end} · score {p.score:.3f}[/dim]")
+        out.print(p.text, markup=False, soft_wrap=True)
+
+
+def print_document(doc) -> None:
+    meta = "  ".join(f"{k}: {v}" for k, v in doc.meta.items() if k in ("source", "published"))
+    print(f"{doc.title}\n{doc.id}  {meta}\n")
+    print(doc.text)
+
+
+def print_comparison(result) -> None:
+    from rich import box
+    from rich.table import Table
+
+    from kotae.evaluation import compare
+
+    table = Table(title=f"Configurations compared ({result.questions} answerable questions; lexical unless hybrid)",
+                  box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    for n, name in enumerate(compare.headers()):
+        table.add_column(name, justify="left" if n == 0 else "right", no_wrap=True)
+    for row in result.rows:
+        table.add_row(*compare.cells(row), style="dim" if row.name == compare.BASELINE else None)
+    console().print(table)
+
+
+def print_report(rep: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    from kotae.evaluation.metrics import METRICS
+
+    # The intervals of the two headline metrics where the terminal is wide enough; --json has them all.
+    intervals = ("R@5", "MRR@10") if console().width >= 110 else ()
+    title = f"Retrieval, mode {rep['mode']} ({rep['questions']} answerable questions"
+    table = Table(title=title + ("; 95% CI)" if intervals else ")"))
+    table.add_column("group", no_wrap=True)
+    table.add_column("n", justify="right")
+    for name in (*METRICS, *(f"{m} 95% CI" for m in intervals)):
+        table.add_column(name, justify="right", no_wrap=True)
+    for group, row in rep["groups"].items():
+        table.add_row(group, str(row["n"]), *(f"{row[m]:.3f}" for m in METRICS),
+                      *(f"{row['ci95'][m][0]:.2f}–{row['ci95'][m][1]:.2f}" for m in intervals))
+    console().print(table)
+    console().print(f"{len(rep['misses'])} questions with no relevant passage in the top 5 (see --json).")
+    if rep.get("answers"):
+        answers = Table(title="Answers (support: answered answerable questions quoting the evidence)")
+        for name in ("group", "n", "support", "abstain precision", "abstain recall", "false abstention"):
+            answers.add_column(name, justify="left" if name == "group" else "right")
+        for group, row in rep["answers"].items():
+            answers.add_row(group, str(row["n"]), *(f"{row[k]:.3f}" for k in (
+                "support", "abstention_precision", "abstention_recall", "false_abstention")))
+        console().print(answers)

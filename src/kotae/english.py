@@ -1,0 +1,134 @@
+"""English words as the lexicon compares them: spelling folded, stop words dropped, base forms and derived nouns."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+INFLECTION_PENALTY = 5.0  # rank points, see lexicon.gloss_rank
+DERIVATION_PENALTY = 15.0
+
+STOPWORDS = frozenset([
+    "a", "an", "the", "of", "to", "in", "on", "at", "by", "for", "from", "with", "about", "as", "into", "than",
+    "then", "and", "or", "but", "not", "no", "nor", "so", "if", "is", "are", "was", "were", "be", "been", "being",
+    "am", "do", "does", "did", "doing", "have", "has", "had", "having", "what", "which", "who", "whom", "whose",
+    "when", "where", "why", "how", "this", "that", "these", "those", "there", "here", "it", "its", "they", "them",
+    "their", "he", "him", "his", "she", "her", "we", "our", "us", "you", "your", "i", "me", "my", "can", "could",
+    "will", "would", "shall", "should", "may", "might", "must", "also", "any", "some", "all", "each", "other",
+    "such", "very", "more", "most", "much", "many", "tell", "please", "know", "ever", "just",
+])
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+# British spellings folded to American on both sides, so defence and defense meet.
+_SPELLING = ((re.compile(r"(?<=[a-z]{3})isation$"), "ization"), (re.compile(r"(?<=[a-z]{3})is(e|ed|es|ing)$"), r"iz\1"),
+             (re.compile(r"(?<=[a-z]{3})our$"), "or"), (re.compile(r"(?<=[a-z]{2})tre$"), "ter"),
+             (re.compile(r"(?<=[a-z]{3})ogue$"), "og"),
+             (re.compile(r"^programme$"), "program"))
+_FOLD_EXCEPTIONS = frozenset({"four", "hour", "your", "tour", "pour", "sour", "flour", "exercise", "enterprise",
+                              "promise", "precise", "otherwise", "expertise", "compromise", "surprise", "advise",
+                              "franchise", "concise", "premise", "merchandise", "comprise", "revise", "supervise",
+                              "televise", "improvise", "devise", "despise", "excise", "chastise", "incise"})
+_FOLD_STEMS = frozenset(w.removesuffix("e") for w in _FOLD_EXCEPTIONS)  # revised, revising
+# Only these -ence words have an American -ense spelling; every other -ence word is left alone.
+_ENCE_WORDS = frozenset({"defence", "offence", "licence", "pretence"})
+
+
+def fold(word: str) -> str:
+    """Case, accents, hyphens and British spelling folded away: the form lexicon keys are compared in."""
+    word = unicodedata.normalize("NFKD", word.lower())
+    word = "".join(c for c in word if not unicodedata.combining(c))
+    if word in _ENCE_WORDS:
+        return word[:-3] + "nse"
+    if word.endswith("ence") or word in _FOLD_EXCEPTIONS or word.rstrip("ds").removesuffix("e") in _FOLD_STEMS \
+            or word.endswith("ing") and word[:-3] in _FOLD_STEMS:
+        return word
+    for pattern, repl in _SPELLING:
+        word = pattern.sub(repl, word)
+    return word
+
+
+def english_words(text: str) -> list[str]:
+    """Folded English words of a text, hyphenated compounds split into their parts."""
+    text = unicodedata.normalize("NFKC", text).lower().replace("-", " ").replace("’", "'")
+    return [fold(w.removesuffix("'s")) for w in _WORD.findall(text)]
+
+
+def lemmas(word: str) -> list[str]:
+    """The word and the base forms it may inflect from (held → hold, countries → country), most likely first.
+
+    lemminflect knows irregular forms; the suffix rules cover words it has never seen.
+    """
+    out = [word]
+    try:
+        import lemminflect
+
+        known = lemminflect.getAllLemmas(word)
+    except ImportError:  # pragma: no cover - a declared dependency
+        known = {}
+    for pos in ("VERB", "NOUN", "ADJ", "ADV"):
+        out += [fold(w) for w in known.get(pos, ())]
+    if len(word) > 3:
+        if word.endswith("ies"):
+            out.append(word[:-3] + "y")
+        if word.endswith("es"):
+            out.append(word[:-2])
+        if word.endswith("s") and not word.endswith("ss"):
+            out.append(word[:-1])
+        for suffix in ("ed", "ing"):
+            if word.endswith(suffix):
+                stem = word[: -len(suffix)]
+                out += [stem, stem + "e"]
+                if len(stem) > 2 and stem[-1] == stem[-2]:
+                    out.append(stem[:-1])
+                if suffix == "ed" and stem.endswith("i"):
+                    out.append(stem[:-1] + "y")
+    return list(dict.fromkeys(out))
+
+
+# Nouns English makes from verbs, the way JMdict glosses Japanese verbal nouns (調印 signing, 署名 signature,
+# 改訂 revision, 設立 establishment), and the nouns behind adjectives (European → Europe, political → politics).
+_VERB_NOUNS = (("", "ing"), ("", "ion"), ("e", "ion"), ("", "ation"), ("e", "ation"), ("", "ment"), ("", "ature"),
+               ("e", "al"), ("", "al"), ("", "ance"), ("", "ence"), ("", "s"))
+_ADJECTIVE_NOUNS = (("ean", "e"), ("ian", "ia"), ("ian", "e"), ("an", "a"), ("ese", "a"), ("ese", ""), ("ish", ""),
+                     ("al", ""), ("al", "s"), ("ic", "y"), ("ical", "y"))
+
+
+@lru_cache(maxsize=65536)
+def word_forms(word: str) -> tuple[tuple[str, float], ...]:
+    """The forms a word is looked up under, with the rank penalty of each: as written, its base forms, the
+    nouns those make. Remembered per word (English words recur across questions, and lemmatising is most of
+    a lookup's cost)."""
+    bases = lemmas(word)
+    forms = {word: 0.0}
+    for base in bases[1:]:
+        forms.setdefault(base, INFLECTION_PENALTY)
+    for base in bases:
+        for noun in derived(base):
+            forms.setdefault(noun, DERIVATION_PENALTY)
+    return tuple(forms.items())
+
+
+def derived(base: str) -> list[str]:
+    """Nouns and place names a base form may stand for, when the dictionary glosses those instead."""
+    out = []
+    for drop, add in _VERB_NOUNS:
+        if base.endswith(drop) and len(base) > 2:
+            out.append(base[: len(base) - len(drop)] + add)
+    for suffix, repl in _ADJECTIVE_NOUNS:
+        if base.endswith(suffix) and len(base) > len(suffix) + 2:
+            out.append(base[: -len(suffix)] + repl)
+    return [w for w in dict.fromkeys(out) if w != base]
+
+
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
+_NUMBERS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
+
+
+def written_out(word: str) -> tuple[tuple[str, ...], ...]:
+    """Month names and small numbers as Japanese documents write them (April → 4 月, nine → 9)."""
+    if word in _MONTHS:
+        return ((str(_MONTHS.index(word) + 1), "月"),)
+    if word in _NUMBERS:
+        return ((str(_NUMBERS.index(word) + 1),),)
+    return ()

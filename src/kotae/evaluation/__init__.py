@@ -1,0 +1,1 @@
+"""Evaluation against a gold file: relevance, metrics, runners, reports and the configuration grid."""

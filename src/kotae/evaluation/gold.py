@@ -1,0 +1,70 @@
+"""The gold file, and when a passage or an answer counts as holding a gold question's evidence."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kotae.analyze import match_form
+from kotae.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class GoldItem:
+    """One gold question: its evidence quotes (none when unanswerable) and, for a follow-up, the turns before it."""
+
+    id: str
+    lang: str
+    question: str
+    answer: str | None
+    evidence: tuple[str, ...]
+    doc_id: str | None = None
+    type: str = "unknown"
+    history: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def answerable(self) -> bool:
+        return bool(self.evidence)
+
+
+def load_gold(path: Path) -> list[GoldItem]:
+    """Read a gold JSONL file; each line needs id, lang, question, answer and evidence."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise ConfigError(f"The gold file {path} does not exist.") from None
+    items: list[GoldItem] = []
+    seen: set[str] = set()
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            item = GoldItem(id=str(row["id"]), lang=str(row["lang"]), question=str(row["question"]),
+                            answer=row.get("answer"), evidence=tuple(row.get("evidence") or ()),
+                            doc_id=row.get("doc_id"), type=str(row.get("type") or "unknown"),
+                            history=tuple(row.get("history") or ()))
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise ConfigError(f"{path}:{n} is not a gold item ({exc.__class__.__name__}: {exc}).") from None
+        if item.id in seen:
+            raise ConfigError(f"{path}:{n} repeats the id {item.id!r}.")
+        seen.add(item.id)
+        items.append(item)
+    if not items:
+        raise ConfigError(f"The gold file {path} has no questions.")
+    return items
+
+
+def is_relevant(text: str, evidence: Iterable[str]) -> bool:
+    """A passage is relevant when it contains an evidence quote (NFKC, case and white space ignored)."""
+    haystack = match_form(text)
+    return any(match_form(quote) in haystack for quote in evidence if quote.strip())
+
+
+def is_supported(sentences: Iterable[str], evidence: Iterable[str]) -> bool:
+    """An answer is supported when a cited sentence contains an evidence quote (or lies inside one)."""
+    quotes = [match_form(q) for q in evidence if q.strip()]
+    return any(q in s or (len(s) >= 8 and s in q) for s in map(match_form, sentences) for q in quotes)

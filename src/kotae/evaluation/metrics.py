@@ -1,0 +1,151 @@
+"""Scores per gold question, their means with bootstrap intervals, answer metrics and learned thresholds."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from kotae.evaluation.gold import GoldItem, is_relevant
+from kotae.types import SearchResult
+
+CUTOFFS = (1, 5, 10)
+
+
+@dataclass(frozen=True)
+class QuestionScore:
+    """Where the relevant passages of one gold question ranked."""
+
+    item: GoldItem
+    ranks: tuple[int, ...]  # 1-based ranks of relevant passages
+    n_relevant: int  # relevant chunks in the whole index, for the ideal DCG
+    query_terms: tuple[Any, ...] = ()
+    top: tuple[str, ...] = ()  # chunk ids returned, for the miss listing
+
+    def hit(self, k: int) -> float:
+        return float(any(r <= k for r in self.ranks))
+
+    def rr(self, k: int = 10) -> float:
+        first = min((r for r in self.ranks if r <= k), default=None)
+        return 1.0 / first if first else 0.0
+
+    def ndcg(self, k: int = 10) -> float:
+        dcg = sum(1.0 / math.log2(r + 1) for r in self.ranks if r <= k)
+        ideal = sum(1.0 / math.log2(r + 1) for r in range(1, min(self.n_relevant, k) + 1))
+        return dcg / ideal if ideal else 0.0
+
+
+def score_result(item: GoldItem, result: SearchResult, n_relevant: int) -> QuestionScore:
+    """Score the passages of a search result (or of an answer, which carries the same fields)."""
+    ranks = tuple(p.rank for p in result.passages if is_relevant(p.text, item.evidence))
+    return QuestionScore(item=item, ranks=ranks, n_relevant=max(n_relevant, len(ranks)),
+                         query_terms=result.query_terms, top=tuple(p.chunk_id for p in result.passages))
+
+
+METRICS: dict[str, Callable[[QuestionScore], float]] = {
+    **{f"R@{k}": (lambda s, k=k: s.hit(k)) for k in CUTOFFS},
+    "MRR@10": lambda s: s.rr(10),
+    "nDCG@10": lambda s: s.ndcg(10),
+}
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Mean and 95% bootstrap interval of each metric over a group of questions."""
+
+    group: str
+    n: int
+    means: dict[str, float]
+    intervals: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+
+def summarize(group: str, scores: Sequence[QuestionScore], *, resamples: int = 1000, seed: int = 0) -> Summary:
+    means, intervals = {}, {}
+    for name, metric in METRICS.items():
+        values = [metric(s) for s in scores]
+        means[name] = sum(values) / len(values) if values else 0.0
+        intervals[name] = bootstrap_interval(values, resamples=resamples, seed=seed)
+    return Summary(group=group, n=len(scores), means=means, intervals=intervals)
+
+
+def bootstrap_interval(values: Sequence[float], *, resamples: int = 1000, seed: int = 0,
+                       level: float = 0.95) -> tuple[float, float]:
+    """Percentile bootstrap interval of the mean; seeded, so reports are reproducible."""
+    if not values:
+        return (0.0, 0.0)
+    rng = random.Random(seed)
+    n = len(values)
+    means = sorted(sum(values[rng.randrange(n)] for _ in range(n)) / n for _ in range(resamples))
+    lo = means[int((1 - level) / 2 * resamples)]
+    hi = means[min(resamples - 1, int((1 + level) / 2 * resamples))]
+    return (lo, hi)
+
+
+def group_scores(scores: Sequence[QuestionScore]) -> dict[str, list[QuestionScore]]:
+    """Answerable questions grouped as `all`, `lang:xx` and `type:yy`."""
+    groups: dict[str, list[QuestionScore]] = {"all": list(scores)}
+    for s in scores:
+        groups.setdefault(f"lang:{s.item.lang}", []).append(s)
+    for s in scores:
+        groups.setdefault(f"type:{s.item.type}", []).append(s)
+    return groups
+
+
+@dataclass(frozen=True)
+class AnswerScore:
+    """One gold question asked through `ask`: abstained or not, and whether the answer quotes the evidence."""
+
+    item: GoldItem
+    abstained: bool
+    supported: bool
+    confidence: float
+    mode: str
+    lang: str
+    refused: bool = False  # abstained whatever the threshold: nothing found, or the language model refused
+
+
+def abstain_below(scores: Sequence[AnswerScore], thresholds) -> list[AnswerScore]:
+    """The scores as `ask` would give them with these thresholds: below its threshold a question abstains."""
+    return [replace(s, abstained=s.refused or s.confidence < thresholds.get(s.mode, s.lang)) for s in scores]
+
+
+def answer_metrics(scores: Sequence[AnswerScore]) -> dict[str, float | int]:
+    """Answer support (of answered answerable questions), abstention precision and recall, false abstention."""
+    answerable = [s for s in scores if s.item.answerable]
+    unanswerable = [s for s in scores if not s.item.answerable]
+    answered = [s for s in answerable if not s.abstained]
+    abstained = [s for s in scores if s.abstained]
+
+    def share(part: int, whole: int) -> float:
+        return part / whole if whole else 0.0
+
+    return {"n": len(scores), "answerable": len(answerable), "unanswerable": len(unanswerable),
+            "support": share(sum(s.supported for s in answered), len(answered)),
+            "abstention_precision": share(sum(not s.item.answerable for s in abstained), len(abstained)),
+            "abstention_recall": share(sum(s.abstained for s in unanswerable), len(unanswerable)),
+            "false_abstention": share(sum(s.abstained for s in answerable), len(answerable))}
+
+
+def learn_thresholds(scores: Sequence[AnswerScore], *, max_false: float = 0.05) -> dict[str, dict[str, float]]:
+    """Per mode and language, the highest confidence threshold that abstains on at most `max_false` of the
+    answerable questions: as many unanswerable questions refused as that allows. Mixed questions (Japanese
+    with English words) are too few to learn from and share the Japanese threshold."""
+    out: dict[str, dict[str, float]] = {}
+
+    def lang_of(s: AnswerScore) -> str:
+        return "en" if s.lang == "en" else "ja"
+
+    keys = sorted({(s.mode, lang_of(s)) for s in scores})
+    for mode, lang in keys:
+        group = [s for s in scores if (s.mode, lang_of(s)) == (mode, lang)]
+        good = sorted(s.confidence for s in group if s.item.answerable)
+        if not good:
+            continue
+        allowed = int(max_false * len(good))  # answerable questions that may fall below the threshold
+        floor = good[allowed]  # the threshold may not exceed this confidence
+        below = [c for c in good if c < floor]
+        # Halfway between the highest confidence allowed below and the floor, so a tie does not flip.
+        out.setdefault(mode, {})[lang] = round((max(below) + floor) / 2 if below else floor, 4)
+    return out

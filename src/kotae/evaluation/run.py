@@ -1,0 +1,65 @@
+"""Gold questions put to a loaded index: searched for retrieval scores, or asked for answer scores too."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from kotae.analyze import match_form
+from kotae.conversation import retrieval_question
+from kotae.evaluation.gold import GoldItem, is_supported
+from kotae.evaluation.metrics import AnswerScore, QuestionScore, score_result
+
+if TYPE_CHECKING:
+    from kotae.facade import Kotae
+
+
+def encode_ahead(kotae: Kotae, gold: Sequence[GoldItem], *, mode: str) -> None:
+    """Encode the vectors of every gold question (as searched, with its history) in batches before the questions
+    are put one by one; nothing to do in lexical mode."""
+    analyzer = kotae.retriever.analyzer
+    kotae.retriever.encode_ahead([retrieval_question(i.question, i.history, analyzer) for i in gold], mode=mode)
+
+
+def run_retrieval(kotae: Kotae, gold: Sequence[GoldItem], *, mode: str | None = None, top_k: int = 10,
+                  on_item: Callable[[], None] | None = None) -> list[QuestionScore]:
+    """Search every answerable gold question (with its history) and score the ranking."""
+    relevant = _relevant_counter(kotae)
+    scores = []
+    for item in gold:
+        if item.answerable:
+            result = kotae.search(item.question, history=item.history, mode=mode, top_k=top_k, qid=item.id)
+            scores.append(score_result(item, result, relevant(item)))
+        if on_item:
+            on_item()
+    return scores
+
+
+def run_answers(kotae: Kotae, gold: Sequence[GoldItem], *, mode: str | None = None, top_k: int = 10,
+                on_item: Callable[[], None] | None = None) -> tuple[list[QuestionScore], list[AnswerScore]]:
+    """Ask every gold question once (with its history): the retrieval scores of the answerable ones, and the
+    answer scores of all. `kotae` must not abstain on confidence (open it with Thresholds.never()), so that any
+    threshold can be applied afterwards with `abstain_below`, learned ones included."""
+    relevant = _relevant_counter(kotae)
+    retrieval, answers = [], []
+    for item in gold:
+        answer = kotae.ask(item.question, history=item.history, mode=mode, top_k=top_k, qid=item.id)
+        if item.answerable:
+            retrieval.append(score_result(item, answer, relevant(item)))
+        supported = not answer.abstained and is_supported([s.text for s in answer.sentences], item.evidence)
+        answers.append(AnswerScore(item, answer.abstained, supported, answer.confidence, answer.mode, answer.lang,
+                                   refused=answer.abstained))
+        if on_item:
+            on_item()
+    return retrieval, answers
+
+
+def _relevant_counter(kotae: Kotae) -> Callable[[GoldItem], int]:
+    """How many chunks of the index hold one of an item's evidence quotes (for the ideal DCG)."""
+    chunk_forms = [match_form(c.text) for c in kotae.index.chunks]  # normalised once, not per question
+
+    def count(item: GoldItem) -> int:
+        quotes = [match_form(q) for q in item.evidence if q.strip()]
+        return sum(any(q in form for q in quotes) for form in chunk_forms)
+
+    return count

@@ -1,0 +1,37 @@
+"""Sound keys that let an English name meet its katakana spelling (Stoltenberg ↔ ストルテンベルグ)."""
+
+from __future__ import annotations
+
+import re
+
+_KATAKANA_WORD = re.compile(r"^[\u30a0-\u30ffー・]+$")
+
+# Consonant skeletons of katakana and of English spellings, for names no dictionary has.
+_KANA_CONSONANT = {}
+for _row, _c in (("カキクケコ", "k"), ("ガギグゲゴ", "g"), ("サシスセソ", "s"), ("ザジズゼゾ", "z"),
+                 ("タチツテト", "t"), ("ダヂヅデド", "d"), ("ナニヌネノ", "n"), ("ハヒヘホ", ""), ("フ", "f"),
+                 ("バビブベボヴ", "b"),
+                 ("パピプペポ", "p"), ("マミムメモ", "m"), ("ラリルレロ", "r"), ("ン", "n")):
+    for _k in _row:
+        _KANA_CONSONANT[_k] = _c
+_EN_SKELETON = ((re.compile(r"ph"), "f"), (re.compile(r"ck|q|c(?=[aoukrlt]|$)"), "k"), (re.compile(r"c"), "s"),
+                (re.compile(r"x"), "ks"), (re.compile(r"l"), "r"), (re.compile(r"v"), "b"), (re.compile(r"j"), "z"),
+                (re.compile(r"[aeiouyhw]"), ""), (re.compile(r"(.)\1+"), r"\1"))
+
+
+def kana_skeleton(word: str) -> str:
+    """The consonants of a katakana word, repeats merged (ストルテンベルグ → strtnbrg)."""
+    skeleton = "".join(_KANA_CONSONANT.get(ch, "") for ch in word)
+    return re.sub(r"(.)\1+", r"\1", skeleton)
+
+
+def english_skeleton(word: str) -> str:
+    """The consonants of a folded English word as katakana would spell them (stoltenberg → strtnbrg)."""
+    for pattern, repl in _EN_SKELETON:
+        word = pattern.sub(repl, word)
+    return word
+
+
+def is_katakana(word: str) -> bool:
+    """Whether a word is written wholly in katakana (with long-vowel marks and middle dots)."""
+    return bool(_KATAKANA_WORD.match(word))
