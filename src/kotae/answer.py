@@ -158,8 +158,9 @@ class Answerer:
         sentences = tuple(s for s, _ in chosen)
         glosses = (_glosses([match_form(s.text) for s in sentences], set().union(*(terms for _, terms in chosen)),
                             query) if query.lang != "ja" else ())
+        notes = (result.note, SOURCE_NOTE if query.lang != "ja" else None)  # a lexical fallback; the source language
         answer = Answer(abstained=False, sentences=sentences, glosses=glosses,
-                        note=SOURCE_NOTE if query.lang != "ja" else None, **common)
+                        note=" ".join(n for n in notes if n) or None, **common)
         if not (generate and llm_enabled(retriever.settings)):
             return answer
         try:

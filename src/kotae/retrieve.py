@@ -13,7 +13,7 @@ import numpy as np
 from kotae.analyze import get_analyzer
 from kotae.config import MODES, Settings
 from kotae.embed import Embedder, load_embedder
-from kotae.errors import ConfigError, EmptyQuestionError
+from kotae.errors import ConfigError, EmptyQuestionError, ModelUnavailableError, StaleIndexError
 from kotae.fuse import rrf
 from kotae.lexical import top_positive
 from kotae.query import Query, make_query
@@ -48,28 +48,44 @@ class Retriever:
         self.analyzer = get_analyzer(index.manifest.analyzer.term_form)
         self._embedder = embedder
         self._embedder_lock = threading.Lock()
+        self._load_error: ModelUnavailableError | None = None
         self._chunks: dict[str, Chunk] | None = None
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()  # question → vector, least recent first
         self._vector_cache = vector_cache
         self._vectors_lock = threading.Lock()
 
     def resolve_mode(self, mode: str | None) -> str:
+        """The mode a search in `mode` runs in: `auto` is hybrid when the index has vectors and their model loads,
+        lexical otherwise (see `dense_unavailable`)."""
         mode = mode or self.settings.retrieval.mode
         if mode not in MODES:
             raise ConfigError(f"Unknown mode {mode!r}; choose one of {', '.join(MODES)}.")
         if mode == "auto":
-            return "hybrid" if self.index.dense is not None else "lexical"
+            return "hybrid" if self.index.dense is not None and self.dense_unavailable() is None else "lexical"
         if mode in ("dense", "hybrid") and self.index.dense is None:
             raise ConfigError(f"The index has no vectors, so {mode} mode is unavailable; "
                               "rebuild with an embedding model (kotae index --model NAME) or use --mode lexical.")
+        if mode in ("dense", "hybrid") and self.dense_unavailable() is not None:
+            raise ConfigError(f"{self.dense_unavailable()} so {mode} mode is unavailable; use --mode lexical.")
         return mode
+
+    def dense_unavailable(self) -> str | None:
+        """Why the index's vectors cannot be searched here (their model cannot be loaded), or None when they can;
+        the model is loaded on the first call."""
+        if self.index.dense is None:
+            return None
+        try:
+            self.embedder()
+        except ModelUnavailableError as exc:
+            return str(exc).rstrip(".") + ","
+        return None
 
     def search(self, question: str, *, mode: str | None = None, top_k: int | None = None,
                qid: str | None = None, query: Query | None = None) -> SearchResult:
         """Ranked passages for a question; `query` is the question already made into one (see `query`)."""
         if not question or not question.strip():
             raise EmptyQuestionError("The question is empty; type a question in Japanese or English.")
-        mode = self.resolve_mode(mode)
+        asked, mode = mode, self.resolve_mode(mode)
         top_k = top_k or self.settings.retrieval.top_k
         query = query or self.query(question)
         rankings: list[Ranking] = []
@@ -84,6 +100,8 @@ class Retriever:
         if not passages and query.empty:
             unknown = f" ({', '.join(query.unknown)})" if query.unknown else ""
             note = f"None of the question's words{unknown} occur in the documents or the English–Japanese lexicon."
+        elif mode == "lexical" and (asked or self.settings.retrieval.mode) == "auto" and self.dense_unavailable():
+            note = f"{self.dense_unavailable()} so this was searched lexically."
         typed_terms, _ = query.typed()
         return SearchResult(id=qid, question=question, lang=query.lang, mode=mode,
                             query_terms=tuple(query.to_json()) + tuple(typed_terms), passages=passages, note=note)
@@ -176,17 +194,27 @@ class Retriever:
                        end=chunk.end, text=doc.text[chunk.start:chunk.end], score=round(score, 6))
 
     def embedder(self) -> Embedder:
-        """The index's own model, loaded on first use."""
+        """The index's own model, loaded on first use; StaleIndexError when the model installed here is not the one
+        that made the vectors (another version or other weights), ModelUnavailableError when it cannot be loaded."""
         with self._embedder_lock:
             if self._embedder is None:
                 dense = self.index.manifest.dense
                 if dense is None:
                     raise ConfigError("The index has no vectors, so it has no embedding model.")
-                self._embedder = load_embedder(dense.model, query_prefix=dense.query_prefix,
-                                               passage_prefix=dense.passage_prefix, device=self.settings.index.device,
-                                               timeout=self.settings.index.model_timeout)
+                if self._load_error is not None:
+                    raise self._load_error
+                try:
+                    embedder = load_embedder(dense.model, query_prefix=dense.query_prefix,
+                                             passage_prefix=dense.passage_prefix, device=self.settings.index.device,
+                                             timeout=self.settings.index.model_timeout)
+                except ModelUnavailableError as exc:
+                    self._load_error = exc  # said once, not tried again on every question
+                    raise
+                if embedder.fingerprint != dense.fingerprint:
+                    raise StaleIndexError(f"The index's vectors were made by {dense.fingerprint} but "
+                                          f"{embedder.fingerprint} is installed here; run `kotae index` to rebuild it.")
+                self._embedder = embedder
             return self._embedder
-
 
 class _Marks:
     """Reports the time since the previous mark to a stage timer; does nothing without one."""

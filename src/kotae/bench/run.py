@@ -54,7 +54,7 @@ def run_bench(settings: Settings, plan: Plan, *, gold: Sequence[GoldItem], model
         corpus_settings, plan, gold, workdir=workdir, stage=stage, step=step))
     results["vectors"] = timed("vectors", lambda: bench_vectors(plan, workdir=workdir, stage=stage, step=step)
                                if find_spec("faiss") else {"skipped": "FAISS is not installed (pip install "
-                                                                      "'kotae[dense]')."})
+                                                                      "faiss-cpu)."})
     results["http"] = timed("http", lambda: _http_or_reason(corpus_settings, plan, gold, workdir=workdir,
                                                             stage=stage, step=step))
     results["section_seconds"] = sections
@@ -76,7 +76,7 @@ def _tiny_model(settings: Settings, workdir: Path) -> str:
 
     try:
         return str(build_tiny_model([d.text for d in load_corpus(settings.index.corpus_dir)], workdir / "tiny-model"))
-    except ImportError:  # without the dense extra, the build and latency sections are lexical only
+    except ImportError:  # without sentence-transformers, the build and latency sections are lexical only
         return "none"
 
 

@@ -30,16 +30,19 @@ def open_index(args: argparse.Namespace, *, check: bool = True):
 
 def cmd_index(args: argparse.Namespace) -> int:
     from kotae.build import build_index
+    from kotae.facade import Kotae
     from kotae.store import check_fresh, load_index, read_manifest
 
     settings = settings_from(args)
     if args.if_stale:
         try:
             check_fresh(read_manifest(settings.index.index_dir), settings)
-            # Up to date is not enough: every file must also read (a damaged one is rebuilt). This parses the
-            # JSON files once more than `serve` alone would; the arrays and vectors are only memory-mapped.
-            load_index(settings, check=False)
-            info("The index is up to date.", args.quiet)
+            # Up to date is not enough: every file must also read (a damaged one is rebuilt), and the vectors'
+            # model must be the one installed here (another version makes other vectors). This parses the JSON
+            # files once more than `serve` alone would; the arrays and vectors are only memory-mapped.
+            reason = Kotae(load_index(settings, check=False), settings).retriever.dense_unavailable()
+            info("The index is up to date." + (f" {reason} so it will be searched lexically." if reason else ""),
+                 args.quiet)
             return 0
         except (IndexMissingError, StaleIndexError) as exc:
             info(f"{exc} Rebuilding." if isinstance(exc, StaleIndexError) else "Building the index.", args.quiet)

@@ -78,7 +78,8 @@ def print_comparison(result) -> None:
 
     from kotae.evaluation import compare
 
-    table = Table(title=f"Configurations compared ({result.questions} answerable questions; lexical unless hybrid)",
+    title = f"Configurations compared ({result.questions} answerable questions; lexical unless named dense or hybrid)"
+    table = Table(title=title,
                   box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     for n, name in enumerate(compare.headers()):
         table.add_column(name, justify="left" if n == 0 else "right", no_wrap=True)

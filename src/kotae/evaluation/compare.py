@@ -26,12 +26,13 @@ BASELINE_OVERRIDES: dict[str, Any] = {"term_form": "surface", "chunking": "fixed
 LANGS = ("ja", "en")
 _LANG_NAMES = {"ja": "Japanese", "en": "English"}
 COLUMNS = ("R@5", "MRR@10")  # per language; plus nDCG@10 over all questions
-FUSION_WEIGHTS = (0.5, 1.0, 2.0)
+FUSION_WEIGHTS = (0.1, 0.2, 0.3, 0.5, 1.0)  # the dense weight; lexical stays 1
 CHART_NEEDS = "The chart needs matplotlib: pip install 'kotae[eval]'."
 
 
 def default_grid(model: str | None = None) -> list[tuple[str, dict[str, Any]]]:
-    """The standard rows; with an embedding model, hybrid rows at several dense fusion weights too."""
+    """The standard rows (lexical); with an embedding model, a dense row and hybrid rows at several dense fusion
+    weights too."""
     grid: list[tuple[str, dict[str, Any]]] = [
         (BASELINE, dict(BASELINE_OVERRIDES)),
         (DEFAULT, {}),
@@ -42,6 +43,7 @@ def default_grid(model: str | None = None) -> list[tuple[str, dict[str, Any]]]:
         ("no answer types", {"type_weight": 0.0}),
     ]
     if model:
+        grid.append(("dense", {"embed_model": model, "mode": "dense"}))
         # The same weight for Japanese and English questions, so both columns show its effect.
         grid += [(f"hybrid, dense {w:g}", {"embed_model": model, "mode": "hybrid", "weight_dense": w,
                                           "weight_dense_en": w}) for w in FUSION_WEIGHTS]
