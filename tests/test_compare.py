@@ -180,7 +180,7 @@ def test_hybrid_rows_use_the_model_and_share_one_build(tmp_path, corpus_dir, tin
     stages: list[str] = []
     result = compare.run_compare(make_settings(corpus_dir, tmp_path / "index"), gold, grid,
                                  workdir=tmp_path / "grid", on_stage=stages.append)
-    assert [r.mode for r in result.rows] == ["hybrid"] * 3 and not result.notes
+    assert [r.mode for r in result.rows] == ["hybrid"] * len(compare.FUSION_WEIGHTS) and not result.notes
     assert all(r.manifest.dense.model == str(tiny_model) for r in result.rows)
     assert sum(s.endswith("building") for s in stages) == 1
 

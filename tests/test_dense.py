@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 from support import THROWAWAY, make_settings
 
@@ -12,6 +10,7 @@ import kotae.embed
 import kotae.retrieve
 from kotae.build import build_index
 from kotae.cli import main
+from kotae.embed_st import SentenceTransformerEmbedder
 from kotae.errors import ModelUnavailableError
 from kotae.fuse import rrf
 from kotae.retrieve import Retriever
@@ -163,7 +162,9 @@ def test_english_questions_use_their_own_fusion_weights(dense_index, dense_setti
 
 
 def test_english_questions_are_embedded_directly_with_the_query_prefix(dense_index, dense_settings, monkeypatch):
-    embedder = dataclasses.replace(Retriever(dense_index, dense_settings).embedder(), query_prefix="query: ")
+    loaded = Retriever(dense_index, dense_settings).embedder()
+    embedder = SentenceTransformerEmbedder(loaded.name, loaded.model, query_prefix="query: ",
+                                           fingerprint=loaded.fingerprint)
     seen: list[list[str]] = []
     real = embedder.model.encode
     monkeypatch.setattr(embedder.model, "encode", lambda texts, **kw: seen.append(list(texts)) or real(texts, **kw))

@@ -3,14 +3,13 @@ chunks, no analysis of the corpus at query time, and the array-based BM25 paths 
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pytest
 
 import kotae.analyze
 from kotae.answer import Answerer
 from kotae.build import index_terms
+from kotae.embed_st import SentenceTransformerEmbedder
 from kotae.lexical import LexicalIndex
 from kotae.retrieve import BATCH, Retriever
 
@@ -33,7 +32,8 @@ def counting_retriever(dense_index, dense_settings):
             calls.append(list(texts))
             return real(texts, **kwargs)
 
-    counted = dataclasses.replace(embedder, model=Model())
+    counted = SentenceTransformerEmbedder(embedder.name, Model(), query_prefix=embedder.query_prefix,
+                                          passage_prefix=embedder.passage_prefix, fingerprint=embedder.fingerprint)
     return Retriever(dense_index, dense_settings, embedder=counted), calls
 
 

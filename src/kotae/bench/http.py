@@ -116,10 +116,13 @@ def bench_http(settings: Settings, plan: Plan, gold: Sequence[GoldItem], *, work
     server, base = start_server(settings, workdir)
     try:
         started = process_memory(server.pid)
-        stage("HTTP", len(HTTP_CALLS))
+        stage("HTTP", len(HTTP_CALLS) + 1)
         has_vectors = read_manifest(settings.index.index_dir).dense is not None  # the build may have found no model
         calls = [c for c in HTTP_CALLS if c[3] != "hybrid" or has_vectors]
         endpoints = _load_endpoints(base, calls, gold, plan.http_requests, step)
+        model = _distinct_loads(base, gold, plan.http_seconds) if has_vectors else {
+            "skipped": "the index has no vectors (no embedding model)"}
+        step()
         after = process_memory(server.pid)
     finally:
         server.terminate()
@@ -127,6 +130,7 @@ def bench_http(settings: Settings, plan: Plan, gold: Sequence[GoldItem], *, work
     trivial = endpoints["GET /livez"]["rps"]
     return {"requests": plan.http_requests, "concurrency": HTTP_CONCURRENCY, "server": "kotae serve, 1 worker",
             "endpoints": endpoints, "ask_vs_trivial": r(endpoints["POST /v1/ask lexical"]["rps"] / trivial),
+            "distinct": model,
             "rss_mib_started": started.get("VmRSS"), "rss_mib_after": after.get("VmRSS"),
             "private_mib_started": started.get("RssAnon"), "private_mib_after": after.get("RssAnon")}
 
@@ -147,6 +151,46 @@ def _load_endpoints(base: str, calls, gold: Sequence[GoldItem], requests: int,
             out[name] = {"rps": r(requests / load.seconds), **summary(load.latencies)}
             step()
     return out
+
+
+# With distinct questions every request runs the encoder, as new questions from many users would: the load the
+# targets on throughput (16 clients, against the bare encoder's rate) and latency (2 clients) are measured under.
+# Two clients first: requests still queued in the server when a load ends (wrk stops sending, the server does not
+# stop working) would otherwise be waited for by the next load's first requests.
+DISTINCT_CLIENTS = (2, 16)
+
+
+def _distinct_loads(base: str, gold: Sequence[GoldItem], seconds: float) -> dict[str, Any]:
+    """Hybrid asks of never-seen questions for `seconds` at each of DISTINCT_CLIENTS, with wrk where it is
+    installed and the threaded httpx clients otherwise (which saturate first on a small machine)."""
+    from kotae.bench.model import distinct
+    from kotae.bench.wrk import run_wrk, wrk_version
+
+    version = wrk_version()
+    bodies = [{"mode": "hybrid", "question": item.question} for item in gold]
+
+    def ask(tag: str) -> Callable[[int, int], Request]:
+        def request(n: int, _client: int) -> Request:
+            body = bodies[n % len(bodies)]
+            return "POST", "/v1/ask", {**body, "question": distinct(body["question"], n, tag)}
+
+        return request
+
+    loads = {}
+    with httpx.Client(base_url=base, limits=limits(max(DISTINCT_CLIENTS)), timeout=60) as http:
+        drive(http, ask("w"), clients=2, count=WARM_UP)
+        for n, clients in enumerate(DISTINCT_CLIENTS):
+            tag = "abcdefgh"[n]  # each load's questions are new to the server, not just new within the load
+            if version:
+                loads[str(clients)] = run_wrk(base, "/v1/ask", bodies, clients=clients, seconds=seconds, tag=tag)
+                continue
+            load = drive(http, ask(tag), clients=clients, duration=seconds)
+            loads[str(clients)] = {"clients": clients, "seconds": r(load.seconds),
+                                   "requests": sum(load.outcomes.values()), "ok": load.outcomes["ok"],
+                                   "errors": load.errors, "rps": r(load.outcomes["ok"] / load.seconds),
+                                   **summary(load.latencies)}
+    return {"generator": version or "httpx threads (wrk is not installed)", "path": "/v1/ask", "mode": "hybrid",
+            "seconds": seconds, "loads": loads}
 
 
 def _gold_request(method: str, path: str, mode: str | None, gold: Sequence[GoldItem]) -> Callable[[int, int], Request]:

@@ -18,16 +18,21 @@ def write_reports(results: dict[str, Any], out: Path) -> list[str]:
     return ["bench.json", "bench.md", *charts(results, out)]
 
 
+FLAGS = {"full": "", "quick": " --quick", "model": " --only model"}
+
+
 def markdown(results: dict[str, Any]) -> str:
     m = results["machine"]
-    quick = results["plan"]["name"] == "quick"
-    lines = [f"# kotae bench{' (quick)' if quick else ''}", "",
-             f"`{COMMAND}{' --quick' if quick else ''}` on {m['cpus']} CPUs, {m['memory_gib']} GiB, "
+    plan = results["plan"]["name"]
+    lines = [f"# kotae bench{'' if plan == 'full' else f' ({plan})'}", "",
+             f"`{COMMAND}{FLAGS.get(plan, '')}` on {m['cpus']} CPUs, {m['memory_gib']} GiB, "
              f"{m['platform']}; Python {m['python']}, faiss {m['faiss-cpu']}, bm25s {m['bm25s']}, "
-             f"numpy {m['numpy']}. {results['seconds']:.0f} s in all; load average {_load(results)}.", ""]
-    for section in (targets_table, build_table, latency_table, lexical_table, profile_table, vectors_table,
-                    http_table):
-        lines += section(results) + [""]
+             f"numpy {m['numpy']}; embedding model {_model(results)}. {results['seconds']:.0f} s in all; load "
+             f"average {_load(results)} (the machine's other work shows here).", ""]
+    for section in (targets_table, build_table, latency_table, model_table, lexical_table, profile_table,
+                    vectors_table, http_table):
+        rows = section(results)  # empty for a section the plan did not run
+        lines += rows + [""] if rows else []
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -42,7 +47,7 @@ def targets_table(results: dict[str, Any]) -> list[str]:
 
 
 def build_table(results: dict[str, Any]) -> list[str]:
-    rows = ["## Index build (lexical, lexicon, dense with the tiny test model)", "",
+    rows = [f"## Index build (lexical, lexicon, dense with {_model(results)})", "",
             "The corpus (×1), then corpora recombined from its sentences at k times its size.", "",
             "| corpus | documents | characters | chunks | chunking s | analysis + BM25 s | lexicon s | dense s "
             "| writing s | total s | size MB |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
@@ -55,17 +60,50 @@ def build_table(results: dict[str, Any]) -> list[str]:
 
 
 def latency_table(results: dict[str, Any]) -> list[str]:
-    lat = results["latency"]
+    lat = results.get("latency")
+    if not lat:
+        return []
     rows = ["## Query latency, in process", "",
             f"{lat['questions']} gold questions × {lat['repeats']}, warm, after a warm-up pass; dense vectors from "
-            "the tiny test model, every question encoded afresh.", "",
+            f"{_model(results)}, every question encoded afresh.", "",
             "| call | p50 ms | p95 ms | p99 ms | mean ms |", "|---|---:|---:|---:|---:|"]
     for name, s in lat["modes"].items():
         rows.append(f"| {name} | {s['p50_ms']:.2f} | {s['p95_ms']:.2f} | {s['p99_ms']:.2f} | {s['mean_ms']:.2f} |")
     return rows
 
 
+def model_table(results: dict[str, Any]) -> list[str]:
+    m = results.get("model")
+    if not m:
+        return []
+    if "encoder" not in m:
+        return ["## Embedding model", "", f"Not measured: {m['skipped']}"]
+    e, h, b = m["encoder"], m["hybrid_search"], m["synthetic_build"]
+    rows = [f"## Embedding model: {m['model']} ({m['backend']}, {m['dimension']} dimensions)", "",
+            f"{m['questions']} gold questions, each with a number of its own so nothing is cached, one at a time, "
+            "after a warm-up.", "", "| call | p50 ms | p95 ms | p99 ms | mean ms |", "|---|---:|---:|---:|---:|",
+            f"| encode one question (encoder alone) | {e['p50_ms']:.2f} | {e['p95_ms']:.2f} | {e['p99_ms']:.2f} | "
+            f"{e['mean_ms']:.2f} |",
+            f"| search, hybrid (vector cache off) | {h['p50_ms']:.2f} | {h['p95_ms']:.2f} | {h['p99_ms']:.2f} | "
+            f"{h['mean_ms']:.2f} |", "",
+            f"Bare encoder, single queries: {e['rate_per_s']:.1f} questions/s measured "
+            f"({e['rate_per_s_from_p50']:.1f} from 1/p50).", "",
+            f"### Build of {b['chunks']:,} synthetic chunks ({b['characters']:,} characters of recombined "
+            "sentences)", "",
+            "| analysis + BM25 s | passages embedded | embedding s | passages/s | embedding all s | FAISS index s "
+            "| total s |", "|---:|---:|---:|---:|---:|---:|---:|",
+            f"| {b['lexical_s']:.1f} | {b['embedded']:,} | {b['embed_s']:.1f} | {b['passages_per_s']:.1f} | "
+            f"{b['embed_s_all']:.0f}{' (est.)' if b['embed_all_estimated'] else ''} | {b['dense_index_s']:.2f} "
+            f"({b['dense_index_type']}) | {b['total_s']:.0f} |"]
+    if b["embed_all_estimated"]:
+        rows += ["", f"Only {b['embedded']:,} of the {b['chunks']:,} passages were embedded: the rate on them, applied "
+                 "to all, gives the embedding time; the FAISS index holds as many vectors as chunks."]
+    return rows
+
+
 def lexical_table(results: dict[str, Any]) -> list[str]:
+    if "lexical_scale" not in results:
+        return []
     rows = ["## Lexical retrieval at scale", "",
             "Synthetic collections of the corpus's sentences recombined into chunks (same vocabulary and chunk "
             "lengths), the gold questions as queries, the index memory-mapped. Build is BM25 from term ids; "
@@ -81,7 +119,7 @@ def lexical_table(results: dict[str, Any]) -> list[str]:
 
 
 def profile_table(results: dict[str, Any]) -> list[str]:
-    scale = results["lexical_scale"]
+    scale = results.get("lexical_scale")
     if not scale:
         return []
     stages = list(scale[0]["stages_ms"])
@@ -92,7 +130,9 @@ def profile_table(results: dict[str, Any]) -> list[str]:
 
 
 def vectors_table(results: dict[str, Any]) -> list[str]:
-    v = results["vectors"]
+    v = results.get("vectors")
+    if not v:
+        return []
     if "skipped" in v:
         return ["## Vector indexes", "", f"Not measured: {v['skipped']}"]
     rows = [f"## Vector indexes: {v['count']:,} vectors × {v['dimension']}", "",
@@ -112,7 +152,9 @@ def vectors_table(results: dict[str, Any]) -> list[str]:
 
 
 def http_table(results: dict[str, Any]) -> list[str]:
-    http = results.get("http", {})
+    http = results.get("http")
+    if not http:
+        return []
     if "skipped" in http:
         return ["## HTTP", "", f"Not measured: {http['skipped']}"]
     rows = ["## HTTP", "", f"{http['requests']} requests per endpoint, {http['concurrency']} at a time from a client "
@@ -124,7 +166,32 @@ def http_table(results: dict[str, Any]) -> list[str]:
     rows += ["", f"`/v1/ask` throughput is {http['ask_vs_trivial']:.0%} of the trivial endpoint's. Server resident "
              f"memory: {http['rss_mib_started']:.0f} MiB after start-up, {http['rss_mib_after']:.0f} MiB after "
              "the load."]
+    return rows + distinct_table(results)
+
+
+def distinct_table(results: dict[str, Any]) -> list[str]:
+    d = results["http"].get("distinct", {})
+    if "skipped" in d:
+        return ["", f"Distinct questions not loaded: {d['skipped']}"]
+    rate = results.get("model", {}).get("encoder", {}).get("rate_per_s")
+    rows = ["", f"### `POST {d['path']}`, {d['mode']}, distinct questions", "",
+            f"Every request asks a gold question with a number of its own, so each one runs the encoder; "
+            f"{d['seconds']:g} s per load, from {d['generator']} on the same machine.", "",
+            "| clients | requests | requests/s | vs bare encoder | p50 ms | p99 ms | errors |",
+            "|---:|---:|---:|---:|---:|---:|---|"]
+    for load in d["loads"].values():
+        ratio = f"{load['rps'] / rate:.2f}×" if rate else "—"
+        errors = ", ".join(f"{k} {n}" for k, n in load["errors"].items()) or "0"
+        rows.append(f"| {load['clients']} | {load['requests']:,} | {load['rps']:.1f} | {ratio} | "
+                    f"{load.get('p50_ms', 0):.1f} | {load.get('p99_ms', 0):.1f} | {errors} |")
+    if rate:
+        rows += ["", f"Bare encoder in the same run: {rate:.1f} questions/s, one at a time (see the model section)."]
     return rows
+
+
+def _model(results: dict[str, Any]) -> str:
+    name = results.get("embed_model", "none")
+    return "none (lexical only)" if name.lower() == "none" else f"`{name}`"
 
 
 def _load(results: dict[str, Any]) -> str:
@@ -163,7 +230,8 @@ def charts(results: dict[str, Any], out: Path) -> list[str]:
         return []
     written = []
     for name, draw in (("build.png", _build_chart), ("latency.png", _latency_chart),
-                       ("lexical_scale.png", _lexical_chart), ("vectors.png", _vectors_chart)):
+                       ("lexical_scale.png", _lexical_chart), ("vectors.png", _vectors_chart),
+                       ("model.png", _model_chart)):
         fig = draw(plt, results)
         if fig is not None:
             fig.tight_layout()
@@ -176,7 +244,7 @@ def charts(results: dict[str, Any], out: Path) -> list[str]:
 def _build_chart(plt, results):
     rows = results["build"]
     stages = ("load_and_chunk", "lexical", "lexicon", "dense", "write")
-    labels = ("chunking", "analysis + BM25", "lexicon", "dense (tiny model)", "writing")
+    labels = ("chunking", "analysis + BM25", "lexicon", "dense (embedding)", "writing")
     fig, ax = plt.subplots(figsize=(7, 4))
     x = [f"×{r['multiple']}\n{r['characters'] / 1000:,.0f}k chars" for r in rows]
     bottom = [0.0] * len(rows)
@@ -191,6 +259,8 @@ def _build_chart(plt, results):
 
 
 def _latency_chart(plt, results):
+    if "latency" not in results:
+        return None
     modes = results["latency"]["modes"]
     fig, ax = plt.subplots(figsize=(7, 4))
     names = list(modes)
@@ -205,7 +275,7 @@ def _latency_chart(plt, results):
 
 
 def _lexical_chart(plt, results):
-    rows = results["lexical_scale"]
+    rows = results.get("lexical_scale")
     if not rows:
         return None
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
@@ -224,7 +294,7 @@ def _lexical_chart(plt, results):
 
 
 def _vectors_chart(plt, results):
-    v = results["vectors"]
+    v = results.get("vectors", {"skipped": "not in the plan"})
     if "skipped" in v:
         return None
     fig, ax = plt.subplots(figsize=(7, 4.5))
@@ -242,4 +312,27 @@ def _vectors_chart(plt, results):
     ax.set(xscale="log", xlabel="p50 latency per query, ms (log)", ylabel="recall@10 vs flat",
            title=f"{v['count']:,} vectors × {v['dimension']}: recall vs latency (labels: efSearch / nprobe)")
     ax.legend(fontsize=8)
+    return fig
+
+
+def _model_chart(plt, results):
+    encoder = results.get("model", {}).get("encoder")
+    loads = results.get("http", {}).get("distinct", {}).get("loads")
+    if not encoder or not loads:
+        return None
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    names = ["encode\n(alone)", "hybrid search\n(in process)"] + [f"/v1/ask\n{c} clients" for c in loads]
+    stats = [encoder, results["model"]["hybrid_search"], *loads.values()]
+    x = range(len(names))
+    left.bar([i - 0.2 for i in x], [s["p50_ms"] for s in stats], 0.4, label="p50")
+    left.bar([i + 0.2 for i in x], [s["p99_ms"] for s in stats], 0.4, label="p99")
+    left.set_xticks(list(x), names, fontsize=8)
+    left.set(ylabel="milliseconds", title="Latency of never-seen questions")
+    left.legend()
+    bars = {"bare encoder": encoder["rate_per_s"], **{f"/v1/ask, {c} clients": v["rps"] for c, v in loads.items()}}
+    right.bar(list(bars), list(bars.values()), color=["grey"] + ["C0"] * len(loads))
+    right.axhline(0.8 * encoder["rate_per_s"], color="grey", linewidth=0.8, linestyle=":", label="0.8 × encoder")
+    right.set(ylabel="questions per second", title="Throughput, distinct questions")
+    right.tick_params(axis="x", labelsize=8)
+    right.legend(fontsize=8)
     return fig

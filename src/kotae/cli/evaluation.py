@@ -92,13 +92,14 @@ def _compare(args: argparse.Namespace, settings: Settings, gold) -> int:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     from kotae.bench import report
-    from kotae.bench.plan import FULL, QUICK
+    from kotae.bench.plan import FULL, MODEL, QUICK
     from kotae.bench.run import run_bench
 
     settings = settings_from(args)
     gold = load_gold(args.gold)
-    plan = QUICK if args.quick else FULL
-    out = args.out or Path("eval/bench/quick" if args.quick else "eval/bench")
+    plan = QUICK if args.quick else MODEL if args.only == "model" else FULL
+    # Each plan has its own folder, so that a quick or model-only run never replaces the full run's tables.
+    out = args.out or Path({"quick": "eval/bench/quick", "model": "eval/bench/model"}.get(plan.name, "eval/bench"))
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                TimeElapsedColumn())
     with (Progress(*columns, console=console_err(), disable=not sys.stderr.isatty()) as bar,
@@ -111,8 +112,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     written = report.write_reports(results, out)
     print("\n".join(report.targets_table(results)[2:]))
     info(f"Wrote {', '.join(written)} to {out} ({results['seconds']:.0f} s).")
-    if "skipped" in results["http"]:
-        fail(f"HTTP not measured: {results['http']['skipped']}")
+    for section in ("model", "http"):
+        if "skipped" in results.get(section, {}):
+            fail(f"{section.upper() if section == 'http' else 'Model'} not measured: {results[section]['skipped']}")
     if not any(name.endswith(".png") for name in written):
         fail(report.CHART_NEEDS)
     return 0

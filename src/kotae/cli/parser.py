@@ -104,17 +104,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="measure build time, query latency and retrieval at scale",
                        description="Benchmark index builds, in-process query latency per mode, lexical retrieval "
                                    "and vector indexes at up to a million chunks and vectors (many minutes), "
-                                   "and the HTTP API. Writes bench.json, bench.md and PNG charts; it measures "
-                                   "and compares with the targets but fails nothing.")
-    p.add_argument("--quick", action="store_true",
+                                   "the embedding model, and the HTTP API. Writes bench.json, bench.md and PNG "
+                                   "charts; it measures and compares with the targets but fails nothing.")
+    plans = p.add_mutually_exclusive_group()
+    plans.add_argument("--quick", action="store_true",
                    help="tiny sizes, seconds: a smoke test (its default --out is eval/bench/quick)")
     p.add_argument("--out", type=Path, help="folder for bench.json, bench.md and the charts (default: eval/bench)")
     p.add_argument("--corpus", dest="corpus_dir", type=Path, help="folder of documents (default: corpus)")
     p.add_argument("--gold", type=Path, default=Path("eval/gold.jsonl"),
                    help="gold JSONL file whose questions are timed (default: eval/gold.jsonl)")
+    plans.add_argument("--only", choices=("model",),
+                   help="model: only what the embedding model costs, at full size (corpus build, query latency, "
+                        "the encoder, a 10,000-chunk build, HTTP loads; default --out eval/bench/model)")
     p.add_argument("--model", dest="embed_model",
-                   help="embedding model folder for the build and latency rows (default: a tiny random model "
-                        "built on the spot, so the numbers are kotae's own cost, not a model's)")
+                   help="embedding model for the build, latency, model and HTTP rows: bundled:NAME, a "
+                        "sentence-transformers name or folder, or none (default: the configured one, "
+                        "bundled:multilingual-e5-small unless set otherwise)")
     p.set_defaults(handler=evaluation.cmd_bench)
     return parser
 

@@ -31,11 +31,13 @@ CHART_NEEDS = "The chart needs matplotlib: pip install 'kotae[eval]'."
 
 
 def default_grid(model: str | None = None) -> list[tuple[str, dict[str, Any]]]:
-    """The standard rows (lexical); with an embedding model, a dense row and hybrid rows at several dense fusion
-    weights too."""
+    """The baseline, the configured settings, and one change each (lexical); with an embedding model, the default
+    row is hybrid and a lexical row, a dense row and hybrid rows at several dense fusion weights are added."""
     grid: list[tuple[str, dict[str, Any]]] = [
         (BASELINE, dict(BASELINE_OVERRIDES)),
-        (DEFAULT, {}),
+        # The configured settings as they run: hybrid with the configured fusion weights when there is a model.
+        (DEFAULT, {"embed_model": model, "mode": "auto"} if model else {}),
+        *([("lexical", {})] if model else []),
         ("surface terms", {"term_form": "surface"}),
         ("chunks 200", {"chunk_target": 200}),
         ("chunks 450", {"chunk_target": 450}),
