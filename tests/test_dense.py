@@ -136,6 +136,7 @@ def test_unknown_hub_model_offline_is_model_unavailable_in_one_line(monkeypatch)
     assert "\n" not in str(err.value)
 
 
+@pytest.mark.slow  # loads torch and sentence-transformers to read the folder
 def test_unloadable_model_folder_is_model_unavailable(tmp_path):
     folder = tmp_path / "broken-model"
     folder.mkdir()
