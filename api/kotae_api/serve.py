@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from kotae.config import Settings
-from kotae.store import check_fresh, read_manifest
+from kotae.store import check_fresh, read_manifest, with_recorded_corpus
 from kotae_api.app import create_app
 from kotae_api.logs import log_config
 from kotae_api.settings import ServerSettings
@@ -23,6 +23,7 @@ def serve(settings: Settings, server: ServerSettings) -> None:
     """Serve the index in `settings` until interrupted; a missing or stale index is refused before listening."""
     import uvicorn
 
+    settings = with_recorded_corpus(settings)
     # One line here rather than a server that starts and answers 503.
     check_fresh(read_manifest(settings.index.index_dir), settings, strict=False)
     options: dict[str, Any] = {"host": server.host, "port": server.port, "log_config": log_config(),

@@ -6,13 +6,15 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import NoDecode, SettingsConfigDict
+
+from kotae.config import CONFIG_FILE, FromFile
 
 
-class ServerSettings(BaseSettings):
+class ServerSettings(FromFile):
     """How `kotae serve` listens, whom it lets in, and what its demo page offers."""
 
-    model_config = SettingsConfigDict(env_prefix="KOTAE_", frozen=True, extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="KOTAE_", frozen=True, extra="ignore", toml_file=CONFIG_FILE)
 
     host: str = Field("127.0.0.1", description="address the API listens on")
     port: int = Field(8000, ge=1, le=65535, description="port the API listens on")

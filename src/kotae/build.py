@@ -120,7 +120,7 @@ def build_index(settings: Settings, *, progress: bool = False, report: Report | 
         kotae_version=package_version("kotae"),
         built_at=built_at.isoformat(timespec="seconds"),
         settings=store.build_settings(ix),
-        corpus=CorpusInfo(dir=str(ix.corpus_dir), fingerprint=fingerprint(ix.corpus_dir), documents=len(docs),
+        corpus=CorpusInfo(dir=str(ix.corpus_dir.resolve()), fingerprint=fingerprint(ix.corpus_dir), documents=len(docs),
                           characters=sum(len(d.text) for d in docs)),
         analyzer=AnalyzerInfo(tokenizer=f"fugashi {package_version('fugashi')}",
                               dictionary=f"unidic-lite {package_version('unidic-lite')}", term_form=ix.term_form),

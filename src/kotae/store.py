@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -86,7 +87,9 @@ def current_build(index_dir: Path) -> Path | None:
 def read_manifest(index_dir: Path) -> Manifest:
     folder = current_build(index_dir)
     if folder is None:
-        raise IndexMissingError(f"There is no index in {index_dir}; run `kotae index` to build it.")
+        command = "kotae index" if index_dir == IndexSettings.model_fields["index_dir"].default else \
+            f"kotae index --out {shlex.quote(str(index_dir))}"
+        raise IndexMissingError(f"There is no index in {index_dir}; run `{command}` to build it.")
     path = folder / MANIFEST
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -110,6 +113,32 @@ def build_settings(ix: IndexSettings) -> dict[str, Any]:
     }
 
 
+def rebuild_command(settings: Settings, manifest: Manifest | None = None) -> str:
+    """The command that rebuilds the index of `settings` from its corpus (with the model it was built with)."""
+    ix, defaults = settings.index, IndexSettings.model_fields
+    parts = ["kotae index"]
+    if ix.corpus_dir != defaults["corpus_dir"].default:
+        parts.append(f"--corpus {shlex.quote(str(ix.corpus_dir))}")
+    if ix.index_dir != defaults["index_dir"].default:
+        parts.append(f"--out {shlex.quote(str(ix.index_dir))}")
+    model = manifest.settings.get("requested_model") if manifest else None
+    if model and model != ix.embed_model:
+        parts.append(f"--model {shlex.quote(str(model))}")
+    return " ".join(parts)
+
+
+def with_recorded_corpus(settings: Settings) -> Settings:
+    """`settings` with the corpus the index was built from, unless a corpus was set explicitly (an option, the
+    environment or kotae.toml): an index remembers its corpus."""
+    if "corpus_dir" in settings.index.model_fields_set:
+        return settings
+    try:
+        recorded = read_manifest(settings.index.index_dir).corpus.dir
+    except (IndexMissingError, StaleIndexError):
+        return settings  # loading says what is wrong, in one line
+    return settings.replace(corpus_dir=Path(recorded)) if recorded else settings
+
+
 def check_fresh(manifest: Manifest, settings: Settings, *, check_corpus: bool = True, strict: bool = True) -> None:
     """Raise StaleIndexError when the index was built from another corpus or with other settings.
 
@@ -117,7 +146,7 @@ def check_fresh(manifest: Manifest, settings: Settings, *, check_corpus: bool = 
     the settings the user set explicitly count, so an index built with `--model none` serves searches
     without repeating the flag.
     """
-    fix = "run `kotae index` to rebuild it"
+    fix = f"run `{rebuild_command(settings, manifest)}` to rebuild it"
     explicit = settings.index.model_fields_set
     for key, value in build_settings(settings.index).items():
         field_name = "embed_model" if key == "requested_model" else key

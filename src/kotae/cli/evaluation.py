@@ -14,7 +14,7 @@ from kotae.cli.commands import settings_from
 from kotae.cli.render import console_err, fail, info, print_comparison, print_report
 from kotae.config import Settings
 from kotae.errors import ConfigError
-from kotae.evaluation.gold import load_gold
+from kotae.evaluation.gold import evidence_found, load_gold
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -22,7 +22,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from kotae.evaluation.report import answer_report, markdown, report
     from kotae.evaluation.run import encode_ahead, run_answers
     from kotae.facade import Kotae
-    from kotae.store import load_index
+    from kotae.store import load_index, with_recorded_corpus
     from kotae.thresholds import Thresholds, save_thresholds
 
     settings = settings_from(args)
@@ -31,7 +31,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return _compare(args, settings, gold)
     # Thresholds are read before the run, so that a configured file that is missing fails at once.
     thresholds = Thresholds.load(settings.answer.abstention_file) if not args.calibrate else None
+    settings = with_recorded_corpus(settings)
     kotae = Kotae(load_index(settings), settings, thresholds=Thresholds.never())
+    found, answerable = evidence_found(gold, (d.text for d in kotae.documents.values()))
+    if answerable and found < answerable / 2:
+        raise ConfigError(f"Only {found} of the {answerable} answerable questions of {args.gold} quote the documents "
+                          f"indexed in {settings.index.index_dir}; it is a gold file for other documents (see "
+                          "--gold, and the README on writing one for yours).")
     mode = kotae.resolve_mode(args.mode)
     encode_ahead(kotae, gold, mode=mode)
     with Progress(transient=True, disable=not sys.stderr.isatty(), console=console_err()) as bar:

@@ -37,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     where = argparse.ArgumentParser(add_help=False)
     where.add_argument("--index", dest="index_dir", type=Path, help="index folder (default: index, KOTAE_INDEX_DIR)")
     where.add_argument("--corpus", dest="corpus_dir", type=Path,
-                       help="corpus folder checked for changes (default: corpus, KOTAE_CORPUS_DIR)")
+                       help="corpus folder checked for changes (default: the one the index was built from)")
 
     p = sub.add_parser("index", help="build the index from a corpus folder",
                        description="Build the index (BM25, and vectors when a model is available).")
