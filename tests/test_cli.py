@@ -183,11 +183,15 @@ def test_index_empty_corpus_folder(capsys, tmp_path):
                                "--out", str(tmp_path / "i"), "--model", "none", "--quiet"))
 
 
-def test_index_non_utf8_file(capsys, small_corpus, tmp_path):
-    (small_corpus / "legacy.md").write_bytes("静岡の茶まつり".encode("shift_jis"))
-    line = assert_one_line_error(*run(capsys, "index", "--corpus", str(small_corpus),
-                                      "--out", str(tmp_path / "i"), "--model", "none", "--quiet"))
-    assert "legacy.md" in line
+def test_index_reads_shift_jis_and_refuses_an_undecodable_file_only_when_strict(capsys, small_corpus, tmp_path):
+    (small_corpus / "legacy.md").write_bytes("# 静岡の茶まつり\n\n新茶をふるまう。\n".encode("shift_jis"))
+    (small_corpus / "garbage.md").write_bytes(bytes(range(128, 256)) * 2)
+    line = assert_one_line_error(*run(capsys, "index", "--corpus", str(small_corpus), "--out", str(tmp_path / "i"),
+                                      "--model", "none", "--quiet", "--strict"))
+    assert "garbage.md: undecodable" in line and "--strict" in line
+    code, _, err = run(capsys, "index", "--corpus", str(small_corpus), "--out", str(tmp_path / "i"), "--model",
+                       "none", "--quiet")
+    assert code == 0 and err == "kotae: skipped garbage.md: undecodable (not UTF-8, UTF-16, EUC-JP or Shift_JIS text)\n"
 
 
 def test_malformed_batch_line(capsys, where, tmp_path):

@@ -62,3 +62,21 @@ def test_a_gold_file_for_other_documents_is_refused_in_one_line(own, capsys):
     assert main(["eval", "--index", str(index), "--gold", str(GOLD)]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "quote the documents indexed in" in err and "Only 0 of the" in err
+
+
+def test_a_bad_file_is_skipped_by_name_and_strict_builds_nothing(tmp_path, monkeypatch, capsys):
+    for name, value in {**TINY_CHUNKING, **THROWAWAY, "embed_model": "none"}.items():
+        monkeypatch.setenv(f"KOTAE_{name.upper()}", str(value))
+    corpus = write_tiny_corpus(tmp_path / "docs")
+    (corpus / "old").mkdir()
+    (corpus / "old" / "memo.txt").write_bytes("# 古いメモ\n\n倉庫の鍵は事務室の金庫に保管している。\n".encode("cp932"))
+    (corpus / "broken.md").write_bytes(b"\xff\xfe\x00")  # a UTF-16 mark and half a character
+    strict = main(["index", "--corpus", str(corpus), "--out", str(tmp_path / "strict"), "--strict", "--quiet"])
+    err = capsys.readouterr().err
+    assert strict == 1 and "broken.md" in err and not (tmp_path / "strict" / "CURRENT").exists()
+    assert main(["index", "--corpus", str(corpus), "--out", str(tmp_path / "index")]) == 0
+    err = capsys.readouterr().err
+    assert "kotae: skipped broken.md: " in err and "(1 files skipped)" in err
+    assert main(["ask", "倉庫の鍵はどこに保管していますか", "--index", str(tmp_path / "index"), "--json"]) == 0
+    answer = capsys.readouterr().out
+    assert '"doc_id": "old-memo"' in answer and "事務室の金庫" in answer

@@ -14,10 +14,10 @@ from kotae.chunk import chunk_corpus, split_units
 from kotae.config import Settings
 from kotae.dense import DenseIndex
 from kotae.embed import Embedder, load_embedder
-from kotae.errors import ModelUnavailableError
+from kotae.errors import CorpusError, ModelUnavailableError
 from kotae.lexical import K1, B, LexicalIndex
 from kotae.lexicon import build_lexicon
-from kotae.load import fingerprint, load_corpus
+from kotae.load import Skipped, fingerprint, read_corpus
 from kotae.manifest import (
     AnalyzerInfo,
     ChunkerInfo,
@@ -36,6 +36,7 @@ Report = Callable[[str], None]
 class BuildResult:
     manifest: Manifest
     notes: tuple[str, ...]  # things the user should know, one line each (a model that could not load)
+    skipped: tuple[Skipped, ...] = ()  # files of the corpus folder not indexed, with why
 
 
 def index_terms(analyzer: Analyzer, chunk: Chunk) -> list[str]:
@@ -63,17 +64,22 @@ def configured_embedder(settings: Settings) -> Embedder:
 
 
 def build_index(settings: Settings, *, progress: bool = False, report: Report | None = None,
-                embedder: Embedder | None = None) -> BuildResult:
+                embedder: Embedder | None = None, strict: bool = False) -> BuildResult:
     """Build and publish a new index for `settings`; the previous one stays in place if anything fails.
 
-    `embedder` is the settings' model when the caller has loaded it already."""
+    `embedder` is the settings' model when the caller has loaded it already. Files that cannot be read are skipped
+    (`BuildResult.skipped`); with `strict`, any such file is a CorpusError and nothing is built."""
     ix = settings.index
     say = report or (lambda _msg: None)
     timings: dict[str, float] = {}
     notes: list[str] = []
     clock = time.perf_counter()
 
-    docs = load_corpus(ix.corpus_dir)
+    corpus = read_corpus(ix.corpus_dir)
+    if strict and corpus.skipped:
+        raise CorpusError(f"{len(corpus.skipped)} file(s) in {ix.corpus_dir} would be skipped ("
+                          f"{'; '.join(str(s) for s in corpus.skipped[:5])}); fix them or drop --strict.")
+    docs = list(corpus.documents)
     chunks = chunk_corpus(docs, target=ix.chunk_target, maximum=ix.chunk_max,
                           overlap=ix.chunk_overlap, method=ix.chunking)
     by_id = {d.id: d for d in docs}
@@ -141,7 +147,7 @@ def build_index(settings: Settings, *, progress: bool = False, report: Report | 
         return replace(m, build_seconds={**m.build_seconds, "write": time.perf_counter() - clock})
 
     manifest = store.write_build(ix.index_dir, manifest, docs, chunks, lexical, lexicon, dense, finish=written)
-    return BuildResult(manifest=manifest, notes=tuple(notes))
+    return BuildResult(manifest=manifest, notes=tuple(notes), skipped=corpus.skipped)
 
 
 def _progress(items, label: str, enabled: bool):

@@ -47,14 +47,17 @@ def cmd_index(args: argparse.Namespace) -> int:
         except (IndexMissingError, StaleIndexError) as exc:
             info(f"{exc} Rebuilding." if isinstance(exc, StaleIndexError) else "Building the index.", args.quiet)
     progress = not args.quiet and sys.stderr.isatty()
-    result = build_index(settings, progress=progress, report=lambda m: info(m, args.quiet))
+    result = build_index(settings, progress=progress, report=lambda m: info(m, args.quiet), strict=args.strict)
+    for skipped in result.skipped:
+        print(f"kotae: skipped {skipped}", file=sys.stderr)
     for note in result.notes:
         print(f"kotae: {note}", file=sys.stderr)
     m = result.manifest
     dense = (f"vectors: {m.dense.model} ({m.dense.dimension} dims, {m.dense.index_type})" if m.dense
              else "vectors: none")
     seconds = sum(m.build_seconds.values())
-    info(f"Indexed {m.corpus.documents} documents into {m.chunker.chunks} chunks in {seconds:.1f} s; "
+    passed_over = f" ({len(result.skipped)} files skipped)" if result.skipped else ""
+    info(f"Indexed {m.corpus.documents} documents{passed_over} into {m.chunker.chunks} chunks in {seconds:.1f} s; "
          f"BM25 vocabulary {m.lexical.vocabulary}; {dense}.", args.quiet)
     return 0
 

@@ -41,12 +41,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("index", help="build the index from a corpus folder",
                        description="Build the index (BM25, and vectors when a model is available).")
-    p.add_argument("--corpus", dest="corpus_dir", type=Path, help="folder of .md/.txt documents (default: corpus)")
+    p.add_argument("--corpus", dest="corpus_dir", type=Path,
+                   help="folder of documents, subfolders included: .md, .markdown, .txt in UTF-8, UTF-16, EUC-JP or "
+                        "Shift_JIS (default: corpus)")
     p.add_argument("--out", dest="index_dir", type=Path, help="index folder (default: index)")
     p.add_argument("--model", dest="embed_model", help="embedding model name, local folder, or 'none'")
     p.add_argument("--index-type", dest="index_type", choices=("auto", "flat", "hnsw", "ivfpq"),
                    help="FAISS index for the vectors (default: auto, by size; KOTAE_INDEX_TYPE)")
     p.add_argument("--if-stale", action="store_true", help="only build when the index is missing or out of date")
+    p.add_argument("--strict", action="store_true",
+                   help="fail, building nothing, when any file of the corpus would be skipped")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(handler=commands.cmd_index)
 
