@@ -198,14 +198,6 @@ class Settings(BaseModel):
             out.update({(f"llm_{k}" if group == "llm" else k): v for k, v in dumped.items()})
         return out
 
-    def flat(self) -> dict[str, Any]:
-        """Every field by its name without its group, as `of` takes them."""
-        out: dict[str, Any] = {}
-        for group in GROUPS:
-            values = getattr(self, group).model_dump()
-            out.update({(f"llm_{k}" if group == "llm" else k): v for k, v in values.items()})
-        return out
-
 
 def _group_of(key: str) -> tuple[str, str]:
     if key.startswith("llm_") and key[4:] in LLMSettings.model_fields:

@@ -88,7 +88,7 @@ class Kotae:
         cannot be loaded, say so once: `auto` then searches lexically."""
         reason = self.retriever.dense_unavailable()
         if reason:
-            LOG.warning("%s so questions will be searched lexically", reason.rstrip(","))
+            LOG.warning("%s, so questions will be searched lexically", reason)
         return self
 
 def open(index_dir: str | Path | None = None, settings: Settings | None = None, *,  # noqa: A001

@@ -65,8 +65,9 @@ class Retriever:
         if mode in ("dense", "hybrid") and self.index.dense is None:
             raise ConfigError(f"The index has no vectors, so {mode} mode is unavailable; "
                               "rebuild with an embedding model (kotae index --model NAME) or use --mode lexical.")
-        if mode in ("dense", "hybrid") and self.dense_unavailable() is not None:
-            raise ConfigError(f"{self.dense_unavailable()} so {mode} mode is unavailable; use --mode lexical.")
+        reason = self.dense_unavailable() if mode in ("dense", "hybrid") else None
+        if reason:
+            raise ConfigError(f"{reason}, so {mode} mode is unavailable; use --mode lexical.")
         return mode
 
     def dense_unavailable(self) -> str | None:
@@ -77,7 +78,7 @@ class Retriever:
         try:
             self.embedder()
         except ModelUnavailableError as exc:
-            return str(exc).rstrip(".") + ","
+            return str(exc).rstrip(".")
         return None
 
     def search(self, question: str, *, mode: str | None = None, top_k: int | None = None,
@@ -101,7 +102,7 @@ class Retriever:
             unknown = f" ({', '.join(query.unknown)})" if query.unknown else ""
             note = f"None of the question's words{unknown} occur in the documents or the English–Japanese lexicon."
         elif mode == "lexical" and (asked or self.settings.retrieval.mode) == "auto" and self.dense_unavailable():
-            note = f"{self.dense_unavailable()} so this was searched lexically."
+            note = f"{self.dense_unavailable()}, so this was searched lexically."
         typed_terms, _ = query.typed()
         return SearchResult(id=qid, question=question, lang=query.lang, mode=mode,
                             query_terms=tuple(query.to_json()) + tuple(typed_terms), passages=passages, note=note)

@@ -41,7 +41,7 @@ def cmd_index(args: argparse.Namespace) -> int:
             # model must be the one installed here (another version makes other vectors). This parses the JSON
             # files once more than `serve` alone would; the arrays and vectors are only memory-mapped.
             reason = Kotae(load_index(settings, check=False), settings).retriever.dense_unavailable()
-            info("The index is up to date." + (f" {reason} so it will be searched lexically." if reason else ""),
+            info("The index is up to date." + (f" {reason}, so it will be searched lexically." if reason else ""),
                  args.quiet)
             return 0
         except (IndexMissingError, StaleIndexError) as exc:
