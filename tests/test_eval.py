@@ -156,8 +156,8 @@ def default_report(tmp_path_factory, gold):
 
 @pytest.mark.quality
 @pytest.mark.slow
-@pytest.mark.parametrize(("lang", "recall5", "mrr10"), [("ja", 0.95, 0.85), ("en", 0.85, 0.65)])
-def test_the_default_hybrid_mode_passes_the_same_gate(default_report, lang, recall5, mrr10):
+@pytest.mark.parametrize(("lang", "recall5", "mrr10"), [("ja", 0.95, 0.86), ("en", 0.92, 0.75)])
+def test_the_default_hybrid_mode_passes_a_higher_gate(default_report, lang, recall5, mrr10):
     row = default_report["groups"][f"lang:{lang}"]
     assert row["R@5"] >= recall5, f"{lang} Recall@5 {row['R@5']:.3f} < {recall5}"
     assert row["MRR@10"] >= mrr10, f"{lang} MRR@10 {row['MRR@10']:.3f} < {mrr10}"

