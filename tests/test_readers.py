@@ -4,6 +4,7 @@ files that cannot be read skipped with a reason, and a fact found only in one of
 from __future__ import annotations
 
 import io
+import zipfile
 from pathlib import Path
 
 import docx
@@ -153,12 +154,22 @@ def test_docx_paragraphs_headings_lists_and_table_rows(tmp_path):
     assert titled.title == "文書の題名"
 
 
+def _damaged(package: bytes) -> bytes:
+    """A .docx package whose document part is cut short."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(package)) as source, zipfile.ZipFile(out, "w") as damaged:
+        for name in source.namelist():
+            damaged.writestr(name, b"<w:document" if name == "word/document.xml" else source.read(name))
+    return out.getvalue()
+
+
 def test_word_files_that_cannot_be_read_are_skipped_with_why(tmp_path):
     corpus = _read(tmp_path, {"good.docx": _docx(), "fake.docx": b"PK\x03\x04 not a zip",
-                              "old.doc": b"\xd0\xcf\x11\xe0"})
+                              "damaged.docx": _damaged(_docx()), "old.doc": b"\xd0\xcf\x11\xe0"})
     assert [d.id for d in corpus.documents] == ["good"]
     reasons = {s.path: s.reason for s in corpus.skipped}
     assert reasons["fake.docx"] == "not a Word document (no .docx package inside)"
+    assert reasons["damaged.docx"].startswith("not a readable Word document")
     assert reasons["old.doc"] == "unsupported type (.doc)"
 
 
