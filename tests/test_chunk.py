@@ -50,7 +50,7 @@ def test_every_corpus_document_chunks_exactly_with_default_sizes(corpus_docs):
     for doc in corpus_docs:
         chunks = _check_chunks(doc, DEFAULTS.chunk_target, DEFAULTS.chunk_max, DEFAULTS.chunk_overlap)
         assert all(len(c.text) <= DEFAULTS.chunk_max for c in chunks)
-        assert len(chunks) >= 2, doc.id
+        assert len(chunks) >= 2 or len(doc.text) <= DEFAULTS.chunk_target, doc.id
 
 
 @pytest.mark.parametrize(("target", "maximum", "overlap"), [(60, 120, 2), (100, 200, 0), (50, 50, 1)])

@@ -23,8 +23,9 @@ def test_a_corpus_folder_loads_with_front_matter(corpus_docs, corpus_dir):
     for doc, path in zip(corpus_docs, files):
         raw = path.read_text(encoding="utf-8")
         assert doc.title and doc.title in raw
-        assert not doc.text.startswith("---")
-        assert raw.endswith(doc.text), "the body is stored verbatim"
+        assert not doc.text.startswith("---") and "#" not in doc.text and "- " not in doc.text
+        for line in doc.text.splitlines():
+            assert line.removeprefix("・ ") in raw, "every line is the source's, without its markup"
         assert doc.meta["source"] and doc.meta["file"] == path.name
 
 
@@ -34,7 +35,7 @@ def test_front_matter_is_parsed(tmp_path):
     [doc] = load_corpus(tmp_path)
     assert doc.id == "my-doc"
     assert doc.title == "日本とNATO"
-    assert doc.text == "本文の一行目。\n二行目。\n"
+    assert doc.text == "本文の一行目。\n二行目。"
     assert doc.meta["source"] == "外務省"
     assert doc.meta["published"] == "2023-07-12"  # a YAML date comes back as text
     assert doc.meta["lang"] == "ja"
@@ -46,7 +47,7 @@ def test_file_without_front_matter_uses_first_line_and_file_name(tmp_path):
     [doc] = load_corpus(tmp_path)
     assert doc.id == "my-notes-2024"
     assert doc.title == "防衛協力の概要"
-    assert doc.text == "\n# 防衛協力の概要\n\n本文です。\n"
+    assert doc.text == "# 防衛協力の概要\n\n本文です。", "plain text is not Markdown: only its blank edges go"
 
 
 def test_japanese_file_name_without_front_matter_loads(tmp_path):
@@ -60,7 +61,7 @@ def test_bom_and_windows_line_ends_are_dropped(tmp_path):
     (tmp_path / "a.md").write_bytes("\ufeff---\nid: a\ntitle: T\n---\n一行目。\r\n二行目。\r\n".encode())
     [doc] = load_corpus(tmp_path)
     assert doc.id == "a"
-    assert doc.text == "一行目。\n二行目。\n"
+    assert doc.text == "一行目。\n二行目。"
 
 
 def test_readme_and_other_files_are_not_documents(tmp_path):
@@ -88,7 +89,7 @@ def test_bad_files_are_skipped_with_a_reason_and_the_rest_is_read(tmp_path):
     (tmp_path / "binary.md").write_bytes(bytes(range(128, 256)) * 4)
     _write(tmp_path, "empty.md", "---\nid: empty\ntitle: 空\n---\n\n  \n")
     _write(tmp_path, "broken.md", "---\nid: [unclosed\n---\n本文。\n")
-    _write(tmp_path, "page.html", "<p>本文</p>")
+    _write(tmp_path, "slides.pptx", "PK")
     _write(tmp_path, ".secret.md", "本文。\n")
     _write(tmp_path / ".git", "config", "x")
     corpus = read_corpus(tmp_path)
@@ -96,7 +97,7 @@ def test_bad_files_are_skipped_with_a_reason_and_the_rest_is_read(tmp_path):
     reasons = {s.path: s.reason for s in corpus.skipped}
     assert reasons["binary.md"].startswith("undecodable") and reasons["empty.md"] == "empty"
     assert "front matter is not valid YAML" in reasons["broken.md"]
-    assert reasons["page.html"] == "unsupported type (.html)" and reasons[".secret.md"] == "hidden"
+    assert reasons["slides.pptx"] == "unsupported type (.pptx)" and reasons[".secret.md"] == "hidden"
     assert reasons[".git/"] == "hidden folder" and len(reasons) == 6
 
 

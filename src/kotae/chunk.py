@@ -72,8 +72,9 @@ def _trimmed(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
         yield start, end
 
 
-def split_units(text: str) -> list[Unit]:
-    """Lines into units: headings, bullet items and table rows whole; prose split into sentences."""
+def split_units(text: str, headings: frozenset[int] = frozenset()) -> list[Unit]:
+    """Lines into units: headings, bullet items and table rows whole; prose split into sentences. A line that
+    starts at one of `headings` is a heading whatever its length."""
     lines = _lines(text)
     units: list[Unit] = []
     for n, (start, end) in enumerate(lines):
@@ -81,7 +82,9 @@ def split_units(text: str) -> list[Unit]:
         if not line.strip():
             continue
         s, e = next(_trimmed(text, start, end))
-        if "\t" in line:
+        if start in headings:
+            units.append(Unit(s, e, "heading"))
+        elif "\t" in line:
             units.append(Unit(s, e, "row"))
         elif _is_heading(text, lines, n):
             units.append(Unit(s, e, "heading"))
@@ -138,12 +141,15 @@ def _split_long(text: str, unit: Unit, limit: int) -> list[Unit]:
 def chunk_document(doc: Document, *, target: int = 320, maximum: int = 1000, overlap: int = 1) -> list[Chunk]:
     """Pack units into chunks of about `target` characters, repeating `overlap` units between neighbours."""
     units: list[Unit] = []
-    for unit in split_units(doc.text):
+    headings = frozenset(doc.headings)
+    for unit in split_units(doc.text, headings):
         units.extend(_split_long(doc.text, unit, maximum) if unit.end - unit.start > maximum else [unit])
 
     # In a document that marks its headings, a plain short line between blank lines (a list of names, a
     # date) still ends a section but is not the context of what follows: the marked heading above stays.
-    marked = [u.kind == "heading" and bool(_MARKED_HEADING.match(doc.text, u.start)) for u in units]
+    # Headings the file's format marks (Markdown, HTML, Word styles) are marked ones.
+    marked = [u.kind == "heading" and (u.start in headings or bool(_MARKED_HEADING.match(doc.text, u.start)))
+              for u in units]
     plain_context = not any(marked)
     chunks: list[Chunk] = []
     current: list[Unit] = []

@@ -1,4 +1,5 @@
-"""Read a corpus folder (its subfolders too) into Documents; a file that cannot be read is skipped with a reason."""
+"""Read a corpus folder (its subfolders too) into Documents of clean text; a file that cannot be read is skipped
+with a reason. The readers of each format are in kotae.readers."""
 
 from __future__ import annotations
 
@@ -9,19 +10,11 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from kotae.errors import CorpusError
+from kotae.readers import READERS, SUFFIXES, Extracted
 from kotae.types import Document
 
-SUFFIXES = (".md", ".markdown", ".txt")
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 _ID_OK = re.compile(r"^\w[\w.-]{0,127}$")
-# Japanese text in a legacy encoding: EUC-JP before CP932 (Shift_JIS), as Shift_JIS lead bytes are invalid in
-# EUC-JP while EUC-JP text often decodes as CP932's half-width katakana. A strict cascade, not a guesser: each
-# decoding must succeed on every byte, and the likeliest Japanese one wins.
-_LEGACY = ("euc_jp", "cp932")
-_JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
 
 @dataclass(frozen=True)
@@ -78,30 +71,19 @@ def slug(name: str) -> str:
     return text[:128] or "document"
 
 
-def parse_document(rel: str, raw: str) -> Document:
-    """One document from a file's text: front matter when present, otherwise title from the first line. Raises
-    CorpusError (with the reason only) for a document that cannot be used."""
-    meta: dict = {}
-    body = raw
-    match = _FRONT_MATTER.match(raw)
-    if match:
-        try:
-            loaded = yaml.safe_load(match.group(1)) or {}
-        except yaml.YAMLError as exc:
-            raise CorpusError(f"the front matter is not valid YAML ({exc.__class__.__name__})") from exc
-        if not isinstance(loaded, dict):
-            raise CorpusError("the front matter must be a mapping of keys to values")
-        meta = {str(k): v for k, v in loaded.items()}
-        body = raw[match.end():]
-    doc_id = str(meta.get("id") or slug(str(Path(rel).with_suffix(""))))
+def make_document(rel: str, extracted: Extracted) -> Document:
+    """One document from what a reader extracted from the file at `rel`: the id from the front matter or the
+    path, the title from the file or its first line. Raises CorpusError (with the reason only) for a document that
+    cannot be used."""
+    meta = dict(extracted.meta)
+    doc_id = str(meta.pop("id", None) or slug(str(Path(rel).with_suffix(""))))
     if not _ID_OK.match(doc_id):
         raise CorpusError(f"id {doc_id!r} must be letters, digits, '.', '_' or '-' (no slashes or spaces)")
-    title = str(meta.get("title") or _first_line(body) or doc_id)
-    if not body.strip():
+    if not extracted.text.strip():
         raise CorpusError("empty")
-    meta = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in meta.items() if k not in ("id", "title")}
+    title = str(extracted.title or _first_line(extracted.text) or doc_id)
     meta.setdefault("file", rel)
-    return Document(id=doc_id, title=title, text=body, meta=meta)
+    return Document(id=doc_id, title=title, text=extracted.text, meta=meta, headings=extracted.headings)
 
 
 def _first_line(text: str) -> str:
@@ -110,34 +92,6 @@ def _first_line(text: str) -> str:
         if line:
             return line[:200]
     return ""
-
-
-def decode(data: bytes) -> tuple[str, str]:
-    """The text of a file's bytes and the encoding it was in: UTF-8 (with or without BOM), UTF-16 with BOM, EUC-JP
-    or CP932/Shift_JIS. A BOM and Windows line ends are encoding artefacts, not text: dropped, so offsets are
-    stable. CorpusError when no encoding fits."""
-    marked = "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else \
-        "utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else None
-    if marked:
-        try:
-            text, encoding = data.decode(marked), marked
-        except UnicodeDecodeError:
-            raise CorpusError(f"undecodable (marked as {marked.upper().removesuffix('-SIG')} but not)") from None
-    else:
-        try:
-            text, encoding = data.decode("utf-8"), "utf-8"
-        except UnicodeDecodeError:
-            fits = []
-            for candidate in _LEGACY:
-                try:
-                    fits.append((len(_JAPANESE.findall(data.decode(candidate))), candidate))
-                except UnicodeDecodeError:
-                    continue
-            if not fits:
-                raise CorpusError("undecodable (not UTF-8, UTF-16, EUC-JP or Shift_JIS text)") from None
-            encoding = max(fits, key=lambda f: f[0])[1]
-            text = data.decode(encoding)
-    return text.removeprefix("\ufeff").replace("\r\n", "\n"), encoding
 
 
 def read_corpus(folder: Path) -> Corpus:
@@ -155,15 +109,14 @@ def read_corpus(folder: Path) -> Corpus:
                 raise CorpusError(f"not readable ({exc.strerror or exc.__class__.__name__})") from exc
             if not data.strip():
                 raise CorpusError("empty")
-            text, encoding = decode(data)
-            doc = parse_document(rel, text)
+            doc = make_document(rel, READERS[path.suffix.lower()](data))
             if doc.id in seen:
                 raise CorpusError(f"has the same id {doc.id!r} as {seen[doc.id]}")
         except CorpusError as exc:
             skipped.append(Skipped(rel, str(exc)))
             continue
         seen[doc.id] = rel
-        docs.append(Document(id=doc.id, title=doc.title, text=doc.text, meta={**doc.meta, "encoding": encoding}))
+        docs.append(doc)
     if not docs:
         why = f" ({'; '.join(str(s) for s in skipped[:5])})" if skipped else ""
         raise CorpusError(f"The corpus folder {folder} has no document kotae can read{why}.")

@@ -9,12 +9,15 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Document:
-    """One source document; `text` is stored verbatim and every citation indexes into it."""
+    """One source document; `text` is its clean text (markup removed when it was loaded), which kotae stores and
+    every citation indexes into. `headings` are the offsets of the lines the file marks as headings (Markdown,
+    HTML, Word styles): they guide the chunker and are not stored."""
 
     id: str
     title: str
     text: str
     meta: Mapping[str, Any] = field(default_factory=dict)
+    headings: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -42,8 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", help="build the index from a corpus folder",
                        description="Build the index (BM25, and vectors when a model is available).")
     p.add_argument("--corpus", dest="corpus_dir", type=Path,
-                   help="folder of documents, subfolders included: .md, .markdown, .txt in UTF-8, UTF-16, EUC-JP or "
-                        "Shift_JIS (default: corpus)")
+                   help="folder of documents, subfolders included: .md, .markdown, .txt (UTF-8, UTF-16, EUC-JP or "
+                        "Shift_JIS), .html, .htm, .pdf, .docx (default: corpus)")
     p.add_argument("--out", dest="index_dir", type=Path, help="index folder (default: index)")
     p.add_argument("--model", dest="embed_model", help="embedding model name, local folder, or 'none'")
     p.add_argument("--index-type", dest="index_type", choices=("auto", "flat", "hnsw", "ivfpq"),
