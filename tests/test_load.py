@@ -150,3 +150,11 @@ def test_fingerprint_changes_with_any_document(small_corpus):
     path = next(small_corpus.glob("*.md"))
     path.write_text(path.read_text(encoding="utf-8") + "追記。\n", encoding="utf-8")
     assert fingerprint(small_corpus) != before
+
+
+def test_fingerprint_changes_when_the_readers_store_other_text(small_corpus, monkeypatch):
+    import kotae.load
+
+    before = fingerprint(small_corpus)
+    monkeypatch.setattr(kotae.load, "READERS_VERSION", kotae.load.READERS_VERSION + 1)
+    assert fingerprint(small_corpus) != before

@@ -116,7 +116,7 @@ class RetrievalSettings(FromFile):
     # bundled model ranks well enough to reorder near ties among lexical candidates, not to outvote BM25.
     weight_dense: float = Field(0.2, ge=0, description="dense weight in hybrid fusion (Japanese and mixed)")
     weight_lexical_en: float = Field(1.0, ge=0, description="lexical weight in hybrid fusion, English questions")
-    weight_dense_en: float = Field(0.2, ge=0, description="dense weight in hybrid fusion, English questions")
+    weight_dense_en: float = Field(0.3, ge=0, description="dense weight in hybrid fusion, English questions")
     type_weight: float = Field(0.5, ge=0, description="weight of answer-type terms (see answer_type)")
     hnsw_ef_search: int = Field(DEFAULT_EF_SEARCH, ge=1, le=4096,
                                 description="HNSW candidates kept per query (recall vs speed)")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kotae.errors import CorpusError
-from kotae.readers import READERS, SUFFIXES, Extracted
+from kotae.readers import READERS, READERS_VERSION, SUFFIXES, Extracted
 from kotae.types import Document
 
 _ID_OK = re.compile(r"^\w[\w.-]{0,127}$")
@@ -129,9 +129,9 @@ def load_corpus(folder: Path) -> list[Document]:
 
 
 def fingerprint(folder: Path) -> str:
-    """A hash of the corpus files' paths and bytes: it changes whenever a document changes (or a skipped one is
-    mended, added or removed)."""
-    digest = hashlib.sha256()
+    """A hash of the corpus files' paths and bytes and of the readers' version: it changes whenever a document
+    changes (or a skipped one is mended, added or removed), or kotae reads the same bytes into other text."""
+    digest = hashlib.sha256(f"readers {READERS_VERSION}\0".encode())
     files, skipped = corpus_files(folder)
     for path in files:
         digest.update(path.relative_to(folder).as_posix().encode())

@@ -17,6 +17,9 @@ from kotae.readers.pdf import read_pdf
 from kotae.readers.text import read_text
 
 Reader = Callable[[bytes], Extracted]
+# Raised whenever a reader stores different text for the same bytes: indexes built by older readers are then stale
+# (the corpus fingerprint includes it), since their offsets index text that is no longer what is stored.
+READERS_VERSION = 2
 
 READERS: dict[str, Reader] = {
     ".md": read_markdown,
