@@ -157,3 +157,17 @@ def test_wrk_script_sends_valid_json_with_the_question_last():
     prefixes = [line.strip()[len("[==["):-len("]==],")] for line in script.splitlines() if "[==[" in line]
     sent = [json.loads(p + ' #a1-7"}') for p in prefixes]  # what `request()` appends
     assert sent == [{"mode": "hybrid", "question": '日本と"NATO" #a1-7'}, {"mode": "hybrid", "question": "When? #a1-7"}]
+
+
+@pytest.mark.slow
+@pytest.mark.quality
+def test_rebuild_section_reuses_all_but_the_changed_file(quick):
+    rebuild = json.loads((quick[1] / "bench.json").read_text(encoding="utf-8"))["rebuild"]
+    files, chunks = rebuild["files"], rebuild["chunks"]
+    assert files == 20 and rebuild["dense"]
+    assert "extracted 0/" in rebuild["full_reused"]
+    assert f"extracted {files}/{files}" in rebuild["unchanged_reused"]
+    assert f"vectors {chunks}/{chunks}" in rebuild["unchanged_reused"]
+    assert f"extracted {files - 1}/{files}" in rebuild["one_file_reused"]
+    assert positive(rebuild["full_s"], rebuild["unchanged_s"], rebuild["one_file_s"])
+    assert "## Rebuilds" in (quick[1] / "bench.md").read_text(encoding="utf-8")

@@ -10,6 +10,9 @@ from datetime import datetime, timezone
 from kotae import package_version, store
 from kotae.analyze import Analyzer, get_analyzer
 from kotae.answer_type import typed_terms
+from kotae.build_cache import FILE as CACHE_FILE
+from kotae.build_cache import BuildCache
+from kotae.build_cache import key as cache_key
 from kotae.chunk import chunk_corpus, split_units
 from kotae.config import Settings
 from kotae.dense import DenseIndex
@@ -37,6 +40,11 @@ class BuildResult:
     manifest: Manifest
     notes: tuple[str, ...]  # things the user should know, one line each (a model that could not load)
     skipped: tuple[Skipped, ...] = ()  # files of the corpus folder not indexed, with why
+    cache: str | None = None  # how much earlier builds' work was reused, in one line
+
+
+# Raised whenever index_terms makes other terms from the same text: cached terms of older builds are then not used.
+TERMS_VERSION = 1
 
 
 def index_terms(analyzer: Analyzer, chunk: Chunk) -> list[str]:
@@ -64,18 +72,28 @@ def configured_embedder(settings: Settings) -> Embedder:
 
 
 def build_index(settings: Settings, *, progress: bool = False, report: Report | None = None,
-                embedder: Embedder | None = None, strict: bool = False) -> BuildResult:
+                embedder: Embedder | None = None, strict: bool = False, cache: bool = True) -> BuildResult:
     """Build and publish a new index for `settings`; the previous one stays in place if anything fails.
 
     `embedder` is the settings' model when the caller has loaded it already. Files that cannot be read are skipped
-    (`BuildResult.skipped`); with `strict`, any such file is a CorpusError and nothing is built."""
+    (`BuildResult.skipped`); with `strict`, any such file is a CorpusError and nothing is built. What earlier builds
+    into the same index folder extracted, analysed and embedded is reused unless `cache` is false (see
+    build_cache)."""
+    with BuildCache(settings.index.index_dir / CACHE_FILE) if cache else BuildCache.off() as kept:
+        result = _build(settings, progress=progress, report=report, embedder=embedder, strict=strict, cache=kept)
+        line = kept.stats.line() if kept.path else ""
+    return replace(result, cache=line or None)
+
+
+def _build(settings: Settings, *, progress: bool, report: Report | None, embedder: Embedder | None, strict: bool,
+           cache: BuildCache) -> BuildResult:
     ix = settings.index
     say = report or (lambda _msg: None)
     timings: dict[str, float] = {}
     notes: list[str] = []
     clock = time.perf_counter()
 
-    corpus = read_corpus(ix.corpus_dir)
+    corpus = read_corpus(ix.corpus_dir, cache)
     if strict and corpus.skipped:
         raise CorpusError(f"{len(corpus.skipped)} file(s) in {ix.corpus_dir} would be skipped ("
                           f"{'; '.join(str(s) for s in corpus.skipped[:5])}); fix them or drop --strict.")
@@ -90,7 +108,10 @@ def build_index(settings: Settings, *, progress: bool = False, report: Report | 
 
     clock = time.perf_counter()
     analyzer = get_analyzer(ix.term_form)
-    terms = [index_terms(analyzer, c) for c in _progress(chunks, "Analyzing", progress)]
+    analysis = f"{TERMS_VERSION} {ix.term_form} fugashi {package_version('fugashi')} {package_version('unidic-lite')}"
+    keys = [cache_key(analysis, c.heading or "", c.text) for c in chunks]
+    terms = cache.terms(keys, lambda todo: [index_terms(analyzer, chunks[i])
+                                            for i in _progress(todo, "Analyzing", progress)])
     lexical = LexicalIndex.build(terms)
     timings["lexical"] = time.perf_counter() - clock
 
@@ -107,8 +128,10 @@ def build_index(settings: Settings, *, progress: bool = False, report: Report | 
         try:
             embedder = embedder or configured_embedder(settings)
             say(f"Embedding {len(chunks)} chunks with {ix.embed_model}")
-            vectors = embedder.encode_passages([passage_text(by_id[c.doc_id], c) for c in chunks],
-                                               batch_size=ix.embed_batch_size, progress=progress)
+            texts = [passage_text(by_id[c.doc_id], c) for c in chunks]
+            keys = [cache_key(embedder.fingerprint, embedder.passage_prefix, text) for text in texts]
+            vectors = cache.vectors(keys, getattr(embedder, "dimension", None), lambda todo: embedder.encode_passages(
+                [texts[i] for i in todo], batch_size=ix.embed_batch_size, progress=progress))
             dense = DenseIndex.build(vectors, index_type=ix.index_type)
             structure = dense.describe()
             dense_info = DenseInfo(model=ix.embed_model, backend=embedder.backend, fingerprint=embedder.fingerprint,

@@ -10,6 +10,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from kotae.build_cache import BuildCache
 from kotae.errors import CorpusError
 from kotae.readers import READERS, READERS_VERSION, SUFFIXES, Extracted
 from kotae.types import Document
@@ -94,9 +95,11 @@ def _first_line(text: str) -> str:
     return ""
 
 
-def read_corpus(folder: Path) -> Corpus:
-    """Every document under `folder` in relative-path order with unique ids, and every file skipped with why.
-    CorpusError only when the folder is missing or holds no document at all."""
+def read_corpus(folder: Path, cache: BuildCache | None = None) -> Corpus:
+    """Every document under `folder` in relative-path order with unique ids, and every file skipped with why;
+    files read before with the same bytes come from `cache`. CorpusError only when the folder is missing or holds
+    no document at all."""
+    cache = cache or BuildCache.off()
     files, skipped = corpus_files(folder)
     docs: list[Document] = []
     seen: dict[str, str] = {}
@@ -109,7 +112,8 @@ def read_corpus(folder: Path) -> Corpus:
                 raise CorpusError(f"not readable ({exc.strerror or exc.__class__.__name__})") from exc
             if not data.strip():
                 raise CorpusError("empty")
-            doc = make_document(rel, READERS[path.suffix.lower()](data))
+            suffix = path.suffix.lower()
+            doc = make_document(rel, cache.extracted(data, suffix, READERS_VERSION, READERS[suffix]))
             if doc.id in seen:
                 raise CorpusError(f"has the same id {doc.id!r} as {seen[doc.id]}")
         except CorpusError as exc:

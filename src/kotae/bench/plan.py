@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-SECTIONS = ("build", "latency", "lexical", "vectors", "model", "http")
+SECTIONS = ("build", "rebuild", "latency", "lexical", "vectors", "model", "http")
 
 
 @dataclass(frozen=True)
@@ -31,16 +31,22 @@ class Plan:
     synthetic_chunks: int = 10_000
     embed_sample: int | None = 1_000  # passages embedded for the rate (None: all of them)
     http_seconds: float = 10.0  # each bounded load on /v1/ask with distinct questions
+    rebuild_files: int = 1_000  # the rebuild section's corpus: this many small files,
+    rebuild_chars: int = 300  # of about this many characters each (one or two chunks)
 
 
 FULL = Plan("full")
 # Quick builds the corpus alone: with the bundled model its embedding takes most of the quick run already.
 QUICK = Plan("quick", corpus_multiples=(1,), questions=12, repeats=1, lexical_sizes=(1_000, 4_000),
              lexical_questions=24, vectors=4_000, dimension=64, vector_queries=40, flat_queries=20, ef_search=(64,),
-             nprobe=(32,), http_requests=60, synthetic_chunks=1_000, embed_sample=32, http_seconds=3.0)
+             nprobe=(32,), http_requests=60, synthetic_chunks=1_000, embed_sample=32, http_seconds=3.0,
+             rebuild_files=20)
 # `kotae bench --only model`: what the embedding model costs, at the full plan's sizes, in minutes rather than the
 # full run's quarter of an hour; the scale sections (lexical and vector indexes) do not depend on the model.
 MODEL = replace(FULL, name="model", sections=("build", "latency", "model", "http"), corpus_multiples=(1,))
+# `kotae bench --only rebuild`: what a rebuild costs with and without the build cache (the corpus build, which
+# every run makes, and the rebuild section).
+REBUILD = replace(FULL, name="rebuild", sections=("build", "rebuild"), corpus_multiples=(1,))
 
 # (name, limit, unit); measured values come from `kotae.bench.run.targets`. "≥": at least the limit; any other
 # unit: at most the limit.

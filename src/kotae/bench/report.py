@@ -18,7 +18,7 @@ def write_reports(results: dict[str, Any], out: Path) -> list[str]:
     return ["bench.json", "bench.md", *charts(results, out)]
 
 
-FLAGS = {"full": "", "quick": " --quick", "model": " --only model"}
+FLAGS = {"full": "", "quick": " --quick", "model": " --only model", "rebuild": " --only rebuild"}
 
 
 def markdown(results: dict[str, Any]) -> str:
@@ -29,7 +29,7 @@ def markdown(results: dict[str, Any]) -> str:
              f"{m['platform']}; Python {m['python']}, faiss {m['faiss-cpu']}, bm25s {m['bm25s']}, "
              f"numpy {m['numpy']}; embedding model {_model(results)}. {results['seconds']:.0f} s in all; load "
              f"average {_load(results)} (the machine's other work shows here).", ""]
-    for section in (targets_table, build_table, latency_table, model_table, lexical_table, profile_table,
+    for section in (targets_table, build_table, rebuild_table, latency_table, model_table, lexical_table, profile_table,
                     vectors_table, http_table):
         rows = section(results)  # empty for a section the plan did not run
         lines += rows + [""] if rows else []
@@ -56,6 +56,22 @@ def build_table(results: dict[str, Any]) -> list[str]:
         rows.append(f"| ×{r['multiple']} | {r['documents']} | {r['characters']:,} | {r['chunks']:,} | "
                     f"{s.get('load_and_chunk', 0):.2f} | {s.get('lexical', 0):.2f} | {s.get('lexicon', 0):.2f} | "
                     f"{s.get('dense', 0):.2f} | {s.get('write', 0):.2f} | {r['total_s']:.2f} | {_mb(r['bytes'])} |")
+    return rows
+
+
+def rebuild_table(results: dict[str, Any]) -> list[str]:
+    r = results.get("rebuild")
+    if not r:
+        return []
+    vectors = f"with vectors ({r['model']})" if r["dense"] else "lexical only"
+    rows = [f"## Rebuilds ({r['files']:,} small files, {r['chunks']:,} chunks, {vectors})", "",
+            "Three builds into one index folder: the first, one with nothing changed, one after a file changed. "
+            "Files, chunks' terms and vectors seen before come from the build cache.", "",
+            "| build | seconds | reused |", "|---|---:|---|"]
+    for name, label in (("full", "first (nothing cached)"), ("unchanged", "nothing changed"),
+                        ("one_file", "one file changed")):
+        reused = (r[f"{name}_reused"] or "").removeprefix("Reused from earlier builds: ").rstrip(".")
+        rows.append(f"| {label} | {r[f'{name}_s']:.2f} | {reused} |")
     return rows
 
 

@@ -20,6 +20,7 @@ from kotae.bench.lexical import bench_lexical_scale
 from kotae.bench.measure import BenchmarkUnavailableError, Stage, Step
 from kotae.bench.model import bench_model
 from kotae.bench.plan import TARGETS, Plan
+from kotae.bench.rebuild import bench_rebuild
 from kotae.bench.vectors import bench_vectors
 from kotae.build import configured_embedder
 from kotae.config import Settings
@@ -58,6 +59,9 @@ def run_bench(settings: Settings, plan: Plan, *, gold: Sequence[GoldItem], model
     # Always: the corpus's index is what the other sections search.
     results["build"] = timed("build", lambda: bench_build(settings, plan, model=model, embedder=embedder,
                                                           workdir=workdir, stage=stage, step=step))
+    if "rebuild" in run:
+        results["rebuild"] = timed("rebuild", lambda: bench_rebuild(settings, plan, model=model, embedder=embedder,
+                                                                    workdir=workdir, stage=stage, step=step))
     if "latency" in run:
         results["latency"] = timed("latency", lambda: bench_latency(corpus_settings, plan, gold, stage=stage,
                                                                     step=step))

@@ -22,13 +22,15 @@ def sentences(docs: Sequence[Document]) -> list[str]:
     return [s for d in docs for u in split_units(d.text) if (s := d.text[u.start:u.end].strip())]
 
 
-def write_recombined_corpus(docs: Sequence[Document], folder: Path, *, multiple: int, seed: int = 0) -> Path:
-    """A corpus folder `multiple` times the size of `docs`, of documents made of their sentences, shuffled."""
+def write_recombined_corpus(docs: Sequence[Document], folder: Path, *, multiple: int = 1, count: int | None = None,
+                            chars: int | None = None, seed: int = 0) -> Path:
+    """A corpus folder of documents made of the sentences of `docs`, shuffled: `multiple` times as many documents
+    of their average size, or `count` documents of about `chars` characters."""
     rng = np.random.default_rng(seed)
     pool = sentences(docs)
-    doc_chars = sum(len(d.text) for d in docs) // max(len(docs), 1)
+    doc_chars = chars or sum(len(d.text) for d in docs) // max(len(docs), 1)
     folder.mkdir(parents=True, exist_ok=True)
-    for n in range(len(docs) * multiple):
+    for n in range(count or len(docs) * multiple):
         body: list[str] = []
         size = 0
         while size < doc_chars:

@@ -47,11 +47,14 @@ def cmd_index(args: argparse.Namespace) -> int:
         except (IndexMissingError, StaleIndexError) as exc:
             info(f"{exc} Rebuilding." if isinstance(exc, StaleIndexError) else "Building the index.", args.quiet)
     progress = not args.quiet and sys.stderr.isatty()
-    result = build_index(settings, progress=progress, report=lambda m: info(m, args.quiet), strict=args.strict)
+    result = build_index(settings, progress=progress, report=lambda m: info(m, args.quiet), strict=args.strict,
+                         cache=args.cache)
     for skipped in result.skipped:
         print(f"kotae: skipped {skipped}", file=sys.stderr)
     for note in result.notes:
         print(f"kotae: {note}", file=sys.stderr)
+    if result.cache:
+        info(result.cache, args.quiet)
     m = result.manifest
     dense = (f"vectors: {m.dense.model} ({m.dense.dimension} dims, {m.dense.index_type})" if m.dense
              else "vectors: none")

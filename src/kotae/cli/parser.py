@@ -49,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index-type", dest="index_type", choices=("auto", "flat", "hnsw", "ivfpq"),
                    help="FAISS index for the vectors (default: auto, by size; KOTAE_INDEX_TYPE)")
     p.add_argument("--if-stale", action="store_true", help="only build when the index is missing or out of date")
+    p.add_argument("--no-cache", dest="cache", action="store_false",
+                   help="redo every file's extraction, analysis and vectors instead of reusing those of earlier "
+                        "builds into this index folder (kept in its cache.sqlite)")
     p.add_argument("--strict", action="store_true",
                    help="fail, building nothing, when any file of the corpus would be skipped")
     p.add_argument("--quiet", action="store_true", help="no progress output")
@@ -117,9 +120,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--corpus", dest="corpus_dir", type=Path, help="folder of documents (default: corpus)")
     p.add_argument("--gold", type=Path, default=Path("eval/gold.jsonl"),
                    help="gold JSONL file whose questions are timed (default: eval/gold.jsonl)")
-    plans.add_argument("--only", choices=("model",),
+    plans.add_argument("--only", choices=("model", "rebuild"),
                    help="model: only what the embedding model costs, at full size (corpus build, query latency, "
-                        "the encoder, a 10,000-chunk build, HTTP loads; default --out eval/bench/model)")
+                        "the encoder, a 10,000-chunk build, HTTP loads; default --out eval/bench/model); "
+                        "rebuild: full and one-file rebuilds of 1,000 files (default --out eval/bench/rebuild)")
     p.add_argument("--model", dest="embed_model",
                    help="embedding model for the build, latency, model and HTTP rows: bundled:NAME, a "
                         "sentence-transformers name or folder, or none (default: the configured one, "
