@@ -205,7 +205,7 @@ ASK_ONLY = [
     pytest.param({"question": JA, "history": [{"question": "a", "answer": "b", "extra": 1}]}, "history.0.extra",
                  id="turn-unknown-field"),
     pytest.param({"question": JA, "history": [{"question": "a\x00"}]}, "history.0.question", id="turn-nul"),
-    pytest.param({"question": JA, "history": [{"question": "a"}] * 11}, "history", id="history-too-long"),
+    pytest.param({"question": JA, "history": [{"question": "a"}] * 21}, "history", id="history-too-long"),
 ]
 
 

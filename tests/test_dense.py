@@ -162,13 +162,16 @@ def test_english_questions_use_their_own_fusion_weights(dense_index, dense_setti
     assert ranking(weight_dense=0.0) == ranking(), "the Japanese weights leave English questions alone"
 
 
-def test_english_questions_are_embedded_directly_with_the_query_prefix(dense_index, dense_settings, monkeypatch):
+def test_english_questions_are_embedded_with_the_query_prefix_and_their_translation(dense_index, dense_settings,
+                                                                                    monkeypatch):
     loaded = Retriever(dense_index, dense_settings).embedder()
     embedder = SentenceTransformerEmbedder(loaded.name, loaded.model, query_prefix="query: ",
                                            fingerprint=loaded.fingerprint)
     seen: list[list[str]] = []
     real = embedder.model.encode
     monkeypatch.setattr(embedder.model, "encode", lambda texts, **kw: seen.append(list(texts)) or real(texts, **kw))
-    result = Retriever(dense_index, dense_settings, embedder=embedder).search(ENGLISH, mode="dense", top_k=3)
-    assert seen == [["query: " + ENGLISH]]
+    retriever = Retriever(dense_index, dense_settings, embedder=embedder)
+    result = retriever.search(ENGLISH, mode="dense", top_k=3)
+    translated = " ".join("".join(t.candidates[0]) for t in retriever.query(ENGLISH).translations)
+    assert translated and seen == [[f"query: {ENGLISH} {translated}"]]
     assert result.lang == "en" and len(result.passages) == 3

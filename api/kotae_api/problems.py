@@ -16,6 +16,7 @@ from kotae.errors import (
     CorpusError,
     EmptyQuestionError,
     GenerationError,
+    HistoryError,
     IndexMissingError,
     KotaeError,
     ModelUnavailableError,
@@ -23,6 +24,7 @@ from kotae.errors import (
     UnknownDocumentError,
 )
 from kotae_api.logs import LOG, REQUEST_ID
+from kotae_api.schemas import UNION_TAGS
 
 MEDIA_TYPE = "application/problem+json"
 BLANK = "about:blank"  # RFC 9457: nothing to add beyond the HTTP status itself
@@ -31,6 +33,7 @@ INTERNAL_DETAIL = "Something went wrong on the server; the request id identifies
 # kotae's named errors, most specific first: (error, status, problem type, title).
 KOTAE_ERRORS: tuple[tuple[type[KotaeError], int, str, str], ...] = (
     (EmptyQuestionError, 422, "invalid-request", "Invalid request"),
+    (HistoryError, 422, "invalid-request", "Invalid request"),
     (UnknownDocumentError, 404, "unknown-document", "Unknown document"),
     (ConfigError, 422, "option-unavailable", "Option not available"),
     (IndexMissingError, 503, "index-unavailable", "Index not available"),
@@ -131,7 +134,7 @@ def install(app: FastAPI) -> None:
 
 def _field_error(error: dict[str, Any]) -> dict[str, str]:
     """One validation error without the offending input (which may be large, or not for the logs)."""
-    loc = [str(p) for p in error.get("loc", ()) if p != "body"]
+    loc = [str(p) for p in error.get("loc", ()) if p != "body" and p not in UNION_TAGS]
     return {"field": ".".join(loc), "message": str(error.get("msg", "invalid value")), "type": error.get("type", "")}
 
 

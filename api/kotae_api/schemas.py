@@ -6,7 +6,15 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+)
 from pydantic_core import PydanticCustomError
 
 MAX_QUESTION = 1000
@@ -66,10 +74,35 @@ class Turn(_Request):
                       AfterValidator(_no_control)] | None = None
 
 
+class Message(_Request):
+    """A chat message of the conversation, as chat APIs send them: the user's question or kotae's answer."""
+
+    role: Literal["user", "assistant"]
+    content: Annotated[str, Field(max_length=MAX_ANSWER, json_schema_extra={"pattern": TEXT_PATTERN}),
+                       AfterValidator(_no_control)]
+
+
+def _history_shape(item: Any) -> str | None:
+    if isinstance(item, dict):
+        return "message" if "role" in item else "turn"
+    return None
+
+
+# One item of a conversation: a question/answer turn or a chat message, told apart by "role" (the library refuses
+# a history that mixes them). The tags never show in error locations (see problems._field_error).
+HistoryItem = Annotated[Annotated[Turn, Tag("turn")] | Annotated[Message, Tag("message")],
+                        Discriminator(_history_shape, custom_error_type="history_item",
+                                      custom_error_message="Input should be a turn or a chat message object")]
+UNION_TAGS = frozenset({"turn", "message"})
+
+
 class AskRequest(_Request):
     question: Question
-    history: list[Turn] | None = Field(None, max_length=MAX_TURNS,
-                                       description="the conversation so far, oldest first, for follow-up questions")
+    history: list[HistoryItem] | None = Field(
+        None, max_length=2 * MAX_TURNS,
+        description="the conversation so far, oldest first, for follow-up questions: question/answer turns "
+                    '({"question", "answer"}) or chat messages ({"role": "user" or "assistant", "content"}), '
+                    f"at most {2 * MAX_TURNS} items (ten exchanges of chat messages)")
     top_k: TopK | None = None
     mode: Mode | None = Field(None, description="retrieval mode (default: auto, hybrid when the index has vectors)")
     lang: Literal["ja", "en"] | None = Field(

@@ -1,13 +1,20 @@
-"""Follow-up questions: when a question leans on the conversation, search with the earlier question too."""
+"""Follow-up questions: when a question leans on the conversation, search with the earlier question too.
+
+A conversation comes in either of two shapes, oldest first: question/answer turns
+(`[{"question": …, "answer": …}]`) or chat messages as chat APIs send them
+(`[{"role": "user" | "assistant", "content": …}]`). Anything else is refused, never ignored.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from kotae.analyze import Analyzer
+from kotae.errors import HistoryError
 
 _JA_REFERENCE = re.compile(r"それ|その|これ|この|あれ|あの|そこ|そちら|彼|彼女|同氏|同国|当時|"
                            r"^(?:では|じゃあ?|で|また)[、,]?")
@@ -24,10 +31,54 @@ def depends_on_history(question: str, analyzer: Analyzer) -> bool:
     return len([t for t in analyzer.terms(text) if not t.isascii() or len(t) > 3]) < MIN_CONTENT_TERMS
 
 
+@dataclass(frozen=True)
+class Turn:
+    """An earlier question of the conversation and the answer it got (None when the history has none)."""
+
+    question: str
+    answer: str | None = None
+
+
+def read_history(history: Sequence[Mapping[str, Any]] | None) -> tuple[Turn, ...]:
+    """The turns of a conversation given as question/answer turns or chat messages, oldest first: each user
+    message asks, the assistant message after it answers (an assistant message with no question before it, such as
+    a greeting, is an answer to nothing). HistoryError, naming the first item that is neither, otherwise."""
+    if not history:
+        return ()
+    if isinstance(history, (str, bytes, Mapping)) or not isinstance(history, Sequence):
+        raise HistoryError("The history must be a list of turns or chat messages, oldest first.")
+    turns: list[Turn] = []
+    for n, item in enumerate(history):
+        if not isinstance(item, Mapping):
+            raise HistoryError(f"History item {n} is not an object; give {_SHAPES}.")
+        if "role" in item:
+            role, content = item.get("role"), item.get("content")
+            if role not in ("user", "assistant") or not isinstance(content, str) or set(item) - {"role", "content"}:
+                raise HistoryError(f"History item {n} is not a chat message: give {{\"role\": \"user\" or "
+                                   f"\"assistant\", \"content\": text}}.")
+            if role == "user":
+                turns.append(Turn(content))
+            elif turns and turns[-1].answer is None:
+                turns[-1] = Turn(turns[-1].question, content)
+            else:
+                turns.append(Turn("", content))
+            continue
+        question, answer = item.get("question"), item.get("answer")
+        if not isinstance(question, str) or set(item) - {"question", "answer"} or not (
+                answer is None or isinstance(answer, str)):
+            raise HistoryError(f"History item {n} is not a turn; give {_SHAPES}.")
+        turns.append(Turn(question, answer))
+    return tuple(turns)
+
+
+_SHAPES = ('question/answer turns ({"question": …, "answer": …}) or chat messages '
+           '({"role": "user" or "assistant", "content": …})')
+
+
 def retrieval_question(question: str, history: Sequence[Mapping[str, Any]] | None, analyzer: Analyzer) -> str:
     """The text to search for: the question itself, or the last earlier question followed by it."""
-    if not history or not depends_on_history(question, analyzer):
+    turns = read_history(history)
+    if not turns or not depends_on_history(question, analyzer):
         return question
-    previous = next((str(turn.get("question", "")).strip() for turn in reversed(history)
-                     if str(turn.get("question", "")).strip()), "")
+    previous = next((turn.question.strip() for turn in reversed(turns) if turn.question.strip()), "")
     return f"{previous} {question}" if previous else question

@@ -8,6 +8,7 @@
     │   └── DamagedIndexError   a file of the index cannot be read or does not match the manifest
     ├── ModelUnavailableError   the embedding model cannot be loaded
     ├── EmptyQuestionError      the question has no text
+    ├── HistoryError            the conversation history has a shape kotae does not know
     ├── UnknownDocumentError    no document has the requested id
     └── GenerationError         the language model gave no usable answer
 
@@ -48,6 +49,10 @@ class ModelUnavailableError(KotaeError):
 
 class EmptyQuestionError(KotaeError):
     """The question is empty or white space only."""
+
+
+class HistoryError(KotaeError):
+    """The conversation history is neither question/answer turns nor chat messages."""
 
 
 class UnknownDocumentError(KotaeError):

@@ -41,8 +41,13 @@ class Kotae:
         return self.retriever.search(searched, mode=mode, top_k=top_k, qid=qid)
 
     def search_batch(self, questions: Sequence[str], *, top_k: int | None = None, mode: str | None = None,
-                     qids: Sequence[str | None] | None = None) -> Iterator[SearchResult]:
-        """`search` for many questions, in order; their vectors are encoded a batch at a time."""
+                     qids: Sequence[str | None] | None = None,
+                     histories: Sequence[History] | None = None) -> Iterator[SearchResult]:
+        """`search` for many questions, in order (each with its conversation in `histories`, if given); their
+        vectors are encoded a batch at a time."""
+        if histories is not None:
+            analyzer = self.retriever.analyzer
+            questions = [retrieval_question(q, h, analyzer) for q, h in zip(questions, histories, strict=True)]
         return self.retriever.search_batch(questions, mode=mode, top_k=top_k, qids=qids)
 
     def ask(self, question: str, *, history: History = (), top_k: int | None = None, mode: str | None = None,

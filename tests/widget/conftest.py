@@ -61,7 +61,9 @@ def server(tmp_path_factory, hosts, browser) -> str:
 
     root = tmp_path_factory.mktemp("widget")
     corpus = write_tiny_corpus(root / "corpus")
-    (corpus / "xss-test.md").write_text(XSS_DOCUMENT, encoding="utf-8")
+    # A plain text file: kotae keeps its every character (Markdown and HTML files are stored without their tags),
+    # so the widget must show the markup as text.
+    (corpus / "xss-test.txt").write_text(XSS_DOCUMENT, encoding="utf-8")
     settings = make_settings(corpus, root / "index")
     build_index(settings)
 

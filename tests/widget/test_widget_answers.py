@@ -89,8 +89,9 @@ def test_follow_up_sends_history_kept_for_the_session_and_new_conversation_clear
     with page.expect_request("**/v1/ask/stream") as request:
         ask(page, JA_FOLLOW_UP)
     history = json.loads(request.value.post_data)["history"]
-    assert [turn["question"] for turn in history] == [JA_QUESTION]
-    assert ANSWER in history[0]["answer"]
+    # Sent as chat messages: the question, then kotae's answer to it.
+    assert [m["role"] for m in history] == ["user", "assistant"] and history[0]["content"] == JA_QUESTION
+    assert ANSWER in history[1]["content"]
 
     page.reload()  # the conversation stays for the page session
     assert [u.inner_text() for u in widget(page, ".msg.user").all()] == [JA_QUESTION, JA_FOLLOW_UP]

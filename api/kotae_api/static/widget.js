@@ -343,8 +343,10 @@
     scrollDown() { this.log.scrollTop = this.log.scrollHeight; }
 
     async send(question, after) {
-      const history = this.turns.slice(-MAX_HISTORY).map((turn) => ({ question: clean(turn.q, 1000),
-        answer: clean((turn.a.answer && turn.a.answer.text) || turn.a.message, 4000) }));
+      // The conversation as chat messages: each question, then kotae's answer to it.
+      const history = this.turns.slice(-MAX_HISTORY).flatMap((turn) => [
+        { role: 'user', content: clean(turn.q, 1000) },
+        { role: 'assistant', content: clean((turn.a.answer && turn.a.answer.text) || turn.a.message, 4000) }]);
       // The streamed draft stays out of the accessibility tree: the finished answer is announced once.
       const text = h('p', { class: 'text' });
       const status = h('p', { class: 'status' }, h('span', { class: 'spin' }), this.t.thinking);

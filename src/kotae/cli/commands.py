@@ -71,8 +71,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     kotae = open_index(args)
     if args.batch is not None:
         rows = inputs.batch_questions(args.batch)
-        for result in kotae.search_batch([q for _, q in rows], mode=args.mode, top_k=args.top_k,
-                                         qids=[i for i, _ in rows]):
+        for result in kotae.search_batch([q for _, q, _ in rows], mode=args.mode, top_k=args.top_k,
+                                         qids=[i for i, _, _ in rows], histories=[h for _, _, h in rows]):
             print(json.dumps(result.to_dict(), ensure_ascii=False), flush=True)
         return 0
     result = kotae.search(args.question, mode=args.mode, top_k=args.top_k)

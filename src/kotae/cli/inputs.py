@@ -6,18 +6,20 @@ import json
 from pathlib import Path
 from typing import Any
 
-from kotae.errors import ConfigError
+from kotae.conversation import read_history
+from kotae.errors import ConfigError, HistoryError
 
 
-def batch_questions(path: Path) -> list[tuple[str | None, str]]:
-    """The (id, question) of each line of a JSONL file of {"id", "question"} objects."""
+def batch_questions(path: Path) -> list[tuple[str | None, str, list[dict[str, Any]]]]:
+    """The (id, question, history) of each line of a JSONL file of {"id", "question", "history"} objects (id and
+    history optional; a history as in `--history`)."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
         raise ConfigError(f"The batch file {path} does not exist.") from None
     except UnicodeDecodeError:
         raise ConfigError(f"The batch file {path} is not UTF-8 text.") from None
-    rows: list[tuple[str | None, str]] = []
+    rows: list[tuple[str | None, str, list[dict[str, Any]]]] = []
     for n, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -27,8 +29,12 @@ def batch_questions(path: Path) -> list[tuple[str | None, str]]:
             raise ConfigError(f"{path}:{n} is not valid JSON.") from None
         if not isinstance(row, dict) or not isinstance(row.get("question"), str) or not row["question"].strip():
             raise ConfigError(f'{path}:{n} needs a non-empty "question" string.')
-        qid = row.get("id")
-        rows.append((None if qid is None else str(qid), row["question"]))
+        qid, history = row.get("id"), row.get("history") or []
+        try:
+            read_history(history)
+        except HistoryError as exc:
+            raise ConfigError(f"{path}:{n}: {exc}") from None
+        rows.append((None if qid is None else str(qid), row["question"], history))
     return rows
 
 
@@ -42,6 +48,8 @@ def history(path: Path | None) -> list[dict[str, Any]]:
         raise ConfigError(f"The history file {path} does not exist.") from None
     except json.JSONDecodeError as exc:
         raise ConfigError(f"The history file {path} is not JSON ({exc.msg} at line {exc.lineno}).") from None
-    if not isinstance(turns, list) or not all(isinstance(t, dict) and "question" in t for t in turns):
-        raise ConfigError(f'The history file {path} must be a JSON list of {{"question": ..., "answer": ...}}.')
+    try:
+        read_history(turns)
+    except HistoryError as exc:
+        raise ConfigError(f"The history file {path}: {exc}") from None
     return turns

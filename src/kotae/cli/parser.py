@@ -65,14 +65,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question", nargs="?", help="a question in Japanese or English")
     p.add_argument("--json", action="store_true", help="print the search result as JSON")
     p.add_argument("--batch", type=Path, metavar="FILE.jsonl",
-                   help='read {"id", "question"} lines, write one search-result line each')
+                   help='read {"id", "question", "history"} lines (id and history optional; a history as in '
+                        "ask --history), write one search-result line each")
     p.set_defaults(handler=commands.cmd_search)
 
     p = sub.add_parser("ask", parents=[where, retrieval], help="ask a question and get a cited answer")
     p.add_argument("question", help="a question in Japanese or English")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
     p.add_argument("--history", type=Path, metavar="FILE",
-                   help='the conversation so far: a JSON list of {"question": ..., "answer": ...} turns')
+                   help='the conversation so far, oldest first: a JSON list of {"question": ..., "answer": ...} '
+                        'turns or of {"role": "user" or "assistant", "content": ...} chat messages')
     p.set_defaults(handler=commands.cmd_ask)
 
     p = sub.add_parser("chat", parents=[where, retrieval], help="ask questions interactively in the terminal")

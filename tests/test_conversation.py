@@ -1,0 +1,94 @@
+"""A conversation as question/answer turns or as chat messages, in the library, the CLI and the API; any other
+shape is refused in one line, never ignored."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fakes import make_app
+from fastapi.testclient import TestClient
+
+from kotae.cli import main
+from kotae.conversation import Turn, read_history
+from kotae.errors import HistoryError
+from kotae.facade import Kotae
+
+FIRST = "静岡茶まつりが初めて開催されたのはいつ?"
+FOLLOW = "それはどこで開かれましたか?"
+MESSAGES = [{"role": "user", "content": FIRST}, {"role": "assistant", "content": "1998年5月 [1]"}]
+TURNS = [{"question": FIRST, "answer": "1998年5月 [1]"}]
+
+
+def test_chat_messages_are_turns():
+    assert read_history(MESSAGES) == read_history(TURNS) == (Turn(FIRST, "1998年5月 [1]"),)
+    two_users = [{"role": "user", "content": "a"}, {"role": "user", "content": "b"},
+                 {"role": "assistant", "content": "B"}]
+    assert read_history(two_users) == (Turn("a"), Turn("b", "B"))
+    greeting = [{"role": "assistant", "content": "hello"}, *MESSAGES]
+    assert read_history(greeting) == (Turn("", "hello"), Turn(FIRST, "1998年5月 [1]"))
+    assert read_history([*TURNS, {"role": "user", "content": "b"}]) == (Turn(FIRST, "1998年5月 [1]"), Turn("b"))
+    assert read_history([]) == read_history(None) == ()
+
+
+@pytest.mark.parametrize(("history", "says"), [
+    ([{"role": "system", "content": "be brief"}], "item 0 is not a chat message"),
+    ([{"role": "user", "content": 3}], "item 0 is not a chat message"),
+    ([*MESSAGES, {"role": "user", "content": "a", "name": "x"}], "item 2 is not a chat message"),
+    ([{"query": "x"}], "item 0 is not a turn"),
+    ([{"question": "x", "answer": 5}], "item 0 is not a turn"),
+    (["x"], "item 0 is not an object"),
+    ({"question": "x"}, "must be a list"),
+    ("earlier", "must be a list"),
+])
+def test_other_shapes_are_refused_saying_where(history, says):
+    with pytest.raises(HistoryError, match=says):
+        read_history(history)
+
+
+def test_a_follow_up_with_chat_messages_is_searched_as_with_turns(lexical_index, lexical_settings):
+    k = Kotae(lexical_index, lexical_settings)
+    with_messages = k.ask(FOLLOW, history=MESSAGES)
+    assert with_messages.retrieval_query.startswith(FIRST)
+    assert with_messages.to_dict() == k.ask(FOLLOW, history=TURNS).to_dict()
+    with pytest.raises(HistoryError):
+        k.search(FOLLOW, history=[{"role": "robot", "content": "x"}])
+
+
+def test_the_api_takes_chat_messages_and_refuses_other_shapes(lexical_settings, lexical_index):
+    with TestClient(make_app(lexical_settings, lexical_index)) as client:
+        body = client.post("/v1/ask", json={"question": FOLLOW, "history": MESSAGES}).json()
+        assert body["retrieval_query"].startswith(FIRST) and body["question"] == FOLLOW
+        for history, field in (([{"role": "robot", "content": "x"}], "history.0.role"),
+                               ([{"role": "user"}], "history.0.content"),
+                               ([{"role": "user", "content": "a\x00"}], "history.0.content"),
+                               ([{"role": "user", "content": "a"}] * 21, "history"),
+                               ([{"question": "a"}] * 21, "history")):
+            response = client.post("/v1/ask", json={"question": FOLLOW, "history": history})
+            assert response.status_code == 422, history
+            assert any(e["field"] == field for e in response.json()["errors"]), response.json()
+        stream = client.post("/v1/ask/stream", json={"question": FOLLOW, "history": MESSAGES})
+        assert stream.status_code == 200 and FIRST in stream.text
+
+
+def test_the_cli_reads_messages_from_history_files_and_batch_lines(capsys, lexical_settings, tmp_path):
+    where = ["--corpus", str(lexical_settings.index.corpus_dir), "--index", str(lexical_settings.index.index_dir)]
+    history = tmp_path / "history.json"
+    history.write_text(json.dumps(MESSAGES, ensure_ascii=False), encoding="utf-8")
+    assert main(["ask", FOLLOW, "--history", str(history), "--json", *where]) == 0
+    assert json.loads(capsys.readouterr().out)["retrieval_query"].startswith(FIRST)
+    history.write_text(json.dumps([{"role": "bot", "content": "x"}]), encoding="utf-8")
+    assert main(["ask", FOLLOW, "--history", str(history), *where]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "history.json" in err and "item 0" in err
+
+    batch = tmp_path / "questions.jsonl"
+    batch.write_text("\n".join(json.dumps(row, ensure_ascii=False) for row in (
+        {"id": "a", "question": FOLLOW, "history": MESSAGES}, {"id": "b", "question": FOLLOW})), encoding="utf-8")
+    assert main(["search", "--batch", str(batch), *where]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert rows[0]["question"].startswith(FIRST) and rows[1]["question"] == FOLLOW
+    batch.write_text(json.dumps({"question": FOLLOW, "history": [{"role": "bot", "content": "x"}]}),
+                     encoding="utf-8")
+    assert main(["search", "--batch", str(batch), *where]) == 1
+    assert "questions.jsonl:1" in capsys.readouterr().err
