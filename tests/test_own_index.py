@@ -76,7 +76,7 @@ def test_a_bad_file_is_skipped_by_name_and_strict_builds_nothing(tmp_path, monke
     assert strict == 1 and "broken.md" in err and not (tmp_path / "strict" / "CURRENT").exists()
     assert main(["index", "--corpus", str(corpus), "--out", str(tmp_path / "index")]) == 0
     err = capsys.readouterr().err
-    assert "kotae: skipped broken.md: " in err and "(1 files skipped)" in err
+    assert "kotae: skipped broken.md: " in err and "(1 file skipped)" in err
     assert main(["ask", "倉庫の鍵はどこに保管していますか", "--index", str(tmp_path / "index"), "--json"]) == 0
     answer = capsys.readouterr().out
     assert '"doc_id": "old-memo"' in answer and "事務室の金庫" in answer

@@ -7,6 +7,7 @@ Sentences are quoted, never rewritten: each one is a span of a returned passage,
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -34,6 +35,7 @@ NEAR_BEST = 0.8  # a further sentence joins the answer when it scores this close
 TYPE_BONUS = 0.15  # a sentence naming the kind of thing asked for (a date for "when")
 READINGS_KEPT = 4096  # analysed passages kept between questions (a passage is one chunk of the index)
 LOG = logging.getLogger("kotae.answer")
+_LIST_MARK = re.compile(r"[・•●○◆◇■□▪\-*+][ \t\u3000]*")
 
 
 @dataclass(frozen=True)
@@ -273,7 +275,9 @@ def _sentence_units(text: str) -> list[Unit]:
             out.append(unit)
         else:
             out.extend(Unit(a, b, unit.kind) for a, b in split_sentences(text, unit.start, unit.end))
-    return out
+    # A quote starts at its first word, after any list mark (the span still round-trips: it only starts later).
+    return [Unit(u.start + len(m.group()), u.end, u.kind) if (m := _LIST_MARK.match(text, u.start, u.end))
+            and u.start + len(m.group()) < u.end else u for u in out]
 
 
 def _glosses(texts: Sequence[str], terms: set[str], query: Query) -> tuple[Gloss, ...]:

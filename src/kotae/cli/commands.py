@@ -59,7 +59,8 @@ def cmd_index(args: argparse.Namespace) -> int:
     dense = (f"vectors: {m.dense.model} ({m.dense.dimension} dims, {m.dense.index_type})" if m.dense
              else "vectors: none")
     seconds = sum(m.build_seconds.values())
-    passed_over = f" ({len(result.skipped)} files skipped)" if result.skipped else ""
+    passed_over = (f" ({len(result.skipped)} file{'s' if len(result.skipped) > 1 else ''} skipped)"
+                   if result.skipped else "")
     info(f"Indexed {m.corpus.documents} documents{passed_over} into {m.chunker.chunks} chunks in {seconds:.1f} s; "
          f"BM25 vocabulary {m.lexical.vocabulary}; {dense}.", args.quiet)
     return 0
