@@ -164,7 +164,7 @@ def test_a_failing_language_model_falls_back_to_the_quoted_answer(retriever, fak
     fake_llm.content = "山田花子です [9]。"  # cites a passage it was not given
     answer = _with_llm(retriever, fake_llm.url).ask(LIBRARIAN)
     assert not answer.abstained and answer.generated is None
-    assert answer.text.startswith(answer.sentences[0].text)
+    assert answer.text == f"山田花子 — {answer.quoted}" and answer.quoted.startswith(answer.sentences[0].text)
     assert "quoted from the documents instead" in answer.note
 
 

@@ -132,7 +132,7 @@ def test_a_generated_answer_citing_a_passage_it_was_not_given_falls_back_to_quot
     _, parsed = stream(app, {"question": JA})
     answer = parsed.events[-2]["answer"]
     quoted = " ".join(f"{s['text']} [{s['citation']}]" for s in answer["answer"]["sentences"])
-    assert answer["answer"]["text"] == quoted and "[9]" in answer["note"]
+    assert answer["answer"]["text"] == f"{answer['short_answer']['text']} — {quoted}" and "[9]" in answer["note"]
     assert parsed.order[-2:] == ["answer", "done"]
 
 

@@ -185,8 +185,27 @@ class SentenceOut(_Response):
 
 
 class AnswerText(_Response):
-    text: str = Field(description="the answer, each sentence followed by [n], the rank of its passage")
+    text: str = Field(description="the answer: the short answer first when there is one (\"2013年4月 — \", in English "
+                                  "\"April 2013 (2013年4月) — \"), then each sentence followed by [n], the rank of its "
+                                  "passage")
     sentences: list[SentenceOut]
+
+
+class ShortAnswerOut(_Response):
+    """The item a when/where/who/how-many question asks for, as a span of a cited sentence."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [
+        {"text": "2021年4月1日", "en": "1 April 2021", "kind": "date", "doc_id": "city-library", "start": 47,
+         "end": 56},
+        {"text": "約30万冊", "en": None, "kind": "number", "doc_id": "city-library", "start": 93, "end": 98}]})
+
+    text: str = Field(description="exactly document.text[start:end], inside one of the answer's sentences")
+    en: str | None = Field(description="the item in English, for English questions, when it can be said without "
+                                       "guessing (dates and numbers always; names through the dictionary); else null")
+    kind: str = Field(description="what the question asks for: date, number, place or person")
+    doc_id: str
+    start: int = Field(description="character offset into the document's text")
+    end: int
 
 
 class GlossOut(_Response):
@@ -201,6 +220,10 @@ class AnswerOut(_Response):
     mode: str
     abstained: bool
     retrieval_query: str = Field(description="what was searched: the question, or with the previous one")
+    short_answer: ShortAnswerOut | None = Field(
+        None, description="the date, number, place or person asked for (when, how many, where, who), as a span of "
+                          "a cited sentence; null for other questions, when no cited sentence names one, or on "
+                          "abstention")
     answer: AnswerText | None = Field(description="null when kotae abstains")
     message: str | None = None
     note: str | None = None

@@ -10,19 +10,21 @@ import logging
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from kotae.analyze import match_form
-from kotae.answer_type import entity_types
+from kotae.answer_type import entity_types, expected_type
 from kotae.chunk import Unit, split_sentences, split_units
 from kotae.conversation import retrieval_question
+from kotae.en_names import Names
 from kotae.errors import GenerationError, KotaeError
 from kotae.events import Delta, Event, Failed, Final, Passages
 from kotae.generate import generate as generate_answer
 from kotae.generate import generate_stream, is_refusal, llm_enabled
 from kotae.query import Query
 from kotae.retrieve import Retriever
+from kotae.short_answer import Question, ShortAnswer, short_answer
 from kotae.thresholds import Thresholds
 from kotae.types import Passage, Token
 
@@ -74,19 +76,29 @@ class Answer:
     message: str | None = None  # the abstention message, in the question's language
     note: str | None = None  # a line for the reader (the source is Japanese; generation fell back)
     generated: str | None = None  # a language model's answer from the passages, markers checked
+    short_answer: ShortAnswer | None = None  # the date, number, place or person asked for, in a cited sentence
 
     @property
     def text(self) -> str | None:
+        """The answer as read: the short answer first (2013年4月 — …), then the cited sentences; or the model's."""
         if self.abstained or not self.sentences:
             return None
         if self.generated:
             return self.generated
+        lead = f"{self.short_answer.display} — " if self.short_answer else ""
+        return lead + self.quoted
+
+    @property
+    def quoted(self) -> str:
+        """The cited sentences, each followed by [n]."""
         return " ".join(f"{s.text} [{s.citation}]" for s in self.sentences)
 
     def to_dict(self) -> dict[str, Any]:
         answer = None if self.abstained else {"text": self.text, "sentences": [s.to_dict() for s in self.sentences]}
+        short = self.short_answer.to_dict() if self.short_answer and not self.abstained else None
         return {"id": self.id, "question": self.question, "lang": self.lang, "mode": self.mode,
-                "abstained": self.abstained, "retrieval_query": self.retrieval_query, "answer": answer,
+                "abstained": self.abstained, "retrieval_query": self.retrieval_query, "short_answer": short,
+                "answer": answer,
                 "message": self.message, "note": self.note, "confidence": round(self.confidence, 4),
                 "glosses": [{"ja": g.ja, "en": g.en} for g in self.glosses], "query_terms": list(self.query_terms),
                 "passages": [p.to_dict() for p in self.passages]}
@@ -137,6 +149,7 @@ class Answerer:
         self.thresholds = thresholds or Thresholds.load(retriever.settings.answer.abstention_file)
         # Chunks never change within an index, so each is analysed once, not again for every question.
         self._read = lru_cache(maxsize=READINGS_KEPT)(self._analyse)
+        self._cells = lru_cache(maxsize=READINGS_KEPT)(self._analyse_cells)
 
     def ask(self, question: str, *, history: Sequence[Mapping[str, Any]] | None = None, mode: str | None = None,
             top_k: int | None = None, qid: str | None = None, generate: bool = True) -> Answer:
@@ -162,7 +175,8 @@ class Answerer:
                             query) if query.lang != "ja" else ())
         notes = (result.note, SOURCE_NOTE if query.lang != "ja" else None)  # a lexical fallback; the source language
         answer = Answer(abstained=False, sentences=sentences, glosses=glosses,
-                        note=" ".join(n for n in notes if n) or None, **common)
+                        note=" ".join(n for n in notes if n) or None,
+                        short_answer=self._short_answer(question, query, sentences), **common)
         if not (generate and llm_enabled(retriever.settings)):
             return answer
         try:
@@ -216,6 +230,31 @@ class Answerer:
                 close()
         yield Final(with_reply(answer, text))
 
+    @cached_property
+    def _names(self) -> Names:
+        """English names read backwards from the index's lexicon, made once, when an English question first needs
+        them."""
+        return Names(self.retriever.index.lexicon)
+
+    def _short_answer(self, question: str, query: Query, sentences: Sequence[AnswerSentence]) -> ShortAnswer | None:
+        """The item the question itself (not the conversation before it) asks for, from the cited sentences."""
+        kind = expected_type(question)
+        if kind is None or not sentences:
+            return None
+        translated = [(tr.source, run, w) for tr in query.translations for run, w in tr.group]
+        asked = {"".join(run): source for source, run, _ in reversed(translated)}  # the likeliest reading wins
+        idf = self.retriever.index.lexical.idf
+        weights = {t: idf(t) for t in query.terms}
+        for _, run, likely in translated:  # a translation's words weigh as likely as it is
+            weights.update({t: max(weights.get(t, 0.0), idf(t) * likely) for t in run})
+        return short_answer(Question(kind, question, weights, asked, query.lang), sentences,
+                            [self._cells(s.text) for s in sentences], self._names if query.lang == "en" else None)
+
+    def _analyse_cells(self, text: str) -> tuple[Token, ...]:
+        """A sentence's tokens with a table row's cells read apart (MeCab reads across a tab, and may take a name
+        in one cell for a suffix of the word in the cell before), offsets unchanged."""
+        return tuple(self.retriever.analyzer.tokens(text.replace("\t", "\n")))
+
     def _analyse(self, chunk_id: str) -> Reading:
         analyzer = self.retriever.analyzer
         chunk = self.retriever.chunk(chunk_id)
@@ -261,7 +300,7 @@ def with_reply(answer: Answer, reply: str | None | GenerationError) -> Answer:
     if isinstance(reply, GenerationError):
         return replace(answer, note=f"{reply} The answer below is quoted from the documents instead.")
     if reply is None:
-        return replace(answer, abstained=True, sentences=(), glosses=(), note=None,
+        return replace(answer, abstained=True, sentences=(), glosses=(), note=None, short_answer=None,
                        message=ABSTAIN_MESSAGE.get(answer.lang, ABSTAIN_MESSAGE["en"]))
     return replace(answer, generated=reply, note=None, glosses=())
 

@@ -15,12 +15,26 @@ from kotae.types import Token
 
 _DATE_UNITS = frozenset({"年", "月", "日", "年度"})
 
+# Nouns that say what a "which …" question or an elliptical Japanese one (…した国は?) asks for.
+_EN_PEOPLE = (r"person|people|official|officials|minister|ministers|leader|leaders|president|secretary|politician|"
+              r"diplomat|ambassador|organi[sz]ation|organi[sz]ations|agency|body|ministry|institution|department|company")
+_EN_PLACES = r"city|cities|country|countries|nation|nations|town|place|region|state|capital|venue|location"
+_JA_PEOPLE = "人|人物|人たち|総理|首相|大臣|大統領|首脳|長官|代表|担当者|責任者|組織|機関|団体"
+_JA_PLACES = "国|都市|町|市|地域|場所|開催地|所在地|本拠地|首都"
+_JA_COUNTERS = ("人|名|件|回|度|倍|割|つ|個|隻|社|冊|ページ|分野|年間|か月|カ月|ヶ月|ヵ月|日間|週間|時間|"
+                "か国|カ国|ヶ国|ヵ国|か所|カ所|ヶ所|ヵ所|パーセント|%")
+_END = r"(?:は|って)\s*[?？]?\s*$"  # an elliptical question: the thing asked for, then は and a question mark
+
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("number", re.compile(rf"何(?:{_JA_COUNTERS})|いくつ|いくら|何割|何度目|どれくらい|どのくらい|どれぐらい|"
+                          r"どのぐらい|どれほど|どれだけ|\bhow (?:many|much|large|big|long|old)\b|"
+                          r"what (?:percentage|share|proportion)|\bnumber of\b", re.I)),
     ("date", re.compile(r"いつ|何年|何月|何日|時期|日付|年月|\bwhen\b|what (?:year|month|date|day)|which year", re.I)),
-    ("number", re.compile(r"何人|何か国|何カ国|何ヶ国|何ヵ国|何か所|いくつ|いくら|何パーセント|何%|何割|何回|何度目|"
-                          r"\bhow (?:many|much|large|big)\b|what (?:percentage|share|proportion)|\bnumber of\b", re.I)),
-    ("person", re.compile(r"誰|だれ|何者|\bwho(?:m|se)?\b", re.I)),
-    ("place", re.compile(r"どこ|何処|どちら|場所|所在|\bwhere\b|which (?:city|country|countries)|located", re.I)),
+    ("person", re.compile(rf"誰|だれ|何者|どなた|どんな人|どういう人|どの(?:人|組織|機関|団体|役所|省庁|企業|会社)|"
+                          rf"(?:{_JA_PEOPLE}){_END}|\bwho(?:m|se)?\b|"
+                          rf"\b(?:which|what) (?:\w+ ){{0,2}}?(?:{_EN_PEOPLE})\b", re.I)),
+    ("place", re.compile(rf"どこ|何処|どちら|場所|所在|どの(?:国|都市|町|市|地域|州|県)|開催地|(?:{_JA_PLACES}){_END}|"
+                         rf"\bwhere\b|located|\b(?:which|what) (?:\w+ ){{0,2}}?(?:{_EN_PLACES})\b", re.I)),
 )
 
 

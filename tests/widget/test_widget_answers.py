@@ -56,7 +56,7 @@ def test_japanese_question_streams_a_cited_answer_and_opens_the_highlighted_span
     assert len([a for a in announced if ANSWER in a]) == 1
     assert widget(page, ".log [aria-hidden=true]").count() == 0
 
-    cite = reply.locator(".cite").first
+    cite = reply.locator(".answer .cite").first
     assert cite.inner_text() == "[1]"
     source = reply.locator(".sources li").first
     assert "図書館" in source.locator(".title").inner_text()
@@ -116,6 +116,25 @@ def test_english_question_shows_glosses_and_the_japanese_source_note(server, wat
     glosses = reply.locator(".glosses li").all_inner_texts()
     assert any("図書館" in g and "library" in g for g in glosses)
     assert reply.locator(".cite").count() >= 1
+    watched.assert_clean()
+
+
+def test_the_short_answer_stands_above_the_quote_and_opens_its_span(server, watched, artifacts):
+    page = watched.page
+    page.goto(server + "/")
+    ask(page, EN_QUESTION)
+    reply = last_reply(page)
+    short = reply.locator(".short")
+    assert short.inner_text() == f"1 April 2021 ({ANSWER}) [1]"
+    # Above the quote, which no longer repeats it.
+    assert short.evaluate("e => e.nextElementSibling.className") == "answer"
+    assert not reply.locator(".answer").inner_text().startswith("1 April 2021")
+    page.screenshot(path=str(artifacts / "widget-short-answer.png"))
+    short.locator(".cite").click()
+    mark = widget(page, ".doc mark")
+    mark.wait_for()
+    assert mark.inner_text() == ANSWER  # only the short answer is marked, inside its tinted passage
+    assert "松本市中央図書館" in widget(page, ".doc .ctx").inner_text()
     watched.assert_clean()
 
 

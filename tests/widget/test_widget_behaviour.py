@@ -235,7 +235,7 @@ def test_text_has_readable_contrast(server, watched):
     ask(page, UNANSWERABLE)
     page.route("**/v1/ask/stream", lambda route: route.fulfill(status=500, body="{}"))
     ask(page, JA_QUESTION)
-    parts = ("header h2, header button, .launcher, .welcome, .msg.user, .answer, .cite, .note, .glosses, h3, "
+    parts = ("header h2, header button, .launcher, .welcome, .msg.user, .short, .answer, .cite, .note, .glosses, h3, "
              ".ref .title, .ref q, .badge, .abstained p, .error p, .rid, .retry, .send, textarea")
     ratios = page.locator("kotae-chat").evaluate_all(CONTRAST, parts)
     assert len(ratios) >= 19

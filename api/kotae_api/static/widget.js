@@ -81,6 +81,7 @@
     '.error{background:#fef2f2;border:1px solid #b91c1c;color:#7f1d1d}',
     '.rid{font-size:12px;color:#4b5563}',
     '.cite{border:0;background:none;padding:0 2px;color:#1d4ed8;text-decoration:underline;font-weight:600}',
+    '.short{margin:0 0 4px;font-size:17px;font-weight:700}',
     '.note,.glosses{font-size:13px;color:#4b5563}.glosses ul{display:inline;margin:0;padding:0;list-style:none}',
     '.glosses li{display:inline}.glosses li+li::before{content:" · "}',
     'h3{margin:8px 0 2px;font-size:13px;color:#374151}',
@@ -192,7 +193,7 @@
   // What is kept of an answer for the session: enough to show it again and to send it as history.
   const slim = (a) => ({
     abstained: !!a.abstained, message: a.message || null, note: a.note || null,
-    glosses: Array.isArray(a.glosses) ? a.glosses : [],
+    glosses: Array.isArray(a.glosses) ? a.glosses : [], short_answer: a.short_answer || null,
     answer: a.answer ? { text: String(a.answer.text || ''), sentences: a.answer.sentences || [] } : null,
     passages: (a.passages || []).map((p) => ({ rank: p.rank, doc_id: p.doc_id, title: p.title, start: p.start,
       end: p.end, text: short(p.text) }))
@@ -459,9 +460,20 @@
           return { n: s.citation, doc_id: s.doc_id, title: p ? p.title : s.doc_id, start: s.start, end: s.end,
             text: s.text, passage: p };
         });
+        // The short answer, over the quote that leads with it.
+        const sa = a.short_answer;
+        let text = a.answer.text;
+        if (sa) {
+          const lead = (sa.en ? `${sa.en} (${sa.text})` : sa.text) + ' — ';
+          const r = refs.find((x) => x.doc_id === sa.doc_id && x.start <= sa.start && sa.end <= x.end);
+          if (text.startsWith(lead)) text = text.slice(lead.length);
+          box.append(h('p', { class: 'short', lang: sa.en ? 'en' : 'ja' }, sa.en || sa.text,
+            sa.en && h('span', { lang: 'ja', text: ` (${sa.text})` }), r && ' ', r && h('button', { class: 'cite', type: 'button',
+              text: `[${r.n}]`, 'aria-label': fill(t.cite, { n: r.n }), onclick: this.opener({ ...r, ...sa }) })));
+        }
         // Citations [n] become buttons that open the cited span; a number with nothing behind it stays text.
         const para = h('p', { class: 'answer' });
-        a.answer.text.split(/\[(\d+)\]/).forEach((part, i) => {
+        text.split(/\[(\d+)\]/).forEach((part, i) => {
           if (i % 2 === 0) { para.append(part); return; }
           const n = parseInt(part, 10), p = byRank.get(n);
           const ref = refs.find((r) => r.n === n) || (p && { n, doc_id: p.doc_id, title: p.title, start: p.start,

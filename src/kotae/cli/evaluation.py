@@ -21,6 +21,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from kotae.evaluation.metrics import abstain_below, learn_thresholds
     from kotae.evaluation.report import answer_report, markdown, report
     from kotae.evaluation.run import encode_ahead, run_answers
+    from kotae.evaluation.short import short_answer_report
     from kotae.facade import Kotae
     from kotae.store import load_index, with_recorded_corpus
     from kotae.thresholds import Thresholds, save_thresholds
@@ -50,7 +51,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
         where = settings.answer.abstention_file or "the shipped thresholds file"
         console_err().print(f"Abstention thresholds written to {where}: {json.dumps(learned)}")
     rep = report(scores, mode=mode)
-    rep["answers"] = answer_report(abstain_below(answers, thresholds))
+    answered = abstain_below(answers, thresholds)
+    rep["answers"] = answer_report(answered)
+    rep["short_answers"] = short_answer_report(answered)
     rep["abstention_thresholds"] = dict(thresholds.values)
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)

@@ -6,6 +6,7 @@ import sys
 from typing import Any
 
 from rich.console import Console
+from rich.text import Text
 
 from kotae.answer import Answer
 from kotae.types import SearchResult
@@ -31,8 +32,10 @@ def info(message: str, quiet: bool = False) -> None:
 
 
 def print_answer(answer: Answer) -> None:
-    """An answer for people: the cited sentences (or the abstention), glosses, then the passages."""
+    """An answer for people: the short answer, the cited sentences (or the abstention), glosses, then the passages."""
     out = console()
+    if answer.short_answer and not answer.abstained:
+        out.print(Text(answer.short_answer.display, style="bold green"), soft_wrap=True)
     if answer.abstained:
         out.print(f"[yellow]{answer.message}[/yellow]")
         if answer.note:
@@ -40,7 +43,7 @@ def print_answer(answer: Answer) -> None:
         if answer.passages:
             out.print("[dim]Nearest passages:[/dim]")
     else:
-        out.print(answer.text, markup=False, soft_wrap=True)
+        out.print(answer.generated or answer.quoted, markup=False, soft_wrap=True)
         for g in answer.glosses:
             out.print(f"[dim]  {g.ja} — {g.en}[/dim]")
         if answer.note:
@@ -114,3 +117,11 @@ def print_report(rep: dict[str, Any]) -> None:
             answers.add_row(group, str(row["n"]), *(f"{row[k]:.3f}" for k in (
                 "support", "abstention_precision", "abstention_recall", "false_abstention")))
         console().print(answers)
+    if rep.get("short_answers"):
+        short = Table(title="Short answers (answered date, number, where and who questions)")
+        for name in ("group", "typed", "coverage", "date/number", "agreement", "English", "in English"):
+            short.add_column(name, justify="left" if name == "group" else "right")
+        for group, row in rep["short_answers"].items():
+            short.add_row(group, str(row["typed"]), f"{row['coverage']:.3f}", str(row["numeric"]),
+                          f"{row['agreement']:.3f}", str(row["english"]), f"{row['rendered']:.3f}")
+        console().print(short)

@@ -104,6 +104,8 @@ class AnswerScore:
     mode: str
     lang: str
     refused: bool = False  # abstained whatever the threshold: nothing found, or the language model refused
+    short: str | None = None  # the short answer's text, when there is one
+    short_en: str | None = None  # and its English
 
 
 def abstain_below(scores: Sequence[AnswerScore], thresholds) -> list[AnswerScore]:

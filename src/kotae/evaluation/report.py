@@ -45,6 +45,11 @@ def markdown(rep: dict[str, Any]) -> str:
                   "false abstention |", "|---|---:|---:|---:|---:|---:|"]
         lines += [f"| {g} | {r['n']} | {r['support']:.3f} | {r['abstention_precision']:.3f} | "
                   f"{r['abstention_recall']:.3f} | {r['false_abstention']:.3f} |" for g, r in rep["answers"].items()]
+    if rep.get("short_answers"):
+        lines += ["", "## Short answers", "", "| group | typed answered | coverage | date/number | agreement | "
+                  "English | rendered in English |", "|---|---:|---:|---:|---:|---:|---:|"]
+        lines += [f"| {g} | {r['typed']} | {r['coverage']:.3f} | {r['numeric']} | {r['agreement']:.3f} | "
+                  f"{r['english']} | {r['rendered']:.3f} |" for g, r in rep["short_answers"].items()]
     lines += ["", f"## Misses at 5 ({len(rep['misses'])})", ""]
     lines += [f"- `{m['id']}` ({m['type']}) {m['question']} — terms: {json.dumps(m['query_terms'], ensure_ascii=False)}"
               for m in rep["misses"]]

@@ -47,8 +47,10 @@ def run_answers(kotae: Kotae, gold: Sequence[GoldItem], *, mode: str | None = No
         if item.answerable:
             retrieval.append(score_result(item, answer, relevant(item)))
         supported = not answer.abstained and is_supported([s.text for s in answer.sentences], item.evidence)
+        short = answer.short_answer
         answers.append(AnswerScore(item, answer.abstained, supported, answer.confidence, answer.mode, answer.lang,
-                                   refused=answer.abstained))
+                                   refused=answer.abstained, short=short.text if short else None,
+                                   short_en=short.en if short else None))
         if on_item:
             on_item()
     return retrieval, answers

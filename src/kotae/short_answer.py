@@ -1,0 +1,230 @@
+"""The short answer: the date, number, place or person a question asks for, as a span of a cited sentence, with its
+English where that can be given without guessing.
+
+The span is chosen among the answer's sentences: a span of the kind asked for scores by how closely the question's
+words, the rarer the more, stand around it, and by its sentence's place in the answer (the second sentence's spans
+count half, the third's a third), so the first sentence naming such a thing wins unless a later one holds it much
+closer to the question's words. Before any score come a number counting what the question counts (何か国, how many
+years), a person bearing the title the question names (事務総長は誰) and a place marked as the question marks
+"where" (どこで → …で). Something the question itself names (the 2024 of "how many in 2024?") is never its answer.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from kotae.en_names import Names, entities_en
+from kotae.expressions import COUNTERS, parse_date, parse_number
+from kotae.render_en import date_en, number_en
+from kotae.spans import Found, find_all
+from kotae.types import Token
+
+# What answers each kind of question, in groups tried in order (a number of years answers "when" only where no
+# sentence gives a date; an organisation answers "who" only where no person or office is named), and within a
+# group, how much less likely each is (added to the span's own tier).
+ACCEPTS: dict[str, dict[str, tuple[int, int]]] = {
+    "date": {"date": (0, 0), "time": (1, 0)},
+    "number": {"number": (0, 0), "time": (0, 0), "ordinal": (1, 0)},
+    "place": {"place": (0, 0), "value": (0, 0), "org": (1, 0)},
+    "person": {"person": (0, 0), "value": (0, 0), "title": (0, 1), "org": (1, 0), "group": (1, 0), "place": (1, 1)},
+}
+_UNITS = frozenset({"年", "月", "日", "年度"})  # every date has them: they say nothing about which one is asked for
+_COUNTED = frozenset(plural for _, plural in COUNTERS.values() if plural)  # what a counter can count
+NUMBERS = frozenset({"number", "time", "ordinal"})  # the kinds of span a number expression makes
+NEAR = 8  # characters: a question word this far from a span counts half
+BASE = 0.1  # the support of a span with none of the question's words around it
+_VALUE = re.compile(r"(\d+(?:\.\d+)?)(?:\s*(million|billion|trillion|thousand))?", re.I)
+_SCALE_WORDS = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
+_JA_COUNTED = re.compile(rf"何\s*({'|'.join(sorted(map(re.escape, COUNTERS), key=len, reverse=True))})")
+_EN_COUNTED = re.compile(r"\bhow (?:many|much) (\w+)(?: (\w+))?|\bhow (long)\b", re.I)
+_LENGTHS = frozenset({"years", "months", "weeks", "days", "hours", "km", "metres"})  # how long
+# What English counts people as (how many visitors → 人, 名).
+_PEOPLE = frozenset({"people", "persons", "visitors", "participants", "troops", "soldiers", "staff", "residents",
+                     "students", "volunteers", "tourists", "attendees", "employees", "workers", "officials",
+                     "children", "citizens", "passengers", "spectators"})
+# The particle after "where" (どこで, どこの国を), which the answer's place takes too (駿府城公園で開催).
+_WHERE = re.compile(r"(?:どこ|どちら|何処)(?:の(?:国|都市|町|市|地域))?(で|に|へ|を|から|まで)")
+_SAME_CASE = {"で": ("で", "にて", "において"), "に": ("に",), "へ": ("へ", "に"), "を": ("を",), "から": ("から",),
+              "まで": ("まで",)}
+
+
+@dataclass(frozen=True)
+class ShortAnswer:
+    """The asked-for item as a span of a cited sentence: `document.text[start:end] == text`."""
+
+    text: str
+    doc_id: str
+    start: int
+    end: int
+    kind: str  # what the question asked for: "date", "number", "place" or "person"
+    en: str | None = None  # the item in English, for English questions, when it can be said without guessing
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "en": self.en, "kind": self.kind, "doc_id": self.doc_id, "start": self.start,
+                "end": self.end}
+
+    @property
+    def display(self) -> str:
+        """How an answer's text leads with it: the English first when there is some (April 2013 (2013年4月))."""
+        return f"{self.en} ({self.text})" if self.en else self.text
+
+
+@dataclass(frozen=True)
+class Question:
+    """What the choice needs of a question: the kind it asks for, its text (for its numbers), its terms (an English
+    question's as translated), and its own English words by the Japanese they translate to."""
+
+    kind: str | None
+    text: str
+    weights: Mapping[str, float] | None = None  # each of its terms by how much it says (its IDF)
+    asked: Mapping[str, str] | None = None
+    lang: str = "ja"
+
+
+def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[Sequence[Token]],
+                 names: Names | None = None) -> ShortAnswer | None:
+    """The short answer among `sentences` (each with text, doc_id, start, end; `tokens` analysed from each text),
+    or None when the question asks for no such item or no sentence names one."""
+    accepts = ACCEPTS.get(question.kind or "")
+    if not accepts:
+        return None
+    numbers = values(question.text)
+    counted = counted_nouns(question.text)
+    where = _WHERE.search(unicodedata.normalize("NFKC", question.text))
+    case = _SAME_CASE[where.group(1)] if where else ()
+    weights = {t: w for t, w in (question.weights or {}).items() if not t.isdigit() and t not in _UNITS}
+    terms = frozenset(weights)
+    best: tuple[tuple[float, ...], int, Found] | None = None
+    accepted: list[tuple[int, Found]] = []  # every span that may answer, with its sentence
+    for n, (sentence, toks) in enumerate(zip(sentences, tokens)):
+        for found in find_all(sentence.text, toks):
+            if found.kind not in accepts:
+                continue
+            named = _named_by_question(found, sentence.text, toks, terms, numbers)
+            if named == 2 or (found.kind == "value" and not _label_asked(found, toks, terms)):
+                continue
+            matches = _matches(found, sentence.text, toks, terms, counted, case)
+            if matches < 0:
+                continue
+            group, extra = accepts[found.kind]
+            group += 1 if found.kind == "place" and found.tier else 0  # a place inside a longer name (京都議定書)
+            score = _support(found, toks, weights) / (1 + n) / 4**extra / 2 ** (found.tier + named)
+            key = (group, -matches, -score, found.start - found.end, found.start)  # the longer of two at one place
+            if best is None or key < best[0]:
+                best = (key, n, found)
+            accepted.append((n, found))
+    if best is None:
+        return None
+    _, n, found = best
+    # The whole of what the span is part of: オーストリアのザルツブルク for オーストリア, both offices of "AとB",
+    # unless the rest names a person or place the question names (フランスとドイツ, asked about ドイツ).
+    wholes = [f for m, f in accepted if m == n and f.link and f.start <= found.start and found.end <= f.end
+              and not _adds_named(f, found, tokens[n], terms)]
+    found = max(wholes, key=lambda f: f.end - f.start, default=found)
+    sentence = sentences[n]
+    text = sentence.text[found.start:found.end]
+    en = render(found, text, names, question.asked) if question.lang == "en" else None
+    return ShortAnswer(text=text, doc_id=sentence.doc_id, start=sentence.start + found.start,
+                       end=sentence.start + found.end, kind=question.kind or "", en=en)
+
+
+def render(found: Found, text: str, names: Names | None, asked: Mapping[str, str] | None = None) -> str | None:
+    """The span in English, or None when it cannot be said without guessing."""
+    if found.kind == "date":
+        return date_en(text)
+    if found.kind in NUMBERS:
+        return number_en(text)
+    return entities_en(found, names, asked) if names is not None else None
+
+
+
+def values(text: str) -> set[float]:
+    """The numbers written in a text (NFKC digits; 5 billion is 5,000,000,000), for telling an answer from what the
+    question already says."""
+    out = set()
+    for number, scale in _VALUE.findall(unicodedata.normalize("NFKC", text).replace(",", "")):
+        out.add(float(number) * _SCALE_WORDS.get(scale.lower(), 1))
+    return out
+
+
+def span_values(text: str, kind: str) -> set[float]:
+    """The numbers a date or number span says: its parts for a date, its value for a number (50億 is 5,000,000,000)."""
+    norm = unicodedata.normalize("NFKC", text)
+    if kind == "date":
+        expr = parse_date(norm)
+        return {float(v) for v in (expr.year, expr.month, expr.day) if v is not None} if expr else values(norm)
+    number = parse_number(norm)
+    return {number.value} if number is not None and number.value is not None else values(norm)
+
+
+def counted_nouns(question: str) -> frozenset[str]:
+    """What the question counts, as the English plural of a counter (何か国, how many countries → countries)."""
+    text = unicodedata.normalize("NFKC", question)
+    nouns = {COUNTERS[m.group(1)][1] for m in _JA_COUNTED.finditer(text)}
+    for m in _EN_COUNTED.finditer(text):  # how many years; how many founding members
+        words = {w.lower() for w in m.groups()[:2] if w}
+        nouns |= _LENGTHS if m.group(3) else words | ({"people"} if words & _PEOPLE else set())
+    return frozenset(nouns & _COUNTED)
+
+
+def _matches(found: Found, text: str, tokens: Sequence[Token], terms: Collection[str], counted: Collection[str],
+             case: Sequence[str]) -> int:
+    """1 when the span is what the question describes: a number of what it counts, a person with the title it
+    names, a place marked as the question marks "where"; -1 for a number of something other than it counts."""
+    if found.kind in NUMBERS:
+        expr = parse_number(unicodedata.normalize("NFKC", text[found.start:found.end]))
+        noun = COUNTERS.get(expr.counter, ("", ""))[1] if expr else ""
+        if counted and noun and noun not in counted and noun != "%":
+            return -1  # it counts something other than the question does: volumes for "how many visitors"
+        return int(noun in counted)
+    if found.kind == "place":
+        return int(bool(case) and text.startswith(tuple(case), found.end))
+    if found.kind == "person":
+        titled = [e for e in found.entities if e.title]
+        return int(any(t.term in terms and t.surface in e.title for e in titled for t in tokens
+                       if found.start <= t.start and t.end <= found.end))
+    return 0
+
+
+def _adds_named(whole: Found, part: Found, tokens: Sequence[Token], terms: Collection[str]) -> bool:
+    """Whether `whole` adds to `part` a person or place the question names."""
+    return any(t.entity in ("person", "place") and t.term in terms for t in tokens
+               if whole.start <= t.start and t.end <= whole.end and not (part.start <= t.start and t.end <= part.end))
+
+
+def _label_asked(found: Found, tokens: Sequence[Token], terms: Collection[str]) -> bool:
+    """Whether the question names the label a value is given for."""
+    a, b = found.label or (0, 0)
+    return any(t.term in terms for t in tokens if a <= t.start and t.end <= b)
+
+
+def _named_by_question(found: Found, text: str, tokens: Sequence[Token], terms: Collection[str],
+                       numbers: Collection[float]) -> int:
+    """2 when the question itself names all of the span, 1 when part of it, else 0; a person's title is no part of
+    their name."""
+    if found.kind == "date" or found.kind in NUMBERS:
+        mine = span_values(text[found.start:found.end], found.kind)
+        shared = mine & set(numbers)
+    else:
+        inside = [t for t in tokens if found.start <= t.start and t.end <= found.end]
+        titles = "".join(e.title for e in found.entities)
+        mine = {t.term for t in inside if not (found.kind == "person" and t.surface in titles)}
+        shared = mine & set(terms)
+    if not mine or not shared:
+        return 0
+    return 2 if shared == mine else 1
+
+
+def _support(found: Found, tokens: Sequence[Token], weights: Mapping[str, float]) -> float:
+    """How strongly the question's words stand around the span: each word's weight, counting half NEAR characters
+    away and a third twice as far; a little for a sentence without any of them."""
+    near: dict[str, float] = {}
+    for t in tokens:
+        if t.term in weights and (t.end <= found.start or t.start >= found.end):
+            gap = max(found.start - t.end, t.start - found.end, 0)
+            near[t.term] = max(near.get(t.term, 0.0), weights[t.term] / (1 + gap / NEAR))
+    return BASE + sum(near.values())

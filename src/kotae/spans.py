@@ -1,0 +1,248 @@
+"""The things a sentence names that a question may ask for: dates, numbers with their counters, places, people
+with their titles, offices and organisations, each as a span of the sentence.
+
+Dates and numbers are read from the text (see expressions); places and people from MeCab's tokens, whose
+UniDic entity marks say which words are names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from kotae.analyze import normalize_with_map
+from kotae.expressions import find_dates, find_numbers, parse_number
+from kotae.katakana import is_katakana
+from kotae.types import Token
+
+# Words written after a place name that belong to it (松本市, 太平洋).
+PLACE_SUFFIXES = frozenset({"市", "県", "州", "国", "島", "町", "村", "区", "都", "府", "郡", "洋", "海", "湾", "半島",
+                            "諸島", "地方"})
+_DIRECTIONS = frozenset({"北", "南", "東", "西"})  # 北マケドニア
+# What a person is called after their name, and what an office holder is called (a compound ending in one).
+TITLES = ("事務総長", "総長", "総理大臣", "総理", "首相", "副大臣", "大臣", "官房長官", "長官", "副大統領",
+          "大統領", "議長", "委員長", "相", "知事", "副市長", "市長", "町長", "村長", "会長", "社長", "館長",
+          "大使", "司令官", "議員", "教授", "博士", "国王", "女王", "主席", "総裁", "書記長", "局長", "部長",
+          "理事長", "学長", "校長", "代表")
+HONORIFICS = ("氏", "さん", "様", "女史")  # only after a name
+# Offices named without a person; a bare 相 ends too many other words (様相, 真相) to name one by itself.
+OFFICES = (*(t for t in TITLES if t != "相"), "外相", "防衛相", "国防相")
+# Organisations, and groups of people, by the word their names end with.
+ORGANISATIONS = ("省", "庁", "局", "機構", "機関", "委員会", "理事会", "政府", "代表部", "司令部", "本部", "大使館",
+                 "事務局", "議会", "連合", "同盟", "部隊", "軍", "隊", "センター", "協会", "組合", "会社", "銀行",
+                 "大学", "研究所", "裁判所", "内閣", "官邸")
+GROUPS = ("職員", "国民", "市民", "住民", "代表団", "専門家", "関係者")
+# A row or line that gives a value for a label (館長\t山田花子, 本社: リヨン): the value is what the label names,
+# whether MeCab knows the word or not.
+_LABELLED = re.compile(r"(?P<label>[^\t:：。\n]{1,24}?)[ \u3000]*(?:\t+|[:：])[ \u3000\t]*"
+                       r"(?P<value>[^\s\d(（、。,:：ぁ-ん][^\s(（、。,:：ぁ-ん]{0,23})(?=[\s(（、。,:：]|$)")
+_MARKER = re.compile(r"^[ \u3000]*(?:[-・●◇△■□◆*]|[①-⑳]|\d+[.)])?[ \u3000\t]*")
+_MARKERS = re.compile("[\u2460-\u24ff\u2776-\u2793\u3251-\u325f\u32b1-\u32bf]")  # ① ⑴ ⒈ ❶ ㉑
+_LOCATIVE = ("で", "にて", "において", "にある", "に置")  # after the name of where something is or happens
+_JOINERS = re.compile(r"[ \u3000]*(?:と|及び|および|並びに|ならびに)[ \u3000]*")
+_TIME_COUNTERS = frozenset({"年", "年間", "か月", "カ月", "ヶ月", "ヵ月", "か月間", "カ月間", "ヶ月間", "ヵ月間",
+                            "日間", "週間", "時間"})
+
+
+@dataclass(frozen=True)
+class Entity:
+    """One named thing of a span: a place, a person (name words and title), an office or an organisation."""
+
+    role: str  # "place", "person", "title", "org", "group" or "value"
+    words: tuple[str, ...]  # a name's words as written (エレナ, ブランドリーニ); one word for an office (東京都知事)
+    title: str = ""  # a person's title after the name (事務総長)
+    within: str = ""  # a place written before an office or organisation (フランス外務省 → フランス)
+
+
+@dataclass(frozen=True)
+class Found:
+    """A span of a sentence naming something of one kind; `tier` 0 is the plainest case of that kind.
+
+    Kinds: date, number, time (a number of years, months…), ordinal (第3回), place, person, title (an office),
+    org, group (of people: 職員), value (a table row's value for its label).
+    """
+
+    kind: str
+    start: int
+    end: int
+    tier: int = 0
+    entities: tuple[Entity, ...] = ()
+    link: str = ""  # how two entities join: "of" (オーストリアのザルツブルク), "paren" (リヨン(フランス)), "and"
+    label: tuple[int, int] | None = None  # for a "value": the span of what the value is given for
+
+
+def find_all(text: str, tokens: Sequence[Token]) -> list[Found]:
+    """Everything `text` names, as spans of it; `tokens` are the analyzer's tokens of `text`."""
+    return [*_dates_and_numbers(text), *_places(text, tokens), *_people(text, tokens), *_offices(text, tokens),
+            *_labelled(text)]
+
+
+def _dates_and_numbers(text: str) -> list[Found]:
+    norm, starts, ends = normalize_with_map(text)
+
+    def span(m) -> tuple[int, int]:
+        return starts[m.start], ends[m.end - 1]
+
+    # NFKC makes list markers digits (① → 1); they number items, they are no answer.
+    dates = [span(m) for m in find_dates(norm) if not _MARKERS.search(text, *span(m))]
+    out = [Found("date", a, b) for a, b in dates]
+    for m in find_numbers(norm):
+        a, b = span(m)
+        if any(a < d_end and d_start < b for d_start, d_end in dates) or _MARKERS.search(text, a, b):
+            continue
+        expr = parse_number(m.text)
+        kind = ("ordinal" if expr and (expr.prefix == "第" or expr.counter in ("回目", "度目", "番目"))
+                else "time" if expr and expr.counter in _TIME_COUNTERS else "number")
+        out.append(Found(kind, a, b, tier=0 if expr and (expr.counter or expr.value is None or expr.value >= 10**4)
+                         else 1))
+    return out
+
+
+def _touching(text: str, end: int, start: int, *, spaced: bool = False) -> bool:
+    """Whether two tokens stand together as one compound: nothing between them (a blank, where `spaced`, for a
+    Latin word written apart: EU 大使)."""
+    gap = text[end:start]
+    return gap == "" or (spaced and len(gap) == 1 and gap in " \u3000")
+
+
+def _places(text: str, tokens: Sequence[Token]) -> list[Found]:
+    units: list[tuple[int, int, tuple[str, ...], bool]] = []  # start, end, words, inside a longer compound
+    venues: list[Found] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        direction = (tok.surface in _DIRECTIONS and i + 1 < len(tokens) and tokens[i + 1].entity == "place"
+                     and _touching(text, tok.end, tokens[i + 1].start))
+        if tok.entity != "place" and not direction:
+            i += 1
+            continue
+        j, words = i, [tok.surface]
+        while j + 1 < len(tokens) and _touching(text, tokens[j].end, tokens[j + 1].start) and (
+                tokens[j + 1].entity == "place" or tokens[j + 1].surface in PLACE_SUFFIXES):
+            j += 1
+            nxt = tokens[j]
+            if nxt.entity == "place" and not (j - 1 == i and direction):
+                words.append(nxt.surface)
+            else:
+                words[-1] += nxt.surface
+        first, last = _compound(text, tokens, i, j)
+        inside = (first, last) != (i, j)
+        units.append((tok.start, tokens[j].end, tuple(words), inside))
+        venue = text[tokens[first].start:tokens[last].end]
+        if inside and text.startswith(_LOCATIVE, tokens[last].end):  # 駿府城公園で開催: the whole name is the place
+            venues.append(Found("place", tokens[first].start, tokens[last].end, 0, (Entity("place", (venue,)),)))
+        i = j + 1
+    out = [Found("place", a, b, 1 if inside else 0, (Entity("place", words),)) for a, b, words, inside in units]
+    out += venues
+    for (a1, b1, w1, in1), (a2, b2, w2, in2) in zip(units, units[1:]):
+        if in1 or in2:
+            continue
+        gap = text[b1:a2]
+        link = "of" if gap == "の" else "paren" if gap in ("(", "（") and text[b2:b2 + 1] in (")", "）") else (
+            "and" if _JOINERS.fullmatch(gap) else "")
+        if link:
+            end = b2 + 1 if link == "paren" else b2
+            out.append(Found("place", a1, end, 0, (Entity("place", w1), Entity("place", w2)), link))
+    return out
+
+
+def _compound(text: str, tokens: Sequence[Token], i: int, j: int) -> tuple[int, int]:
+    """The first and last token of the noun compound that tokens i..j stand in."""
+    while i > 0 and _touching(text, tokens[i - 1].end, tokens[i].start, spaced=tokens[i - 1].surface.isascii()) \
+            and tokens[i - 1].pos in ("名詞", "接頭辞"):
+        i -= 1
+    while j + 1 < len(tokens) and _touching(text, tokens[j].end, tokens[j + 1].start) and tokens[j + 1].pos in (
+            "名詞", "接尾辞"):
+        j += 1
+    return i, j
+
+
+def _people(text: str, tokens: Sequence[Token]) -> list[Found]:
+    """Names, with the title written after them (スミス市長, エレナ・ブランドリーニ, 山田官房長官)."""
+    people: list[Found] = []
+    i = 0
+    while i < len(tokens):
+        j = i
+        while j + 1 < len(tokens) and (
+                (tokens[j + 1].entity == "person" and _touching(text, tokens[j].end, tokens[j + 1].start))
+                or (text[tokens[j].end:tokens[j + 1].start] == "・" and is_katakana(tokens[j + 1].surface))):
+            j += 1
+        title_end, title = _title_after(text, tokens, j + 1)
+        # A katakana word before a title is a name MeCab may not know, or may take for a place (スミス市長);
+        # one it knows as a place may be a country's office (オランダ首相), so it is less sure.
+        named = tokens[i].entity == "person" or (is_katakana(tokens[i].surface) and title)
+        if not named:
+            i += 1
+            continue
+        names = tuple(t.surface for t in tokens[i:j + 1])
+        end = title_end if title else tokens[j].end
+        sure = any(t.entity == "person" for t in tokens[i:j + 1]) or tokens[i].entity is None
+        people.append(Found("person", tokens[i].start, end, 0 if sure else 1, (Entity("person", names, title),)))
+        i = j + 1
+    return people + _joined(text, people, "person")
+
+
+def _title_after(text: str, tokens: Sequence[Token], k: int) -> tuple[int, str]:
+    """The longest title written right after a name that ends at token k-1: (its end, its text), or (0, "")."""
+    best = (0, "")
+    at = tokens[k - 1].end if k > 0 else 0
+    for n in range(k, min(k + 4, len(tokens))):
+        if not _touching(text, at, tokens[n].start) or tokens[n].pos not in ("名詞", "接頭辞", "接尾辞"):
+            break
+        at = tokens[n].end
+        words = text[tokens[k - 1].end:at]
+        if words.endswith(TITLES + HONORIFICS):
+            best = (at, words)
+    return best
+
+
+def _offices(text: str, tokens: Sequence[Token]) -> list[Found]:
+    """Offices and organisations named without a person: noun compounds ending in a title (東京都知事, EU
+    大使) or an organisation's word (フランス外務省)."""
+    found: list[Found] = []
+    i = 0
+    while i < len(tokens):
+        j = i
+        while j + 1 < len(tokens) and tokens[j + 1].pos in ("名詞", "接頭辞", "接尾辞") and _touching(
+                text, tokens[j].end, tokens[j + 1].start, spaced=tokens[j].surface.isascii()
+                or tokens[j + 1].surface.isascii()):
+            j += 1
+        if tokens[i].pos in ("名詞", "接頭辞") and not any(t.entity == "person" for t in tokens[i:j + 1]):
+            compound = text[tokens[i].start:tokens[j].end]
+            role = ("title" if compound.endswith(OFFICES) else "org" if compound.endswith(ORGANISATIONS)
+                    else "group" if compound.endswith(GROUPS) else "")
+            if role and len(compound) > 1:
+                within = _leading_place(text, tokens[i:j + 1])
+                entity = Entity(role, (compound,), within=within)
+                found.append(Found(role, tokens[i].start, tokens[j].end, 0, (entity,)))
+        i = j + 1
+    by_role = {role: [f for f in found if f.kind == role] for role in ("title", "org", "group")}
+    return found + [both for role, items in by_role.items() for both in _joined(text, items, role)]
+
+
+def _labelled(text: str) -> list[Found]:
+    """The value a line gives for its label, when the line is a label and a value (a table row, `key: value`)."""
+    start = _MARKER.match(text).end()
+    m = _LABELLED.match(text, start)
+    if m is None or not re.search(r"[\u3040-\u30ff\u4e00-\u9fffA-Za-z]", m.group("value")):
+        return []
+    return [Found("value", m.start("value"), m.end("value"), 1, (Entity("value", (m.group("value"),)),),
+                  label=(m.start("label"), m.end("label")))]
+
+
+def _leading_place(text: str, tokens: Sequence[Token]) -> str:
+    """The place a compound starts with, with its suffixes (東京都知事 → 東京都), when something follows it."""
+    k = 0
+    while k < len(tokens) and (tokens[k].entity == "place" or (k and tokens[k].surface in PLACE_SUFFIXES)):
+        k += 1
+    return text[tokens[0].start:tokens[k - 1].end] if 0 < k < len(tokens) else ""
+
+
+def _joined(text: str, items: Sequence[Found], kind: str) -> list[Found]:
+    """Two of a kind joined by と or 及び (山田市長と佐藤議長), as one span."""
+    out = []
+    for a, b in zip(items, items[1:]):
+        if _JOINERS.fullmatch(text[a.end:b.start]):
+            out.append(Found(kind, a.start, b.end, 0, a.entities + b.entities, "and"))
+    return out

@@ -1,0 +1,197 @@
+"""The short answer: the date, number, place or person a question asks for, as a span of a cited sentence whose
+offsets index the document, chosen from the answer's sentences and said in English without guessing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from kotae.answer import Answerer, with_reply
+from kotae.answer_type import expected_type
+from kotae.en_names import Names
+from kotae.lexicon import Candidate, Lexicon
+from kotae.short_answer import Question, short_answer
+from kotae.thresholds import Thresholds
+
+THRESHOLDS = Thresholds({"lexical": {"ja": 0.3, "en": 0.4}})  # the tests' own, as in test_answer.py
+SHORT_KEYS = {"text", "en", "kind", "doc_id", "start", "end"}
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A cited sentence as the answer gives it: text, and where it is in its document."""
+
+    text: str
+    doc_id: str
+    start: int
+    end: int
+
+
+def pick(analyzer, kind, question, *texts, lang="ja", names=None):
+    """The short answer among `texts`, each a sentence of its own document starting at offset 100."""
+    sentences = [Sentence(t, f"doc-{n}", 100, 100 + len(t)) for n, t in enumerate(texts)]
+    tokens = [analyzer.tokens(t.replace("\t", "\n")) for t in texts]
+    weights = {t.term: 1.0 for t in analyzer.tokens(question)}
+    return short_answer(Question(kind, question, weights, None, lang), sentences, tokens, names)
+
+
+def _span(found, *texts) -> str:
+    """The short answer's text checked against the sentence it says it comes from."""
+    n = int(found.doc_id.split("-")[1])
+    assert texts[n][found.start - 100:found.end - 100] == found.text
+    return found.text
+
+
+@pytest.mark.parametrize(("kind", "question", "sentence", "expected"), [
+    ("date", "新館はいつ開館した?", "新館は2013年4月12日に開館した。", "2013年4月12日"),  # the whole date
+    ("date", "改訂はいつ?", "計画は令和5年に改訂された。", "令和5年"),  # an era year kept as written
+    ("date", "署名はいつ?", "2013年\t4月\t共同宣言に署名", "2013年\t4月"),  # a table row's cells
+    ("number", "来場者は何人?", "来場者は約335万人であった。", "約335万人"),  # with its prefix
+    ("number", "何人集まった?", "会場には3万人以上が集まった。", "3万人以上"),  # and suffix
+    ("number", "加盟国は何か国?", "加盟国\t32か国", "32か国"),
+    # Not the question's own 2024; what the question counts, not another number.
+    ("number", "2024年に達成した国はいくつ?", "2024年の達成国は、22か国であった。", "22か国"),
+    ("number", "参加したのは何か国?", "会議は3回開かれ、7か国が参加した。", "7か国"),
+    ("place", "会合はどこで開かれた?", "会合はリトアニアのビリニュスで開かれた。", "リトアニアのビリニュス"),
+    ("place", "本部はどこにある?", "本部はブリュッセル(ベルギー)にある。", "ブリュッセル(ベルギー)"),
+    ("place", "第1回はどこで開催された?", "第1回は駿府城公園で開催された。", "駿府城公園"),  # a venue
+    ("person", "館長は誰?", "館長は山田花子である。", "山田花子"),
+    ("person", "来日した事務総長は誰?", "2013年4月、ラスムセン事務総長が来日した。", "ラスムセン事務総長"),
+    ("person", "会談したのは誰と誰?", "岸田総理大臣とストルテンベルグ事務総長が会談した。",
+     "岸田総理大臣とストルテンベルグ事務総長"),
+    ("person", "ルッテ事務総長と会談した日本の総理は?", "石破総理とルッテ事務総長の間で共同声明を発出。", "石破総理"),
+    ("person", "署名したのは誰?", "計画は日本国総理大臣と NATO 事務総長により署名された。",
+     "日本国総理大臣と NATO 事務総長"),
+])
+def test_the_item_asked_for_is_a_span_of_the_sentence(analyzer, kind, question, sentence, expected):
+    found = pick(analyzer, kind, question, sentence)
+    assert found is not None and _span(found, sentence) == expected and found.kind == kind
+
+
+def test_the_first_sentence_naming_the_kind_wins(analyzer):
+    texts = ("新館は2021年4月1日に開館した。", "旧館は2019年に閉館していた。")
+    assert _span(pick(analyzer, "date", "いつ開館した?", *texts), *texts) == "2021年4月1日"
+    texts = ("館長は山田花子である。", "旧館は2019年に閉館していた。")  # the first names no date
+    found = pick(analyzer, "date", "いつ?", *texts)
+    assert found.doc_id == "doc-1" and _span(found, *texts) == "2019年"
+
+
+def test_nothing_of_the_kind_or_no_kind_gives_none(analyzer):
+    assert pick(analyzer, "date", "館長は誰?", "館長は山田花子である。") is None
+    assert pick(analyzer, "person", "館長は誰?", "建物は地上3階建てである。") is None
+    assert pick(analyzer, None, "目的は何?", "新館は2021年4月1日に開館した。") is None
+    assert pick(analyzer, "number", "何人来た?", "来場者は多かった。") is None
+
+
+def test_english_questions_get_the_item_in_english_without_guessing(analyzer):
+    names = Names(Lexicon(entries={
+        "lithuania": (Candidate("リトアニア", ("リトアニア",), "loanword", 1000.0),),
+        "vilnius": (Candidate("ビリニュス", ("ビリニュス",), "loanword", 1000.0),),
+        "kishida": (Candidate("岸田", ("岸田",), "jmnedict", -200.0),),
+        "kishita": (Candidate("岸田", ("岸田",), "jmnedict", -200.0),),
+        "prime minister": (Candidate("総理", ("総理",), "jmdict", 2.9),),
+    }, skeletons={}))
+    held = "会合はリトアニアのビリニュスで開かれた。"
+    found = pick(analyzer, "place", "Where was it held?", held, lang="en", names=names)
+    assert (found.text, found.en) == ("リトアニアのビリニュス", "Vilnius, Lithuania")
+    found = pick(analyzer, "date", "When?", "計画は令和5年に改訂された。", lang="en", names=names)
+    assert (found.text, found.en) == ("令和5年", "2023")
+    found = pick(analyzer, "number", "How many people?", "来場者は約335万人であった。", lang="en")
+    assert found.en == "about 3.35 million people"
+    found = pick(analyzer, "person", "Who came?", "岸田総理が出席した。", lang="en", names=names)
+    assert found.text == "岸田総理" and found.en is None  # Kishida or Kishita: not a guess to make
+    found = pick(analyzer, "date", "いつ?", "新館は2013年4月12日に開館した。")
+    assert found.en is None  # Japanese questions get none
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("NATOの本部はどこ?", "place"), ("2024年の首脳会合の開催地は?", "place"), ("どの都市にあるの?", "place"),
+    ("兵力を提供している国は?", "place"), ("In which city was it signed?", "place"),
+    ("会談した日本の総理は?", "person"), ("どんな人たちで構成されていますか", "person"),
+    ("Which government official welcomed it?", "person"), ("Which agency runs it?", "person"),
+    ("任期は何年間?", "number"), ("有効期間はどれくらい?", "number"), ("How long does it run?", "number"),
+    ("何年に設立された?", "date"), ("What does it do?", None), ("なぜ設立されたのか", None),
+])
+def test_which_questions_ask_for_an_item(question, kind):
+    assert expected_type(question) == kind
+
+
+# Through the answerer, on the tiny corpus.
+
+@pytest.fixture(scope="module")
+def answerer(retriever):
+    return Answerer(retriever, THRESHOLDS)
+
+
+@pytest.mark.parametrize(("question", "kind", "text", "en"), [
+    ("図書館の館長は誰ですか", "person", "山田花子", None),
+    ("静岡茶まつりの来場者は何人でしたか", "number", "約8万人", None),
+    ("蒸気機関車の運転が再開されたのはいつ", "date", "1976年", None),
+    ("松本市と姉妹都市になった町はどこ", "place", "オーストリアのザルツブルク市", None),
+    ("When did the library open?", "date", "2021年4月1日", "1 April 2021"),
+    ("How many volunteers help at the library?", "number", "50人", "50 people"),
+    ("Which city is Matsumoto's sister city?", "place", "オーストリアのザルツブルク市", "Salzburg, Austria"),
+])
+def test_answers_lead_with_a_short_answer_inside_a_cited_sentence(answerer, lexical_index, question, kind, text, en):
+    answer = answerer.ask(question)
+    short = answer.short_answer
+    assert not answer.abstained and short is not None
+    assert (short.text, short.kind, short.en) == (text, kind, en)
+    assert lexical_index.documents[short.doc_id].text[short.start:short.end] == short.text
+    assert any(s.doc_id == short.doc_id and s.start <= short.start and short.end <= s.end for s in answer.sentences)
+    lead = f"{en} ({text})" if en else text
+    assert answer.text == f"{lead} — {answer.quoted}"
+    assert answer.to_dict()["short_answer"] == {"text": text, "en": en, "kind": kind, "doc_id": short.doc_id,
+                                                "start": short.start, "end": short.end}
+
+
+def test_other_questions_and_abstentions_have_none(answerer):
+    why = answerer.ask("静岡茶まつりの目的は何ですか")
+    assert not why.abstained and why.short_answer is None and why.text == why.quoted
+    assert why.to_dict()["short_answer"] is None
+    unanswerable = answerer.ask("富士山の標高は何メートル?")
+    assert unanswerable.abstained and unanswerable.to_dict()["short_answer"] is None
+    refused = with_reply(answerer.ask("図書館の館長は誰ですか"), None)  # a language model that refused
+    assert refused.abstained and refused.short_answer is None
+
+
+def test_the_answer_contract_has_the_short_answer_beside_the_answer(answerer):
+    data = answerer.ask("When was the timetable revised?").to_dict()
+    assert list(data)[:7] == ["id", "question", "lang", "mode", "abstained", "retrieval_query", "short_answer"]
+    assert set(data["short_answer"]) == SHORT_KEYS and data["short_answer"]["en"] in ("2022", "March 2022")
+
+
+# The shipped corpus and gold set.
+
+@pytest.fixture(scope="module")
+def gold_asked(shipped_index, shipped_settings):
+    from support import GOLD
+
+    from kotae.evaluation.gold import load_gold
+    from kotae.evaluation.metrics import abstain_below
+    from kotae.evaluation.run import run_answers
+    from kotae.facade import Kotae
+
+    kotae = Kotae(shipped_index, shipped_settings, thresholds=Thresholds.never())
+    gold = load_gold(GOLD)
+    answers = [kotae.ask(item.question, history=item.history, mode="lexical") for item in gold]
+    scores = abstain_below(run_answers(kotae, gold, mode="lexical")[1], Thresholds.load())
+    return answers, scores
+
+
+def test_every_short_answer_of_the_gold_set_quotes_its_document(gold_asked, shipped_index):
+    answers, _ = gold_asked
+    shorts = [a.short_answer for a in answers if a.short_answer]
+    assert len(shorts) > 60
+    for short in shorts:
+        assert shipped_index.documents[short.doc_id].text[short.start:short.end] == short.text
+
+
+def test_gold_questions_asking_for_an_item_get_one(gold_asked):
+    from kotae.evaluation.short import short_answer_metrics
+
+    metrics = short_answer_metrics(gold_asked[1])
+    assert metrics["typed"] >= 60
+    assert metrics["coverage"] >= 0.90, metrics
+    assert metrics["agreement"] >= 0.70, metrics
