@@ -187,7 +187,7 @@
     return text.length > 160 ? text.slice(0, 159) + '…' : text;
   }
 
-  // Turns sent as history must pass the API's checks: no control characters, bounded length.
+  // History (chat messages) must pass the API's checks: no control characters, bounded length.
   const clean = (text, max) => String(text || '').replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]/g, '').slice(0, max);
 
   // What is kept of an answer for the session: enough to show it again and to send it as history.
@@ -344,7 +344,6 @@
     scrollDown() { this.log.scrollTop = this.log.scrollHeight; }
 
     async send(question, after) {
-      // The conversation as chat messages: each question, then kotae's answer to it.
       const history = this.turns.slice(-MAX_HISTORY).flatMap((turn) => [
         { role: 'user', content: clean(turn.q, 1000) },
         { role: 'assistant', content: clean((turn.a.answer && turn.a.answer.text) || turn.a.message, 4000) }]);
