@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from kotae.config import Settings
-from kotae.store import check_fresh, read_manifest, with_recorded_corpus
+from kotae.store import load_index, with_recorded_corpus
 from kotae_api.app import create_app
 from kotae_api.logs import log_config
 from kotae_api.settings import ServerSettings
@@ -24,13 +24,15 @@ def serve(settings: Settings, server: ServerSettings) -> None:
     import uvicorn
 
     settings = with_recorded_corpus(settings)
-    # One line here rather than a server that starts and answers 503.
-    check_fresh(read_manifest(settings.index.index_dir), settings, strict=False)
+    # One line here rather than a server that starts and answers 503: the index is loaded and verified before
+    # listening (a single process then serves what was loaded; workers load their own).
+    index = load_index(settings, verify=True)
     options: dict[str, Any] = {"host": server.host, "port": server.port, "log_config": log_config(),
                                "access_log": False, "timeout_graceful_shutdown": 10}
     if server.workers == 1:
-        uvicorn.run(create_app(settings, server), **options)
+        uvicorn.run(create_app(settings, server, index=index), **options)
         return
+    del index
     os.environ[HANDOFF] = json.dumps({"settings": settings.explicit(), "server": _explicit_server(server)})
     uvicorn.run("kotae_api.serve:worker_app", factory=True, workers=server.workers, **options)
 
