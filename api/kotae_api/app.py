@@ -71,7 +71,7 @@ def create_app(settings: Settings | None = None, server: ServerSettings | None =
     openapi.install(app)
     # Added innermost first. The request id wraps everything, so every response (a 429, a refused
     # preflight, a 500) carries it; CORS wraps the limits, so that browsers can read their refusals.
-    app.add_middleware(BodyLimitMiddleware, max_body=server.max_body)
+    app.add_middleware(BodyLimitMiddleware, max_body=server.max_body, timeout=server.body_timeout)
     app.add_middleware(RateLimitMiddleware, per_minute=server.rate_limit, burst=server.rate_burst)
     app.add_middleware(ProblemCORSMiddleware, allow_origins=allowed_origins(server.host, server.port,
                                                                             server.cors_origins),

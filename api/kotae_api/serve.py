@@ -28,13 +28,20 @@ def serve(settings: Settings, server: ServerSettings) -> None:
     # listening (a single process then serves what was loaded; workers load their own).
     index = load_index(settings, verify=True)
     options: dict[str, Any] = {"host": server.host, "port": server.port, "log_config": log_config(),
-                               "access_log": False, "timeout_graceful_shutdown": 10}
+                               "access_log": False, "timeout_graceful_shutdown": 10, **proxy_options(server)}
     if server.workers == 1:
         uvicorn.run(create_app(settings, server, index=index), **options)
         return
     del index
     os.environ[HANDOFF] = json.dumps({"settings": settings.explicit(), "server": _explicit_server(server)})
     uvicorn.run("kotae_api.serve:worker_app", factory=True, workers=server.workers, **options)
+
+
+def proxy_options(server: ServerSettings) -> dict[str, Any]:
+    """uvicorn's handling of X-Forwarded-For: off unless proxies are trusted, and then only from them. (uvicorn
+    itself trusts 127.0.0.1 by default, which lets any local client choose the address it is rate-limited by.)"""
+    trusted = list(server.trusted_proxies)
+    return {"proxy_headers": bool(trusted), "forwarded_allow_ips": trusted or ""}
 
 
 def worker_app() -> FastAPI:
