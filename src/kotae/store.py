@@ -157,9 +157,10 @@ def rebuild_command(settings: Settings, manifest: Manifest | None = None) -> str
     """The command that rebuilds the index of `settings` from its corpus (with the model it was built with)."""
     ix, defaults = settings.index, IndexSettings.model_fields
     parts = ["kotae index"]
-    if ix.corpus_dir != defaults["corpus_dir"].default:
+    # The corpus an index records is absolute: the default folder is left out however it is spelt.
+    if ix.corpus_dir.resolve() != Path(defaults["corpus_dir"].default).resolve():
         parts.append(f"--corpus {shlex.quote(str(ix.corpus_dir))}")
-    if ix.index_dir != defaults["index_dir"].default:
+    if ix.index_dir.resolve() != Path(defaults["index_dir"].default).resolve():
         parts.append(f"--out {shlex.quote(str(ix.index_dir))}")
     model = manifest.settings.get("requested_model") if manifest else None
     if model and model != ix.embed_model:
