@@ -41,5 +41,7 @@ test: install-test
 check: test
 	$(BIN)/ruff check src tests api
 
+# Published builds are read-only: they are made writable again before removal.
 clean:
-	rm -rf $(VENV) index/build-* index/CURRENT
+	chmod -R u+w index/build-* index/.building-* 2>/dev/null || true
+	rm -rf $(VENV) index/build-* index/.building-* index/CURRENT

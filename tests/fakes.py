@@ -9,9 +9,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import queue
+import signal
+import socket
+import subprocess
+import sys
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -63,13 +68,16 @@ class RawResponse:
 
 
 def call_asgi(app: FastAPI, method: str, raw_path: str, *, headers: Iterable[tuple[str, str]] = (),
-              chunks: Iterable[bytes] = (b"",), on_body: Callable[[bytes], None] | None = None) -> RawResponse:
+              chunks: Iterable[bytes] = (b"",), on_body: Callable[[bytes], None] | None = None,
+              stall: bool = False) -> RawResponse:
     """One request straight into the ASGI app, exactly as written: a path no HTTP client would normalise,
-    and a body in the chunks given whatever Content-Length says. `on_body` sees each piece of the response
-    body as the app sends it, while the request is still running."""
+    and a body in the chunks given whatever Content-Length says (with `stall`, the client then sends no more and
+    never ends the body). `on_body` sees each piece of the response body as the app sends it, while the request
+    is still running."""
     path, _, query = raw_path.partition("?")
     parts = list(chunks)
-    pending = [{"type": "http.request", "body": c, "more_body": i < len(parts) - 1} for i, c in enumerate(parts)]
+    pending = [{"type": "http.request", "body": c, "more_body": stall or i < len(parts) - 1}
+               for i, c in enumerate(parts)]
     scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
              "scheme": "http", "path": unquote(path), "raw_path": path.encode(), "query_string": query.encode(),
              "root_path": "", "headers": [(k.lower().encode(), v.encode()) for k, v in headers],
@@ -152,6 +160,41 @@ class ServerLog:
             if line.strip():
                 self.entries.append(json.loads(line))
         return self.entries
+
+
+@dataclass
+class Served:
+    """A `kotae serve` process: its base URL, its log, and the process itself."""
+
+    base: str
+    log: ServerLog
+    process: subprocess.Popen
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def kotae_serve(settings: Settings, *, cwd: os.PathLike, **env: str) -> Iterator[Served]:
+    """`kotae serve` on 127.0.0.1 over the index of `settings`, with `KOTAE_*` variables from `env` (`RATE_LIMIT="0"`),
+    ready once it says it is listening; stopped with SIGINT at the end, which it must survive to exit 0."""
+    port = free_port()
+    variables = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
+                 **{f"KOTAE_{k.upper()}": v for k, v in env.items()}}
+    process = subprocess.Popen([sys.executable, "-m", "kotae.cli", "serve", "--index", str(settings.index.index_dir),
+                                "--corpus", str(settings.index.corpus_dir), "--host", "127.0.0.1", "--port", str(port)],
+                               cwd=cwd, env=variables, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    log = ServerLog(process.stderr)
+    try:
+        log.wait_for(lambda e: e["message"].startswith("Uvicorn running on"))
+        yield Served(f"http://127.0.0.1:{port}", log, process)
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
 
 
 # A fake OpenAI-compatible language model.

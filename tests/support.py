@@ -208,3 +208,53 @@ def build_tiny(folder: Path, **overrides: Any) -> Settings:
     small chunks: for tests that change, rebuild or damage an index of their own."""
     corpus = write_tiny_corpus(folder / "corpus")
     return build(corpus, folder / "index", **{**TINY_CHUNKING, **THROWAWAY, **overrides})
+
+
+# Damaging a build, as the tests of verified loads do. Published builds are read-only, so a test first makes the file
+# (and its folder) writable again, as someone editing a build by hand would have to.
+
+def writable(path: Path) -> Path:
+    """`path` and its folder made writable by their owner; returns `path`."""
+    for target in (path.parent, path):
+        target.chmod(target.stat().st_mode | 0o200)
+    return path
+
+
+def _without_middle_line(data: bytes) -> bytes:
+    lines = data.splitlines(keepends=True)
+    return b"".join(lines[:len(lines) // 2] + lines[len(lines) // 2 + 1:])
+
+
+# Ways a file changes size: each must be found by every load.
+DAMAGES: dict[str, Any] = {
+    "truncated": lambda data: data[:len(data) // 2],
+    "emptied": lambda data: b"",
+    "line removed": _without_middle_line,
+    "garbage": lambda data: b"\x00\xff not what was written \xfe\n" * 3,
+}
+
+
+def damage(path: Path, how: str) -> None:
+    """Spoil one file in one of the DAMAGES ways, in place."""
+    data = path.read_bytes()
+    writable(path).write_bytes(DAMAGES[how](data))
+
+
+def overwrite_in_place(path: Path) -> None:
+    """Change bytes in the middle of a file, keeping its size: only hashes can tell."""
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    data[middle:middle + 8] = bytes(255 - b for b in data[middle:middle + 8])
+    writable(path).write_bytes(bytes(data))
+
+
+def rerecord(build: Path, name: str) -> None:
+    """Record a damaged file's new size and hash in its build's manifest, as if it had been built so: only reading
+    it and counting what it holds can then tell."""
+    from kotae.integrity import sha256_of
+
+    manifest_path = writable(build / "manifest.json")
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    path = build / name
+    manifest["files"][name] = {"size": path.stat().st_size, "sha256": sha256_of(path)}
+    manifest_path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")

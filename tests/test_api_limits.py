@@ -26,23 +26,32 @@ def _body(size: int) -> bytes:
 # Body size.
 
 def test_a_body_at_the_limit_is_served_and_one_byte_more_is_413(client):
-    assert client.post("/v1/ask", content=_body(65536), headers={"content-type": "application/json"}).status_code == 200
-    response = client.post("/v1/ask", content=_body(65537), headers={"content-type": "application/json"})
+    limit = ServerSettings().max_body
+    assert client.post("/v1/ask", content=_body(limit), headers={"content-type": "application/json"}).status_code == 200
+    response = client.post("/v1/ask", content=_body(limit + 1), headers={"content-type": "application/json"})
     body = assert_problem(response, 413)
     assert body["type"] == "urn:kotae:problem:body-too-large"
 
 
-def test_an_oversized_chunked_body_without_content_length_is_413(client):
+@pytest.fixture
+def small_limit(lexical_settings, lexical_index):
+    """An app with a 64 KB body limit, below what the default admits, so that bodies over it stay small."""
+    return make_app(lexical_settings, lexical_index, max_body=65536)
+
+
+def test_an_oversized_chunked_body_without_content_length_is_413(small_limit):
     def chunks():
         for _ in range(20):
             yield b" " * 4096
 
-    response = client.post("/v1/ask", content=chunks(), headers={"content-type": "application/json"})
+    with TestClient(small_limit) as client:
+        response = client.post("/v1/ask", content=chunks(), headers={"content-type": "application/json"})
     assert "content-length" not in response.request.headers
     assert_problem(response, 413)
 
 
-def test_a_content_length_that_lies_does_not_get_a_large_body_through(app):
+def test_a_content_length_that_lies_does_not_get_a_large_body_through(small_limit):
+    app = small_limit
     chunks = [b'{"question": "NATO"' + b" " * 30000, b" " * 30000, b" " * 30000 + b"}"]
     response = call_asgi(app, "POST", "/v1/ask", headers=[("content-type", "application/json"),
                                                           ("content-length", "20")], chunks=chunks)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -16,10 +17,11 @@ import pytest
 from fakes import ServerLog, assert_problem, make_app
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
-from support import REPO, build_tiny
+from support import REPO, build_tiny, damage, overwrite_in_place, writable
 
 from kotae.build import build_index
 from kotae.cli import main
+from kotae.store import current_build
 
 TOKEN = "s3cret-admin-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -83,11 +85,50 @@ def test_a_failed_reload_keeps_the_index_in_service(own_index, failure):
             build_index(own_index)
             folder = own_index.index.index_dir
             current = folder / (folder / "CURRENT").read_text(encoding="utf-8").strip()
-            (current / "chunks.jsonl").write_text('{"id": "cut', encoding="utf-8")
+            writable(current / "chunks.jsonl").write_text('{"id": "cut', encoding="utf-8")
         body = assert_problem(client.post("/v1/admin/reload", headers=AUTH), 409)
         assert body["type"] == "urn:kotae:problem:reload-failed" and "unchanged" in body["detail"]
         assert client.get("/v1/info").json()["build_id"] == before
         assert client.post("/v1/ask", json={"question": QUESTIONS[0]}).status_code == 200
+
+
+def _manifest_edit(build, edit) -> None:
+    path = writable(build / "manifest.json")
+    path.write_text(json.dumps(edit(json.loads(path.read_text(encoding="utf-8")))), encoding="utf-8")
+
+
+def _without_fingerprint(manifest):
+    del manifest["corpus"]["fingerprint"]
+    return manifest
+
+
+# The cases a probe left, each in the new build a reload is asked to load: (how, the file the problem names).
+DAMAGED_BUILDS = {
+    "manifest is []": (lambda build: _manifest_edit(build, lambda m: []), "manifest.json"),
+    "manifest without the corpus fingerprint": (lambda build: _manifest_edit(build, _without_fingerprint),
+                                                "manifest.json"),
+    "CURRENT not UTF-8": (lambda build: (build.parent / "CURRENT").write_bytes(b"\xff\xfe"), "CURRENT"),
+    "doclen.npy emptied": (lambda build: damage(build / "lexical" / "doclen.npy", "emptied"), "doclen.npy"),
+    "a line of chunks.jsonl removed": (lambda build: damage(build / "chunks.jsonl", "line removed"),
+                                       "chunks.jsonl"),
+    "bytes changed in place": (lambda build: overwrite_in_place(build / "lexical" / "tf.data.npy"), "tf.data.npy"),
+}
+
+
+@pytest.mark.parametrize("case", list(DAMAGED_BUILDS))
+def test_reloading_a_damaged_build_is_409_naming_the_file_and_keeps_the_index(own_index, case):
+    spoil, name = DAMAGED_BUILDS[case]
+    with TestClient(_admin_app(own_index)) as client:
+        before = client.get("/v1/info").json()["build_id"]
+        build_index(own_index)
+        spoil(current_build(own_index.index.index_dir) or own_index.index.index_dir / "missing")
+        body = assert_problem(client.post("/v1/admin/reload", headers=AUTH), 409)
+        assert body["type"] == "urn:kotae:problem:reload-failed" and name in body["detail"], body
+        assert "\n" not in body["detail"] and "kotae index" in body["detail"]
+        assert client.get("/v1/info").json()["build_id"] == before
+        assert client.post("/v1/ask", json={"question": QUESTIONS[0]}).status_code == 200
+        build_index(own_index)  # the repair: a new build
+        assert client.post("/v1/admin/reload", headers=AUTH).status_code == 200
 
 
 @pytest.mark.slow  # three rebuilds while six clients keep asking

@@ -1,5 +1,6 @@
 """Schema-driven fuzzing: schemathesis sends what the app's own OpenAPI document allows (and what it does not)
-and checks every answer against that document with its default checks."""
+and checks every answer against that document with its default checks, over a lexical index and one with
+vectors, whose documents differ in the modes they offer."""
 
 from __future__ import annotations
 
@@ -12,34 +13,63 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import SecretStr, ValidationError
 
-from kotae.config import Settings
-from kotae_api import create_app
+from kotae.config import MODES, Settings
+from kotae_api import create_app, openapi
 from kotae_api.schemas import QUESTION_PATTERN, AskRequest
 from kotae_api.settings import ServerSettings
 
 TOKEN = "schema-token"
+LEXICAL_MODES = ("auto", "lexical")
+EXAMPLES = 25  # generated per operation, besides schemathesis' boundary cases: about 30 s for both indexes
 
-# The OpenAPI document does not depend on the index, so it is read from an app without one at collection
-# time; each test sends its requests to `served`, which has an index. (schemathesis' fixture-based loader
-# does not run under this pytest version.)
+# The document depends on the index only through the modes it can serve, so it is made at collection time for
+# each kind of index from an app without one (schemathesis' fixture-based loader does not run under this pytest
+# version); `test_the_fuzzed_documents_are_the_ones_served` checks that the served apps publish exactly these.
 _document = create_app(Settings(), ServerSettings(admin_token=TOKEN))
-schema = schemathesis.openapi.from_dict(_document.openapi())
-schema.app = _document  # requests stay in-process
-schema.config.update(base_url="http://testserver")
+
+
+def _schema(modes: tuple[str, ...]):
+    schema = schemathesis.openapi.from_dict(openapi.document(_document, modes))
+    schema.app = _document  # requests stay in-process
+    schema.config.update(base_url="http://testserver")
+    return schema
+
+
+lexical_schema, dense_schema = _schema(LEXICAL_MODES), _schema(MODES)
 
 
 @pytest.fixture(scope="module")
-def served(dense_settings, dense_index):
-    # An index with vectors, so that every mode the schema allows can be served: refusing a schema-valid
-    # request would be a finding.
+def lexical_served(lexical_settings, lexical_index):
+    return make_app(lexical_settings, lexical_index, admin_token=SecretStr(TOKEN))
+
+
+@pytest.fixture(scope="module")
+def dense_served(dense_settings, dense_index):
+    # An index with vectors, so that every mode can be served: refusing a schema-valid request would be a finding.
     return make_app(dense_settings, dense_index, admin_token=SecretStr(TOKEN))
 
 
+def test_the_fuzzed_documents_are_the_ones_served(lexical_served, bundled_settings, bundled_index):
+    from fastapi.testclient import TestClient
+
+    with TestClient(lexical_served) as client:
+        assert client.get("/openapi.json").json() == lexical_schema.raw_schema
+    with TestClient(make_app(bundled_settings, bundled_index, admin_token=SecretStr(TOKEN))) as client:
+        assert client.get("/openapi.json").json() == dense_schema.raw_schema
+
+
 @pytest.mark.slow  # fuzzing every operation: tens of seconds
-@schema.parametrize()
-@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
-def test_the_api_keeps_its_own_schema(case, served):
-    case.call_and_validate(app=served, headers={"Authorization": f"Bearer {TOKEN}"})
+@lexical_schema.parametrize()
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+def test_the_api_keeps_its_own_schema_over_a_lexical_index(case, lexical_served):
+    case.call_and_validate(app=lexical_served, headers={"Authorization": f"Bearer {TOKEN}"})
+
+
+@pytest.mark.slow  # fuzzing every operation: tens of seconds
+@dense_schema.parametrize()
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+def test_the_api_keeps_its_own_schema_over_an_index_with_vectors(case, dense_served):
+    case.call_and_validate(app=dense_served, headers={"Authorization": f"Bearer {TOKEN}"})
 
 
 # Characters near the rules' edges: spaces of several kinds, controls kept and refused, and ordinary text.

@@ -71,7 +71,7 @@ def create_app(settings: Settings | None = None, server: ServerSettings | None =
     openapi.install(app)
     # Added innermost first. The request id wraps everything, so every response (a 429, a refused
     # preflight, a 500) carries it; CORS wraps the limits, so that browsers can read their refusals.
-    app.add_middleware(BodyLimitMiddleware, max_body=server.max_body)
+    app.add_middleware(BodyLimitMiddleware, max_body=server.max_body, timeout=server.body_timeout)
     app.add_middleware(RateLimitMiddleware, per_minute=server.rate_limit, burst=server.rate_burst)
     app.add_middleware(ProblemCORSMiddleware, allow_origins=allowed_origins(server.host, server.port,
                                                                             server.cors_origins),
@@ -92,15 +92,23 @@ def retrieval_threads(server: ServerSettings) -> int:
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     holder: IndexHolder = app.state.holder
     if not holder.ready:
-        try:
-            await run_in_threadpool(holder.reload)
-        except KotaeError as exc:
-            LOG.error("no index loaded; /readyz answers 503 until a reload succeeds", extra={"reason": str(exc)})
+        await _reload(holder, "no index loaded; /readyz answers 503 until a reload succeeds")
     stop_watching = _reload_on_sighup(holder)
     try:
         yield
     finally:
         stop_watching()
+
+
+async def _reload(holder: IndexHolder, failed: str) -> None:
+    """Load the index in the background (start-up, SIGHUP); a failure is one JSON log line, never a traceback that
+    escapes the log's format."""
+    try:
+        await run_in_threadpool(holder.reload)
+    except KotaeError as exc:
+        LOG.error(failed, extra={"reason": str(exc)})
+    except Exception as exc:  # a bug, not a damaged index: the details go into the same one line
+        LOG.error(failed, exc_info=exc, extra={"reason": f"{exc.__class__.__name__}: {exc}"})
 
 
 def _reload_on_sighup(holder: IndexHolder) -> Callable[[], None]:
@@ -111,14 +119,8 @@ def _reload_on_sighup(holder: IndexHolder) -> Callable[[], None]:
     loop = asyncio.get_running_loop()
     running: set[asyncio.Task] = set()
 
-    async def reload() -> None:
-        try:
-            await run_in_threadpool(holder.reload)
-        except KotaeError as exc:
-            LOG.error("reload on SIGHUP failed; the index in service is unchanged", extra={"reason": str(exc)})
-
     def on_signal() -> None:
-        task = loop.create_task(reload())
+        task = loop.create_task(_reload(holder, "reload on SIGHUP failed; the index in service is unchanged"))
         running.add(task)  # the loop keeps only weak references to tasks
         task.add_done_callback(running.discard)
 

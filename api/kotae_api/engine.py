@@ -68,14 +68,15 @@ class IndexHolder:
         return engine
 
     def reload(self) -> tuple[Engine, Engine | None]:
-        """Load the current build from disk completely, then swap it in; returns (new, previous).
+        """Load the current build from disk completely, every file checked against its manifest's hashes, then swap
+        it in; returns (new, previous).
 
         On failure the engine in service stays, and the named error propagates.
         """
         with self._reload_lock:
             started = time.perf_counter()
             try:
-                new = open_engine(load_index(self.settings), self.settings)
+                new = open_engine(load_index(self.settings, verify=True), self.settings)
             except KotaeError as exc:
                 if self._engine is None:
                     self.last_error = str(exc)

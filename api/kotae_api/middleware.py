@@ -7,6 +7,7 @@ import re
 import time
 import uuid
 
+import anyio
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
@@ -69,15 +70,19 @@ class RequestContextMiddleware:
 
 class BodyLimitMiddleware:
     """Refuses bodies over `max_body` bytes with 413, by the Content-Length header when it tells, and by
-    counting the bytes as they arrive whatever it says (it may lie, or be absent with chunked encoding).
+    counting the bytes as they arrive whatever it says (it may lie, or be absent with chunked encoding); and
+    bodies not complete within `timeout` seconds with 408, so that a client that stalls mid-body holds no
+    connection (nor file descriptor) for longer than that.
 
-    Bodies within the limit are read here in full and handed on as one message; the limit is small (64 KB by
-    default), and it means the application never sees part of an oversized body.
+    Bodies within the limits are read here in full and handed on as one message; the size limit is small (the
+    largest valid request, see `schemas.largest_request`), and it means the application never sees part of an
+    oversized body.
     """
 
-    def __init__(self, app: ASGIApp, max_body: int) -> None:
+    def __init__(self, app: ASGIApp, max_body: int, timeout: float = 10.0) -> None:
         self.app = app
         self.max_body = max_body
+        self.timeout = timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -85,30 +90,44 @@ class BodyLimitMiddleware:
             return
         declared = Headers(scope=scope).get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body:
-            await self._too_large(scope, receive, send)
+            await self._refuse(413, scope, receive, send)
             return
         chunks: list[bytes] = []
         size = 0
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":  # the client went away
-                await self.app(scope, _replay([message], receive), send)
-                return
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_body:
-                await self._too_large(scope, receive, send)
-                return
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        body = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
-        await self.app(scope, _replay([body], receive), send)
+        ended: Message | None = None
+        with anyio.move_on_after(self.timeout) as deadline:
+            while True:
+                message = await receive()
+                if message["type"] != "http.request":  # the client went away
+                    ended = message
+                    break
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > self.max_body:
+                    break
+                chunks.append(chunk)
+                if not message.get("more_body", False):
+                    break
+        if deadline.cancelled_caught:
+            await self._refuse(408, scope, receive, send)
+        elif size > self.max_body:
+            await self._refuse(413, scope, receive, send)
+        elif ended is not None:
+            await self.app(scope, _replay([ended], receive), send)
+        else:
+            body = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            await self.app(scope, _replay([body], receive), send)
 
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = problem(413, f"The request body is larger than {self.max_body} bytes.", scope=scope,
-                           type_=problem_type("body-too-large"), title="Request body too large",
-                           headers={"Connection": "close"})
+    async def _refuse(self, status: int, scope: Scope, receive: Receive, send: Send) -> None:
+        # Connection: close, as the rest of the body is not read: the connection cannot carry another request.
+        if status == 413:
+            response = problem(413, f"The request body is larger than {self.max_body} bytes.", scope=scope,
+                               type_=problem_type("body-too-large"), title="Request body too large",
+                               headers={"Connection": "close"})
+        else:
+            response = problem(408, f"The request body did not arrive within {self.timeout:g} s.", scope=scope,
+                               type_=problem_type("body-timeout"), title="Request body too slow",
+                               headers={"Connection": "close"})
         await response(scope, receive, send)
 
 

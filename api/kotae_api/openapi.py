@@ -1,5 +1,5 @@
-"""The OpenAPI document, with error responses declared as application/problem+json, as they are served, and
-the events of the answer stream described one by one."""
+"""The OpenAPI document, with error responses declared as application/problem+json, as they are served, the
+events of the answer stream described one by one, and only the retrieval modes the index in service can serve."""
 
 from __future__ import annotations
 
@@ -10,25 +10,53 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic.json_schema import models_json_schema
 
+from kotae.config import MODES
 from kotae_api.problems import MEDIA_TYPE
-from kotae_api.schemas import STREAM_EVENTS, request_examples
+from kotae_api.schemas import REQUESTS, STREAM_EVENTS, request_examples
 
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 _FASTAPI_VALIDATION = ("HTTPValidationError", "ValidationError")  # replaced by Problem; see problems.install
 
 
 def install(app: FastAPI) -> None:
+    """Serve the document for the index in service: it follows reloads (one document per set of modes)."""
+    documents: dict[tuple[str, ...], dict[str, Any]] = {}
+
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            schema = get_openapi(title=app.title, version=app.version, description=app.description,
-                                 routes=app.routes, tags=app.openapi_tags)
-            _problems(schema)
-            _describe_stream(schema)
-            _examples(schema, app.state.examples)
-            app.openapi_schema = schema
+        modes = served_modes(app)
+        if modes not in documents:
+            documents[modes] = document(app, modes)
+        app.openapi_schema = documents[modes]
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def served_modes(app: FastAPI) -> tuple[str, ...]:
+    """The modes the index in service can serve; all of them while none is loaded (every request is then 503)."""
+    holder = app.state.holder
+    return tuple(holder.engine.summary["modes"]) if holder.ready else MODES
+
+
+def document(app: FastAPI, modes: tuple[str, ...]) -> dict[str, Any]:
+    """The OpenAPI document of `app` with `mode` limited to `modes`."""
+    schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes,
+                         tags=app.openapi_tags)
+    _problems(schema)
+    _describe_stream(schema)
+    _examples(schema, app.state.examples)
+    _modes(schema, modes)
+    return schema
+
+
+def _modes(schema: dict[str, Any], modes: tuple[str, ...]) -> None:
+    """A request's `mode` offers only what the index can serve, so that a request the document allows is served."""
+    components = schema.get("components", {}).get("schemas", {})
+    for name in REQUESTS:
+        mode = components.get(name, {}).get("properties", {}).get("mode", {})
+        for option in mode.get("anyOf", [mode]):
+            if "enum" in option:
+                option["enum"] = [m for m in option["enum"] if m in modes]
 
 
 def _examples(schema: dict[str, Any], examples: Sequence[Mapping[str, str]]) -> None:

@@ -108,8 +108,7 @@ def install(app: FastAPI) -> None:
                            type_=problem_type("unsupported-media-type"), title="Unsupported media type")
         raw = exc.errors()
         if any(e["type"] == "json_invalid" for e in raw):
-            return problem(400, "The request body is not valid JSON.", scope=request.scope,
-                           type_=problem_type("invalid-json"), title="Invalid JSON")
+            return invalid_json("The request body is not valid JSON.", request.scope)
         errors = [_field_error(e) for e in raw]
         shown = "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors[:3])
         more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
@@ -118,6 +117,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> JSONResponse:
+        unparsed = _unparsed_body(exc)
+        if unparsed:
+            return invalid_json(unparsed, request.scope)
         headers = dict(exc.headers or {})
         if exc.status_code == 404:
             detail = exc.detail if exc.detail != "Not Found" else "There is no endpoint at this path; see /docs."
@@ -130,6 +132,26 @@ def install(app: FastAPI) -> None:
             LOG.error("HTTP %s: %s", exc.status_code, exc.detail)
             detail = INTERNAL_DETAIL
         return problem(exc.status_code, detail, scope=request.scope, headers=headers)
+
+
+def invalid_json(detail: str, scope: Scope) -> JSONResponse:
+    return problem(400, detail, scope=scope, type_=problem_type("invalid-json"), title="Invalid JSON")
+
+
+def _unparsed_body(exc: HTTPException) -> str | None:
+    """Why the body could not be parsed, when FastAPI's 400 says only that it could not: its JSON parser's own
+    error is a JSONDecodeError (a 422 above), but bytes that are not UTF-8, nesting deeper than the parser
+    recurses, and integers longer than Python converts raise other errors, which FastAPI wraps as a bare 400."""
+    cause = exc.__cause__
+    if exc.status_code != 400 or cause is None:
+        return None
+    if isinstance(cause, UnicodeDecodeError):
+        return "The request body is not valid JSON: it is not UTF-8 text."
+    if isinstance(cause, RecursionError):
+        return "The request body is not accepted as JSON: it is nested too deeply."
+    if isinstance(cause, ValueError) and "digits" in str(cause):
+        return "The request body is not accepted as JSON: a number in it has too many digits."
+    return "The request body is not valid JSON."
 
 
 def _field_error(error: dict[str, Any]) -> dict[str, str]:

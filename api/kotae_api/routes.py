@@ -42,7 +42,8 @@ _DESCRIPTIONS = {
     403: "Wrong bearer token.",
     404: "No such document.",
     409: "The index on disk could not be loaded; the one in service is unchanged.",
-    413: "The body is larger than the limit (64 KB by default).",
+    408: "The body did not arrive in time (KOTAE_BODY_TIMEOUT, 10 s by default).",
+    413: "The body is larger than the limit (KOTAE_MAX_BODY; by default the largest body these schemas admit).",
     415: "The body is not sent as application/json.",
     422: "A field is missing, of the wrong type, out of range, or not allowed.",
     429: "Too many requests from this client; see Retry-After.",
@@ -83,7 +84,7 @@ router = APIRouter()
 
 
 @router.post("/v1/ask", tags=["answers"], response_model=None, summary="Answer a question with citations",
-             responses={200: {"model": AnswerOut}, **problems(400, 413, 415, 422, 429, 503)})
+             responses={200: {"model": AnswerOut}, **problems(400, 408, 413, 415, 422, 429, 503)})
 async def ask(request: Request, body: AskRequest,
               engine: EngineDep) -> JSONResponse:
     """One to three sentences quoted from the documents, each cited as [n] (the rank of its passage), and the
@@ -98,7 +99,7 @@ async def ask(request: Request, body: AskRequest,
              responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}},
                               "description": "Events `meta`, `passages`, `delta`…, `answer`, `done` (or `error`); "
                                              "each `data:` line is one JSON object with its `type`."},
-                        **problems(400, 413, 415, 422, 429, 503)})
+                        **problems(400, 408, 413, 415, 422, 429, 503)})
 async def ask_stream(request: Request, body: AskRequest,
                      engine: EngineDep, server: ServerDep) -> StreamingResponse:
     """The answer of `POST /v1/ask`, streamed: `meta` (request id, language, what was searched), `passages`,
@@ -111,7 +112,7 @@ async def ask_stream(request: Request, body: AskRequest,
 
 
 @router.post("/v1/search", tags=["answers"], response_model=None, summary="Find the passages for a question",
-             responses={200: {"model": SearchResultOut}, **problems(400, 413, 415, 422, 429, 503)})
+             responses={200: {"model": SearchResultOut}, **problems(400, 408, 413, 415, 422, 429, 503)})
 async def search(request: Request, body: SearchRequest,
                  engine: EngineDep) -> JSONResponse:
     """Ranked passages with their document, character span and score, and the terms searched for."""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -20,6 +21,8 @@ from pydantic_core import PydanticCustomError
 MAX_QUESTION = 1000
 MAX_TURNS = 10
 MAX_ANSWER = 4000
+MAX_ID = 128
+MAX_TOP_K = 50
 
 # C0 and C1 control characters and DEL, except tab, line feed and carriage return.
 _CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
@@ -45,6 +48,7 @@ def _question(value: str) -> str:
 Question = Annotated[str, Field(min_length=1, max_length=MAX_QUESTION, json_schema_extra={"pattern": QUESTION_PATTERN},
                                 description="a question in Japanese or English"), AfterValidator(_question)]
 Mode = Literal["auto", "lexical", "dense", "hybrid"]
+Lang = Literal["ja", "en"]
 
 
 def _whole_number(value: Any) -> Any:
@@ -55,7 +59,8 @@ def _whole_number(value: Any) -> Any:
     return value
 
 
-TopK = Annotated[int, Field(ge=1, le=50, strict=False, description="passages to return (default: the server's, 5)"),
+TopK = Annotated[int, Field(ge=1, le=MAX_TOP_K, strict=False,
+                            description="passages to return (default: the server's, 5)"),
                  BeforeValidator(_whole_number)]
 
 
@@ -105,7 +110,7 @@ class AskRequest(_Request):
                     f"at most {2 * MAX_TURNS} items (ten exchanges of chat messages)")
     top_k: TopK | None = None
     mode: Mode | None = Field(None, description="retrieval mode (default: auto, hybrid when the index has vectors)")
-    lang: Literal["ja", "en"] | None = Field(
+    lang: Lang | None = Field(
         None, description="language of kotae's own messages (the abstention message); default: the question's")
 
     def history_dicts(self) -> list[dict[str, Any]]:
@@ -117,8 +122,30 @@ class SearchRequest(_Request):
     question: Question
     top_k: TopK | None = None
     mode: Mode | None = None
-    id: Annotated[str, Field(max_length=128, json_schema_extra={"pattern": TEXT_PATTERN}),
+    id: Annotated[str, Field(max_length=MAX_ID, json_schema_extra={"pattern": TEXT_PATTERN}),
                   AfterValidator(_no_control)] | None = Field(None, description="echoed back in the result")
+
+
+# The longest JSON spelling of one character: one outside the Basic Multilingual Plane written as two \uXXXX
+# escapes, as JSON encoders that escape non-ASCII text (Python's json, by default) write emoji.
+_WIDEST_CHARACTER = 12
+
+
+def largest_request() -> int:
+    """The largest body the request schemas admit, in bytes: compact JSON with every text field at its longest and
+    every character at its longest spelling. (JSON allows any white space between tokens, so no limit admits
+    every spelling of every valid request; this one admits every compact spelling.)"""
+    text = "~"  # a character no key or fixed value holds, standing for one of free text
+    turn = {"question": text * MAX_QUESTION, "answer": text * MAX_ANSWER}
+    longest = {"top_k": MAX_TOP_K, "mode": max(get_args(Mode), key=len)}
+    bodies = ({"question": text * MAX_QUESTION, "history": [turn] * MAX_TURNS, **longest,
+               "lang": max(get_args(Lang), key=len)},
+              {"question": text * MAX_QUESTION, **longest, "id": text * MAX_ID})
+    written = [json.dumps(body, separators=(",", ":")) for body in bodies]
+    return max(len(w) + w.count(text) * (_WIDEST_CHARACTER - 1) for w in written)
+
+
+REQUESTS: tuple[str, ...] = (AskRequest.__name__, SearchRequest.__name__)  # the bodies that choose a mode
 
 
 # Questions for the OpenAPI examples when no examples file is configured: the collection is configuration, so

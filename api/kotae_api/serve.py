@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from kotae.config import Settings
-from kotae.store import check_fresh, read_manifest, with_recorded_corpus
+from kotae.store import load_index, with_recorded_corpus
 from kotae_api.app import create_app
 from kotae_api.logs import log_config
 from kotae_api.settings import ServerSettings
@@ -24,15 +24,24 @@ def serve(settings: Settings, server: ServerSettings) -> None:
     import uvicorn
 
     settings = with_recorded_corpus(settings)
-    # One line here rather than a server that starts and answers 503.
-    check_fresh(read_manifest(settings.index.index_dir), settings, strict=False)
+    # One line here rather than a server that starts and answers 503: the index is loaded and verified before
+    # listening (a single process then serves what was loaded; workers load their own).
+    index = load_index(settings, verify=True)
     options: dict[str, Any] = {"host": server.host, "port": server.port, "log_config": log_config(),
-                               "access_log": False, "timeout_graceful_shutdown": 10}
+                               "access_log": False, "timeout_graceful_shutdown": 10, **proxy_options(server)}
     if server.workers == 1:
-        uvicorn.run(create_app(settings, server), **options)
+        uvicorn.run(create_app(settings, server, index=index), **options)
         return
+    del index
     os.environ[HANDOFF] = json.dumps({"settings": settings.explicit(), "server": _explicit_server(server)})
     uvicorn.run("kotae_api.serve:worker_app", factory=True, workers=server.workers, **options)
+
+
+def proxy_options(server: ServerSettings) -> dict[str, Any]:
+    """uvicorn's handling of X-Forwarded-For: off unless proxies are trusted, and then only from them. (uvicorn
+    itself trusts 127.0.0.1 by default, which lets any local client choose the address it is rate-limited by.)"""
+    trusted = list(server.trusted_proxies)
+    return {"proxy_headers": bool(trusted), "forwarded_allow_ips": trusted or ""}
 
 
 def worker_app() -> FastAPI:

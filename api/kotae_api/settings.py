@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from kotae.config import CONFIG_FILE, FromFile
+from kotae_api.schemas import largest_request
 
 
 class ServerSettings(FromFile):
@@ -24,7 +25,15 @@ class ServerSettings(FromFile):
         "http://127.0.0.1 and http://localhost on the serving port")
     rate_limit: float = Field(60.0, ge=0, description="requests per minute per client address; 0 turns limiting off")
     rate_burst: int = Field(20, ge=1, description="requests a client may make at once before the rate applies")
-    max_body: int = Field(65536, ge=1024, le=16 * 1024 * 1024, description="largest request body in bytes")
+    max_body: int = Field(
+        default_factory=lambda: largest_request(), ge=1024, le=16 * 1024 * 1024,
+        description="largest request body in bytes (default: the largest body the request schemas admit, so that "
+        "every valid request fits)")
+    body_timeout: float = Field(10.0, gt=0, le=300, description="seconds a client has to send the whole request "
+                                "body; a body still incomplete then is answered 408 and the connection closed")
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), description="addresses (or networks) of reverse proxies whose X-Forwarded-For header names the client, "
+        "comma-separated; default none, so that no client can choose the address it is rate-limited by")
     admin_token: SecretStr | None = Field(
         None, description="bearer token for POST /v1/admin/reload; the endpoint does not exist without one")
     stream_keepalive: float = Field(15.0, gt=0, le=15, description="seconds between keep-alive comments in a stream")
@@ -40,6 +49,13 @@ class ServerSettings(FromFile):
     def _split_origins(cls, value: Any) -> Any:
         if isinstance(value, str):
             return tuple(o.strip().rstrip("/") for o in value.split(",") if o.strip())
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(p.strip() for p in value.split(",") if p.strip())
         return value
 
     @field_validator("admin_token")

@@ -6,6 +6,7 @@
     ├── IndexMissingError       no index has been built yet
     ├── StaleIndexError         the index no longer matches the corpus or the settings
     │   └── DamagedIndexError   a file of the index cannot be read or does not match the manifest
+    ├── IndexWriteError         the index folder cannot be written (a build cannot be published)
     ├── ModelUnavailableError   the embedding model cannot be loaded
     ├── EmptyQuestionError      the question has no text
     ├── HistoryError            the conversation history has a shape kotae does not know
@@ -41,6 +42,10 @@ class StaleIndexError(KotaeError):
 class DamagedIndexError(StaleIndexError):
     """A file of the index cannot be read or does not match the manifest; rebuilding mends it as it does a
     stale index."""
+
+
+class IndexWriteError(KotaeError):
+    """A build cannot be written into the index folder (no permission, no space); the index in it is unchanged."""
 
 
 class ModelUnavailableError(KotaeError):

@@ -12,6 +12,9 @@ K1, B = 1.5, 0.75  # bm25s' Lucene defaults, recorded in the manifest
 
 
 TF_FILES = ("tf.indptr.npy", "tf.indices.npy", "tf.data.npy", "doclen.npy")
+BM25_FILES = ("data.csc.index.npy", "indices.csc.index.npy", "indptr.csc.index.npy", "params.index.json",
+              "vocab.index.json")  # what bm25s saves for the Lucene variant
+FILES = BM25_FILES + TF_FILES
 
 
 def lucene_idf(n_docs: int, df):
@@ -95,6 +98,22 @@ class LexicalIndex:
     @property
     def size(self) -> int:
         return int(self._bm25.scores["num_docs"])
+
+    def mismatch(self) -> str | None:
+        """What does not fit together among the arrays, each read from a file of its own, or None. Shapes only:
+        checking every posting would cost a pass over the whole index on every load."""
+        scores, vocab = self._bm25.scores, len(self.vocab)
+        if not int(scores["indptr"][-1]) == scores["indices"].size == scores["data"].size:
+            return "the BM25 arrays (data, indices, indptr) do not fit together"
+        if scores["indptr"].size not in (vocab, vocab + 1):
+            return f"the BM25 arrays have {scores['indptr'].size:,} term rows for {vocab:,} terms"
+        if not int(self._tf_indptr[-1]) == self._tf_indices.size == self._tf_data.size:
+            return "the term-frequency arrays (tf.indptr, tf.indices, tf.data) do not fit together"
+        if self._tf_indptr.size != vocab + 1:
+            return f"the term-frequency arrays have {self._tf_indptr.size - 1:,} term rows for {vocab:,} terms"
+        if self._doclen.shape != (self.size,):
+            return f"doclen.npy has {self._doclen.size:,} chunk lengths for {self.size:,} chunks"
+        return None
 
     def idf(self, term: str) -> float:
         """BM25's inverse document frequency of a term; a term no chunk holds gets that of a single chunk's

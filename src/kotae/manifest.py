@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import Any
 
 from kotae.errors import DamagedIndexError, StaleIndexError
 
-FORMAT = 3  # 3: the encoder's backend and fingerprint; 2: lexicon.json and term frequencies beside BM25
+# 4: each file's size and SHA-256; 3: the encoder's backend and fingerprint; 2: lexicon.json and term frequencies
+FORMAT = 4
+REBUILD = "run `kotae index` to rebuild it"  # the fix when the caller knows no better command
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """One file of a build as it was written: loads compare its size, verification its hash."""
+
+    size: int
+    sha256: str
+
+    @classmethod
+    def from_json(cls, data: Any) -> FileRecord:
+        if not (isinstance(data, Mapping) and isinstance(data.get("size"), int) and data["size"] >= 0
+                and isinstance(data.get("sha256"), str) and _SHA256.fullmatch(data["sha256"])):
+            raise ValueError("a file record is not {size, sha256}")
+        return cls(size=data["size"], sha256=data["sha256"])
 
 
 @dataclass(frozen=True)
@@ -101,6 +120,7 @@ class Manifest:
     dense: DenseInfo | None = None
     notes: tuple[str, ...] = ()
     build_seconds: Mapping[str, float] = field(default_factory=dict)
+    files: Mapping[str, FileRecord] = field(default_factory=dict)  # every file but the manifest, by relative path
     format: int = FORMAT
 
     @property
@@ -113,24 +133,53 @@ class Manifest:
                 "built_at": self.built_at, "settings": dict(self.settings), "corpus": asdict(self.corpus),
                 "analyzer": asdict(self.analyzer), "chunker": asdict(self.chunker), "lexical": asdict(self.lexical),
                 "lexicon": asdict(self.lexicon), "dense": self.dense.to_json() if self.dense else None,
-                "notes": list(self.notes), "build_seconds": dict(self.build_seconds)}
+                "notes": list(self.notes), "build_seconds": dict(self.build_seconds),
+                "files": {path: asdict(record) for path, record in sorted(self.files.items())}}
 
     @classmethod
-    def from_json(cls, data: Any, *, where: str = "manifest.json") -> Manifest:
-        """The manifest in `data` (parsed JSON); DamagedIndexError when it is not one."""
+    def from_json(cls, data: Any, *, where: str = "manifest.json", fix: str = REBUILD) -> Manifest:
+        """The manifest in `data` (parsed JSON); DamagedIndexError when it is not one, StaleIndexError when it is
+        one of another format. `fix` ends the message (`run `kotae index …` to rebuild it`)."""
         if not isinstance(data, dict):
-            raise DamagedIndexError(f"{where} is not a manifest; run `kotae index` to rebuild the index.")
+            raise DamagedIndexError(f"The index file {where} is not a manifest; {fix}.")
         if data.get("format") != FORMAT:
-            raise StaleIndexError("The index was built by another version of kotae; run `kotae index` to rebuild it.")
+            raise StaleIndexError(f"The index was built by another version of kotae (format {data.get('format')!r}, "
+                                  f"this one reads {FORMAT}); {fix}.")
         try:
             dense = data.get("dense")
+            files = data.get("files")
+            if not isinstance(files, Mapping) or not files:
+                raise ValueError("it records no files")
             return cls(
-                format=data["format"], build_id=str(data["build_id"]), kotae_version=str(data.get("kotae_version")),
-                built_at=str(data["built_at"]), settings=dict(data["settings"]),
-                corpus=CorpusInfo(**data["corpus"]), analyzer=AnalyzerInfo(**data["analyzer"]),
-                chunker=ChunkerInfo(**data["chunker"]), lexical=LexicalInfo(**data["lexical"]),
-                lexicon=LexiconInfo(**data["lexicon"]), dense=DenseInfo.from_json(dense) if dense else None,
-                notes=tuple(data.get("notes", ())), build_seconds=dict(data.get("build_seconds", {})))
+                format=data["format"], build_id=_text(data, "build_id"), kotae_version=str(data.get("kotae_version")),
+                built_at=_text(data, "built_at"), settings=dict(_section(data, "settings")),
+                corpus=_info(CorpusInfo, data, "corpus"), analyzer=_info(AnalyzerInfo, data, "analyzer"),
+                chunker=_info(ChunkerInfo, data, "chunker"), lexical=_info(LexicalInfo, data, "lexical"),
+                lexicon=_info(LexiconInfo, data, "lexicon"),
+                dense=DenseInfo.from_json(_section(data, "dense")) if dense else None,
+                notes=tuple(data.get("notes", ())), build_seconds=dict(data.get("build_seconds", {})),
+                files={str(path): FileRecord.from_json(record) for path, record in files.items()})
         except (KeyError, TypeError, ValueError) as exc:
-            raise DamagedIndexError(f"{where} is incomplete ({exc.__class__.__name__}: {exc}); run `kotae index` "
-                                    "to rebuild the index.") from exc
+            raise DamagedIndexError(f"The index file {where} is incomplete ({exc}); {fix}.") from exc
+
+
+def _text(data: Mapping[str, Any], key: str) -> str:
+    if not isinstance(data.get(key), str):
+        raise ValueError(f"{key} is missing")
+    return data[key]
+
+
+def _section(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    if not isinstance(data.get(key), Mapping):
+        raise ValueError(f"the {key} section is missing")
+    return data[key]
+
+
+def _info(cls: type, data: Mapping[str, Any], key: str) -> Any:
+    """A section as its dataclass, naming the first field it lacks (`corpus.fingerprint is missing`)."""
+    section = _section(data, key)
+    names = {f.name for f in fields(cls)}
+    for f in fields(cls):
+        if f.default is MISSING and f.default_factory is MISSING and f.name not in section:
+            raise ValueError(f"{key}.{f.name} is missing")
+    return cls(**{k: v for k, v in section.items() if k in names})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from typing import Any
 
 from kotae.cli import inputs
@@ -34,13 +35,15 @@ def cmd_index(args: argparse.Namespace) -> int:
     from kotae.store import check_fresh, load_index, read_manifest
 
     settings = settings_from(args)
+    if args.verify:
+        return _verify(settings, args.quiet)
     if args.if_stale:
         try:
             check_fresh(read_manifest(settings.index.index_dir), settings)
-            # Up to date is not enough: every file must also read (a damaged one is rebuilt), and the vectors'
-            # model must be the one installed here (another version makes other vectors). This parses the JSON
-            # files once more than `serve` alone would; the arrays and vectors are only memory-mapped.
-            reason = Kotae(load_index(settings, check=False), settings).retriever.dense_unavailable()
+            # Up to date is not enough: every file must also match its manifest, hashes included (a damaged build
+            # is rebuilt), and the vectors' model must be the one installed here (another version makes other
+            # vectors). This reads the build once more than `serve` alone would.
+            reason = Kotae(load_index(settings, check=False, verify=True), settings).retriever.dense_unavailable()
             info("The index is up to date." + (f" {reason}, so it will be searched lexically." if reason else ""),
                  args.quiet)
             return 0
@@ -63,6 +66,20 @@ def cmd_index(args: argparse.Namespace) -> int:
                    if result.skipped else "")
     info(f"Indexed {m.corpus.documents} documents{passed_over} into {m.chunker.chunks} chunks in {seconds:.1f} s; "
          f"BM25 vocabulary {m.lexical.vocabulary}; {dense}.", args.quiet)
+    return 0
+
+
+def _verify(settings: Settings, quiet: bool) -> int:
+    """Check every file of the current build against its manifest (sizes, SHA-256 hashes, counts); build nothing."""
+    from kotae.store import load_index, with_recorded_corpus
+
+    clock = time.perf_counter()
+    index = load_index(with_recorded_corpus(settings), check=False, verify=True)
+    seconds = time.perf_counter() - clock
+    files = index.manifest.files
+    size = sum(r.size for r in files.values())
+    info(f"The index in {settings.index.index_dir} is intact: {index.manifest.build_id}, {len(files)} files "
+         f"({size / 1e6:.1f} MB) match the sizes, SHA-256 hashes and counts of its manifest ({seconds:.2f} s).", quiet)
     return 0
 
 

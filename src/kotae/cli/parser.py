@@ -48,7 +48,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", dest="embed_model", help="embedding model name, local folder, or 'none'")
     p.add_argument("--index-type", dest="index_type", choices=("auto", "flat", "hnsw", "ivfpq"),
                    help="FAISS index for the vectors (default: auto, by size; KOTAE_INDEX_TYPE)")
-    p.add_argument("--if-stale", action="store_true", help="only build when the index is missing or out of date")
+    check = p.add_mutually_exclusive_group()
+    check.add_argument("--if-stale", action="store_true",
+                       help="only build when the index is missing, out of date or damaged (its files are checked "
+                            "against the manifest's sizes, SHA-256 hashes and counts)")
+    check.add_argument("--verify", action="store_true",
+                       help="check the current build's files against its manifest and build nothing; exit status 1 "
+                            "when one is damaged")
     p.add_argument("--no-cache", dest="cache", action="store_false",
                    help="redo every file's extraction, analysis and vectors instead of reusing those of earlier "
                         "builds into this index folder (kept in its cache.sqlite)")
