@@ -19,7 +19,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 MAX_QUESTION = 1000
-MAX_TURNS = 10
+MAX_HISTORY = 20  # items of a conversation: question/answer turns or chat messages
 MAX_ANSWER = 4000
 MAX_ID = 128
 MAX_TOP_K = 50
@@ -104,10 +104,10 @@ UNION_TAGS = frozenset({"turn", "message"})
 class AskRequest(_Request):
     question: Question
     history: list[HistoryItem] | None = Field(
-        None, max_length=2 * MAX_TURNS,
+        None, max_length=MAX_HISTORY,
         description="the conversation so far, oldest first, for follow-up questions: question/answer turns "
                     '({"question", "answer"}) or chat messages ({"role": "user" or "assistant", "content"}), '
-                    f"at most {2 * MAX_TURNS} items (ten exchanges of chat messages)")
+                    f"at most {MAX_HISTORY} items ({MAX_HISTORY // 2} exchanges of chat messages)")
     top_k: TopK | None = None
     mode: Mode | None = Field(None, description="retrieval mode (default: auto, hybrid when the index has vectors)")
     lang: Lang | None = Field(
@@ -137,8 +137,10 @@ def largest_request() -> int:
     every spelling of every valid request; this one admits every compact spelling.)"""
     text = "~"  # a character no key or fixed value holds, standing for one of free text
     turn = {"question": text * MAX_QUESTION, "answer": text * MAX_ANSWER}
+    message = {"role": "assistant", "content": text * MAX_ANSWER}
+    item = max(turn, message, key=lambda i: len(json.dumps(i)))
     longest = {"top_k": MAX_TOP_K, "mode": max(get_args(Mode), key=len)}
-    bodies = ({"question": text * MAX_QUESTION, "history": [turn] * MAX_TURNS, **longest,
+    bodies = ({"question": text * MAX_QUESTION, "history": [item] * MAX_HISTORY, **longest,
                "lang": max(get_args(Lang), key=len)},
               {"question": text * MAX_QUESTION, **longest, "id": text * MAX_ID})
     written = [json.dumps(body, separators=(",", ":")) for body in bodies]
