@@ -47,6 +47,26 @@ def test_a_stale_index_names_the_command_that_rebuilds_it(own, capsys, monkeypat
     assert f"run `kotae index --corpus {corpus} --out {index} --model none` to rebuild it" in capsys.readouterr().err
 
 
+def test_if_stale_rebuilds_an_index_from_the_corpus_it_was_built_from(own, capsys):
+    """Even when the manifest is of an older format, the corpus it names is the one rebuilt from."""
+    import json
+
+    from kotae.store import MANIFEST, current_build
+
+    corpus, index = own
+    manifest = current_build(index) / MANIFEST
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    manifest.chmod(0o644)
+    manifest.write_text(json.dumps({**data, "format": 3}), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["search", QUESTION, "--index", str(index)]) == 1
+    assert f"run `kotae index --corpus {corpus} --out {index}` to rebuild it" in capsys.readouterr().err
+    assert main(["index", "--if-stale", "--out", str(index)]) == 0  # no corpus/ here: the recorded one is used
+    assert "Rebuilding" in capsys.readouterr().err
+    assert main(["ask", QUESTION, "--index", str(index), "--json"]) == 0
+    assert "2021年4月1日" in capsys.readouterr().out
+
+
 def test_kotae_toml_in_the_working_folder_sets_the_folders_once(own, capsys):
     corpus, index = own
     (own[0].parent / "work" / "kotae.toml").write_text(f'index_dir = "{index}"\ntop_k = 2\n', encoding="utf-8")

@@ -176,8 +176,20 @@ def with_recorded_corpus(settings: Settings) -> Settings:
     try:
         recorded = read_manifest(settings.index.index_dir).corpus.dir
     except (IndexMissingError, StaleIndexError):
-        return settings  # loading says what is wrong, in one line
+        # Loading says what is wrong, in one line; a rebuild still wants the corpus the manifest names, whatever
+        # else in it (an older format, say) can no longer be used.
+        recorded = _named_corpus(settings.index.index_dir)
     return settings.replace(corpus_dir=Path(recorded)) if recorded else settings
+
+
+def _named_corpus(index_dir: Path) -> str | None:
+    """The corpus folder the current build's manifest names, read leniently (any format), or None."""
+    folder = current_build(index_dir)
+    try:
+        named = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["corpus"]["dir"] if folder else None
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+    return named if isinstance(named, str) and named else None
 
 
 def check_fresh(manifest: Manifest, settings: Settings, *, check_corpus: bool = True, strict: bool = True) -> None:

@@ -32,12 +32,15 @@ def open_index(args: argparse.Namespace, *, check: bool = True):
 def cmd_index(args: argparse.Namespace) -> int:
     from kotae.build import build_index
     from kotae.facade import Kotae
-    from kotae.store import check_fresh, load_index, read_manifest
+    from kotae.store import check_fresh, load_index, read_manifest, with_recorded_corpus
 
     settings = settings_from(args)
     if args.verify:
         return _verify(settings, args.quiet)
     if args.if_stale:
+        # Checked against, and rebuilt from, the corpus the index was built from unless one is given: what is
+        # stale is that index, not another corpus's.
+        settings = with_recorded_corpus(settings)
         try:
             check_fresh(read_manifest(settings.index.index_dir), settings)
             # Up to date is not enough: every file must also match its manifest, hashes included (a damaged build
