@@ -122,6 +122,10 @@ def print_report(rep: dict[str, Any]) -> None:
         for name in ("group", "typed", "coverage", "date/number", "agreement", "English", "in English"):
             short.add_column(name, justify="left" if name == "group" else "right")
         for group, row in rep["short_answers"].items():
-            short.add_row(group, str(row["typed"]), f"{row['coverage']:.3f}", str(row["numeric"]),
-                          f"{row['agreement']:.3f}", str(row["english"]), f"{row['rendered']:.3f}")
+            from kotae.evaluation.report import share
+
+            short.add_row(group, str(row["typed"]), share(row["coverage"], row["typed"]), str(row["numeric"]),
+                          share(row["agreement"], row["numeric"]), str(row["english"]),
+                          share(row["rendered"], row["english"]))
         console().print(short)
+

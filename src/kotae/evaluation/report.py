@@ -48,9 +48,15 @@ def markdown(rep: dict[str, Any]) -> str:
     if rep.get("short_answers"):
         lines += ["", "## Short answers", "", "| group | typed answered | coverage | date/number | agreement | "
                   "English | rendered in English |", "|---|---:|---:|---:|---:|---:|---:|"]
-        lines += [f"| {g} | {r['typed']} | {r['coverage']:.3f} | {r['numeric']} | {r['agreement']:.3f} | "
-                  f"{r['english']} | {r['rendered']:.3f} |" for g, r in rep["short_answers"].items()]
+        lines += [f"| {g} | {r['typed']} | {share(r['coverage'], r['typed'])} | {r['numeric']} | "
+                  f"{share(r['agreement'], r['numeric'])} | {r['english']} | {share(r['rendered'], r['english'])} |"
+                  for g, r in rep["short_answers"].items()]
     lines += ["", f"## Misses at 5 ({len(rep['misses'])})", ""]
     lines += [f"- `{m['id']}` ({m['type']}) {m['question']} — terms: {json.dumps(m['query_terms'], ensure_ascii=False)}"
               for m in rep["misses"]]
     return "\n".join(lines) + "\n"
+
+
+def share(value: float, of: int) -> str:
+    """A share of `of` questions, or a dash where there were none to share."""
+    return f"{value:.3f}" if of else "—"
