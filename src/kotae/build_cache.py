@@ -48,9 +48,10 @@ class CacheStats:
     misses: dict[str, int]
 
     def line(self) -> str:
+        """What was reused, in one line; empty when nothing was (a first build says nothing)."""
         parts = [f"{kind} {self.hits[kind]}/{self.hits[kind] + self.misses[kind]}" for kind in _TABLES
                  if self.hits[kind] + self.misses[kind]]
-        return "Reused from earlier builds: " + ", ".join(parts) + "." if parts else ""
+        return "Reused from earlier builds: " + ", ".join(parts) + "." if any(self.hits.values()) else ""
 
 
 class BuildCache:
