@@ -112,6 +112,7 @@ def test_english_questions_get_the_item_in_english_without_guessing(analyzer):
     ("Which government official welcomed it?", "person"), ("Which agency runs it?", "person"),
     ("任期は何年間?", "number"), ("有効期間はどれくらい?", "number"), ("How long does it run?", "number"),
     ("何年に設立された?", "date"), ("What does it do?", None), ("なぜ設立されたのか", None),
+    ("パンダは何頭いる?", "number"), ("フェリーは1日何便?", "number"), ("何の会議ですか", None),
 ])
 def test_which_questions_ask_for_an_item(question, kind):
     assert expected_type(question) == kind
