@@ -37,7 +37,11 @@ NEAR_BEST = 0.8  # a further sentence joins the answer when it scores this close
 TYPE_BONUS = 0.15  # a sentence naming the kind of thing asked for (a date for "when")
 READINGS_KEPT = 4096  # analysed passages kept between questions (a passage is one chunk of the index)
 LOG = logging.getLogger("kotae.answer")
-_LIST_MARK = re.compile(r"[・•●○◆◇■□▪\-*+][ \t\u3000]*")
+_LIST_MARK = re.compile(r"(?:[・•●○◆◇■□▪\-*+]|[①-⑳])[ \t\u3000]*")
+# Words too light to gloss: what they mean depends on the words around them (いう, よる, する), so a gloss of one
+# alone says nothing or something wrong ("よる — headquartered").
+_LIGHT = frozenset({"いう", "よる", "する", "なる", "ある", "いる", "できる", "れる", "られる", "こと", "もの", "ため",
+                    "おく", "くる", "いく", "みる", "ところ", "とき", "よう"})
 
 
 @dataclass(frozen=True)
@@ -320,13 +324,16 @@ def _sentence_units(text: str) -> list[Unit]:
 
 
 def _glosses(texts: Sequence[str], terms: set[str], query: Query) -> tuple[Gloss, ...]:
-    """The English words of the question whose Japanese renderings the answer's terms include. Words next to
-    each other in the question whose renderings stand next to each other in the answer's `texts` are glossed
-    as one compound (共同政治宣言 — joint political declaration)."""
+    """The English words of the question whose Japanese renderings the answer's terms include, never by a single
+    character (a fragment of a longer word) or a light word alone. Words next to each other in the question
+    whose renderings stand next to each other in the answer's `texts` are glossed as one compound (共同政治宣言 —
+    joint political declaration)."""
     found: list[tuple[int, str, str]] = []  # (position of the word among the translations, Japanese, English)
     for k, tr in enumerate(query.translations):
         for run in tr.candidates:
             if all(t in terms for t in run) and not run[0].isascii():
+                if all(t in _LIGHT for t in run):
+                    break  # glossed neither alone nor as part of a compound
                 ja = "".join(run)
                 if found and found[-1][0] == k - 1 and any(found[-1][1] + ja in text for text in texts):
                     found[-1] = (k, found[-1][1] + ja, f"{found[-1][2]} {tr.source}")
@@ -335,5 +342,6 @@ def _glosses(texts: Sequence[str], terms: set[str], query: Query) -> tuple[Gloss
                 break
     out: dict[str, Gloss] = {}
     for _, ja, en in found:
-        out.setdefault(ja, Gloss(ja=ja, en=en))
+        if len(ja) > 1:  # alone, a single character is a fragment of a word
+            out.setdefault(ja, Gloss(ja=ja, en=en))
     return tuple(out.values())

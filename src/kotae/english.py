@@ -53,6 +53,14 @@ def english_words(text: str) -> list[str]:
     return [fold(w.removesuffix("'s")) for w in _WORD.findall(text)]
 
 
+def is_english_word(word: str) -> bool:
+    """Whether the word is in lemminflect's English dictionary (any inflected form of a known lemma): a word to be
+    taken as written, never corrected into another ("election" is not a slip for "selection")."""
+    import lemminflect
+
+    return bool(lemminflect.getAllLemmas(word))
+
+
 def lemmas(word: str) -> list[str]:
     """The word and the base forms it may inflect from (held → hold, countries → country), most likely first.
 

@@ -7,12 +7,14 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from kotae.analyze import Analyzer
 from kotae.english import STOPWORDS, english_words, word_forms
 from kotae.jmdict import Entry, JMdictUnavailable, entries_for_forms
 from kotae.katakana import english_skeleton, is_katakana, kana_skeleton
+from kotae.spelling import Speller
 from kotae.types import Document
 
 MAX_CANDIDATES = 8
@@ -68,6 +70,11 @@ class Lexicon:
         entries = {k: tuple(Candidate(c["ja"], tuple(c["terms"]), c["source"], c["rank"]) for c in v)
                    for k, v in data.get("entries", {}).items()}
         return cls(entries=entries, skeletons={k: tuple(v) for k, v in data.get("skeletons", {}).items()})
+
+    @cached_property
+    def speller(self) -> Speller:
+        """Corrects a single misspelt English word to one of the lexicon's single-word keys."""
+        return Speller(k for k in self.entries if " " not in k)
 
     def lookup(self, words: Sequence[str]) -> tuple[Candidate, ...]:
         """Candidates for a phrase, best first: its own key, the base forms of its last word, then their nouns.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from kotae.english import STOPWORDS, written_out
+from kotae.english import STOPWORDS, is_english_word, written_out
 from kotae.lexicon import MAX_PHRASE, Lexicon
 
 WEIGHT_DECAY = 0.5  # each candidate weighs this much of the one before it (see candidate_weight)
@@ -56,6 +56,14 @@ def translate(words: Sequence[str], lexicon: Lexicon, vocab: dict[str, int]) -> 
                 i += n
                 break
         else:
-            unknown.append(words[i])
+            # A word nothing knows may be a typing slip away from one the lexicon has ("headquaters").
+            slip = words[i] not in vocab and not is_english_word(words[i])
+            meant = lexicon.speller.correct(words[i]) if slip else None
+            candidates = lexicon.lookup([meant]) if meant else ()
+            if candidates:
+                runs = tuple(dict.fromkeys(c.terms for c in candidates))
+                out.append(Translation(meant, runs, tuple(candidate_weight(k) for k in range(len(runs)))))
+            else:
+                unknown.append(words[i])
             i += 1
     return out, unknown

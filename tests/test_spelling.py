@@ -1,0 +1,52 @@
+"""English words a typing slip away from the lexicon's keys are read as those keys; glosses are never a
+fragment of a word or a light word alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from kotae.answer import _glosses
+from kotae.lexicon import Candidate, Lexicon
+from kotae.query import Query
+from kotae.spelling import Speller
+from kotae.translate import Translation, translate
+
+KEYS = ["headquarters", "secretary", "general", "signed", "summit", "submit", "treaty", "treats"]
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("headquaters", "headquarters"),  # a letter dropped
+    ("headquarterss", "headquarters"),  # one added
+    ("secretery", "secretary"),  # one changed
+    ("genreal", "general"),  # two neighbours swapped
+    ("treaty", None),  # spelt right: nothing to correct
+    ("sumit", "summit"),  # summit or submit: the one sharing the longer beginning
+    ("treatz", None),  # treaty or treats, equally near: not a guess to make
+    ("sumt", None),  # too short to guess among its neighbours
+    ("banana", None),  # nothing near
+])
+def test_one_slip_finds_the_key_meant(typed, meant):
+    assert Speller(KEYS).correct(typed) == meant
+
+
+def test_a_misspelt_question_word_is_translated_as_the_word_meant():
+    lexicon = Lexicon(entries={"headquarters": (Candidate("本部", ("本部",), "jmdict", 1.0),)}, skeletons={})
+    right, _ = translate(["headquarters"], lexicon, {"本部": 0})
+    typo, unknown = translate(["headquaters"], lexicon, {"本部": 0})
+    assert typo == right and not unknown
+    assert translate(["qwertyuiop"], lexicon, {"本部": 0}) == ([], ["qwertyuiop"])
+    # A real English word the lexicon lacks is not a slip for a key that looks like it.
+    lexicon = Lexicon(entries={"selection": (Candidate("選挙", ("選挙",), "jmdict", 1.0),)}, skeletons={})
+    assert translate(["election"], lexicon, {}) == ([], ["election"])
+
+
+def test_glosses_are_never_a_fragment_or_a_light_word_alone():
+    def tr(source: str, *runs: tuple[str, ...]) -> Translation:
+        return Translation(source, runs, tuple(1.0 for _ in runs))
+
+    query = Query(lang="en", terms=(), unknown=(), kind=None, translations=(
+        tr("tea", ("茶",)), tr("festival", ("まつり",)), tr("first", ("共",)), tr("say", ("いう",)),
+        tr("headquartered", ("よる",)), tr("held", ("開催",))))
+    text = "茶まつりは共同でいうことによる開催である。"
+    glosses = {g.ja: g.en for g in _glosses([text], {"茶", "まつり", "共", "いう", "よる", "開催"}, query)}
+    assert glosses == {"茶まつり": "tea festival", "開催": "held"}
