@@ -110,7 +110,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
-        print_answer(answer)
+        print_answer(answer, passages=args.passages)
     return 0
 
 

@@ -78,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", parents=[where, retrieval], help="ask a question and get a cited answer")
     p.add_argument("question", help="a question in Japanese or English")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    p.add_argument("--passages", action="store_true",
+                   help="print every retrieved passage in full (by default: the answer and one line per source)")
     p.add_argument("--history", type=Path, metavar="FILE",
                    help='the conversation so far, oldest first: a JSON list of {"question": ..., "answer": ...} '
                         'turns or of {"role": "user" or "assistant", "content": ...} chat messages')

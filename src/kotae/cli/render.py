@@ -31,9 +31,15 @@ def info(message: str, quiet: bool = False) -> None:
         print(message, file=sys.stderr)
 
 
-def print_answer(answer: Answer) -> None:
-    """An answer for people: the short answer, the cited sentences (or the abstention), glosses, then the passages."""
+LABELS = {"ja": {"nearest": "近い箇所（質問に答えていないかもしれません）:", "searched": "検索した文"},
+          "en": {"nearest": "Nearest passages (they may not answer the question):", "searched": "searched"}}
+
+
+def print_answer(answer: Answer, *, passages: bool = False) -> None:
+    """An answer for people: the short answer, the cited sentences (or the abstention), glosses, then one line per
+    cited source (every passage in full with `passages`), labels in the question's language."""
     out = console()
+    labels = LABELS.get(answer.lang, LABELS["en"])
     if answer.short_answer and not answer.abstained:
         out.print(Text(answer.short_answer.display, style="bold green"), soft_wrap=True)
     if answer.abstained:
@@ -41,7 +47,7 @@ def print_answer(answer: Answer) -> None:
         if answer.note:
             out.print(f"[dim]{answer.note}[/dim]")
         if answer.passages:
-            out.print("[dim]Nearest passages:[/dim]")
+            out.print(f"[dim]{labels['nearest']}[/dim]")
     else:
         out.print(answer.generated or answer.quoted, markup=False, soft_wrap=True)
         for g in answer.glosses:
@@ -49,10 +55,21 @@ def print_answer(answer: Answer) -> None:
         if answer.note:
             out.print(f"[dim]{answer.note}[/dim]")
     if answer.retrieval_query != answer.question:
-        out.print(f"[dim]searched: {answer.retrieval_query}[/dim]")
-    for p in answer.passages:
-        out.print(f"\n[bold][{p.rank}] {p.title}[/bold] [dim]{p.doc_id} {p.start}–{p.end}[/dim]")
-        out.print(p.text, markup=False, soft_wrap=True)
+        out.print(f"[dim]{labels['searched']}: {answer.retrieval_query}[/dim]")
+    cited = {s.citation for s in answer.sentences}
+    shown = answer.passages if passages or answer.abstained or not cited else \
+        [p for p in answer.passages if p.rank in cited]
+    for p in shown:
+        source = Text.assemble((f"[{p.rank}] {p.title}", "bold"), (f" {p.doc_id} {p.start}–{p.end}", "dim"))
+        if passages:
+            out.print()
+            out.print(source, soft_wrap=True)
+            out.print(p.text, markup=False, soft_wrap=True)
+        else:
+            if answer.abstained:  # no quote to read: a glimpse of each passage
+                glimpse = " ".join(p.text.split())
+                source.append(f"  {glimpse[:60]}{'…' if len(glimpse) > 60 else ''}", style="dim")
+            out.print(source, soft_wrap=True, overflow="ellipsis")
 
 
 def print_result(result: SearchResult) -> None:
