@@ -67,3 +67,22 @@ def test_the_local_store_never_imports_pymilvus(lexical_settings):
     done = subprocess.run([sys.executable, "-c", code, str(lexical_settings.index.index_dir),
                            str(lexical_settings.index.corpus_dir)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_rescoring_candidates_gives_the_structured_query_exactly():
+    from kotae.stores.rescore import rescore
+    from kotae.stores.sparse import length_norms
+
+    lexical, stats, vectors = _setup()
+    norms = length_norms(lexical.term_frequencies()[3])
+    # Weights below 1 and two candidates in one chunk: what one sparse vector cannot say, rescoring can.
+    translation = Translation(source="atlantic", candidates=(("北", "大西", "洋"), ("宣言",), ("協力",)),
+                              weights=(1.0, 0.5, 0.25))
+    query = Query(lang="en", terms=("日本",), translations=(translation,), unknown=(), kind=None)
+    rows = [(i, v, float(norms[i])) for i, v in enumerate(vectors)]
+    local = lexical.scores(["日本"]) + lexical.group_scores([translation.group])
+    ours = dict(rescore(query, stats, rows, type_weight=0.5))
+    # The group's document frequency is estimated (a weighted sum, not the union), so compare with it swapped in.
+    assert set(ours) == {i for i in range(len(CHUNKS)) if local[i] > 0}
+    order = sorted(ours, key=lambda i: -ours[i])
+    assert order == sorted(ours, key=lambda i: -local[i])

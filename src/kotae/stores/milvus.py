@@ -19,7 +19,7 @@ from kotae.config import IndexSettings
 from kotae.errors import ConfigError, StoreUnavailableError
 
 T = TypeVar("T")
-ID, SPARSE, DENSE = "id", "sparse", "dense"
+ID, SPARSE, DENSE, NORM = "id", "sparse", "dense", "norm"
 INSERT_BATCH = 2_000  # rows per insert call: well under gRPC's 64 MB message limit at 384 dimensions
 HNSW_M, HNSW_EF_CONSTRUCTION = 32, 80  # as the local store's HNSW (kotae.dense)
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
@@ -104,15 +104,17 @@ class Milvus:
 
     # Writing ----------------------------------------------------------------------------------------------
 
-    def create(self, name: str, sparse: Sequence[dict[int, float]], vectors: np.ndarray | None,
+    def create(self, name: str, sparse: Sequence[dict[int, float]], norms: np.ndarray, vectors: np.ndarray | None,
                dense_index: str | None) -> None:
-        """Write a collection of one row per chunk (row i is chunk i), index it and load it for search."""
+        """Write a collection of one row per chunk (row i is chunk i: its BM25 sparse vector, its BM25 length norm
+        and its dense vector), index it and load it for search."""
         pymilvus = _pymilvus()
 
         def create(client) -> None:
             schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
             schema.add_field(ID, pymilvus.DataType.INT64, is_primary=True)
             schema.add_field(SPARSE, pymilvus.DataType.SPARSE_FLOAT_VECTOR)
+            schema.add_field(NORM, pymilvus.DataType.DOUBLE)
             if vectors is not None:
                 schema.add_field(DENSE, pymilvus.DataType.FLOAT_VECTOR, dim=int(vectors.shape[1]))
             index = client.prepare_index_params()
@@ -124,7 +126,8 @@ class Milvus:
             client.create_collection(name, schema=schema, index_params=index, timeout=self.timeout)
             for start in range(0, len(sparse), INSERT_BATCH):
                 batch = sparse[start:start + INSERT_BATCH]
-                rows = [{ID: start + n, SPARSE: row or {0: 0.0}} for n, row in enumerate(batch)]
+                rows = [{ID: start + n, SPARSE: row or {0: 0.0}, NORM: float(norms[start + n])}
+                        for n, row in enumerate(batch)]
                 if vectors is not None:
                     for n, row in enumerate(rows):
                         row[DENSE] = vectors[start + n].tolist()
@@ -159,8 +162,14 @@ class Milvus:
 
     def search(self, name: str, field: str, vector: Any, depth: int, params: dict[str, Any]) -> list[tuple[int, float]]:
         """The `depth` best rows for one query vector by inner product, as (row, score), best first, ties by row."""
+        hits = [(int(h["id"]), float(h["distance"])) for h in self.search_rows(name, field, vector, depth, params)]
+        return sorted(hits, key=lambda h: (-h[1], h[0]))
+
+    def search_rows(self, name: str, field: str, vector: Any, depth: int, params: dict[str, Any],
+                    fields: Sequence[str] = ()) -> list[Any]:
+        """The `depth` best rows as Milvus returns them: id, distance and `fields` (under "entity")."""
         def search(client):
-            return client.search(name, data=[vector], anns_field=field, limit=depth, output_fields=[],
+            return client.search(name, data=[vector], anns_field=field, limit=depth, output_fields=list(fields),
                                  search_params={"metric_type": "IP", "params": params}, timeout=self.timeout)
 
         try:
@@ -168,16 +177,28 @@ class Milvus:
         except StoreUnavailableError:
             self.ping(name)  # back, but with the collection released: loaded again, and searched once more
             found = self.call(search)
-        hits = [(int(h["id"]), float(h["distance"])) for h in found[0]]
-        return sorted(hits, key=lambda h: (-h[1], h[0]))
+        return list(found[0])
+
+
+SPARSE_PARAMS = {"drop_ratio_search": 0.0}  # no query dimension dropped: exact BM25
 
 
 def sparse_hits(milvus: Milvus, name: str, vector: dict[int, float], depth: int) -> list[tuple[int, float]]:
     """The lexical candidates: chunks by BM25 (the inner product of sparse vectors), positive scores only."""
     if not vector or depth <= 0:
         return []
-    hits = milvus.search(name, SPARSE, vector, depth, {"drop_ratio_search": 0.0})
+    hits = milvus.search(name, SPARSE, vector, depth, SPARSE_PARAMS)
     return [(i, s) for i, s in hits if s > 0]  # as the local store's top_positive
+
+
+def sparse_rows(milvus: Milvus, name: str, vector: dict[int, float],
+                depth: int) -> list[tuple[int, dict[int, float], float]]:
+    """The `depth` best chunks for `vector`, each with its own sparse vector and length norm, for rescoring."""
+    if not vector or depth <= 0:
+        return []
+    rows = milvus.search_rows(name, SPARSE, vector, depth, SPARSE_PARAMS, fields=(SPARSE, NORM))
+    return [(int(h["id"]), {int(k): float(v) for k, v in h["entity"][SPARSE].items()}, float(h["entity"][NORM]))
+            for h in rows]
 
 
 def _pymilvus():

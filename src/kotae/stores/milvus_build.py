@@ -27,9 +27,19 @@ from kotae.lexical import LexicalIndex
 from kotae.lexicon import Lexicon
 from kotae.manifest import Manifest, StoreInfo
 from kotae.query import Query
-from kotae.stores.milvus import DENSE, HNSW_EF_CONSTRUCTION, HNSW_M, Milvus, collection_name, describe, sparse_hits
+from kotae.stores.milvus import (
+    DENSE,
+    HNSW_EF_CONSTRUCTION,
+    HNSW_M,
+    Milvus,
+    collection_name,
+    describe,
+    sparse_hits,
+    sparse_rows,
+)
+from kotae.stores.rescore import RESCORED, rescore
 from kotae.stores.sparse import FILE as TERMS
-from kotae.stores.sparse import TermStats, document_vectors, query_vector
+from kotae.stores.sparse import TermStats, document_vectors, length_norms, query_vector
 from kotae.types import Chunk, Document
 
 
@@ -42,8 +52,11 @@ class MilvusSearch:
         self.stats = stats
 
     def lexical_hits(self, query: Query, depth: int, *, type_weight: float) -> list[tuple[int, float]]:
-        return sparse_hits(self.milvus, self.collection, query_vector(query, self.stats, type_weight=type_weight),
-                           depth)
+        vector = query_vector(query, self.stats, type_weight=type_weight)
+        if not query.translations:  # plain terms: the inner product is BM25 itself
+            return sparse_hits(self.milvus, self.collection, vector, depth)
+        rows = sparse_rows(self.milvus, self.collection, vector, depth * RESCORED)
+        return rescore(query, self.stats, rows, type_weight=type_weight)[:depth]
 
     def ping(self) -> None:
         self.milvus.ping(self.collection)
@@ -91,7 +104,7 @@ class MilvusStore:
         indptr, indices, data, doclen = lexical.term_frequencies()
         stats = TermStats.of(lexical.vocab, np.diff(indptr), lexical.size)
         kind = manifest.dense.index_type if manifest.dense else None
-        milvus.create(name, document_vectors(indptr, indices, data, doclen), dense,
+        milvus.create(name, document_vectors(indptr, indices, data, doclen), length_norms(doclen), dense,
                       {"flat": "FLAT", "hnsw": "HNSW"}.get(kind or ""))
         try:
             rows = milvus.count(name)

@@ -74,17 +74,22 @@ def document_vectors(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray,
     """Each chunk's saturated term weights w(t, d), as {term dimension: weight}, from term-major raw counts."""
     from scipy import sparse
 
-    doclen = np.asarray(doclen, dtype=np.float64)
+    norm = length_norms(doclen)
     terms = len(indptr) - 1
     by_term = sparse.csc_matrix((np.asarray(data, dtype=np.float64), np.asarray(indices), np.asarray(indptr)),
                                 shape=(len(doclen), terms))
     by_chunk = by_term.tocsr()
-    avg = float(doclen.mean()) if doclen.size else 1.0
-    norm = K1 * ((1 - B) + B * doclen / avg)
     rows = np.repeat(np.arange(len(doclen)), np.diff(by_chunk.indptr))
     weights = (by_chunk.data / (by_chunk.data + norm[rows])).astype(np.float32)
     return [dict(zip(by_chunk.indices[a:b].tolist(), weights[a:b].tolist()))
             for a, b in zip(by_chunk.indptr[:-1], by_chunk.indptr[1:])]
+
+
+def length_norms(doclen: np.ndarray) -> np.ndarray:
+    """Each chunk's k1 · (1 − b + b · |d| / avgdl), the denominator's length part."""
+    doclen = np.asarray(doclen, dtype=np.float64)
+    avg = float(doclen.mean()) if doclen.size else 1.0
+    return K1 * ((1 - B) + B * doclen / avg)
 
 
 def query_vector(query: Query, stats: TermStats, *, type_weight: float) -> dict[int, float]:
@@ -112,12 +117,22 @@ def group_vector(group: Sequence[tuple[Sequence[str], float]], stats: TermStats)
         found.append((rarest, int(stats.df[rarest]), float(weight)))
     if not found:
         return {}
-    df = min(float(stats.size), sum(d * w for _, d, w in found))
-    idf = float(lucene_idf(stats.size, max(df, 1e-9)))
+    idf = float(lucene_idf(stats.size, max(group_df(group, stats), 1e-9)))
     out: dict[int, float] = {}
     for dim, _, weight in found:
         out[dim] = max(out.get(dim, 0.0), weight * idf)
     return out
+
+
+def group_df(group: Sequence[tuple[Sequence[str], float]], stats: TermStats) -> float:
+    """A group's document frequency, estimated from its candidates' alone: the weighted sum of each run's (that of
+    its rarest term), at most N; the local store counts the union of their chunks, which needs the postings."""
+    total = 0.0
+    for run, weight in group:
+        ids = [stats.vocab.get(t) for t in dict.fromkeys(run)]
+        if ids and None not in ids:
+            total += float(weight) * int(min(stats.df[i] for i in ids))
+    return min(float(stats.size), total)
 
 
 def _add(out: dict[int, float], dim: int, weight: float) -> None:

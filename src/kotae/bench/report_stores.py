@@ -1,0 +1,32 @@
+"""The stores section's table: the local store and Milvus side by side."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def stores_table(results: dict[str, Any]) -> list[str]:
+    stores = results.get("stores")
+    if not stores:
+        return []
+    if "skipped" in stores:
+        return ["## Stores: local and Milvus", "", f"Not measured: {stores['skipped']}"]
+    corpus, synthetic = stores["corpus"], stores["synthetic"]
+    rows = ["## Stores: local and Milvus", "",
+            f"The same chunks, vectors and questions in each store; Milvus is {stores['milvus']}. Build: the whole "
+            f"index for the corpus (embedding included, no build cache); BM25 arrays and the vector index "
+            f"({synthetic['dense_index']}) for {synthetic['chunks']:,} synthetic chunks of {synthetic['dimension']} "
+            "dimensions. Search: in process, p50 / p99 in ms.", "",
+            "| collection | store | build s | lexical p50 / p99 | dense p50 / p99 | hybrid p50 / p99 |",
+            "|---|---|---:|---:|---:|---:|"]
+    for name, part in ((f"corpus ({corpus['local']['chunks']:,} chunks)", corpus),
+                       (f"synthetic ({synthetic['chunks']:,} chunks)", synthetic)):
+        for store in ("local", "milvus"):
+            row = part[store]
+            cells = [_ms(row["search"].get(mode)) for mode in ("lexical", "dense", "hybrid")]
+            rows.append(f"| {name} | {store} | {row['build_s']:.2f} | {' | '.join(cells)} |")
+    return rows
+
+
+def _ms(stats: dict[str, float] | None) -> str:
+    return "—" if not stats else f"{stats['p50_ms']:.2f} / {stats['p99_ms']:.2f}"
