@@ -12,15 +12,19 @@ def stores_table(results: dict[str, Any]) -> list[str]:
     if "skipped" in stores:
         return ["## Stores: local and Milvus", "", f"Not measured: {stores['skipped']}"]
     corpus, synthetic = stores["corpus"], stores["synthetic"]
+    skipped = synthetic.get("skipped")
+    scale = (f"Synthetic collection of {synthetic['chunks']:,} chunks not measured: {skipped}" if skipped else
+             f"BM25 arrays and the vector index ({synthetic['dense_index']}) for {synthetic['chunks']:,} synthetic "
+             f"chunks of {synthetic['dimension']} dimensions.")
     rows = ["## Stores: local and Milvus", "",
             f"The same chunks, vectors and questions in each store; Milvus is {stores['milvus']}. Build: the whole "
-            f"index for the corpus (embedding included, no build cache); BM25 arrays and the vector index "
-            f"({synthetic['dense_index']}) for {synthetic['chunks']:,} synthetic chunks of {synthetic['dimension']} "
-            "dimensions. Search: in process, p50 / p99 in ms.", "",
+            f"index for the corpus (embedding included, no build cache). {scale} Search: in process, p50 / p99 in "
+            "ms.", "",
             "| collection | store | build s | lexical p50 / p99 | dense p50 / p99 | hybrid p50 / p99 |",
             "|---|---|---:|---:|---:|---:|"]
-    for name, part in ((f"corpus ({corpus['local']['chunks']:,} chunks)", corpus),
-                       (f"synthetic ({synthetic['chunks']:,} chunks)", synthetic)):
+    parts = [(f"corpus ({corpus['local']['chunks']:,} chunks)", corpus)]
+    parts += [] if skipped else [(f"synthetic ({synthetic['chunks']:,} chunks)", synthetic)]
+    for name, part in parts:
         for store in ("local", "milvus"):
             row = part[store]
             cells = [_ms(row["search"].get(mode)) for mode in ("lexical", "dense", "hybrid")]
