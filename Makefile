@@ -21,7 +21,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/python -c "import torch" 2>/dev/null || $(PIP) install $(TORCH_SPEC)
-	$(PIP) install -e ".[sentence-transformers,dev,eval]"
+	$(PIP) install -e ".[sentence-transformers,dev,eval,milvus]"
 	touch $@
 
 install: $(VENV)/.installed

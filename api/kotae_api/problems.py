@@ -21,6 +21,7 @@ from kotae.errors import (
     KotaeError,
     ModelUnavailableError,
     StaleIndexError,
+    StoreUnavailableError,
     UnknownDocumentError,
 )
 from kotae_api.logs import LOG, REQUEST_ID
@@ -39,6 +40,7 @@ KOTAE_ERRORS: tuple[tuple[type[KotaeError], int, str, str], ...] = (
     (IndexMissingError, 503, "index-unavailable", "Index not available"),
     (StaleIndexError, 503, "index-unavailable", "Index not available"),
     (ModelUnavailableError, 503, "model-unavailable", "Embedding model not available"),
+    (StoreUnavailableError, 503, "store-unavailable", "Store not available"),
     (CorpusError, 503, "index-unavailable", "Index not available"),
     (GenerationError, 502, "generation-failed", "Answer generation failed"),
     (KotaeError, 400, "request-failed", "Request failed"),
@@ -75,10 +77,16 @@ def _classify(exc: KotaeError) -> tuple[int, str, str]:
                 if isinstance(exc, cls))
 
 
+# Seconds a client is asked to wait when the store (Milvus) does not answer: a restart or a failover takes about as
+# long, and retrying sooner only adds load to a store coming back.
+STORE_RETRY_AFTER = 5
+
+
 def kotae_problem(exc: KotaeError, scope: Scope | None = None) -> JSONResponse:
     """The problem response for one of kotae's named errors."""
     status, type_, title = _classify(exc)
-    return problem(status, str(exc), scope=scope, type_=type_, title=title)
+    headers = {"Retry-After": str(STORE_RETRY_AFTER)} if isinstance(exc, StoreUnavailableError) else None
+    return problem(status, str(exc), scope=scope, type_=type_, title=title, headers=headers)
 
 
 def error_event(exc: BaseException) -> dict[str, Any]:

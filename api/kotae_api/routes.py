@@ -47,7 +47,7 @@ _DESCRIPTIONS = {
     415: "The body is not sent as application/json.",
     422: "A field is missing, of the wrong type, out of range, or not allowed.",
     429: "Too many requests from this client; see Retry-After.",
-    503: "No index is loaded.",
+    503: "No index is loaded, or the store holding it (Milvus) does not answer; see Retry-After.",
 }
 
 
@@ -160,9 +160,10 @@ async def livez() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", tags=["service"], response_model=Health, summary="An index is loaded",
+@router.get("/readyz", tags=["service"], response_model=Health, summary="An index is loaded and its store answers",
             responses=problems(503))
 async def readyz(engine: EngineDep) -> dict[str, str]:
+    await run_in_threadpool(engine.index.ping)  # StoreUnavailableError (503) while Milvus does not answer
     return {"status": "ready"}
 
 

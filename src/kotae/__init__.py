@@ -39,6 +39,7 @@ from kotae.errors import (  # noqa: E402
     KotaeError,
     ModelUnavailableError,
     StaleIndexError,
+    StoreUnavailableError,
     UnknownDocumentError,
 )
 from kotae.events import Delta, Event, Failed, Final, Passages  # noqa: E402
@@ -75,6 +76,7 @@ __all__ = [
     "SearchResult",
     "Settings",
     "StaleIndexError",
+    "StoreUnavailableError",
     "UnknownDocumentError",
     "open",
     "package_version",

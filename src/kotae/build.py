@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
-from kotae import package_version, store
+from kotae import package_version, store, stores
 from kotae.analyze import Analyzer, get_analyzer
 from kotae.answer_type import typed_terms
 from kotae.build_cache import FILE as CACHE_FILE
@@ -15,7 +15,6 @@ from kotae.build_cache import BuildCache
 from kotae.build_cache import key as cache_key
 from kotae.chunk import chunk_corpus, split_units
 from kotae.config import Settings
-from kotae.dense import DenseIndex
 from kotae.embed import Embedder, load_embedder
 from kotae.errors import CorpusError, ModelUnavailableError
 from kotae.lexical import K1, B, LexicalIndex
@@ -122,6 +121,7 @@ def _build(settings: Settings, *, progress: bool, report: Report | None, embedde
     timings["lexicon"] = time.perf_counter() - clock
     say(f"Lexicon: {len(lexicon.entries)} English keys")
 
+    kept = stores.get(ix.store)
     dense, dense_info = None, None
     if ix.dense_enabled:
         clock = time.perf_counter()
@@ -132,12 +132,11 @@ def _build(settings: Settings, *, progress: bool, report: Report | None, embedde
             keys = [cache_key(embedder.fingerprint, embedder.passage_prefix, text) for text in texts]
             vectors = cache.vectors(keys, getattr(embedder, "dimension", None), lambda todo: embedder.encode_passages(
                 [texts[i] for i in todo], batch_size=ix.embed_batch_size, progress=progress))
-            dense = DenseIndex.build(vectors, index_type=ix.index_type)
-            structure = dense.describe()
+            dense, structure = kept.index_vectors(vectors, ix.index_type)
             dense_info = DenseInfo(model=ix.embed_model, backend=embedder.backend, fingerprint=embedder.fingerprint,
-                                   dimension=dense.dimension,
+                                   dimension=int(vectors.shape[1]),
                                    index_type=structure.pop("index_type"), requested_index_type=ix.index_type,
-                                   vectors=dense.size, query_prefix=embedder.query_prefix,
+                                   vectors=len(vectors), query_prefix=embedder.query_prefix,
                                    passage_prefix=embedder.passage_prefix, structure=structure)
         except ModelUnavailableError as exc:
             notes.append(f"{exc} Built the lexical index only.")
@@ -169,7 +168,7 @@ def _build(settings: Settings, *, progress: bool, report: Report | None, embedde
     def written(m: Manifest) -> Manifest:
         return replace(m, build_seconds={**m.build_seconds, "write": time.perf_counter() - clock})
 
-    manifest = store.write_build(ix.index_dir, manifest, docs, chunks, lexical, lexicon, dense, finish=written)
+    manifest = kept.write(ix, manifest, docs, chunks, lexical, lexicon, dense, finish=written)
     return BuildResult(manifest=manifest, notes=tuple(notes), skipped=corpus.skipped)
 
 

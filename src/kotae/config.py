@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -79,6 +79,18 @@ class IndexSettings(FromFile):
         "auto", description="FAISS index for the vectors: exact `flat`, an `hnsw` graph or compressed `ivfpq` "
         "codes; `auto` picks by size (flat below 50,000 vectors, HNSW up to 4 million, IVF-PQ beyond)")
 
+    store: Literal["local", "milvus"] = Field(
+        "local", description="where the vectors and BM25 postings live: files in the index folder (`local`), or a "
+        "Milvus collection (`milvus`, needs `pip install 'kotae[milvus]'`)")
+    milvus_uri: str | None = Field(
+        None, description="a Milvus server (http://host:19530) or a Milvus Lite file ending in .db; default: "
+        "milvus.db in the index folder")
+    milvus_token: SecretStr | None = Field(None, description="the Milvus server's token (user:password or an API "
+                                           "key); never logged nor written to the manifest")
+    milvus_collection: str = Field("kotae", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$",
+                                   description="prefix of the collections this index's builds are written to")
+    milvus_timeout: float = Field(10.0, gt=0, description="seconds to wait for Milvus on each call")
+
     @field_validator("embed_model")
     @classmethod
     def _strip_model(cls, value: str) -> str:
@@ -89,6 +101,11 @@ class IndexSettings(FromFile):
         if self.chunk_max < self.chunk_target:
             raise ValueError("chunk_max must be at least chunk_target")
         return self
+
+    @property
+    def milvus_target(self) -> str:
+        """The Milvus the `milvus` store talks to: the URI set, or a Milvus Lite file in the index folder."""
+        return self.milvus_uri or str(self.index_dir / "milvus.db")
 
     @property
     def dense_enabled(self) -> bool:
@@ -195,6 +212,9 @@ class Settings(BaseModel):
         for group in GROUPS:
             values = getattr(self, group)
             dumped = values.model_dump(mode="json", include=values.model_fields_set)
+            # Secrets travel to worker processes as they are; JSON dumping would mask them.
+            dumped.update({k: getattr(values, k).get_secret_value() for k in dumped
+                           if isinstance(getattr(values, k), SecretStr)})
             out.update({(f"llm_{k}" if group == "llm" else k): v for k, v in dumped.items()})
         return out
 

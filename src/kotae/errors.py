@@ -8,6 +8,7 @@
     │   └── DamagedIndexError   a file of the index cannot be read or does not match the manifest
     ├── IndexWriteError         the index folder cannot be written (a build cannot be published)
     ├── ModelUnavailableError   the embedding model cannot be loaded
+    ├── StoreUnavailableError   the store holding the vectors (a Milvus server) cannot be reached
     ├── EmptyQuestionError      the question has no text
     ├── HistoryError            the conversation history has a shape kotae does not know
     ├── UnknownDocumentError    no document has the requested id
@@ -50,6 +51,11 @@ class IndexWriteError(KotaeError):
 
 class ModelUnavailableError(KotaeError):
     """The embedding model cannot be loaded (not installed, not cached, or no network)."""
+
+
+class StoreUnavailableError(KotaeError):
+    """The store that holds the index's vectors (Milvus) cannot be reached or does not answer; retrying later may
+    succeed, rebuilding does not help."""
 
 
 class EmptyQuestionError(KotaeError):

@@ -115,6 +115,10 @@ class LexicalIndex:
             return f"doclen.npy has {self._doclen.size:,} chunk lengths for {self.size:,} chunks"
         return None
 
+    def term_frequencies(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The raw counts behind the scores: term-major CSR (indptr, chunk indices, counts) and chunk lengths."""
+        return self._tf_indptr, self._tf_indices, self._tf_data, self._doclen
+
     def idf(self, term: str) -> float:
         """BM25's inverse document frequency of a term; a term no chunk holds gets that of a single chunk's
         term, the most telling a word can be."""

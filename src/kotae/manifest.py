@@ -105,6 +105,16 @@ class DenseInfo:
 
 
 @dataclass(frozen=True)
+class StoreInfo:
+    """Where a build's vectors and postings live when not in its folder: the store and its collection there. The
+    address and token of the store are settings, never recorded (a token is a secret; an address may move)."""
+
+    kind: str  # "milvus"
+    collection: str
+    dense_index: str | None = None  # the collection's vector index (FLAT, HNSW), None without vectors
+
+
+@dataclass(frozen=True)
 class Manifest:
     """One build's manifest.json, read and written only through `to_json` and `from_json`."""
 
@@ -121,6 +131,7 @@ class Manifest:
     notes: tuple[str, ...] = ()
     build_seconds: Mapping[str, float] = field(default_factory=dict)
     files: Mapping[str, FileRecord] = field(default_factory=dict)  # every file but the manifest, by relative path
+    store: StoreInfo | None = None  # None: everything is in the build's folder (the local store)
     format: int = FORMAT
 
     @property
@@ -134,7 +145,8 @@ class Manifest:
                 "analyzer": asdict(self.analyzer), "chunker": asdict(self.chunker), "lexical": asdict(self.lexical),
                 "lexicon": asdict(self.lexicon), "dense": self.dense.to_json() if self.dense else None,
                 "notes": list(self.notes), "build_seconds": dict(self.build_seconds),
-                "files": {path: asdict(record) for path, record in sorted(self.files.items())}}
+                "files": {path: asdict(record) for path, record in sorted(self.files.items())},
+                **({"store": asdict(self.store)} if self.store else {})}
 
     @classmethod
     def from_json(cls, data: Any, *, where: str = "manifest.json", fix: str = REBUILD) -> Manifest:
@@ -158,7 +170,8 @@ class Manifest:
                 lexicon=_info(LexiconInfo, data, "lexicon"),
                 dense=DenseInfo.from_json(_section(data, "dense")) if dense else None,
                 notes=tuple(data.get("notes", ())), build_seconds=dict(data.get("build_seconds", {})),
-                files={str(path): FileRecord.from_json(record) for path, record in files.items()})
+                files={str(path): FileRecord.from_json(record) for path, record in files.items()},
+                store=_info(StoreInfo, data, "store") if data.get("store") else None)
         except (KeyError, TypeError, ValueError) as exc:
             raise DamagedIndexError(f"The index file {where} is incomplete ({exc}); {fix}.") from exc
 

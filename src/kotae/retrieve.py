@@ -158,6 +158,10 @@ class Retriever:
 
     def lexical_hits(self, query: Query) -> list[tuple[int, float]]:
         """The lexical retriever's candidates for a query, best first."""
+        remote = self.index.remote
+        if remote is not None:  # a store that scores BM25 itself (Milvus)
+            return remote.lexical_hits(query, self.settings.retrieval.depth,
+                                       type_weight=self.settings.retrieval.type_weight)
         scores = self.lexical_scores(query)
         if not self.timer:
             return top_positive(scores, self.settings.retrieval.depth)
@@ -182,6 +186,9 @@ class Retriever:
         return scores
 
     def _combine(self, rankings: list[Ranking], mode: str, lang: str) -> list[tuple[int, float]]:
+        # Fused here for every store, Milvus included: Milvus's hybrid_search offers RRF without per-list weights
+        # (RRFRanker) or a weighted sum of scores (WeightedRanker), neither of which is kotae's weighted RRF (dense
+        # at 0.2 of lexical for Japanese questions), so fusing its two result lists here ranks as the local store.
         if mode != "hybrid":
             return rankings[0].hits
         weights = self.settings.retrieval.fusion_weights(lang)

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kotae import dense as dense_files
 from kotae import lexical as lexical_files
@@ -23,6 +23,10 @@ from kotae.lexicon import Lexicon
 from kotae.load import fingerprint
 from kotae.manifest import REBUILD, Manifest
 from kotae.types import Chunk, Document
+
+if TYPE_CHECKING:
+    from kotae.stores.base import RemoteSearch
+    from kotae.stores.sparse import TermStats
 
 POINTER = "CURRENT"
 MANIFEST = "manifest.json"
@@ -208,6 +212,10 @@ def check_fresh(manifest: Manifest, settings: Settings, *, check_corpus: bool = 
         if manifest.settings.get(key) != value:
             raise StaleIndexError(f"The index was built with {key}={manifest.settings.get(key)!r} but {value!r} is "
                                   f"configured; {fix}.")
+    built = manifest.store.kind if manifest.store else "local"
+    if (strict or "store" in explicit) and built != settings.index.store:
+        raise StaleIndexError(f"The index was built for the {built} store but {settings.index.store!r} is "
+                              f"configured (KOTAE_STORE); {fix}.")
     corpus_dir = settings.index.corpus_dir
     if check_corpus and corpus_dir.is_dir() and manifest.corpus.fingerprint != fingerprint(corpus_dir):
         raise StaleIndexError(f"The documents in {corpus_dir} changed since the index was built; {fix}.")
@@ -221,9 +229,15 @@ class Index:
     manifest: Manifest
     documents: dict[str, Document]
     chunks: tuple[Chunk, ...]
-    lexical: LexicalIndex
-    dense: DenseIndex | None = None
+    lexical: LexicalIndex | TermStats  # TermStats: the vocabulary and IDFs of a store that scores on its side
+    dense: DenseIndex | Any | None = None  # anything with DenseIndex's search, dimension and size
     lexicon: Lexicon = field(default_factory=lambda: Lexicon({}, {}))
+    remote: RemoteSearch | None = None  # the store that ranks lexically itself (Milvus); None for local files
+
+    def ping(self) -> None:
+        """Return when the store can search; StoreUnavailableError when it cannot (local files always can)."""
+        if self.remote is not None:
+            self.remote.ping()
 
     @property
     def model(self) -> str | None:
@@ -240,15 +254,25 @@ def load_index(settings: Settings, *, check: bool = True, verify: bool = False) 
     fix = f"run `{rebuild_command(settings, manifest)}` to rebuild it"
     if check:
         check_fresh(manifest, settings, strict=False)
-    missing = sorted(set(expected_files(manifest)) - set(manifest.files))
+    from kotae import stores
+
+    kept = stores.get(manifest.store.kind if manifest.store else "local")
+    missing = sorted(set(kept.files(manifest)) - set(manifest.files))
     if missing:
         raise damaged(folder / MANIFEST, f"records no size or hash for {missing[0]}", fix)
     check_files(folder, manifest.files, hashes=verify, fix=fix)
-    return _read_build(folder, manifest, settings, fix)
+    return kept.read(folder, manifest, settings, fix)
 
 
 def expected_files(manifest: Manifest) -> list[str]:
     """The files a build with this manifest is read from, by path relative to the build."""
+    from kotae import stores
+
+    return stores.get(manifest.store.kind if manifest.store else "local").files(manifest)
+
+
+def local_files(manifest: Manifest) -> list[str]:
+    """The files of a build of the local store."""
     names = [DOCUMENTS, CHUNKS, LEXICON, *(f"{LEXICAL}/{n}" for n in lexical_files.FILES)]
     return names + ([f"{DENSE}/{dense_files.FILE}"] if manifest.dense else [])
 
@@ -258,7 +282,23 @@ def _mapped(manifest: Manifest, part: str) -> bool:
     return sum(r.size for name, r in manifest.files.items() if name.startswith(part + "/")) > MAP_ABOVE
 
 
-def _read_build(folder: Path, manifest: Manifest, settings: Settings, fix: str) -> Index:
+def read_local_build(folder: Path, manifest: Manifest, settings: Settings, fix: str) -> Index:
+    documents, chunks, lexicon = read_texts(folder, manifest, fix)
+    with reading(folder / LEXICAL, fix):
+        lexical = LexicalIndex.load(folder / LEXICAL, mmap=_mapped(manifest, LEXICAL))
+        problem = lexical.mismatch()
+    if problem:
+        raise damaged(folder / LEXICAL, f"is inconsistent: {problem}", fix)
+    expect_count(folder / LEXICAL, "chunks", lexical.size, len(chunks), fix)
+    expect_count(folder / LEXICAL, "terms", len(lexical.vocab), manifest.lexical.vocabulary, fix)
+    dense = _load_dense(folder, manifest, settings, len(chunks), fix) if manifest.dense else None
+    return Index(folder=folder, manifest=manifest, documents=documents, chunks=chunks, lexical=lexical,
+                 dense=dense, lexicon=lexicon)
+
+
+def read_texts(folder: Path, manifest: Manifest, fix: str) -> tuple[dict[str, Document], tuple[Chunk, ...], Lexicon]:
+    """What every store keeps in a build's folder: the documents, the chunks (each checked to quote its document)
+    and the lexicon."""
     with reading(folder / DOCUMENTS, fix):
         documents = {
             row["id"]: Document(id=row["id"], title=row["title"], text=row["text"], meta=row.get("meta", {}))
@@ -274,19 +314,10 @@ def _read_build(folder: Path, manifest: Manifest, settings: Settings, fix: str) 
     expect_count(folder / CHUNKS, "chunks", len(chunks), manifest.chunker.chunks, fix)
     with reading(folder / CHUNKS, fix):
         _check_citations(folder / CHUNKS, chunks, documents, fix)
-    with reading(folder / LEXICAL, fix):
-        lexical = LexicalIndex.load(folder / LEXICAL, mmap=_mapped(manifest, LEXICAL))
-        problem = lexical.mismatch()
-    if problem:
-        raise damaged(folder / LEXICAL, f"is inconsistent: {problem}", fix)
-    expect_count(folder / LEXICAL, "chunks", lexical.size, len(chunks), fix)
-    expect_count(folder / LEXICAL, "terms", len(lexical.vocab), manifest.lexical.vocabulary, fix)
-    dense = _load_dense(folder, manifest, settings, len(chunks), fix) if manifest.dense else None
     with reading(folder / LEXICON, fix):
         lexicon = Lexicon.from_json(json.loads((folder / LEXICON).read_text(encoding="utf-8")))
     expect_count(folder / LEXICON, "English keys", len(lexicon.entries), manifest.lexicon.keys, fix)
-    return Index(folder=folder, manifest=manifest, documents=documents, chunks=chunks, lexical=lexical,
-                 dense=dense, lexicon=lexicon)
+    return documents, chunks, lexicon
 
 
 def _check_citations(path: Path, chunks: tuple[Chunk, ...], documents: dict[str, Document], fix: str) -> None:
@@ -318,9 +349,24 @@ def _load_dense(folder: Path, manifest: Manifest, settings: Settings, chunks: in
 def write_build(index_dir: Path, manifest: Manifest, documents: Iterable[Document], chunks: Iterable[Chunk],
                 lexical: LexicalIndex, lexicon: Lexicon, dense: DenseIndex | None, *,
                 finish: Callable[[Manifest], Manifest] | None = None) -> Manifest:
-    """Write a build into a staging folder and publish it, its manifest last (as `finish` completes it, once the
-    rest is written), then sealed read-only; a failure leaves the build in service as it was, and an error of the
-    file system is an IndexWriteError. Returns the manifest written."""
+    """Write a build of the local store into a staging folder and publish it (see `write_folder`)."""
+
+    def parts(staging: Path) -> None:
+        lexical.save(staging / LEXICAL)
+        if dense is not None:
+            (staging / DENSE).mkdir()
+            dense.save(staging / DENSE)
+
+    return write_folder(index_dir, manifest, documents, chunks, lexicon, parts, finish=finish)
+
+
+def write_folder(index_dir: Path, manifest: Manifest, documents: Iterable[Document], chunks: Iterable[Chunk],
+                 lexicon: Lexicon, parts: Callable[[Path], None], *,
+                 finish: Callable[[Manifest], Manifest] | None = None) -> Manifest:
+    """Write a build into a staging folder (`parts` writes the store's own files there) and publish it, its
+    manifest last (as `finish` completes it, once the rest is written), then sealed read-only; a failure leaves
+    the build in service as it was, and an error of the file system is an IndexWriteError. Returns the manifest
+    written."""
     try:
         staging = staging_folder(index_dir)
     except OSError as exc:
@@ -330,11 +376,8 @@ def write_build(index_dir: Path, manifest: Manifest, documents: Iterable[Documen
                     ({"id": d.id, "title": d.title, "meta": dict(d.meta), "text": d.text} for d in documents))
         write_jsonl(staging / CHUNKS, ({"id": c.id, "doc_id": c.doc_id, "start": c.start, "end": c.end,
                                         "heading": c.heading, "text": c.text} for c in chunks))
-        lexical.save(staging / LEXICAL)
         write_json(staging / LEXICON, lexicon.to_json())
-        if dense is not None:
-            (staging / DENSE).mkdir()
-            dense.save(staging / DENSE)
+        parts(staging)
         files = file_records(staging)
         manifest = replace(finish(manifest) if finish else manifest, files=files)
         write_json(staging / MANIFEST, manifest.to_json())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 SECTIONS = ("build", "rebuild", "latency", "lexical", "vectors", "model", "http")
+STORES = "stores"  # the local store beside Milvus: added to any plan by `kotae bench --store milvus`
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class Plan:
     http_seconds: float = 10.0  # each bounded load on /v1/ask with distinct questions
     rebuild_files: int = 1_000  # the rebuild section's corpus: this many small files,
     rebuild_chars: int = 300  # of about this many characters each (one or two chunks)
+    store_chunks: int = 100_000  # the stores section's synthetic collection, built and searched in each store
 
 
 FULL = Plan("full")
@@ -40,13 +42,20 @@ FULL = Plan("full")
 QUICK = Plan("quick", corpus_multiples=(1,), questions=12, repeats=1, lexical_sizes=(1_000, 4_000),
              lexical_questions=24, vectors=4_000, dimension=64, vector_queries=40, flat_queries=20, ef_search=(64,),
              nprobe=(32,), http_requests=60, synthetic_chunks=1_000, embed_sample=32, http_seconds=3.0,
-             rebuild_files=20)
+             rebuild_files=20, store_chunks=2_000)
 # `kotae bench --only model`: what the embedding model costs, at the full plan's sizes, in minutes rather than the
 # full run's quarter of an hour; the scale sections (lexical and vector indexes) do not depend on the model.
 MODEL = replace(FULL, name="model", sections=("build", "latency", "model", "http"), corpus_multiples=(1,))
 # `kotae bench --only rebuild`: what a rebuild costs with and without the build cache (the corpus build, which
 # every run makes, and the rebuild section).
 REBUILD = replace(FULL, name="rebuild", sections=("build", "rebuild"), corpus_multiples=(1,))
+# `kotae bench --only stores`: the local store and Milvus side by side (the corpus build, and the stores section).
+STORES_ONLY = replace(FULL, name="stores", sections=("build", STORES), corpus_multiples=(1,))
+
+
+def with_stores(plan: Plan) -> Plan:
+    """`plan` with the stores section (`kotae bench --store milvus`)."""
+    return plan if STORES in plan.sections else replace(plan, sections=(*plan.sections, STORES))
 
 # (name, limit, unit); measured values come from `kotae.bench.run.targets`. "≥": at least the limit; any other
 # unit: at most the limit.

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from kotae.bench.report_stores import stores_table
+
 CHART_NEEDS = "The charts need matplotlib: pip install 'kotae[eval]'."
 COMMAND = "kotae bench"
 
@@ -18,7 +20,8 @@ def write_reports(results: dict[str, Any], out: Path) -> list[str]:
     return ["bench.json", "bench.md", *charts(results, out)]
 
 
-FLAGS = {"full": "", "quick": " --quick", "model": " --only model", "rebuild": " --only rebuild"}
+FLAGS = {"full": "", "quick": " --quick", "model": " --only model", "rebuild": " --only rebuild",
+         "stores": " --only stores"}
 
 
 def markdown(results: dict[str, Any]) -> str:
@@ -30,7 +33,7 @@ def markdown(results: dict[str, Any]) -> str:
              f"numpy {m['numpy']}; embedding model {_model(results)}. {results['seconds']:.0f} s in all; load "
              f"average {_load(results)} (the machine's other work shows here).", ""]
     for section in (targets_table, build_table, rebuild_table, latency_table, model_table, lexical_table, profile_table,
-                    vectors_table, http_table):
+                    vectors_table, http_table, stores_table):
         rows = section(results)  # empty for a section the plan did not run
         lines += rows + [""] if rows else []
     return "\n".join(lines).rstrip() + "\n"

@@ -18,6 +18,7 @@ from kotae.bench.http import bench_http
 from kotae.bench.latency import bench_latency
 from kotae.bench.lexical import bench_lexical_scale
 from kotae.bench.measure import BenchmarkUnavailableError, Stage, Step
+from kotae.bench.milvus import bench_stores
 from kotae.bench.model import bench_model
 from kotae.bench.plan import TARGETS, Plan
 from kotae.bench.rebuild import bench_rebuild
@@ -79,6 +80,9 @@ def run_bench(settings: Settings, plan: Plan, *, gold: Sequence[GoldItem], model
     if "http" in run:
         results["http"] = timed("http", lambda: _http_or_reason(corpus_settings, plan, gold, workdir=workdir,
                                                                 stage=stage, step=step))
+    if "stores" in run:
+        results["stores"] = timed("stores", lambda: bench_stores(settings, plan, gold, model=model, workdir=workdir,
+                                                                 stage=stage, step=step, embedder=embedder))
     results["section_seconds"] = sections
     results["seconds"] = round(time.perf_counter() - started, 1)
     results["load_average"]["end"] = _load()

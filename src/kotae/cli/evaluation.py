@@ -101,15 +101,17 @@ def _compare(args: argparse.Namespace, settings: Settings, gold) -> int:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     from kotae.bench import report
-    from kotae.bench.plan import FULL, MODEL, QUICK, REBUILD
+    from kotae.bench.plan import FULL, MODEL, QUICK, REBUILD, STORES_ONLY, with_stores
     from kotae.bench.run import run_bench
 
     settings = settings_from(args)
     gold = load_gold(args.gold)
-    plan = QUICK if args.quick else {"model": MODEL, "rebuild": REBUILD}.get(args.only, FULL)
+    plan = QUICK if args.quick else {"model": MODEL, "rebuild": REBUILD, "stores": STORES_ONLY}.get(args.only, FULL)
+    if args.store == "milvus":
+        plan = with_stores(plan)
     # Each plan has its own folder, so that a quick or model-only run never replaces the full run's tables.
-    out = args.out or Path({"quick": "eval/bench/quick", "model": "eval/bench/model",
-                            "rebuild": "eval/bench/rebuild"}.get(plan.name, "eval/bench"))
+    out = args.out or Path({"quick": "eval/bench/quick", "model": "eval/bench/model", "rebuild": "eval/bench/rebuild",
+                            "stores": "eval/bench/stores"}.get(plan.name, "eval/bench"))
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                TimeElapsedColumn())
     with (Progress(*columns, console=console_err(), disable=not sys.stderr.isatty()) as bar,

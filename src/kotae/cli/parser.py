@@ -130,10 +130,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--corpus", dest="corpus_dir", type=Path, help="folder of documents (default: corpus)")
     p.add_argument("--gold", type=Path, default=Path("eval/gold.jsonl"),
                    help="gold JSONL file whose questions are timed (default: eval/gold.jsonl)")
-    plans.add_argument("--only", choices=("model", "rebuild"),
+    p.add_argument("--store", choices=("local", "milvus"), default="local",
+                   help="milvus: also build and search the corpus and a synthetic collection (100,000 chunks; "
+                        "2,000 with --quick) in Milvus beside the local store (needs kotae[milvus])")
+    plans.add_argument("--only", choices=("model", "rebuild", "stores"),
                    help="model: only what the embedding model costs, at full size (corpus build, query latency, "
                         "the encoder, a 10,000-chunk build, HTTP loads; default --out eval/bench/model); "
-                        "rebuild: full and one-file rebuilds of 1,000 files (default --out eval/bench/rebuild)")
+                        "rebuild: full and one-file rebuilds of 1,000 files (default --out eval/bench/rebuild); "
+                        "stores: the local store and Milvus side by side (default --out eval/bench/stores)")
     p.add_argument("--model", dest="embed_model",
                    help="embedding model for the build, latency, model and HTTP rows: bundled:NAME, a "
                         "sentence-transformers name or folder, or none (default: the configured one, "
