@@ -77,9 +77,9 @@ def test_numbers_with_their_counters(ja, en):
 
 
 def test_numbers_and_dates_are_found_where_a_sentence_writes_them():
-    text = "2024年の対GDP比2%達成国は、22か国(推定)。茶農家120軒が出店し、唯一、駅は12ある。"
+    text = "2024年の対GDP比2%達成国は、22か国(推定)。茶農家120戸が出店し、唯一、駅は12ある。"
     assert [m.text for m in find_dates(text)] == ["2024年"]
-    # Counters English has no word for (軒) are left alone rather than cut off; a bare kanji numeral (唯一) is a word.
+    # Counters kotae does not know (戸) are left alone rather than cut off; a bare kanji numeral (唯一) is a word.
     assert [m.text for m in find_numbers(text)] == ["2024年", "2%", "22か国"]
     assert [m.text for m in find_dates("3日間の日程で、2日間")] == []
     # A counter of one kanji that a kanji follows starts a word: a section number before 本計画 is no count.

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 
+from kotae.expressions import COUNTERS
 from kotae.types import Token
 
 _DATE_UNITS = frozenset({"年", "月", "日", "年度"})
@@ -21,9 +22,8 @@ _EN_PEOPLE = (r"person|people|official|officials|minister|ministers|leader|leade
 _EN_PLACES = r"city|cities|country|countries|nation|nations|town|place|region|state|capital|venue|location"
 _JA_PEOPLE = "人|人物|人たち|総理|首相|大臣|大統領|首脳|長官|代表|担当者|責任者|組織|機関|団体"
 _JA_PLACES = "国|都市|町|市|地域|場所|開催地|所在地|本拠地|首都"
-_JA_COUNTERS = ("人|名|件|回|度|倍|割|つ|個|隻|社|冊|ページ|分野|年間|か月|カ月|ヶ月|ヵ月|日間|週間|時間|"
-                "か国|カ国|ヶ国|ヵ国|か所|カ所|ヶ所|ヵ所|パーセント|%|頭|匹|羽|台|本|枚|便|機|両|棟|階|歳|円|"
-                "メートル|キロ|トン|校|店|軒|基|席|票|点|位")
+# 何 with a counter asks how many (何か国, 何頭); 何年, 何月 and 何日 ask when (see the date pattern).
+_JA_COUNTERS = "|".join(re.escape(c) for c in sorted(set(COUNTERS) - {"年"}, key=len, reverse=True))
 _END = r"(?:は|って)\s*[?？]?\s*$"  # an elliptical question: the thing asked for, then は and a question mark
 
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (

@@ -12,12 +12,23 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from kotae.numerals import era_date, era_year, kanji_value, number_value, scaled_value
+from kotae.numerals import (
+    ERAS,
+    KANJI_DIGITS,
+    KANJI_NUMERAL,
+    SCALES,
+    era_date,
+    era_year,
+    kanji_value,
+    number_value,
+    scaled_value,
+)
 
 _GAP = r"[ \t]*"  # table cells and spaced-out documents put blanks between a date's parts, never a line break
-_KN = "[〇一二三四五六七八九十]+"
-_ERA = "明治|大正|昭和|平成|令和"
-_KANJI_YEAR = "(?<![〇一二三四五六七八九十百千])[〇一二三四五六七八九]{4}"  # 二〇二三
+_KN = f"[{KANJI_DIGITS}十]+"
+_ERA = "|".join(ERAS)
+_SCALE = f"[{''.join(SCALES)}]"
+_KANJI_YEAR = f"(?<![{KANJI_DIGITS}十百千])[{KANJI_DIGITS}]{{4}}"  # 二〇二三
 _YEAR = rf"(?:(?:{_ERA}){_GAP}(?:元|\d{{1,2}}|{_KN})|(?<![\d.,])\d{{4}}|{_KANJI_YEAR})"
 _MONTH = rf"(?:\d{{1,2}}|{_KN}){_GAP}月"
 _DAY = rf"(?:\d{{1,2}}|{_KN}){_GAP}日(?!間|本|米|中|英|欧|韓|程|付)"
@@ -45,13 +56,17 @@ COUNTERS: dict[str, tuple[str, str]] = {
     "キロメートル": ("km", "km"), "km": ("km", "km"), "メートル": ("metre", "metres"), "トン": ("tonne", "tonnes"),
     "歳": ("year old", "years old"), "往復": ("round trip", "round trips"), "駅": ("station", "stations"),
     "項目": ("item", "items"), "か条": ("article", "articles"), "条": ("article", "articles"),
-    "つ": ("", ""), "個": ("", ""), "張り": ("", ""), "張": ("", ""), "本": ("", ""), "枚": ("", ""), "基": ("", ""),
+    "階": ("floor", "floors"), "店": ("shop", "shops"), "席": ("seat", "seats"), "票": ("vote", "votes"),
+    "点": ("point", "points"),
+    # Counters English leaves out (2頭 is "2", of whatever animal the question named).
+    **dict.fromkeys(("つ", "個", "張り", "張", "本", "枚", "基", "頭", "匹", "羽", "台", "便", "機", "両", "棟", "軒",
+                     "位", "度"), ("", "")),
 }
 PREFIXES = ("少なくとも", "およそ", "合計", "総額", "総計", "最大", "最長", "最短", "最小", "最高", "最低", "延べ",
             "概ね", "ほぼ", "約", "計", "第")
 SUFFIXES = ("以上", "以下", "未満", "以内", "余り", "近く", "前後", "程度", "超", "余", "強")
-_NUMERAL = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[〇一二三四五六七八九十百千]+"
-_SCALED = rf"(?:数(?:[十百千])?|{_NUMERAL})(?:{_GAP}[万億兆](?:{_GAP}(?:{_NUMERAL}){_GAP}[万億兆]?)*)?"
+_NUMERAL = rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?|{KANJI_NUMERAL}"
+_SCALED = rf"(?:数(?:[十百千])?|{_NUMERAL})(?:{_GAP}{_SCALE}(?:{_GAP}(?:{_NUMERAL}){_GAP}{_SCALE}?)*)?"
 
 
 def _alternatives(words) -> str:

@@ -135,12 +135,12 @@ def print_report(rep: dict[str, Any]) -> None:
                 "support", "abstention_precision", "abstention_recall", "false_abstention")))
         console().print(answers)
     if rep.get("short_answers"):
+        from kotae.evaluation.report import share
+
         short = Table(title="Short answers (answered date, number, where and who questions)")
         for name in ("group", "typed", "coverage", "date/number", "agreement", "English", "in English"):
             short.add_column(name, justify="left" if name == "group" else "right")
         for group, row in rep["short_answers"].items():
-            from kotae.evaluation.report import share
-
             short.add_row(group, str(row["typed"]), share(row["coverage"], row["typed"]), str(row["numeric"]),
                           share(row["agreement"], row["numeric"]), str(row["english"]),
                           share(row["rendered"], row["english"]))
