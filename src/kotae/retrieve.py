@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -113,16 +113,20 @@ class Retriever:
         qids = qids if qids is not None else [None] * len(questions)
         for start in range(0, len(questions), BATCH):
             part = questions[start:start + BATCH]
-            self.encode_ahead(part, mode=mode)
+            queries = {q: self.query(q) for q in part if q and q.strip()}  # analysed once, for both uses
+            self.encode_ahead(part, mode=mode, queries=queries)
             for question, qid in zip(part, qids[start:start + BATCH]):
-                yield self.search(question, mode=mode, top_k=top_k, qid=qid)
+                yield self.search(question, mode=mode, top_k=top_k, qid=qid, query=queries.get(question))
 
-    def encode_ahead(self, questions: Sequence[str], *, mode: str | None = None) -> None:
+    def encode_ahead(self, questions: Sequence[str], *, mode: str | None = None,
+                     queries: Mapping[str, Query] | None = None) -> None:
         """Encode the vectors of questions about to be searched one by one, in batches (the model's cost is
-        mostly per call); nothing to do in lexical mode."""
+        mostly per call); nothing to do in lexical mode. `queries` holds questions already made into queries."""
         if self.resolve_mode(mode) not in ("dense", "hybrid"):
             return
-        asked = list(dict.fromkeys(self.query(q).encoder_text(q) for q in questions if q and q.strip()))
+        queries = queries or {}
+        asked = list(dict.fromkeys((queries.get(q) or self.query(q)).encoder_text(q)
+                                   for q in questions if q and q.strip()))
         for start in range(0, len(asked), BATCH):
             self.query_vectors(asked[start:start + BATCH])
 
