@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -79,10 +80,12 @@ def test_a_high_threshold_makes_every_answer_an_abstention_with_passages(retriev
     assert answer.abstained and answer.passages, "the nearest passages are returned anyway"
 
 
-def _score(answerable: bool, abstained: bool, supported: bool, confidence: float = 0.5) -> AnswerScore:
+def _score(answerable: bool, abstained: bool, supported: bool, confidence: float = 0.5, *, kind: str | None = None,
+           relatedness: float | None = None, first: bool = False) -> AnswerScore:
     item = GoldItem(id="q", lang="ja", question="?", answer="a" if answerable else None,
-                    evidence=("a",) if answerable else ())
-    return AnswerScore(item, abstained, supported, confidence, "lexical", "ja")
+                    evidence=("a",) if answerable else (), kind=kind)
+    return AnswerScore(item, abstained, supported, confidence, "lexical" if relatedness is None else "hybrid", "ja",
+                       first_supported=first, coverage=confidence, relatedness=relatedness)
 
 
 def test_glosses_join_only_words_that_stand_together_in_both_languages():
@@ -119,9 +122,64 @@ def test_answer_metrics_match_hand_counts():
 def test_learned_threshold_keeps_false_abstention_within_bounds():
     good = [_score(True, False, True, c / 100) for c in range(40, 100)]  # 60 answerable
     bad = [_score(False, False, False, c / 100) for c in range(0, 50, 5)]
-    t = learn_thresholds(good + bad, max_false=0.05)["lexical"]["ja"]
+    thresholds, weights = learn_thresholds(good + bad, max_false=0.05)
+    t = thresholds["lexical"]["ja"]
+    assert weights == {}  # no vectors, no relatedness
     assert sum(s.confidence < t for s in good) <= 3
     assert sum(s.confidence < t for s in bad) == sum(c / 100 < 0.43 for c in range(0, 50, 5))
+
+
+def test_answer_metrics_count_first_sentences_and_each_kind_of_unanswerable_question():
+    scores = ([_score(True, False, True, first=True)] * 5 + [_score(True, False, True)] * 3
+              + [_score(True, True, False)] * 2
+              + [_score(False, True, False, kind="offtopic")] * 4 + [_score(False, False, False, kind="offtopic")]
+              + [_score(False, True, False, kind="nearmiss")] + [_score(False, False, False, kind="nearmiss")] * 3)
+    m = answer_metrics(scores)
+    assert m["support"] == 1.0 and m["support_at_1"] == pytest.approx(5 / 8)
+    assert (m["offtopic"], m["offtopic_recall"], m["offtopic_precision"]) == (5, pytest.approx(4 / 5),
+                                                                             pytest.approx(4 / 6))
+    assert (m["nearmiss"], m["nearmiss_recall"], m["nearmiss_precision"]) == (4, pytest.approx(1 / 4),
+                                                                             pytest.approx(1 / 3))
+    assert "offtopic" not in answer_metrics(scores[:10])  # a gold file that marks no kinds reports none
+
+
+def test_a_relatedness_weight_is_learned_when_it_separates_off_topic_questions_coverage_cannot():
+    from kotae.evaluation.metrics import abstain_below
+
+    # Answerable questions cover 40–99% of their words and lie near the documents (0.85); off-topic ones cover as
+    # much through loose translations but lie far from them (0.70).
+    good = [_score(True, False, True, c / 100, relatedness=0.85) for c in range(40, 100)]
+    off = [_score(False, False, False, c / 100, kind="offtopic", relatedness=0.70) for c in range(40, 100, 6)]
+    thresholds, weights = learn_thresholds(good + off)
+    assert weights["hybrid"]["ja"] > 0
+    learned = Thresholds(thresholds, weights=weights)
+    answered = abstain_below(good + off, learned)
+    assert all(s.abstained for s in answered if not s.item.answerable)
+    assert sum(s.abstained for s in answered if s.item.answerable) <= 3
+    # Where relatedness says nothing (the same for all), coverage alone decides: the weight stays 0.
+    flat = [replace(s, relatedness=0.8) for s in good + off]
+    assert learn_thresholds(flat)[1]["hybrid"]["ja"] == 0.0
+
+
+def test_precision_recall_curves_sweep_the_threshold(tmp_path):
+    from kotae.evaluation import abstention
+
+    scores = ([_score(True, False, True, c / 10) for c in range(3, 10)]
+              + [_score(False, False, False, c / 10, kind="offtopic") for c in (0, 1, 4)]
+              + [_score(False, False, False, 0.6, kind="nearmiss")])
+    lines = abstention.curves(scores)
+    assert set(lines) == {"ja offtopic", "ja nearmiss"}
+    recall = [p["recall"] for p in lines["ja offtopic"]]
+    assert recall == sorted(recall) and recall[0] == 0 and recall[-1] == 1
+    at = {p["threshold"]: p for p in lines["ja offtopic"]}
+    assert at[0.3]["recall"] == pytest.approx(2 / 3) and at[0.3]["precision"] == 1.0
+    assert at[0.5] == {"threshold": 0.5, "precision": pytest.approx(3 / 5), "recall": 1.0,
+                       "false_abstention": pytest.approx(2 / 7)}
+    chosen = abstention.chosen_points([replace(s, abstained=s.confidence < 0.3) for s in scores])
+    assert chosen["ja offtopic"] == {"precision": 1.0, "recall": pytest.approx(2 / 3)}
+    pytest.importorskip("matplotlib")
+    assert abstention.draw(lines, chosen, tmp_path / "abstention.png", title="t")
+    assert (tmp_path / "abstention.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_support_is_evidence_containment():

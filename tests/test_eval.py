@@ -74,6 +74,24 @@ def test_gold_ids_are_unique_and_lines_parse():
     assert len(ids) == len(set(ids))
 
 
+def test_an_unknown_kind_or_a_kind_on_an_answerable_question_is_a_clear_error(tmp_path):
+    path = tmp_path / "gold.jsonl"
+    row = {"id": "q1", "lang": "ja", "question": "ラーメンの作り方は?", "answer": None, "evidence": [],
+           "kind": "offtopic"}
+    path.write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert load_gold(path)[0].kind == "offtopic"
+    for bad in ({**row, "kind": "off-topic"}, {**row, "answer": "x", "evidence": ["x"]}):
+        path.write_text(json.dumps(bad, ensure_ascii=False) + "\n", encoding="utf-8")
+        with pytest.raises(ConfigError, match="kind"):
+            load_gold(path)
+
+
+@pytest.mark.quality
+def test_the_gold_set_marks_every_unanswerable_question_off_topic_or_near_miss(gold):
+    kinds = Counter(g.kind for g in gold if not g.answerable)
+    assert set(kinds) == {"offtopic", "nearmiss"} and min(kinds.values()) >= 10
+
+
 def test_a_repeated_id_or_a_broken_line_is_a_clear_error(tmp_path):
     path = tmp_path / "gold.jsonl"
     row = {"id": "q1", "lang": "ja", "question": "本部は?", "answer": "x", "evidence": ["x"]}
@@ -144,14 +162,51 @@ def test_retrieval_quality_gate(gate_report, lang, recall5, mrr10):
 
 
 @pytest.fixture(scope="module")
-def default_report(tmp_path_factory, gold):
-    """The default configuration over the shipped corpus: the bundled model's vectors, searched in auto mode."""
+def default_run(tmp_path_factory, gold):
+    """The default configuration over the shipped corpus: the bundled model's vectors, every gold question asked
+    in auto mode; (retrieval scores, answer scores before any threshold)."""
     from support import SHIPPED_CORPUS, build
+
+    from kotae.evaluation.run import run_answers
 
     settings = build(SHIPPED_CORPUS, tmp_path_factory.mktemp("default") / "index", embed_model=DEFAULT_MODEL)
     default = Kotae(load_index(settings), settings, thresholds=Thresholds.never())
     assert default.resolve_mode("auto") == "hybrid"
-    return report(run_retrieval(default, gold, mode="auto"), mode="hybrid", resamples=10)
+    return run_answers(default, gold, mode="auto")
+
+
+@pytest.fixture(scope="module")
+def default_report(default_run):
+    return report(default_run[0], mode="hybrid", resamples=10)
+
+
+@pytest.mark.quality
+@pytest.mark.slow
+def test_shipped_hybrid_thresholds_and_weights_are_the_ones_the_gold_set_teaches(default_run):
+    """`kotae eval --calibrate` is rerun whenever retrieval or answers change, so the shipped file stays learned."""
+    from kotae.evaluation.metrics import learn_thresholds
+
+    shipped = Thresholds.load()
+    thresholds, weights = learn_thresholds(default_run[1])
+    assert thresholds["hybrid"] == dict(shipped.values["hybrid"])
+    assert weights["hybrid"] == dict(shipped.weights["hybrid"])
+
+
+@pytest.mark.quality
+@pytest.mark.slow
+def test_default_answers_abstain_off_topic_and_keep_answering_answerable_questions(default_run):
+    from kotae.evaluation.metrics import abstain_below, answer_metrics
+
+    answered = abstain_below(default_run[1], Thresholds.load())
+    by_lang = {lang: answer_metrics([s for s in answered if s.item.lang == lang]) for lang in ("ja", "en")}
+    for lang, m in by_lang.items():
+        assert m["false_abstention"] <= 0.05, (lang, m)
+        assert m["support"] >= {"ja": 0.82, "en": 0.64}[lang], (lang, m)
+    every = answer_metrics(answered)
+    assert every["offtopic"] >= 15 and every["offtopic_recall"] >= 0.9, every
+    # The relatedness weight earns its place: coverage alone abstains on fewer off-topic questions.
+    plain = Thresholds({"hybrid": dict(Thresholds.load().values["lexical"])})
+    assert answer_metrics(abstain_below(default_run[1], plain))["offtopic_recall"] < every["offtopic_recall"]
 
 
 @pytest.mark.quality
@@ -210,5 +265,7 @@ def test_shipped_abstention_thresholds_are_the_ones_the_gold_set_teaches(gold_an
     from kotae.evaluation.metrics import learn_thresholds
 
     shipped = Thresholds.load()
-    assert learn_thresholds(gold_answers)["lexical"] == dict(shipped.values["lexical"])
+    thresholds, weights = learn_thresholds(gold_answers)
+    assert thresholds["lexical"] == dict(shipped.values["lexical"])
+    assert "lexical" not in weights and "lexical" not in shipped.weights  # no relatedness without vectors
 

@@ -120,6 +120,14 @@ def test_thresholds_come_with_the_package_and_a_configured_file_must_exist(tmp_p
         Thresholds.load(tmp_path / "bad.json")
     saved = save_thresholds(tmp_path / "mine.json", {"lexical": {"ja": 0.25}}, learned_from="gold.jsonl")
     assert Thresholds.load(tmp_path / "mine.json") == saved and saved.get("lexical", "ja") == 0.25
+    both = save_thresholds(tmp_path / "mine.json", {"hybrid": {"ja": 0.7}}, learned_from="gold.jsonl",
+                           weights={"hybrid": {"ja": 3.0}})
+    assert Thresholds.load(tmp_path / "mine.json") == both and both.get("lexical", "ja") == 0.25
+    assert both.confidence(0.4, 0.9, "hybrid", "ja") == pytest.approx((0.4 + 3 * 0.9) / 4)
+    assert both.confidence(0.4, None, "hybrid", "ja") == 0.4 and both.confidence(0.4, 0.9, "lexical", "ja") == 0.4
+    (tmp_path / "bad.json").write_text('{"thresholds": {"hybrid": {"ja": "high"}}}', encoding="utf-8")
+    with pytest.raises(ConfigError, match="not a number"):
+        Thresholds.load(tmp_path / "bad.json")
 
 
 def test_an_answerer_with_a_missing_configured_threshold_file_is_refused(lexical_settings, tmp_path):

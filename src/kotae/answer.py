@@ -71,7 +71,7 @@ class Answer:
     mode: str
     retrieval_query: str
     abstained: bool
-    confidence: float  # share of the question's weight the best passage covers, 0–1
+    confidence: float  # coverage, averaged with relatedness where a weight is learned (see Thresholds), 0–1
     threshold: float  # below this confidence kotae abstains
     sentences: tuple[AnswerSentence, ...]
     passages: tuple[Passage, ...]
@@ -81,6 +81,8 @@ class Answer:
     note: str | None = None  # a line for the reader (the source is Japanese; generation fell back)
     generated: str | None = None  # a language model's answer from the passages, markers checked
     short_answer: ShortAnswer | None = None  # the date, number, place or person asked for, in a cited sentence
+    coverage: float = 0.0  # share of the question's weight the best passage covers, 0–1
+    relatedness: float | None = None  # the question's cosine to the nearest passage (dense and hybrid modes)
 
     @property
     def text(self) -> str | None:
@@ -165,11 +167,12 @@ class Answerer:
         result = retriever.search(searched, mode=mode, top_k=top_k, qid=qid, query=query)
         wants = needs(query, retriever)
         read = [self._read(p.chunk_id) for p in result.passages[:max(CONFIDENCE_DEPTH, PASSAGES_READ)]]
-        confidence = max((coverage(wants, r.context) for r in read[:CONFIDENCE_DEPTH]), default=0.0)
+        covered = max((coverage(wants, r.context) for r in read[:CONFIDENCE_DEPTH]), default=0.0)
+        confidence = self.thresholds.confidence(covered, result.relatedness, result.mode, query.lang)
         threshold = self.thresholds.get(result.mode, query.lang)
         common = dict(id=qid, question=question, lang=query.lang, mode=result.mode, retrieval_query=searched,
                       confidence=confidence, threshold=threshold, passages=result.passages,
-                      query_terms=result.query_terms)
+                      query_terms=result.query_terms, coverage=covered, relatedness=result.relatedness)
         if not result.passages or confidence < threshold:
             return Answer(abstained=True, sentences=(), message=ABSTAIN_MESSAGE.get(query.lang, ABSTAIN_MESSAGE["en"]),
                           note=result.note, **common)

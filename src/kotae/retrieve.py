@@ -90,11 +90,13 @@ class Retriever:
         top_k = top_k or self.settings.retrieval.top_k
         query = query or self.query(question)
         rankings: list[Ranking] = []
+        relatedness = None
         if mode in ("lexical", "hybrid"):
             rankings.append(Ranking("lexical", self.lexical_hits(query)))
         if mode in ("dense", "hybrid"):
             vector = self.query_vectors([query.encoder_text(question)])[0]
             rankings.append(Ranking("dense", self.index.dense.search(vector, self.settings.retrieval.depth)))
+            relatedness = max((float(score) for _, score in rankings[-1].hits), default=None)
         hits = self._combine(rankings, mode, query.lang)[:top_k]
         passages = tuple(self._passage(rank, i, score) for rank, (i, score) in enumerate(hits, start=1))
         note = None
@@ -105,7 +107,8 @@ class Retriever:
             note = f"{self.dense_unavailable()}, so this was searched lexically."
         typed_terms, _ = query.typed()
         return SearchResult(id=qid, question=question, lang=query.lang, mode=mode,
-                            query_terms=tuple(query.to_json()) + tuple(typed_terms), passages=passages, note=note)
+                            query_terms=tuple(query.to_json()) + tuple(typed_terms), passages=passages, note=note,
+                            relatedness=relatedness)
 
     def search_batch(self, questions: Sequence[str], *, mode: str | None = None, top_k: int | None = None,
                      qids: Sequence[str | None] | None = None) -> Iterator[SearchResult]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -12,8 +12,9 @@ from typing import Any
 from kotae.errors import ConfigError
 
 DEFAULT_THRESHOLD = 0.5  # for a mode and language the file has no learned value for
-RULE = ("abstain when confidence < threshold; at most 5% of the answerable gold questions of each language and mode "
-        "fall below it")
+RULE = ("confidence = (coverage + w * relatedness) / (1 + w), w the relatedness weight (0 in lexical mode) that best "
+        "ranks the off-topic gold questions below the answerable ones; abstain when confidence < threshold; at most 5% "
+        "of the answerable gold questions of each language and mode fall below it")
 
 
 def shipped_file() -> Path:
@@ -28,10 +29,22 @@ class Thresholds:
 
     values: Mapping[str, Mapping[str, float]]
     default: float = DEFAULT_THRESHOLD
+    # How much the question's relatedness to the documents (the embedding model's cosine to the nearest passage)
+    # counts next to lexical coverage, per mode and language; none: coverage alone.
+    weights: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
 
     def get(self, mode: str, lang: str) -> float:
         by_lang = self.values.get(mode) or self.values.get("lexical") or {}
         return float(by_lang.get(lang, by_lang.get("ja", self.default)))
+
+    def weight(self, mode: str, lang: str) -> float:
+        by_lang = self.weights.get(mode) or {}
+        return float(by_lang.get(lang, by_lang.get("ja", 0.0)))
+
+    def confidence(self, coverage: float, relatedness: float | None, mode: str, lang: str) -> float:
+        """The confidence compared with the threshold: the share of the question's weight the best passage covers,
+        averaged with the question's relatedness to the documents where the mode has one and a weight is learned."""
+        return combine(coverage, relatedness, self.weight(mode, lang))
 
     @classmethod
     def never(cls) -> Thresholds:
@@ -46,19 +59,38 @@ class Thresholds:
         thresholds = data.get("thresholds", {}) if isinstance(data, dict) else None
         if not isinstance(thresholds, dict) or not all(isinstance(v, dict) for v in thresholds.values()):
             raise ConfigError(f'The abstention file {path} must hold {{"thresholds": {{mode: {{lang: value}}}}}}.')
-        return cls({mode: {lang: float(value) for lang, value in v.items()} for mode, v in thresholds.items()})
+        weights = data.get("relatedness_weights", {})
+        if not isinstance(weights, dict) or not all(isinstance(v, dict) for v in weights.values()):
+            raise ConfigError(f'The abstention file {path} must hold "relatedness_weights" as {{mode: {{lang: w}}}}.')
+        try:
+            return cls(_floats(thresholds), weights=_floats(weights))
+        except (TypeError, ValueError):
+            raise ConfigError(f"The abstention file {path} holds a threshold or weight that is not a number.") from None
 
 
-def save_thresholds(path: Path | None, learned: Mapping[str, Mapping[str, float]], *, learned_from: str) -> Thresholds:
-    """Merge newly learned thresholds (for some modes) into the file at `path` (default: the shipped file) and
-    return all of them."""
+def combine(coverage: float, relatedness: float | None, weight: float) -> float:
+    if relatedness is None or not weight:
+        return coverage
+    return (coverage + weight * relatedness) / (1 + weight)
+
+
+def save_thresholds(path: Path | None, learned: Mapping[str, Mapping[str, float]], *, learned_from: str,
+                    weights: Mapping[str, Mapping[str, float]] | None = None) -> Thresholds:
+    """Merge newly learned thresholds and relatedness weights (for some modes) into the file at `path` (default:
+    the shipped file) and return all of them."""
     path = path or shipped_file()
     current = _read(path) if path.is_file() else {}
     thresholds = {**current.get("thresholds", {}), **{mode: dict(v) for mode, v in learned.items()}}
-    data = {"learned_from": learned_from, "rule": RULE, "thresholds": thresholds}
+    kept = {mode: v for mode, v in current.get("relatedness_weights", {}).items() if mode not in learned}
+    related = {**kept, **{mode: dict(v) for mode, v in (weights or {}).items()}}
+    data = {"learned_from": learned_from, "rule": RULE, "thresholds": thresholds, "relatedness_weights": related}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    return Thresholds(thresholds)
+    return Thresholds(_floats(thresholds), weights=_floats(related))
+
+
+def _floats(values: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, float]]:
+    return {mode: {lang: float(value) for lang, value in v.items()} for mode, v in values.items()}
 
 
 def _read(path: Path) -> Any:

@@ -75,6 +75,9 @@ class SearchResult:
     query_terms: tuple[Any, ...]
     passages: tuple[Passage, ...]
     note: str | None = None  # why nothing was found, when nothing was
+    # The embedding model's cosine between the question and the passage nearest to it in the whole index (dense
+    # and hybrid modes): how close the question comes to anything the documents discuss.
+    relatedness: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {

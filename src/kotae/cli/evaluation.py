@@ -18,7 +18,9 @@ from kotae.evaluation.gold import evidence_found, load_gold
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from kotae.evaluation.metrics import abstain_below, learn_thresholds
+    from kotae.evaluation import abstention
+    from kotae.evaluation.compare import CHART_NEEDS
+    from kotae.evaluation.metrics import abstain_below, learn_thresholds, with_confidence
     from kotae.evaluation.report import answer_report, markdown, report
     from kotae.evaluation.run import encode_ahead, run_answers
     from kotae.evaluation.short import short_answer_report
@@ -46,17 +48,26 @@ def cmd_eval(args: argparse.Namespace) -> int:
         scores, answers = run_answers(kotae, gold, mode=mode, top_k=max(10, args.top_k or 10),
                                       on_item=lambda: bar.advance(task))
     if thresholds is None:
-        learned = learn_thresholds(answers)
-        thresholds = save_thresholds(settings.answer.abstention_file, learned, learned_from=str(args.gold))
+        learned, weights = learn_thresholds(answers)
+        thresholds = save_thresholds(settings.answer.abstention_file, learned, learned_from=str(args.gold),
+                                     weights=weights)
         where = settings.answer.abstention_file or "the shipped thresholds file"
-        console_err().print(f"Abstention thresholds written to {where}: {json.dumps(learned)}")
+        console_err().print(f"Abstention thresholds written to {where}: {json.dumps(learned)}, relatedness "
+                            f"weights {json.dumps(weights)}")
     rep = report(scores, mode=mode)
     answered = abstain_below(answers, thresholds)
     rep["answers"] = answer_report(answered)
     rep["short_answers"] = short_answer_report(answered)
     rep["abstention_thresholds"] = dict(thresholds.values)
+    rep["relatedness_weights"] = dict(thresholds.weights)
+    rep["abstention"] = {"curves": abstention.curves(with_confidence(answers, thresholds)),
+                         "chosen": abstention.chosen_points(answered)}
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
+        if rep["abstention"]["curves"] and not abstention.draw(
+                rep["abstention"]["curves"], rep["abstention"]["chosen"], args.out / "abstention.png",
+                title=f"Abstention on {args.gold.name}, mode {mode}"):
+            fail(CHART_NEEDS)
         (args.out / "report.json").write_text(json.dumps(rep, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         (args.out / "report.md").write_text(markdown(rep), encoding="utf-8")
     if args.json:

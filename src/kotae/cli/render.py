@@ -128,12 +128,13 @@ def print_report(rep: dict[str, Any]) -> None:
     console().print(f"{len(rep['misses'])} questions with no relevant passage in the top 5 (see --json).")
     if rep.get("answers"):
         answers = Table(title="Answers (support: answered answerable questions quoting the evidence)")
-        for name in ("group", "n", "support", "abstain precision", "abstain recall", "false abstention"):
+        for name in ("group", "n", "support", "support@1", "abstain precision", "abstain recall", "false abstention"):
             answers.add_column(name, justify="left" if name == "group" else "right")
         for group, row in rep["answers"].items():
             answers.add_row(group, str(row["n"]), *(f"{row[k]:.3f}" for k in (
-                "support", "abstention_precision", "abstention_recall", "false_abstention")))
+                "support", "support_at_1", "abstention_precision", "abstention_recall", "false_abstention")))
         console().print(answers)
+        print_kinds(rep["answers"])
     if rep.get("short_answers"):
         from kotae.evaluation.report import share
 
@@ -146,3 +147,23 @@ def print_report(rep: dict[str, Any]) -> None:
                           share(row["rendered"], row["english"]))
         console().print(short)
 
+
+
+def print_kinds(rows: dict[str, Any]) -> None:
+    """Abstention on each kind of unanswerable question the gold file marks, as if it were the only kind."""
+    from rich.table import Table
+
+    kinds = [k for k in ("offtopic", "nearmiss") if any(k in row for row in rows.values())]
+    if not kinds:
+        return
+    table = Table(title="Abstention by kind of unanswerable question (precision: against the answerable ones)")
+    table.add_column("group")
+    for kind in kinds:
+        label = {"offtopic": "off-topic", "nearmiss": "near-miss"}[kind]
+        for name in ("n", "precision", "recall"):
+            table.add_column(f"{label} {name}", justify="right")
+    for group, row in rows.items():
+        cells = [(str(row[k]), f"{row[k + '_precision']:.3f}", f"{row[k + '_recall']:.3f}") if k in row
+                 else ("0", "—", "—") for k in kinds]
+        table.add_row(group, *(c for triple in cells for c in triple))
+    console().print(table)

@@ -12,6 +12,9 @@ from kotae.analyze import match_form
 from kotae.errors import ConfigError
 
 
+KINDS = (None, "offtopic", "nearmiss")
+
+
 @dataclass(frozen=True)
 class GoldItem:
     """One gold question: its evidence quotes (none when unanswerable) and, for a follow-up, the turns before it."""
@@ -24,6 +27,8 @@ class GoldItem:
     doc_id: str | None = None
     type: str = "unknown"
     history: tuple[dict[str, Any], ...] = ()
+    # For an unanswerable question: "offtopic" (another subject) or "nearmiss" (the subject, not the detail asked).
+    kind: str | None = None
 
     @property
     def answerable(self) -> bool:
@@ -46,9 +51,15 @@ def load_gold(path: Path) -> list[GoldItem]:
             item = GoldItem(id=str(row["id"]), lang=str(row["lang"]), question=str(row["question"]),
                             answer=row.get("answer"), evidence=tuple(row.get("evidence") or ()),
                             doc_id=row.get("doc_id"), type=str(row.get("type") or "unknown"),
-                            history=tuple(row.get("history") or ()))
+                            history=tuple(row.get("history") or ()), kind=row.get("kind"))
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
             raise ConfigError(f"{path}:{n} is not a gold item ({exc.__class__.__name__}: {exc}).") from None
+        if item.kind not in KINDS:
+            raise ConfigError(f"{path}:{n} has the kind {item.kind!r}; an unanswerable question's kind is "
+                              f"{' or '.join(k for k in KINDS if k)}.")
+        if item.kind and item.answerable:
+            raise ConfigError(f"{path}:{n} gives the kind {item.kind!r} to a question with evidence; only "
+                              "unanswerable questions have a kind.")
         if item.id in seen:
             raise ConfigError(f"{path}:{n} repeats the id {item.id!r}.")
         seen.add(item.id)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from kotae.evaluation.gold import GoldItem, is_relevant
+from kotae.thresholds import combine
 from kotae.types import SearchResult
 
 CUTOFFS = (1, 5, 10)
@@ -106,48 +107,96 @@ class AnswerScore:
     refused: bool = False  # abstained whatever the threshold: nothing found, or the language model refused
     short: str | None = None  # the short answer's text, when there is one
     short_en: str | None = None  # and its English
+    first_supported: bool = False  # the answer's first sentence holds the evidence
+    coverage: float = 0.0  # the lexical part of the confidence
+    relatedness: float | None = None  # the embedding model's part (dense and hybrid modes)
 
 
 def abstain_below(scores: Sequence[AnswerScore], thresholds) -> list[AnswerScore]:
-    """The scores as `ask` would give them with these thresholds: below its threshold a question abstains."""
-    return [replace(s, abstained=s.refused or s.confidence < thresholds.get(s.mode, s.lang)) for s in scores]
+    """The scores as `ask` would give them with these thresholds (and relatedness weights): below its threshold a
+    question abstains."""
+    return [replace(s, abstained=s.refused or s.confidence < thresholds.get(s.mode, s.lang))
+            for s in with_confidence(scores, thresholds)]
+
+
+def with_confidence(scores: Sequence[AnswerScore], thresholds) -> list[AnswerScore]:
+    """The scores with their confidence as these thresholds' relatedness weights make it."""
+    return [replace(s, confidence=thresholds.confidence(s.coverage, s.relatedness, s.mode, s.lang)) for s in scores]
 
 
 def answer_metrics(scores: Sequence[AnswerScore]) -> dict[str, float | int]:
-    """Answer support (of answered answerable questions), abstention precision and recall, false abstention."""
+    """Answer support (of answered answerable questions; `support_at_1` by the first sentence alone), abstention
+    precision and recall, false abstention; and for each kind of unanswerable question marked in the gold file
+    (off-topic, near-miss), the precision and recall of abstention as if that kind were the only one."""
     answerable = [s for s in scores if s.item.answerable]
     unanswerable = [s for s in scores if not s.item.answerable]
     answered = [s for s in answerable if not s.abstained]
     abstained = [s for s in scores if s.abstained]
+    wrongly = sum(s.abstained for s in answerable)
+    out: dict[str, float | int] = {
+        "n": len(scores), "answerable": len(answerable), "unanswerable": len(unanswerable),
+        "support": share(sum(s.supported for s in answered), len(answered)),
+        "support_at_1": share(sum(s.first_supported for s in answered), len(answered)),
+        "abstention_precision": share(sum(not s.item.answerable for s in abstained), len(abstained)),
+        "abstention_recall": share(sum(s.abstained for s in unanswerable), len(unanswerable)),
+        "false_abstention": share(wrongly, len(answerable))}
+    for kind in ("offtopic", "nearmiss"):
+        group = [s for s in unanswerable if s.item.kind == kind]
+        if group:
+            right = sum(s.abstained for s in group)
+            out |= {kind: len(group), f"{kind}_precision": share(right, right + wrongly),
+                    f"{kind}_recall": share(right, len(group))}
+    return out
 
-    def share(part: int, whole: int) -> float:
-        return part / whole if whole else 0.0
 
-    return {"n": len(scores), "answerable": len(answerable), "unanswerable": len(unanswerable),
-            "support": share(sum(s.supported for s in answered), len(answered)),
-            "abstention_precision": share(sum(not s.item.answerable for s in abstained), len(abstained)),
-            "abstention_recall": share(sum(s.abstained for s in unanswerable), len(unanswerable)),
-            "false_abstention": share(sum(s.abstained for s in answerable), len(answerable))}
+def share(part: int, whole: int) -> float:
+    return part / whole if whole else 0.0
 
 
-def learn_thresholds(scores: Sequence[AnswerScore], *, max_false: float = 0.05) -> dict[str, dict[str, float]]:
-    """Per mode and language, the highest confidence threshold that abstains on at most `max_false` of the
-    answerable questions: as many unanswerable questions refused as that allows. Mixed questions (Japanese
-    with English words) are too few to learn from and share the Japanese threshold."""
-    out: dict[str, dict[str, float]] = {}
+WEIGHTS = (0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0, 10.0, 15.0, 20.0)  # relatedness weights tried
+
+
+def learn_thresholds(scores: Sequence[AnswerScore], *, max_false: float = 0.05
+                     ) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]]:
+    """Per mode and language: the relatedness weight that best ranks the unanswerable questions (the off-topic ones
+    where the gold file marks them) below the answerable ones, by the area under the curve (ties: the smaller
+    weight); then the highest confidence threshold that abstains on at most `max_false` of the answerable
+    questions. Mixed questions (Japanese with English words) are too few to learn from and share the Japanese
+    values. Returns (thresholds, weights)."""
+    thresholds: dict[str, dict[str, float]] = {}
+    weights: dict[str, dict[str, float]] = {}
 
     def lang_of(s: AnswerScore) -> str:
         return "en" if s.lang == "en" else "ja"
 
-    keys = sorted({(s.mode, lang_of(s)) for s in scores})
-    for mode, lang in keys:
+    for mode, lang in sorted({(s.mode, lang_of(s)) for s in scores}):
         group = [s for s in scores if (s.mode, lang_of(s)) == (mode, lang)]
-        good = sorted(s.confidence for s in group if s.item.answerable)
-        if not good:
+        if not any(s.item.answerable for s in group):
             continue
+        weight = _best_weight(group)
+        good = sorted(combine(s.coverage, s.relatedness, weight) for s in group if s.item.answerable)
         allowed = int(max_false * len(good))  # answerable questions that may fall below the threshold
         floor = good[allowed]  # the threshold may not exceed this confidence
         below = [c for c in good if c < floor]
         # Halfway between the highest confidence allowed below and the floor, so a tie does not flip.
-        out.setdefault(mode, {})[lang] = round((max(below) + floor) / 2 if below else floor, 4)
-    return out
+        thresholds.setdefault(mode, {})[lang] = round((max(below) + floor) / 2 if below else floor, 4)
+        if any(s.relatedness is not None for s in group):
+            weights.setdefault(mode, {})[lang] = weight
+    return thresholds, weights
+
+
+def _best_weight(group: Sequence[AnswerScore]) -> float:
+    if any(s.relatedness is None for s in group):
+        return 0.0
+    answerable = [s for s in group if s.item.answerable]
+    negatives = ([s for s in group if s.item.kind == "offtopic" and not s.refused]
+                 or [s for s in group if not s.item.answerable and not s.refused])
+    if not negatives:
+        return 0.0
+
+    def separation(weight: float) -> float:
+        good = [combine(s.coverage, s.relatedness, weight) for s in answerable]
+        bad = [combine(s.coverage, s.relatedness, weight) for s in negatives]
+        return sum((b < g) + 0.5 * (b == g) for b in bad for g in good) / (len(bad) * len(good))
+
+    return max(WEIGHTS, key=lambda w: (separation(w), -w))

@@ -41,10 +41,11 @@ def markdown(rep: dict[str, Any]) -> str:
         cells = [f"{row[m]:.3f} [{row['ci95'][m][0]:.2f}–{row['ci95'][m][1]:.2f}]" for m in names]
         lines.append(f"| {group} | {row['n']} | " + " | ".join(cells) + " |")
     if rep.get("answers"):
-        lines += ["", "## Answers", "", "| group | n | support | abstention precision | abstention recall | "
-                  "false abstention |", "|---|---:|---:|---:|---:|---:|"]
-        lines += [f"| {g} | {r['n']} | {r['support']:.3f} | {r['abstention_precision']:.3f} | "
-                  f"{r['abstention_recall']:.3f} | {r['false_abstention']:.3f} |" for g, r in rep["answers"].items()]
+        lines += ["", "## Answers", "", "| group | n | support | support@1 | abstention precision | abstention recall "
+                  "| false abstention |", "|---|---:|---:|---:|---:|---:|---:|"]
+        lines += [f"| {g} | {r['n']} | {r['support']:.3f} | {r['support_at_1']:.3f} | {r['abstention_precision']:.3f} "
+                  f"| {r['abstention_recall']:.3f} | {r['false_abstention']:.3f} |" for g, r in rep["answers"].items()]
+        lines += kinds_markdown(rep["answers"])
     if rep.get("short_answers"):
         lines += ["", "## Short answers", "", "| group | typed answered | coverage | date/number | agreement | "
                   "English | rendered in English |", "|---|---:|---:|---:|---:|---:|---:|"]
@@ -55,6 +56,22 @@ def markdown(rep: dict[str, Any]) -> str:
     lines += [f"- `{m['id']}` ({m['type']}) {m['question']} — terms: {json.dumps(m['query_terms'], ensure_ascii=False)}"
               for m in rep["misses"]]
     return "\n".join(lines) + "\n"
+
+
+def kinds_markdown(rows: dict[str, Any]) -> list[str]:
+    """The abstention table by kind of unanswerable question (off-topic, near-miss), when the gold file marks any."""
+    kinds = [k for k in ("offtopic", "nearmiss") if any(k in row for row in rows.values())]
+    if not kinds:
+        return []
+    names = {"offtopic": "off-topic", "nearmiss": "near-miss"}
+    lines = ["", "### Abstention by kind (precision against the answerable questions)", "",
+             "| group | " + " | ".join(f"{names[k]} n | precision | recall" for k in kinds) + " |",
+             "|---|" + "---:|---:|---:|" * len(kinds)]
+    for group, row in rows.items():
+        cells = [f"{row[k]} | {row[k + '_precision']:.3f} | {row[k + '_recall']:.3f}" if k in row else "0 | — | —"
+                 for k in kinds]
+        lines.append(f"| {group} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def share(value: float, of: int) -> str:

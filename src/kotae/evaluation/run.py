@@ -47,10 +47,12 @@ def run_answers(kotae: Kotae, gold: Sequence[GoldItem], *, mode: str | None = No
         if item.answerable:
             retrieval.append(score_result(item, answer, relevant(item)))
         supported = not answer.abstained and is_supported([s.text for s in answer.sentences], item.evidence)
+        first = supported and is_supported([answer.sentences[0].text], item.evidence)
         short = answer.short_answer
         answers.append(AnswerScore(item, answer.abstained, supported, answer.confidence, answer.mode, answer.lang,
                                    refused=answer.abstained, short=short.text if short else None,
-                                   short_en=short.en if short else None))
+                                   short_en=short.en if short else None, first_supported=first,
+                                   coverage=answer.coverage, relatedness=answer.relatedness))
         if on_item:
             on_item()
     return retrieval, answers

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from kotae.analyze import match_form
-from kotae.evaluation.metrics import AnswerScore
+from kotae.evaluation.metrics import AnswerScore, share
 from kotae.short_answer import span_values
 
 TYPED = frozenset({"date", "number", "where", "who"})  # gold types whose answer is one item
@@ -50,9 +50,6 @@ def short_answer_metrics(scores: Sequence[AnswerScore]) -> dict[str, float | int
     typed = [s for s in scores if s.item.answerable and not s.abstained and s.item.type in TYPED]
     numeric = [s for s in typed if s.item.type in NUMERIC]
     english = [s for s in typed if s.short is not None and s.lang == "en"]
-
-    def share(part: int, whole: int) -> float:
-        return part / whole if whole else 0.0
 
     agreeing = sum(s.short is not None and agrees(s.short, s.item.type, s.item.answer or "") for s in numeric)
     return {"typed": len(typed), "coverage": share(sum(s.short is not None for s in typed), len(typed)),
