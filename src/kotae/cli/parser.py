@@ -96,7 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="learn the abstention thresholds from the gold set and write them to the abstention file "
                         "(KOTAE_ABSTENTION_FILE, default: the thresholds shipped with kotae)")
     p.add_argument("--out", type=Path, help="also write report.json, report.md and abstention.png (abstention "
-                   "precision against recall) into this folder (with --compare: compare.md, compare.json and compare.png, default eval/reports)")
+                   "precision against recall) into this folder (with --compare: compare.md, compare.json and "
+                   "compare.png, default eval/reports)")
     p.add_argument("--compare", action="store_true",
                    help="build a small grid of configurations (a plain baseline, the current settings, one change "
                         "each) into temporary indexes and compare them in one table; fails when the current "

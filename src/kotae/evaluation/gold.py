@@ -11,7 +11,6 @@ from typing import Any
 from kotae.analyze import match_form
 from kotae.errors import ConfigError
 
-
 KINDS = (None, "offtopic", "nearmiss")
 
 
