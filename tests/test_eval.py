@@ -260,6 +260,23 @@ def gold_answers(kotae, gold):
 
 
 @pytest.mark.quality
+def test_citations_are_numbered_in_the_order_they_appear(kotae, gold):
+    """Each answer's sentences cite their passages in ascending order ([1] … [2] … [3], never [1] … [3] … [2]), so
+    the sources read in the order the answer uses them; and an answer quoting several passages exists to check."""
+    import re
+
+    several = 0
+    for item in gold:
+        answer = kotae.ask(item.question, history=item.history, mode="lexical")
+        cited = [s.citation for s in answer.sentences]
+        assert cited == sorted(cited), (item.id, cited)
+        markers = [int(n) for n in re.findall(r"\[(\d+)\]", answer.quoted)]
+        assert markers == cited, (item.id, answer.quoted)
+        several += len(set(cited)) > 1
+    assert several >= 10
+
+
+@pytest.mark.quality
 def test_shipped_abstention_thresholds_are_the_ones_the_gold_set_teaches(gold_answers):
     """The shipped thresholds are recalibrated (`kotae eval --calibrate`) whenever retrieval or answers change."""
     from kotae.evaluation.metrics import learn_thresholds

@@ -273,7 +273,8 @@ class Answerer:
 
     def _sentences(self, passages: Sequence[Passage], read: Sequence[Reading], wants: Sequence[Need],
                    query: Query) -> list[tuple[AnswerSentence, set[str]]]:
-        """The best sentences, each with its terms, passages in order of their best sentence."""
+        """The best sentences, each with its terms, in the order of their passages (citations ascend), then of the
+        text."""
         scored: list[tuple[float, int, AnswerSentence]] = []
         terms_of: dict[AnswerSentence, set[str]] = {}
         seen: set[tuple[str, int]] = set()  # overlapping chunks hold the same sentence more than once
@@ -297,8 +298,7 @@ class Answerer:
         scored.sort(key=lambda x: (-x[0], x[1], x[2].start))
         best = scored[0][0]
         chosen = [s for score, _, s in scored if score >= NEAR_BEST * best][:MAX_SENTENCES]
-        order = {s.citation: i for i, s in reversed(list(enumerate(chosen)))}  # passages by their best sentence
-        return [(s, terms_of[s]) for s in sorted(chosen, key=lambda s: (order[s.citation], s.start))]
+        return [(s, terms_of[s]) for s in sorted(chosen, key=lambda s: (s.citation, s.start))]
 
 
 def with_reply(answer: Answer, reply: str | None | GenerationError) -> Answer:
