@@ -10,6 +10,7 @@ from support import THROWAWAY, TINY_CHUNKING, make_settings, write_tiny_corpus
 from kotae.build import build_index
 from kotae.build_cache import FILE, BuildCache
 from kotae.embed import Embedder
+from kotae.sentences import sentence_units
 from kotae.store import load_index
 
 
@@ -48,20 +49,23 @@ def test_a_second_build_reuses_everything_and_builds_the_same_index(tmp_path):
     embedder = CountingEmbedder()
     first = build_index(settings, embedder=embedder)
     chunks = first.manifest.chunker.chunks
-    assert len(embedder.encoded) == chunks and (settings.index.index_dir / FILE).is_file()
-    assert first.cache is None  # nothing reused, nothing said
     before = load_index(settings)
+    sentences = {c.text[u.start:u.end] for c in before.chunks for u in sentence_units(c.text)}
+    assert len(embedder.encoded) == chunks + len(sentences) and (settings.index.index_dir / FILE).is_file()
+    assert first.cache is None  # nothing reused, nothing said
 
     embedder.encoded.clear()
     second = build_index(settings, embedder=embedder)
     assert embedder.encoded == []
     documents = second.manifest.corpus.documents
     assert f"extracted {documents}/{documents}" in second.cache and f"vectors {chunks}/{chunks}" in second.cache
+    assert f"sentences {len(sentences)}/{len(sentences)}" in second.cache
     after = load_index(settings)
     assert [c.text for c in after.chunks] == [c.text for c in before.chunks]
     assert after.lexical.vocab == before.lexical.vocab
     query = embedder.encode_queries(["図書館"])[0]
     assert after.dense.search(query, 5) == before.dense.search(query, 5)
+    assert np.array_equal(after.sentences.vectors, before.sentences.vectors)
 
 
 def test_changing_one_file_redoes_that_file_only(tmp_path):
@@ -77,7 +81,8 @@ def test_changing_one_file_redoes_that_file_only(tmp_path):
     index = load_index(settings)
     doc_id = next(c.doc_id for c in index.chunks if "新しい段落を追加した" in c.text)
     own = {c.text for c in index.chunks if c.doc_id == doc_id}
-    assert embedder.encoded and all(any(text.endswith(c) for c in own) for text in embedder.encoded)
+    # The changed file's chunks and sentences only (a sentence is a part of a chunk).
+    assert embedder.encoded and all(any(text.endswith(c) or text in c for c in own) for text in embedder.encoded)
     assert second.manifest.chunker.chunks >= first.manifest.chunker.chunks
 
 
@@ -86,10 +91,11 @@ def test_another_model_or_no_cache_encodes_again(tmp_path):
     build_index(settings, embedder=CountingEmbedder())
     other = CountingEmbedder("counting 2")
     chunks = build_index(settings, embedder=other).manifest.chunker.chunks
-    assert len(other.encoded) == chunks
+    sentences = {c.text[u.start:u.end] for c in load_index(settings).chunks for u in sentence_units(c.text)}
+    assert len(other.encoded) == chunks + len(sentences)
     again = CountingEmbedder("counting 2")
     result = build_index(settings, embedder=again, cache=False)
-    assert len(again.encoded) == chunks and result.cache is None
+    assert len(again.encoded) == chunks + len(sentences) and result.cache is None
 
 
 def test_a_damaged_cache_costs_time_only(tmp_path):

@@ -7,15 +7,16 @@ Sentences are quoted, never rewritten: each one is a span of a returned passage,
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from typing import Any
 
+import numpy as np
+
 from kotae.analyze import match_form
 from kotae.answer_type import entity_types, expected_type
-from kotae.chunk import Unit, split_sentences, split_units
+from kotae.chunk import Unit
 from kotae.conversation import retrieval_question
 from kotae.en_names import Names
 from kotae.errors import GenerationError, KotaeError
@@ -24,8 +25,10 @@ from kotae.generate import generate as generate_answer
 from kotae.generate import generate_stream, is_refusal, llm_enabled
 from kotae.query import Query
 from kotae.retrieve import Retriever
+from kotae.sentence_rank import Candidate, Ranker
+from kotae.sentences import sentence_units
 from kotae.short_answer import Question, ShortAnswer, short_answer
-from kotae.thresholds import Thresholds
+from kotae.thresholds import Thresholds, load_ranker
 from kotae.types import Passage, Token
 
 ABSTAIN_MESSAGE = {"ja": "資料には該当する記述が見つかりませんでした。", "en": "The documents don't say."}
@@ -33,11 +36,8 @@ SOURCE_NOTE = "The answer is quoted from the Japanese source; the key terms are 
 MAX_SENTENCES = 3
 PASSAGES_READ = 3  # answer sentences come from the top passages only
 CONFIDENCE_DEPTH = 5  # confidence looks at this many passages, however many are shown
-NEAR_BEST = 0.8  # a further sentence joins the answer when it scores this close to the best one
-TYPE_BONUS = 0.15  # a sentence naming the kind of thing asked for (a date for "when")
 READINGS_KEPT = 4096  # analysed passages kept between questions (a passage is one chunk of the index)
 LOG = logging.getLogger("kotae.answer")
-_LIST_MARK = re.compile(r"(?:[・•●○◆◇■□▪\-*+]|[①-⑳])[ \t\u3000]*")
 # Words too light to gloss: what they mean depends on the words around them (いう, よる, する), so a gloss of one
 # alone says nothing or something wrong ("よる — headquartered").
 _LIGHT = frozenset({"いう", "よる", "する", "なる", "ある", "いる", "できる", "れる", "られる", "こと", "もの", "ため",
@@ -150,9 +150,11 @@ def coverage(wants: Sequence[Need], terms: set[str]) -> float:
 class Answerer:
     """Retrieval, then the best cited sentences of the top passages, or an abstention."""
 
-    def __init__(self, retriever: Retriever, thresholds: Thresholds | None = None) -> None:
+    def __init__(self, retriever: Retriever, thresholds: Thresholds | None = None, ranker: Ranker | None = None
+                 ) -> None:
         self.retriever = retriever
         self.thresholds = thresholds or Thresholds.load(retriever.settings.answer.abstention_file)
+        self.ranker = ranker or load_ranker(retriever.settings.answer.abstention_file)
         # Chunks never change within an index, so each is analysed once, not again for every question.
         self._read = lru_cache(maxsize=READINGS_KEPT)(self._analyse)
         self._cells = lru_cache(maxsize=READINGS_KEPT)(self._analyse_cells)
@@ -176,7 +178,7 @@ class Answerer:
         if not result.passages or confidence < threshold:
             return Answer(abstained=True, sentences=(), message=ABSTAIN_MESSAGE.get(query.lang, ABSTAIN_MESSAGE["en"]),
                           note=result.note, **common)
-        chosen = self._sentences(result.passages, read, wants, query)
+        chosen = self._sentences(result.passages, read, wants, query, searched, result.mode)
         sentences = tuple(s for s, _ in chosen)
         glosses = (_glosses([match_form(s.text) for s in sentences], set().union(*(terms for _, terms in chosen)),
                             query) if query.lang != "ja" else ())
@@ -266,39 +268,77 @@ class Answerer:
         analyzer = self.retriever.analyzer
         chunk = self.retriever.chunk(chunk_id)
         tokens = analyzer.tokens(chunk.text)
-        units = tuple(_sentence_units(chunk.text))
+        units = tuple(sentence_units(chunk.text))
         inside = tuple(tuple(t for t in tokens if u.start <= t.start and t.end <= u.end) for u in units)
         heading = set(analyzer.terms(chunk.heading)) if chunk.heading else set()
         return Reading(units, inside, frozenset({t.term for t in tokens} | heading))
 
+    def candidates(self, question: str, *, history: Sequence[Mapping[str, Any]] | None = None,
+                   mode: str | None = None) -> tuple[str, str, list[tuple[AnswerSentence, Candidate]]]:
+        """The candidate sentences of a question as the ranker sees them, for learning its weights: (mode,
+        language, each sentence with what is known of it)."""
+        searched = retrieval_question(question, history, self.retriever.analyzer)
+        query = self.retriever.query(searched)
+        result = self.retriever.search(searched, mode=mode, query=query)
+        read = [self._read(p.chunk_id) for p in result.passages[:PASSAGES_READ]]
+        found = self._candidates(result.passages, read, needs(query, self.retriever), query, searched, result.mode)
+        return result.mode, query.lang, [(sentence, candidate) for sentence, _, candidate in found]
+
     def _sentences(self, passages: Sequence[Passage], read: Sequence[Reading], wants: Sequence[Need],
-                   query: Query) -> list[tuple[AnswerSentence, set[str]]]:
-        """The best sentences, each with its terms, in the order of their passages (citations ascend), then of the
-        text."""
-        scored: list[tuple[float, int, AnswerSentence]] = []
-        terms_of: dict[AnswerSentence, set[str]] = {}
-        seen: set[tuple[str, int]] = set()  # overlapping chunks hold the same sentence more than once
+                   query: Query, searched: str, mode: str) -> list[tuple[AnswerSentence, set[str]]]:
+        """The best sentence first, then up to two more that score close to it from its passage or ones ranked
+        below it (so citations never go down), in the order of the text; each with its terms."""
+        found = self._candidates(passages, read, wants, query, searched, mode)
+        if not found:
+            return []
+        scores, margin = self.ranker.scores([c for _, _, c in found], mode, query.lang)
+        order = sorted(range(len(found)), key=lambda i: (-scores[i], found[i][0].citation, found[i][0].start))
+        best = found[order[0]][0]
+        rest = [found[i][0] for i in order[1:] if scores[i] >= scores[order[0]] - margin
+                and found[i][0].citation >= best.citation][:MAX_SENTENCES - 1]
+        terms = {sentence: t for sentence, t, _ in found}
+        return [(s, terms[s]) for s in [best, *sorted(rest, key=lambda s: (s.citation, s.start))]]
+
+    def _candidates(self, passages: Sequence[Passage], read: Sequence[Reading], wants: Sequence[Need], query: Query,
+                    searched: str, mode: str) -> list[tuple[AnswerSentence, set[str], Candidate]]:
+        """Every sentence of the top passages once (overlapping chunks repeat some), with its terms and features."""
+        vector = self._question_vector(query, searched, mode)
+        found: list[tuple[AnswerSentence, set[str], Candidate]] = []
+        seen: set[tuple[str, int]] = set()
         for passage, reading in list(zip(passages, read))[:PASSAGES_READ]:
-            for unit, tokens in zip(reading.units, reading.tokens):
+            similar = self._similarities(passage.chunk_id, vector)
+            before: set[str] = set()
+            for n, (unit, tokens) in enumerate(zip(reading.units, reading.tokens)):
+                terms = {t.term for t in tokens}
+                local, before = coverage(wants, terms | before), terms
                 if (passage.doc_id, passage.start + unit.start) in seen:
                     continue
                 seen.add((passage.doc_id, passage.start + unit.start))
-                terms = {t.term for t in tokens}
-                score = (0.6 * coverage(wants, terms) + 0.25 * coverage(wants, terms | reading.context)
-                         + 0.1 / passage.rank)
-                if query.kind and query.kind in entity_types(tokens):
-                    score += TYPE_BONUS
                 sentence = AnswerSentence(text=passage.text[unit.start:unit.end], citation=passage.rank,
                                           doc_id=passage.doc_id, start=passage.start + unit.start,
                                           end=passage.start + unit.end)
-                scored.append((score, passage.rank, sentence))
-                terms_of[sentence] = terms
-        if not scored:
-            return []
-        scored.sort(key=lambda x: (-x[0], x[1], x[2].start))
-        best = scored[0][0]
-        chosen = [s for score, _, s in scored if score >= NEAR_BEST * best][:MAX_SENTENCES]
-        return [(s, terms_of[s]) for s in sorted(chosen, key=lambda s: (s.citation, s.start))]
+                candidate = Candidate(coverage=coverage(wants, terms), context=coverage(wants, terms | reading.context),
+                                      local=local, rank=passage.rank, typed=bool(query.kind) and query.kind in
+                                      entity_types(tokens), row=unit.kind == "row", length=unit.end - unit.start,
+                                      similarity=float(similar[n]) if similar is not None else None)
+                found.append((sentence, terms, candidate))
+        return found
+
+    def _question_vector(self, query: Query, searched: str, mode: str) -> np.ndarray | None:
+        """The question's vector as searched (cached by the retriever), where the index has sentence vectors."""
+        if mode not in ("dense", "hybrid") or self.retriever.index.sentences is None:
+            return None
+        return self.retriever.query_vectors([query.encoder_text(searched)])[0]
+
+    def _similarities(self, chunk_id: str, vector: np.ndarray | None) -> np.ndarray | None:
+        sentences = self.retriever.index.sentences
+        if vector is None or sentences is None:
+            return None
+        return sentences.of(self._chunk_number[chunk_id]) @ vector
+
+    @cached_property
+    def _chunk_number(self) -> dict[str, int]:
+        return {c.id: i for i, c in enumerate(self.retriever.index.chunks)}
 
 
 def with_reply(answer: Answer, reply: str | None | GenerationError) -> Answer:
@@ -310,20 +350,6 @@ def with_reply(answer: Answer, reply: str | None | GenerationError) -> Answer:
         return replace(answer, abstained=True, sentences=(), glosses=(), note=None, short_answer=None,
                        message=ABSTAIN_MESSAGE.get(answer.lang, ABSTAIN_MESSAGE["en"]))
     return replace(answer, generated=reply, note=None, glosses=())
-
-
-def _sentence_units(text: str) -> list[Unit]:
-    """The passage's sentences: a bullet item or paragraph of several sentences is split; rows stay whole."""
-    units = [u for u in split_units(text) if u.kind != "heading"] or split_units(text)
-    out: list[Unit] = []
-    for unit in units:
-        if unit.kind == "row":
-            out.append(unit)
-        else:
-            out.extend(Unit(a, b, unit.kind) for a, b in split_sentences(text, unit.start, unit.end))
-    # A quote starts at its first word, after any list mark (the span still round-trips: it only starts later).
-    return [Unit(u.start + len(m.group()), u.end, u.kind) if (m := _LIST_MARK.match(text, u.start, u.end))
-            and u.start + len(m.group()) < u.end else u for u in out]
 
 
 def _glosses(texts: Sequence[str], terms: set[str], query: Query) -> tuple[Gloss, ...]:

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
+import numpy as np
+
 from kotae import package_version, store, stores
 from kotae.analyze import Analyzer, get_analyzer
 from kotae.answer_type import typed_terms
@@ -29,6 +31,7 @@ from kotae.manifest import (
     LexiconInfo,
     Manifest,
 )
+from kotae.sentences import embed_sentences
 from kotae.types import Chunk, Document
 
 Report = Callable[[str], None]
@@ -122,22 +125,24 @@ def _build(settings: Settings, *, progress: bool, report: Report | None, embedde
     say(f"Lexicon: {len(lexicon.entries)} English keys")
 
     kept = stores.get(ix.store)
-    dense, dense_info = None, None
+    dense, dense_info, sentences = None, None, None
     if ix.dense_enabled:
         clock = time.perf_counter()
         try:
             embedder = embedder or configured_embedder(settings)
             say(f"Embedding {len(chunks)} chunks with {ix.embed_model}")
-            texts = [passage_text(by_id[c.doc_id], c) for c in chunks]
-            keys = [cache_key(embedder.fingerprint, embedder.passage_prefix, text) for text in texts]
-            vectors = cache.vectors(keys, getattr(embedder, "dimension", None), lambda todo: embedder.encode_passages(
-                [texts[i] for i in todo], batch_size=ix.embed_batch_size, progress=progress))
+            vectors = _cached_vectors(cache, embedder, [passage_text(by_id[c.doc_id], c) for c in chunks],
+                                      batch_size=ix.embed_batch_size, progress=progress)
             dense, structure = kept.index_vectors(vectors, ix.index_type)
+            say(f"Embedding the sentences of {len(chunks)} chunks")
+            sentences = embed_sentences([c.text for c in chunks], lambda todo: _cached_vectors(
+                cache, embedder, todo, batch_size=ix.embed_batch_size, progress=progress, kind="sentences"))
             dense_info = DenseInfo(model=ix.embed_model, backend=embedder.backend, fingerprint=embedder.fingerprint,
                                    dimension=int(vectors.shape[1]),
                                    index_type=structure.pop("index_type"), requested_index_type=ix.index_type,
                                    vectors=len(vectors), query_prefix=embedder.query_prefix,
-                                   passage_prefix=embedder.passage_prefix, structure=structure)
+                                   passage_prefix=embedder.passage_prefix, structure=structure,
+                                   sentences=len(sentences.vectors))
         except ModelUnavailableError as exc:
             notes.append(f"{exc} Built the lexical index only.")
         timings["dense"] = time.perf_counter() - clock
@@ -168,8 +173,16 @@ def _build(settings: Settings, *, progress: bool, report: Report | None, embedde
     def written(m: Manifest) -> Manifest:
         return replace(m, build_seconds={**m.build_seconds, "write": time.perf_counter() - clock})
 
-    manifest = kept.write(ix, manifest, docs, chunks, lexical, lexicon, dense, finish=written)
+    manifest = kept.write(ix, manifest, docs, chunks, lexical, lexicon, dense, finish=written, sentences=sentences)
     return BuildResult(manifest=manifest, notes=tuple(notes), skipped=corpus.skipped)
+
+
+def _cached_vectors(cache: BuildCache, embedder: Embedder, texts: list[str], *, batch_size: int,
+                    progress: bool, kind: str = "vectors") -> np.ndarray:
+    """The passage vectors of `texts`, those of earlier builds reused (see build_cache)."""
+    keys = [cache_key(embedder.fingerprint, embedder.passage_prefix, text) for text in texts]
+    return cache.vectors(keys, getattr(embedder, "dimension", None), lambda todo: embedder.encode_passages(
+        [texts[i] for i in todo], batch_size=batch_size, progress=progress), kind=kind)
 
 
 def _progress(items, label: str, enabled: bool):

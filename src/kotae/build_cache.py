@@ -27,7 +27,7 @@ import numpy as np
 from kotae.readers import Extracted
 
 FILE = "cache.sqlite"
-_TABLES = ("extracted", "terms", "vectors")
+_TABLES = ("extracted", "terms", "vectors", "sentences")  # sentences: the vectors of sentences (see kotae.sentences)
 
 
 def key(*parts: str | bytes) -> str:
@@ -142,11 +142,11 @@ class BuildCache:
             self._put("terms", [(keys[i], json.dumps(out[i], ensure_ascii=False).encode()) for i in missing])
         return out  # type: ignore[return-value]
 
-    def vectors(self, keys: Sequence[str], dimension: int | None,
-                encode: Callable[[list[int]], np.ndarray]) -> np.ndarray:
+    def vectors(self, keys: Sequence[str], dimension: int | None, encode: Callable[[list[int]], np.ndarray], *,
+                kind: str = "vectors") -> np.ndarray:
         """One float32 row per key; `encode(indexes)` gives the rows of those not cached (all at once, so the model
         can batch them). Rows of another dimension than the model's are not used."""
-        found = self._get("vectors", keys)
+        found = self._get(kind, keys)
         rows: list[np.ndarray | None] = [np.frombuffer(found[k], dtype=np.float32) if k in found else None
                                          for k in keys]
         if dimension is not None:
@@ -156,7 +156,7 @@ class BuildCache:
             encoded = np.asarray(encode(missing), dtype=np.float32)
             for i, vector in zip(missing, encoded):
                 rows[i] = vector
-            self._put("vectors", [(keys[i], np.ascontiguousarray(rows[i]).tobytes()) for i in missing])
+            self._put(kind, [(keys[i], np.ascontiguousarray(rows[i]).tobytes()) for i in missing])
         if not rows:
             return np.empty((0, dimension or 0), dtype=np.float32)
         return np.stack(rows)  # type: ignore[arg-type]

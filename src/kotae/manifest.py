@@ -86,6 +86,7 @@ class DenseInfo:
     passage_prefix: str
     metric: str = "inner_product"
     normalized: bool = True
+    sentences: int = 0  # vectors of the chunks' sentences (see kotae.sentences); 0 in builds without them
     structure: Mapping[str, Any] = field(default_factory=dict)  # the index type's own parameters (hnsw_m, nlist…)
 
     def to_json(self) -> dict[str, Any]:

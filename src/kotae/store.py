@@ -22,6 +22,7 @@ from kotae.lexical import LexicalIndex
 from kotae.lexicon import Lexicon
 from kotae.load import fingerprint
 from kotae.manifest import REBUILD, Manifest
+from kotae.sentences import SentenceVectors, load_sentences, sentence_files
 from kotae.types import Chunk, Document
 
 if TYPE_CHECKING:
@@ -38,12 +39,9 @@ LEXICON = "lexicon.json"
 _STAGING = ".building-"
 _BUILD = "build-"
 
-# The arrays and vectors of a build are read into memory when their files are small, and memory-mapped when large.
-# A mapped file cut short while in use reads as zeros or kills the process with SIGBUS on the next page a search
-# touches, which nothing in Python can catch; a copy is immune. A copy costs its size in memory in every server
-# process and no query time (100,000 chunks, 215 MB of BM25 arrays: 213 MiB more per process, the same latency), so
-# up to this size each process keeps a copy; beyond it the files stay mapped, shared by the processes in the page
-# cache, and are protected by being read-only (`integrity.seal`) and by the size check of every load.
+# A build's arrays are copied into memory up to this size, memory-mapped beyond it. A mapped file cut short while in
+# use reads as zeros or kills the process with SIGBUS, which Python cannot catch; a copy costs its size per process
+# and no query time (100,000 chunks: 213 MiB more, the same latency). Mapped files are read-only (`integrity.seal`).
 MAP_ABOVE = 64 * 2**20
 
 
@@ -233,6 +231,7 @@ class Index:
     dense: DenseIndex | Any | None = None  # anything with DenseIndex's search, dimension and size
     lexicon: Lexicon = field(default_factory=lambda: Lexicon({}, {}))
     remote: RemoteSearch | None = None  # the store that ranks lexically itself (Milvus); None for local files
+    sentences: SentenceVectors | None = None  # the chunks' sentence vectors, in builds with vectors
 
     def ping(self) -> None:
         """Return when the store can search; StoreUnavailableError when it cannot (local files always can)."""
@@ -274,7 +273,7 @@ def expected_files(manifest: Manifest) -> list[str]:
 def local_files(manifest: Manifest) -> list[str]:
     """The files of a build of the local store."""
     names = [DOCUMENTS, CHUNKS, LEXICON, *(f"{LEXICAL}/{n}" for n in lexical_files.FILES)]
-    return names + ([f"{DENSE}/{dense_files.FILE}"] if manifest.dense else [])
+    return names + ([f"{DENSE}/{dense_files.FILE}"] if manifest.dense else []) + sentence_files(manifest)
 
 
 def _mapped(manifest: Manifest, part: str) -> bool:
@@ -293,7 +292,7 @@ def read_local_build(folder: Path, manifest: Manifest, settings: Settings, fix: 
     expect_count(folder / LEXICAL, "terms", len(lexical.vocab), manifest.lexical.vocabulary, fix)
     dense = _load_dense(folder, manifest, settings, len(chunks), fix) if manifest.dense else None
     return Index(folder=folder, manifest=manifest, documents=documents, chunks=chunks, lexical=lexical,
-                 dense=dense, lexicon=lexicon)
+                 dense=dense, lexicon=lexicon, sentences=load_sentences(folder, manifest, len(chunks), fix))
 
 
 def read_texts(folder: Path, manifest: Manifest, fix: str) -> tuple[dict[str, Document], tuple[Chunk, ...], Lexicon]:
@@ -348,7 +347,8 @@ def _load_dense(folder: Path, manifest: Manifest, settings: Settings, chunks: in
 
 def write_build(index_dir: Path, manifest: Manifest, documents: Iterable[Document], chunks: Iterable[Chunk],
                 lexical: LexicalIndex, lexicon: Lexicon, dense: DenseIndex | None, *,
-                finish: Callable[[Manifest], Manifest] | None = None) -> Manifest:
+                finish: Callable[[Manifest], Manifest] | None = None, sentences: SentenceVectors | None = None
+                ) -> Manifest:
     """Write a build of the local store into a staging folder and publish it (see `write_folder`)."""
 
     def parts(staging: Path) -> None:
@@ -357,12 +357,13 @@ def write_build(index_dir: Path, manifest: Manifest, documents: Iterable[Documen
             (staging / DENSE).mkdir()
             dense.save(staging / DENSE)
 
-    return write_folder(index_dir, manifest, documents, chunks, lexicon, parts, finish=finish)
+    return write_folder(index_dir, manifest, documents, chunks, lexicon, parts, finish=finish, sentences=sentences)
 
 
 def write_folder(index_dir: Path, manifest: Manifest, documents: Iterable[Document], chunks: Iterable[Chunk],
                  lexicon: Lexicon, parts: Callable[[Path], None], *,
-                 finish: Callable[[Manifest], Manifest] | None = None) -> Manifest:
+                 finish: Callable[[Manifest], Manifest] | None = None, sentences: SentenceVectors | None = None
+                 ) -> Manifest:
     """Write a build into a staging folder (`parts` writes the store's own files there) and publish it, its
     manifest last (as `finish` completes it, once the rest is written), then sealed read-only; a failure leaves
     the build in service as it was, and an error of the file system is an IndexWriteError. Returns the manifest
@@ -378,6 +379,8 @@ def write_folder(index_dir: Path, manifest: Manifest, documents: Iterable[Docume
                                         "heading": c.heading, "text": c.text} for c in chunks))
         write_json(staging / LEXICON, lexicon.to_json())
         parts(staging)
+        if sentences is not None:
+            sentences.save(staging)
         files = file_records(staging)
         manifest = replace(finish(manifest) if finish else manifest, files=files)
         write_json(staging / MANIFEST, manifest.to_json())

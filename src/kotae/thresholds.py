@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 from kotae.errors import ConfigError
+from kotae.sentence_rank import FEATURES, Ranker
 
 DEFAULT_THRESHOLD = 0.5  # for a mode and language the file has no learned value for
 RULE = ("confidence = (coverage + w * relatedness) / (1 + w), w the relatedness weight (0 in lexical mode) that best "
@@ -74,16 +75,34 @@ def combine(coverage: float, relatedness: float | None, weight: float) -> float:
     return (coverage + weight * relatedness) / (1 + weight)
 
 
+def load_ranker(path: Path | None = None) -> Ranker:
+    """The sentence ranker's learned weights in the same file as the thresholds (see sentence_rank); a mode and
+    language without them rank by the default weights."""
+    path = path or shipped_file()
+    data = _read(path)
+    weights = data.get("sentence_weights", {}) if isinstance(data, dict) else {}
+    try:
+        return Ranker({mode: {lang: tuple(float(x) for x in w) for lang, w in v.items()}
+                       for mode, v in weights.items()})
+    except (AttributeError, TypeError, ValueError):
+        raise ConfigError(f'The abstention file {path} must hold "sentence_weights" as {{mode: {{lang: [numbers, '
+                          f'one per feature: {", ".join(FEATURES)}]}}}}.') from None
+
+
 def save_thresholds(path: Path | None, learned: Mapping[str, Mapping[str, float]], *, learned_from: str,
-                    weights: Mapping[str, Mapping[str, float]] | None = None) -> Thresholds:
-    """Merge newly learned thresholds and relatedness weights (for some modes) into the file at `path` (default:
-    the shipped file) and return all of them."""
+                    weights: Mapping[str, Mapping[str, float]] | None = None,
+                    sentence_weights: Mapping[str, Mapping[str, Sequence[float]]] | None = None) -> Thresholds:
+    """Merge newly learned thresholds, relatedness weights and sentence ranker weights (for some modes) into the
+    file at `path` (default: the shipped file) and return the thresholds."""
     path = path or shipped_file()
     current = _read(path) if path.is_file() else {}
     thresholds = {**current.get("thresholds", {}), **{mode: dict(v) for mode, v in learned.items()}}
     kept = {mode: v for mode, v in current.get("relatedness_weights", {}).items() if mode not in learned}
     related = {**kept, **{mode: dict(v) for mode, v in (weights or {}).items()}}
-    data = {"learned_from": learned_from, "rule": RULE, "thresholds": thresholds, "relatedness_weights": related}
+    ranker = {**current.get("sentence_weights", {}),
+              **{mode: {lang: list(w) for lang, w in v.items()} for mode, v in (sentence_weights or {}).items()}}
+    data = {"learned_from": learned_from, "rule": RULE, "thresholds": thresholds, "relatedness_weights": related,
+            "sentence_features": list(FEATURES), "sentence_weights": ranker}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return Thresholds(_floats(thresholds), weights=_floats(related))

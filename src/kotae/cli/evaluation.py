@@ -22,9 +22,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from kotae.evaluation.compare import CHART_NEEDS
     from kotae.evaluation.metrics import abstain_below, learn_thresholds, with_confidence
     from kotae.evaluation.report import answer_report, markdown, report
-    from kotae.evaluation.run import encode_ahead, run_answers
+    from kotae.evaluation.run import encode_ahead, learn_ranker, run_answers
     from kotae.evaluation.short import short_answer_report
     from kotae.facade import Kotae
+    from kotae.sentence_rank import Ranker
     from kotae.store import load_index, with_recorded_corpus
     from kotae.thresholds import Thresholds, save_thresholds
 
@@ -44,13 +45,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
     mode = kotae.resolve_mode(args.mode)
     encode_ahead(kotae, gold, mode=mode)
     with Progress(transient=True, disable=not sys.stderr.isatty(), console=console_err()) as bar:
+        if args.calibrate:  # the sentence ranker first: the answers below quote what it chooses
+            task = bar.add_task("Learning the sentence ranker", total=len(gold))
+            ranked = learn_ranker(kotae, gold, mode=mode, on_item=lambda: bar.advance(task))
+            kotae.answerer.ranker = Ranker(ranked)
         task = bar.add_task("Evaluating", total=len(gold))
         scores, answers = run_answers(kotae, gold, mode=mode, top_k=max(10, args.top_k or 10),
                                       on_item=lambda: bar.advance(task))
     if thresholds is None:
         learned, weights = learn_thresholds(answers)
         thresholds = save_thresholds(settings.answer.abstention_file, learned, learned_from=str(args.gold),
-                                     weights=weights)
+                                     weights=weights, sentence_weights=ranked)
         where = settings.answer.abstention_file or "the shipped thresholds file"
         console_err().print(f"Abstention thresholds written to {where}: {json.dumps(learned)}, relatedness "
                             f"weights {json.dumps(weights)}")

@@ -9,6 +9,7 @@ from kotae.analyze import match_form
 from kotae.conversation import retrieval_question
 from kotae.evaluation.gold import GoldItem, is_supported
 from kotae.evaluation.metrics import AnswerScore, QuestionScore, score_result
+from kotae.sentence_rank import learn
 
 if TYPE_CHECKING:
     from kotae.facade import Kotae
@@ -56,6 +57,21 @@ def run_answers(kotae: Kotae, gold: Sequence[GoldItem], *, mode: str | None = No
         if on_item:
             on_item()
     return retrieval, answers
+
+
+def learn_ranker(kotae: Kotae, gold: Sequence[GoldItem], *, mode: str,
+                 on_item: Callable[[], None] | None = None) -> dict[str, dict[str, list[float]]]:
+    """The sentence ranker's weights for `mode`, per language (Japanese and mixed questions together), learned from
+    the candidate sentences of every answerable gold question, those quoting its evidence as the good ones."""
+    examples: dict[str, list] = {}
+    for item in gold:
+        if item.answerable:
+            _, lang, found = kotae.answerer.candidates(item.question, history=item.history, mode=mode)
+            good = [is_supported([sentence.text], item.evidence) for sentence, _ in found]
+            examples.setdefault("en" if lang == "en" else "ja", []).append(([c for _, c in found], good))
+        if on_item:
+            on_item()
+    return {mode: {lang: learn(sets) for lang, sets in sorted(examples.items())}}
 
 
 def _relevant_counter(kotae: Kotae) -> Callable[[GoldItem], int]:

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from kotae.lexicon import Lexicon
     from kotae.manifest import Manifest
     from kotae.query import Query
+    from kotae.sentences import SentenceVectors
     from kotae.store import Index
     from kotae.types import Chunk, Document
 
@@ -27,8 +28,10 @@ class Store(Protocol):
 
     def write(self, ix: IndexSettings, manifest: Manifest, documents: Sequence[Document], chunks: Sequence[Chunk],
               lexical: LexicalIndex, lexicon: Lexicon, dense: Any, *,
-              finish: Callable[[Manifest], Manifest] | None = None) -> Manifest:
-        """Write and publish a build atomically (a failure leaves the build in service); the manifest written."""
+              finish: Callable[[Manifest], Manifest] | None = None, sentences: SentenceVectors | None = None
+              ) -> Manifest:
+        """Write and publish a build atomically (a failure leaves the build in service); the manifest written. The
+        sentence vectors are files of the build's folder in every store."""
 
     def read(self, folder: Path, manifest: Manifest, settings: Settings, fix: str) -> Index:
         """The build in `folder`, ready to search; its files were checked against the manifest already."""

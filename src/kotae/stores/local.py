@@ -14,6 +14,7 @@ from kotae.dense import DenseIndex
 from kotae.lexical import LexicalIndex
 from kotae.lexicon import Lexicon
 from kotae.manifest import Manifest
+from kotae.sentences import SentenceVectors
 from kotae.types import Chunk, Document
 
 
@@ -24,8 +25,10 @@ class LocalStore:
 
     def write(self, ix: IndexSettings, manifest: Manifest, documents: Sequence[Document], chunks: Sequence[Chunk],
               lexical: LexicalIndex, lexicon: Lexicon, dense: DenseIndex | None, *,
-              finish: Callable[[Manifest], Manifest] | None = None) -> Manifest:
-        return store.write_build(ix.index_dir, manifest, documents, chunks, lexical, lexicon, dense, finish=finish)
+              finish: Callable[[Manifest], Manifest] | None = None, sentences: SentenceVectors | None = None
+              ) -> Manifest:
+        return store.write_build(ix.index_dir, manifest, documents, chunks, lexical, lexicon, dense, finish=finish,
+                                 sentences=sentences)
 
     def read(self, folder: Path, manifest: Manifest, settings: Settings, fix: str) -> store.Index:
         return store.read_local_build(folder, manifest, settings, fix)

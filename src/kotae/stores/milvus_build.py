@@ -27,6 +27,7 @@ from kotae.lexical import LexicalIndex
 from kotae.lexicon import Lexicon
 from kotae.manifest import Manifest, StoreInfo
 from kotae.query import Query
+from kotae.sentences import SentenceVectors, load_sentences, sentence_files
 from kotae.stores.milvus import (
     DENSE,
     HNSW_EF_CONSTRUCTION,
@@ -98,7 +99,8 @@ class MilvusStore:
 
     def write(self, ix: IndexSettings, manifest: Manifest, documents: Sequence[Document], chunks: Sequence[Chunk],
               lexical: LexicalIndex, lexicon: Lexicon, dense: np.ndarray | None, *,
-              finish: Callable[[Manifest], Manifest] | None = None) -> Manifest:
+              finish: Callable[[Manifest], Manifest] | None = None, sentences: SentenceVectors | None = None
+              ) -> Manifest:
         milvus = Milvus(ix)
         name = collection_name(ix.milvus_collection, manifest.build_id)
         indptr, indices, data, doclen = lexical.term_frequencies()
@@ -117,7 +119,8 @@ class MilvusStore:
                 return replace(finish(m) if finish else m, store=info)
 
             written = store.write_folder(ix.index_dir, manifest, documents, chunks, lexicon,
-                                         lambda staging: stats.save(staging / TERMS), finish=finished)
+                                         lambda staging: stats.save(staging / TERMS), finish=finished,
+                                         sentences=sentences)
         except BaseException:
             _drop_quietly(milvus, [name])
             raise
@@ -149,10 +152,11 @@ class MilvusStore:
                                 dimension=manifest.dense.dimension, size=rows,
                                 ef_search=settings.retrieval.hnsw_ef_search)
         return store.Index(folder=folder, manifest=manifest, documents=documents, chunks=chunks, lexical=stats,
-                           dense=dense, lexicon=lexicon, remote=MilvusSearch(milvus, name, stats))
+                           dense=dense, lexicon=lexicon, remote=MilvusSearch(milvus, name, stats),
+                           sentences=load_sentences(folder, manifest, len(chunks), fix))
 
     def files(self, manifest: Manifest) -> list[str]:
-        return [store.DOCUMENTS, store.CHUNKS, store.LEXICON, TERMS]
+        return [store.DOCUMENTS, store.CHUNKS, store.LEXICON, TERMS, *sentence_files(manifest)]
 
 
 def _drop_unused(milvus: Milvus, ix: IndexSettings) -> None:

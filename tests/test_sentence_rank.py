@@ -1,0 +1,131 @@
+"""The sentence ranker: features of a candidate sentence, learned weights, sentence vectors in the index."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from kotae.errors import ConfigError, DamagedIndexError
+from kotae.sentence_rank import DEFAULT, FEATURES, Candidate, Ranker, learn
+from kotae.sentences import FILES, SentenceVectors, embed_sentences, sentence_units
+from kotae.thresholds import load_ranker, save_thresholds
+
+
+def _candidate(coverage=0.5, rank=1, similarity=None, row=False) -> Candidate:
+    return Candidate(coverage=coverage, context=coverage, local=coverage, rank=rank, typed=False, row=row,
+                     length=40, similarity=similarity)
+
+
+def test_a_candidate_is_one_number_per_feature_and_similarity_is_zero_without_vectors():
+    assert _candidate().vector().shape == (len(FEATURES),)
+    assert _candidate().vector()[FEATURES.index("similarity")] == 0.0
+    assert _candidate(similarity=0.85).vector()[FEATURES.index("similarity")] == pytest.approx(1.0)
+
+
+def test_learning_finds_the_feature_that_marks_the_answering_sentence():
+    """In every question the answering sentence is the one most similar to the question, while coverage points at
+    another: the learned weight of similarity is positive and it ranks the right sentence first."""
+    questions = []
+    for _ in range(30):
+        cands = [_candidate(coverage=0.9, similarity=0.80), _candidate(coverage=0.4, similarity=0.88),
+                 _candidate(coverage=0.6, rank=2, similarity=0.82)]
+        questions.append((cands, [False, True, False]))
+    weights = learn(questions)
+    assert weights[FEATURES.index("similarity")] > 0
+    ranker = Ranker({"hybrid": {"ja": weights}})
+    scores, _ = ranker.scores(questions[0][0], "hybrid", "ja")
+    assert int(np.argmax(scores)) == 1
+    default, _ = Ranker().scores(questions[0][0], "hybrid", "ja")
+    assert int(np.argmax(default)) == 0  # the hand-set weights follow coverage
+    assert learn([([_candidate()], [False])]) == list(DEFAULT)  # nothing to learn from
+
+
+def test_weights_of_another_length_or_another_mode_fall_back_to_the_defaults():
+    ranker = Ranker({"hybrid": {"en": [1.0] * len(FEATURES), "ja": [1.0, 2.0]}})
+    assert list(ranker.model("hybrid", "en")[0]) == [1.0] * len(FEATURES)
+    assert list(ranker.model("hybrid", "mixed")[0]) == list(DEFAULT)  # mixed questions share the Japanese ones
+    assert list(ranker.model("lexical", "en")[0]) == list(DEFAULT)
+
+
+def test_ranker_weights_are_saved_beside_the_thresholds_and_a_bad_entry_is_a_clear_error(tmp_path):
+    path = tmp_path / "calibration.json"
+    save_thresholds(path, {"hybrid": {"ja": 0.5}}, learned_from="g", sentence_weights={"hybrid": {"ja": [0.5] * 8}})
+    assert load_ranker(path).weights["hybrid"]["ja"] == (0.5,) * 8
+    assert json.loads(path.read_text(encoding="utf-8"))["sentence_features"] == list(FEATURES)
+    save_thresholds(path, {"lexical": {"ja": 0.3}}, learned_from="g", sentence_weights={"lexical": {"en": [1.0] * 8}})
+    assert set(load_ranker(path).weights) == {"hybrid", "lexical"}  # learning one mode keeps the others
+    path.write_text('{"thresholds": {}, "sentence_weights": {"hybrid": {"ja": ["x"]}}}', encoding="utf-8")
+    with pytest.raises(ConfigError, match="sentence_weights"):
+        load_ranker(path)
+
+
+def test_sentence_vectors_follow_each_chunks_sentences_and_embed_a_repeated_sentence_once():
+    texts = ["図書館は月曜休館。館長は山田花子である。", "館長は山田花子である。\n・蔵書は約30万冊"]
+    asked: list[list[str]] = []
+
+    def encode(batch):
+        asked.append(list(batch))
+        return np.eye(len(batch), 4, dtype=np.float32)
+
+    vectors = embed_sentences(texts, encode)
+    assert [len(sentence_units(t)) for t in texts] == [2, 2]
+    assert list(vectors.offsets) == [0, 2, 4]
+    assert len(asked) == 1 and len(asked[0]) == 3  # the shared sentence once
+    assert np.array_equal(vectors.of(0)[1], vectors.of(1)[0])  # the same sentence, the same row
+
+
+def test_a_bundled_build_has_sentence_vectors_that_match_its_chunks_and_a_damaged_file_is_refused(bundled_settings,
+                                                                                                   tmp_path):
+    import shutil
+
+    from kotae.store import load_index
+
+    index = load_index(bundled_settings)
+    assert index.sentences is not None and index.manifest.dense.sentences == len(index.sentences.vectors)
+    for i, chunk in enumerate(index.chunks):
+        assert len(index.sentences.of(i)) == len(sentence_units(chunk.text))
+    assert np.allclose(np.linalg.norm(index.sentences.vectors, axis=1), 1.0, atol=1e-3)
+    # Offsets that no longer add up are a damaged index, whatever the hashes say.
+    copy = tmp_path / "index"
+    shutil.copytree(bundled_settings.index.index_dir, copy)
+    build = copy / (copy / "CURRENT").read_text().strip()
+    offsets = build / FILES[1]
+    offsets.chmod(0o644)
+    np.save(offsets, np.zeros(len(index.chunks) + 1, dtype=np.int64))
+    from kotae.sentences import load_sentences
+
+    with pytest.raises(DamagedIndexError, match="sentence"):
+        load_sentences(build, index.manifest, len(index.chunks), "rebuild it")
+
+
+def test_a_lexical_build_has_no_sentence_vectors(lexical_index):
+    assert lexical_index.sentences is None
+    assert not any(name.startswith("sentences/") for name in lexical_index.manifest.files)
+
+
+def test_sentence_vectors_type_holds_rows_per_chunk():
+    vectors = SentenceVectors(np.ones((3, 2), np.float32), np.array([0, 1, 3]))
+    assert vectors.of(0).shape == (1, 2) and vectors.of(1).shape == (2, 2)
+
+
+def test_the_answer_leads_with_the_sentence_the_ranker_scores_best(bundled_settings):
+    from kotae.answer import Answerer
+    from kotae.facade import Kotae
+    from kotae.store import load_index
+    from kotae.thresholds import Thresholds
+
+    kotae = Kotae(load_index(bundled_settings), bundled_settings, thresholds=Thresholds.never())
+    question = "図書館の館長は誰ですか"
+    mode, lang, found = kotae.answerer.candidates(question, mode="hybrid")
+    assert mode == "hybrid" and lang == "ja" and len(found) > 1
+    assert all(c.similarity is not None for _, c in found)
+    only_similarity = [0.0] * len(FEATURES)
+    only_similarity[FEATURES.index("similarity")] = 5.0
+    answerer = Answerer(kotae.retriever, Thresholds.never(), Ranker({"hybrid": {"ja": only_similarity}}))
+    first = answerer.ask(question, mode="hybrid").sentences[0]
+    most_similar = max(found, key=lambda f: (f[1].similarity, -f[0].citation))[0]
+    assert (first.doc_id, first.start) == (most_similar.doc_id, most_similar.start)
+    _, _, lexical = kotae.answerer.candidates(question, mode="lexical")
+    assert all(c.similarity is None for _, c in lexical)  # no question vector is made in lexical mode
