@@ -14,8 +14,8 @@ from kotae.thresholds import load_ranker, save_thresholds
 
 
 def _candidate(coverage=0.5, rank=1, similarity=None, row=False) -> Candidate:
-    return Candidate(coverage=coverage, context=coverage, local=coverage, rank=rank, typed=False, row=row,
-                     length=40, similarity=similarity)
+    return Candidate(coverage=coverage, context=coverage, local=coverage, rank=rank, typed=False, item=False,
+                     row=row, length=40, similarity=similarity)
 
 
 def test_a_candidate_is_one_number_per_feature_and_similarity_is_zero_without_vectors():
@@ -51,10 +51,11 @@ def test_weights_of_another_length_or_another_mode_fall_back_to_the_defaults():
 
 def test_ranker_weights_are_saved_beside_the_thresholds_and_a_bad_entry_is_a_clear_error(tmp_path):
     path = tmp_path / "calibration.json"
-    save_thresholds(path, {"hybrid": {"ja": 0.5}}, learned_from="g", sentence_weights={"hybrid": {"ja": [0.5] * 8}})
-    assert load_ranker(path).weights["hybrid"]["ja"] == (0.5,) * 8
+    n = len(FEATURES)
+    save_thresholds(path, {"hybrid": {"ja": 0.5}}, learned_from="g", sentence_weights={"hybrid": {"ja": [0.5] * n}})
+    assert load_ranker(path).weights["hybrid"]["ja"] == (0.5,) * n
     assert json.loads(path.read_text(encoding="utf-8"))["sentence_features"] == list(FEATURES)
-    save_thresholds(path, {"lexical": {"ja": 0.3}}, learned_from="g", sentence_weights={"lexical": {"en": [1.0] * 8}})
+    save_thresholds(path, {"lexical": {"ja": 0.3}}, learned_from="g", sentence_weights={"lexical": {"en": [1.0] * n}})
     assert set(load_ranker(path).weights) == {"hybrid", "lexical"}  # learning one mode keeps the others
     path.write_text('{"thresholds": {}, "sentence_weights": {"hybrid": {"ja": ["x"]}}}', encoding="utf-8")
     with pytest.raises(ConfigError, match="sentence_weights"):

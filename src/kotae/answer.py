@@ -178,7 +178,7 @@ class Answerer:
         if not result.passages or confidence < threshold:
             return Answer(abstained=True, sentences=(), message=ABSTAIN_MESSAGE.get(query.lang, ABSTAIN_MESSAGE["en"]),
                           note=result.note, **common)
-        chosen = self._sentences(result.passages, read, wants, query, searched, result.mode)
+        chosen = self._sentences(result.passages, read, wants, query, question, searched, result.mode)
         sentences = tuple(s for s, _ in chosen)
         glosses = (_glosses([match_form(s.text) for s in sentences], set().union(*(terms for _, terms in chosen)),
                             query) if query.lang != "ja" else ())
@@ -281,14 +281,15 @@ class Answerer:
         query = self.retriever.query(searched)
         result = self.retriever.search(searched, mode=mode, query=query)
         read = [self._read(p.chunk_id) for p in result.passages[:PASSAGES_READ]]
-        found = self._candidates(result.passages, read, needs(query, self.retriever), query, searched, result.mode)
+        found = self._candidates(result.passages, read, needs(query, self.retriever), query, question, searched,
+                                 result.mode)
         return result.mode, query.lang, [(sentence, candidate) for sentence, _, candidate in found]
 
     def _sentences(self, passages: Sequence[Passage], read: Sequence[Reading], wants: Sequence[Need],
-                   query: Query, searched: str, mode: str) -> list[tuple[AnswerSentence, set[str]]]:
+                   query: Query, question: str, searched: str, mode: str) -> list[tuple[AnswerSentence, set[str]]]:
         """The best sentence first, then up to two more that score close to it from its passage or ones ranked
         below it (so citations never go down), in the order of the text; each with its terms."""
-        found = self._candidates(passages, read, wants, query, searched, mode)
+        found = self._candidates(passages, read, wants, query, question, searched, mode)
         if not found:
             return []
         scores, margin = self.ranker.scores([c for _, _, c in found], mode, query.lang)
@@ -300,7 +301,7 @@ class Answerer:
         return [(s, terms[s]) for s in [best, *sorted(rest, key=lambda s: (s.citation, s.start))]]
 
     def _candidates(self, passages: Sequence[Passage], read: Sequence[Reading], wants: Sequence[Need], query: Query,
-                    searched: str, mode: str) -> list[tuple[AnswerSentence, set[str], Candidate]]:
+                    question: str, searched: str, mode: str) -> list[tuple[AnswerSentence, set[str], Candidate]]:
         """Every sentence of the top passages once (overlapping chunks repeat some), with its terms and features."""
         vector = self._question_vector(query, searched, mode)
         found: list[tuple[AnswerSentence, set[str], Candidate]] = []
@@ -320,6 +321,7 @@ class Answerer:
                 candidate = Candidate(coverage=coverage(wants, terms), context=coverage(wants, terms | reading.context),
                                       local=local, rank=passage.rank, typed=bool(query.kind) and query.kind in
                                       entity_types(tokens), row=unit.kind == "row", length=unit.end - unit.start,
+                                      item=self._short_answer(question, query, [sentence]) is not None,
                                       similarity=float(similar[n]) if similar is not None else None)
                 found.append((sentence, terms, candidate))
         return found

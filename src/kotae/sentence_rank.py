@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-FEATURES = ("coverage", "context", "local", "passage", "typed", "similarity", "row", "length")
+FEATURES = ("coverage", "context", "local", "passage", "typed", "item", "similarity", "row", "length")
 # Without learned weights: coverage of the sentence, then of its passage, the passage's rank, the asked-for type.
-DEFAULT = (0.6, 0.25, 0.0, 0.1, 0.15, 0.0, 0.0, 0.0)
+DEFAULT = (0.6, 0.25, 0.0, 0.1, 0.15, 0.0, 0.0, 0.0, 0.0)
 DEFAULT_MARGIN = 0.2  # a further sentence joins the answer when it scores this close to the best one
 LEARNED_MARGIN = 1.5  # the same, in the learned model's units (log-odds)
 L2 = 0.1  # weight decay of the learned model: the gold set is small
@@ -30,12 +30,13 @@ class Candidate:
     local: float  # the same with the sentence before it (a table row under its header, an item under its lead)
     rank: int  # of its passage
     typed: bool  # holds an entity of the asked-for type
+    item: bool  # holds what the question asks for as a short answer would give it (32か国 for "how many countries")
     row: bool  # a table row
     length: int  # characters
     similarity: float | None = None
 
     def vector(self) -> np.ndarray:
-        return np.array([self.coverage, self.context, self.local, 1.0 / self.rank, float(self.typed),
+        return np.array([self.coverage, self.context, self.local, 1.0 / self.rank, float(self.typed), float(self.item),
                          # e5's cosines differ in the second decimal: spread (x20, chosen by cross-validation on the
                          # gold set) so that the weight decay does not hold them back more than the other features.
                          20 * self.similarity - 16 if self.similarity is not None else 0.0,
