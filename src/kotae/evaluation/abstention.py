@@ -74,7 +74,7 @@ def draw(lines: Mapping[str, Sequence[Mapping[str, float]]], chosen: Mapping[str
     axes.set_xlim(-0.02, 1.02)
     axes.set_ylim(0, 1.02)
     axes.set_title(title)
-    axes.legend(loc="lower left", fontsize="small")
+    axes.legend(loc="best", fontsize="small")
     axes.grid(alpha=0.3)
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
