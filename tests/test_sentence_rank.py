@@ -130,3 +130,24 @@ def test_the_answer_leads_with_the_sentence_the_ranker_scores_best(bundled_setti
     assert (first.doc_id, first.start) == (most_similar.doc_id, most_similar.start)
     _, _, lexical = kotae.answerer.candidates(question, mode="lexical")
     assert all(c.similarity is None for _, c in lexical)  # no question vector is made in lexical mode
+
+
+def test_an_answer_encodes_its_question_once_even_without_a_vector_cache(bundled_settings):
+    """The sentences' similarity reuses the vector the search was made with: never a second model call."""
+    from kotae.build import configured_embedder
+    from kotae.facade import Kotae
+    from kotae.store import load_index
+
+    embedder = configured_embedder(bundled_settings)
+    calls: list[int] = []
+    encode = embedder.encode_queries
+
+    def counted(texts, **kwargs):
+        calls.append(len(texts))
+        return encode(texts, **kwargs)
+
+    embedder.encode_queries = counted
+    kotae = Kotae(load_index(bundled_settings), bundled_settings, embedder=embedder, vector_cache=0)
+    answer = kotae.ask("When did the library open?", mode="hybrid")
+    assert answer.sentences and answer.relatedness is not None
+    assert calls == [1]

@@ -29,7 +29,7 @@ from kotae.sentence_rank import Candidate, Ranker
 from kotae.sentences import sentence_units
 from kotae.short_answer import Question, ShortAnswer, short_answer
 from kotae.thresholds import Thresholds, load_ranker
-from kotae.types import Passage, Token
+from kotae.types import Passage, SearchResult, Token
 
 ABSTAIN_MESSAGE = {"ja": "資料には該当する記述が見つかりませんでした。", "en": "The documents don't say."}
 SOURCE_NOTE = "The answer is quoted from the Japanese source; the key terms are glossed in English."
@@ -164,9 +164,7 @@ class Answerer:
         """The answer to a question; with a language model configured it writes the answer unless `generate` is
         false (a caller streaming the model's reply itself, see `with_reply`)."""
         retriever = self.retriever
-        searched = retrieval_question(question, history, retriever.analyzer)
-        query = retriever.query(searched)
-        result = retriever.search(searched, mode=mode, top_k=top_k, qid=qid, query=query)
+        searched, query, result, vector = self._search(question, history, mode=mode, top_k=top_k, qid=qid)
         wants = needs(query, retriever)
         read = [self._read(p.chunk_id) for p in result.passages[:max(CONFIDENCE_DEPTH, PASSAGES_READ)]]
         covered = max((coverage(wants, r.context) for r in read[:CONFIDENCE_DEPTH]), default=0.0)
@@ -178,14 +176,15 @@ class Answerer:
         if not result.passages or confidence < threshold:
             return Answer(abstained=True, sentences=(), message=ABSTAIN_MESSAGE.get(query.lang, ABSTAIN_MESSAGE["en"]),
                           note=result.note, **common)
-        chosen = self._sentences(result.passages, read, wants, query, question, searched, result.mode)
+        short = self._short_question(question, query)
+        chosen = self._sentences(result.passages, read, wants, query, short, vector, result.mode)
         sentences = tuple(s for s, _ in chosen)
         glosses = (_glosses([match_form(s.text) for s in sentences], set().union(*(terms for _, terms in chosen)),
                             query) if query.lang != "ja" else ())
         notes = (result.note, SOURCE_NOTE if query.lang != "ja" else None)  # a lexical fallback; the source language
         answer = Answer(abstained=False, sentences=sentences, glosses=glosses,
                         note=" ".join(n for n in notes if n) or None,
-                        short_answer=self._short_answer(question, query, sentences), **common)
+                        short_answer=self._short_answer(short, query, sentences), **common)
         if not (generate and llm_enabled(retriever.settings)):
             return answer
         try:
@@ -245,10 +244,33 @@ class Answerer:
         them."""
         return Names(self.retriever.index.lexicon)
 
-    def _short_answer(self, question: str, query: Query, sentences: Sequence[AnswerSentence]) -> ShortAnswer | None:
-        """The item the question itself (not the conversation before it) asks for, from the cited sentences."""
+    def _search(self, question: str, history: Sequence[Mapping[str, Any]] | None, *, mode: str | None,
+                top_k: int | None = None, qid: str | None = None
+                ) -> tuple[str, Query, SearchResult, np.ndarray | None]:
+        """The question as searched (with the conversation it leans on), its query, the search's result, and its
+        vector when the mode uses one and the index has sentence vectors to compare it with (encoded once)."""
+        retriever = self.retriever
+        searched = retrieval_question(question, history, retriever.analyzer)
+        query = retriever.query(searched)
+        vector = None
+        if retriever.resolve_mode(mode) in ("dense", "hybrid") and retriever.index.sentences is not None:
+            vector = retriever.question_vector(searched, query)
+        return searched, query, retriever.search(searched, mode=mode, top_k=top_k, qid=qid, query=query,
+                                                 vector=vector), vector
+
+    def _short_answer(self, short: Question | None, query: Query, sentences: Sequence[AnswerSentence]
+                      ) -> ShortAnswer | None:
+        """The item the question asks for (see `_short_question`), from the cited sentences."""
+        if short is None or not sentences:
+            return None
+        return short_answer(short, sentences, [self._cells(s.text) for s in sentences],
+                            self._names if query.lang == "en" else None)
+
+    def _short_question(self, question: str, query: Query) -> Question | None:
+        """What the question itself (not the conversation before it) asks for, as short answers read it; None for
+        a question that asks for no single item."""
         kind = expected_type(question)
-        if kind is None or not sentences:
+        if kind is None:
             return None
         translated = [(tr.source, run, w) for tr in query.translations for run, w in tr.group]
         asked = {"".join(run): source for source, run, _ in reversed(translated)}  # the likeliest reading wins
@@ -256,8 +278,7 @@ class Answerer:
         weights = {t: idf(t) for t in query.terms}
         for _, run, likely in translated:  # a translation's words weigh as likely as it is
             weights.update({t: max(weights.get(t, 0.0), idf(t) * likely) for t in run})
-        return short_answer(Question(kind, question, weights, asked, query.lang), sentences,
-                            [self._cells(s.text) for s in sentences], self._names if query.lang == "en" else None)
+        return Question(kind, question, weights, asked, query.lang)
 
     def _analyse_cells(self, text: str) -> tuple[Token, ...]:
         """A sentence's tokens with a table row's cells read apart (MeCab reads across a tab, and may take a name
@@ -277,19 +298,18 @@ class Answerer:
                    mode: str | None = None) -> tuple[str, str, list[tuple[AnswerSentence, Candidate]]]:
         """The candidate sentences of a question as the ranker sees them, for learning its weights: (mode,
         language, each sentence with what is known of it)."""
-        searched = retrieval_question(question, history, self.retriever.analyzer)
-        query = self.retriever.query(searched)
-        result = self.retriever.search(searched, mode=mode, query=query)
+        _, query, result, vector = self._search(question, history, mode=mode)
         read = [self._read(p.chunk_id) for p in result.passages[:PASSAGES_READ]]
-        found = self._candidates(result.passages, read, needs(query, self.retriever), query, question, searched,
-                                 result.mode)
+        found = self._candidates(result.passages, read, needs(query, self.retriever), query,
+                                 self._short_question(question, query), vector)
         return result.mode, query.lang, [(sentence, candidate) for sentence, _, candidate in found]
 
-    def _sentences(self, passages: Sequence[Passage], read: Sequence[Reading], wants: Sequence[Need],
-                   query: Query, question: str, searched: str, mode: str) -> list[tuple[AnswerSentence, set[str]]]:
+    def _sentences(self, passages: Sequence[Passage], read: Sequence[Reading], wants: Sequence[Need], query: Query,
+                   short: Question | None, vector: np.ndarray | None, mode: str
+                   ) -> list[tuple[AnswerSentence, set[str]]]:
         """The best sentence first, then up to two more that score close to it from its passage or ones ranked
         below it (so citations never go down), in the order of the text; each with its terms."""
-        found = self._candidates(passages, read, wants, query, question, searched, mode)
+        found = self._candidates(passages, read, wants, query, short, vector)
         if not found:
             return []
         scores, margin = self.ranker.scores([c for _, _, c in found], mode, query.lang)
@@ -301,9 +321,10 @@ class Answerer:
         return [(s, terms[s]) for s in [best, *sorted(rest, key=lambda s: (s.citation, s.start))]]
 
     def _candidates(self, passages: Sequence[Passage], read: Sequence[Reading], wants: Sequence[Need], query: Query,
-                    question: str, searched: str, mode: str) -> list[tuple[AnswerSentence, set[str], Candidate]]:
-        """Every sentence of the top passages once (overlapping chunks repeat some), with its terms and features."""
-        vector = self._question_vector(query, searched, mode)
+                    short: Question | None, vector: np.ndarray | None
+                    ) -> list[tuple[AnswerSentence, set[str], Candidate]]:
+        """Every sentence of the top passages once (overlapping chunks repeat some), with its terms and features;
+        `vector` is the question's, for the sentences' similarity (None: no similarity)."""
         found: list[tuple[AnswerSentence, set[str], Candidate]] = []
         seen: set[tuple[str, int]] = set()
         for passage, reading in list(zip(passages, read))[:PASSAGES_READ]:
@@ -321,16 +342,11 @@ class Answerer:
                 candidate = Candidate(coverage=coverage(wants, terms), context=coverage(wants, terms | reading.context),
                                       local=local, rank=passage.rank, typed=bool(query.kind) and query.kind in
                                       entity_types(tokens), row=unit.kind == "row", length=unit.end - unit.start,
-                                      item=self._short_answer(question, query, [sentence]) is not None,
+                                      item=short is not None and short_answer(
+                                          short, [sentence], [self._cells(sentence.text)]) is not None,
                                       similarity=float(similar[n]) if similar is not None else None)
                 found.append((sentence, terms, candidate))
         return found
-
-    def _question_vector(self, query: Query, searched: str, mode: str) -> np.ndarray | None:
-        """The question's vector as searched (cached by the retriever), where the index has sentence vectors."""
-        if mode not in ("dense", "hybrid") or self.retriever.index.sentences is None:
-            return None
-        return self.retriever.query_vectors([query.encoder_text(searched)])[0]
 
     def _similarities(self, chunk_id: str, vector: np.ndarray | None) -> np.ndarray | None:
         sentences = self.retriever.index.sentences

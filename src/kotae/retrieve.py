@@ -82,8 +82,9 @@ class Retriever:
         return None
 
     def search(self, question: str, *, mode: str | None = None, top_k: int | None = None,
-               qid: str | None = None, query: Query | None = None) -> SearchResult:
-        """Ranked passages for a question; `query` is the question already made into one (see `query`)."""
+               qid: str | None = None, query: Query | None = None, vector: np.ndarray | None = None) -> SearchResult:
+        """Ranked passages for a question; `query` is the question already made into one (see `query`), `vector`
+        its vector (see `question_vector`)."""
         if not question or not question.strip():
             raise EmptyQuestionError("The question is empty; type a question in Japanese or English.")
         asked, mode = mode, self.resolve_mode(mode)
@@ -94,7 +95,7 @@ class Retriever:
         if mode in ("lexical", "hybrid"):
             rankings.append(Ranking("lexical", self.lexical_hits(query)))
         if mode in ("dense", "hybrid"):
-            vector = self.query_vectors([query.encoder_text(question)])[0]
+            vector = vector if vector is not None else self.question_vector(question, query)
             rankings.append(Ranking("dense", self.index.dense.search(vector, self.settings.retrieval.depth)))
             relatedness = max((float(score) for _, score in rankings[-1].hits), default=None)
         hits = self._combine(rankings, mode, query.lang)[:top_k]
@@ -149,6 +150,10 @@ class Retriever:
                 while len(self._vectors) > self._vector_cache:
                     self._vectors.popitem(last=False)
         return np.stack([known[q] for q in questions])
+
+    def question_vector(self, question: str, query: Query) -> np.ndarray:
+        """The vector a question is searched with: its text with the likeliest Japanese of its English words."""
+        return self.query_vectors([query.encoder_text(question)])[0]
 
     def query(self, question: str) -> Query:
         """The question as this index's analyzer and lexicon see it."""

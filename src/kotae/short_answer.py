@@ -15,6 +15,7 @@ import re
 import unicodedata
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from kotae.en_names import Names, entities_en
@@ -101,7 +102,7 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
     best: tuple[tuple[float, ...], int, Found] | None = None
     accepted: list[tuple[int, Found]] = []  # every span that may answer, with its sentence
     for n, (sentence, toks) in enumerate(zip(sentences, tokens)):
-        for found in find_all(sentence.text, toks):
+        for found in _found(sentence.text, tuple(toks)):
             if found.kind not in accepts:
                 continue
             named = _named_by_question(found, sentence.text, toks, terms, numbers)
@@ -130,6 +131,12 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
     en = render(found, text, names, question.asked) if question.lang == "en" else None
     return ShortAnswer(text=text, doc_id=sentence.doc_id, start=sentence.start + found.start,
                        end=sentence.start + found.end, kind=question.kind or "", en=en)
+
+
+@lru_cache(maxsize=8192)
+def _found(text: str, tokens: tuple[Token, ...]) -> tuple[Found, ...]:
+    """What a sentence names, whatever the question: found once per sentence, however many questions cite it."""
+    return tuple(find_all(text, tokens))
 
 
 def render(found: Found, text: str, names: Names | None, asked: Mapping[str, str] | None = None) -> str | None:
