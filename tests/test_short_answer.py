@@ -82,6 +82,10 @@ def test_nothing_of_the_kind_or_no_kind_gives_none(analyzer):
     assert pick(analyzer, "person", "館長は誰?", "建物は地上3階建てである。") is None
     assert pick(analyzer, None, "目的は何?", "新館は2021年4月1日に開館した。") is None
     assert pick(analyzer, "number", "何人来た?", "来場者は多かった。") is None
+    # A section number heading a paragraph is not a value: "2.1" answers no "how many" or "how long".
+    assert pick(analyzer, "number", "計画はどれくらいの期間有効?", "2.1 この計画は、承認日から有効である。") is None
+    texts = ("3.2 日本と NATO は協力する。", "参加国は18か国である。")
+    assert _span(pick(analyzer, "number", "何か国が参加?", *texts), *texts) == "18か国"
 
 
 def test_english_questions_get_the_item_in_english_without_guessing(analyzer):
