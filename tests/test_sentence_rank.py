@@ -75,6 +75,9 @@ def test_sentence_vectors_follow_each_chunks_sentences_and_embed_a_repeated_sent
     assert list(vectors.offsets) == [0, 2, 4]
     assert len(asked) == 1 and len(asked[0]) == 3  # the shared sentence once
     assert np.array_equal(vectors.of(0)[1], vectors.of(1)[0])  # the same sentence, the same row
+    asked.clear()
+    embed_sentences(texts, encode, titles=["図書館", "図書館"])
+    assert asked[0][0] == "図書館\n図書館は月曜休館。" and len(asked[0]) == 3  # read after the document's title
 
 
 def test_a_bundled_build_has_sentence_vectors_that_match_its_chunks_and_a_damaged_file_is_refused(bundled_settings,

@@ -136,7 +136,8 @@ def _build(settings: Settings, *, progress: bool, report: Report | None, embedde
             dense, structure = kept.index_vectors(vectors, ix.index_type)
             say(f"Embedding the sentences of {len(chunks)} chunks")
             sentences = embed_sentences([c.text for c in chunks], lambda todo: _cached_vectors(
-                cache, embedder, todo, batch_size=ix.embed_batch_size, progress=progress, kind="sentences"))
+                cache, embedder, todo, batch_size=ix.embed_batch_size, progress=progress, kind="sentences"),
+                titles=[by_id[c.doc_id].title for c in chunks])
             dense_info = DenseInfo(model=ix.embed_model, backend=embedder.backend, fingerprint=embedder.fingerprint,
                                    dimension=int(vectors.shape[1]),
                                    index_type=structure.pop("index_type"), requested_index_type=ix.index_type,

@@ -50,10 +50,14 @@ class SentenceVectors:
         np.save(build / FILES[1], self.offsets)
 
 
-def embed_sentences(texts: Sequence[str], encode: Callable[[list[str]], np.ndarray]) -> SentenceVectors:
-    """The vectors of the sentences of chunk texts `texts`; `encode` embeds a list of passages (a sentence met in
-    several overlapping chunks is embedded once)."""
-    per_chunk = [[text[u.start:u.end] for u in sentence_units(text)] for text in texts]
+def embed_sentences(texts: Sequence[str], encode: Callable[[list[str]], np.ndarray],
+                    titles: Sequence[str] | None = None) -> SentenceVectors:
+    """The vectors of the sentences of chunk texts `texts`, each read after its document's title in `titles` (a
+    table row such as 本部 ブリュッセル says little alone; chosen by cross-validation on the gold set, where the
+    title helped and the section heading did not); `encode` embeds a list of passages (a sentence met in several
+    overlapping chunks is embedded once)."""
+    heads = [f"{title}\n" for title in titles] if titles is not None else [""] * len(texts)
+    per_chunk = [[head + text[u.start:u.end] for u in sentence_units(text)] for text, head in zip(texts, heads)]
     distinct = list(dict.fromkeys(s for sentences in per_chunk for s in sentences))
     encoded = np.asarray(encode(distinct), dtype=np.float32) if distinct else np.empty((0, 0), np.float32)
     row = {s: i for i, s in enumerate(distinct)}
