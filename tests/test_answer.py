@@ -170,7 +170,8 @@ def test_precision_recall_curves_sweep_the_threshold(tmp_path):
     lines = abstention.curves(scores)
     assert set(lines) == {"ja offtopic", "ja nearmiss"}
     recall = [p["recall"] for p in lines["ja offtopic"]]
-    assert recall == sorted(recall) and recall[0] == 0 and recall[-1] == 1
+    # From the first threshold that abstains on anything (below it precision is undefined) to every question.
+    assert recall == sorted(recall) and recall[0] == pytest.approx(1 / 3) and recall[-1] == 1
     at = {p["threshold"]: p for p in lines["ja offtopic"]}
     assert at[0.3]["recall"] == pytest.approx(2 / 3) and at[0.3]["precision"] == 1.0
     assert at[0.5] == {"threshold": 0.5, "precision": pytest.approx(3 / 5), "recall": 1.0,

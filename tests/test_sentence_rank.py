@@ -10,7 +10,11 @@ import pytest
 from kotae.errors import ConfigError, DamagedIndexError
 from kotae.sentence_rank import DEFAULT, FEATURES, Candidate, Ranker, learn
 from kotae.sentences import FILES, SentenceVectors, embed_sentences, sentence_units
-from kotae.thresholds import load_ranker, save_thresholds
+from kotae.thresholds import load_calibration, save_thresholds
+
+
+def load_ranker(path):
+    return load_calibration(path)[1]
 
 
 def _candidate(coverage=0.5, rank=1, similarity=None, row=False) -> Candidate:

@@ -28,7 +28,7 @@ from kotae.retrieve import Retriever
 from kotae.sentence_rank import Candidate, Ranker
 from kotae.sentences import sentence_units
 from kotae.short_answer import Question, ShortAnswer, short_answer
-from kotae.thresholds import Thresholds, load_ranker
+from kotae.thresholds import Thresholds, load_calibration
 from kotae.types import Passage, SearchResult, Token
 
 ABSTAIN_MESSAGE = {"ja": "資料には該当する記述が見つかりませんでした。", "en": "The documents don't say."}
@@ -153,8 +153,10 @@ class Answerer:
     def __init__(self, retriever: Retriever, thresholds: Thresholds | None = None, ranker: Ranker | None = None
                  ) -> None:
         self.retriever = retriever
-        self.thresholds = thresholds or Thresholds.load(retriever.settings.answer.abstention_file)
-        self.ranker = ranker or load_ranker(retriever.settings.answer.abstention_file)
+        if thresholds is None or ranker is None:  # both from one file, read once
+            learned, learned_ranker = load_calibration(retriever.settings.answer.abstention_file)
+            thresholds, ranker = thresholds or learned, ranker or learned_ranker
+        self.thresholds, self.ranker = thresholds, ranker
         # Chunks never change within an index, so each is analysed once, not again for every question.
         self._read = lru_cache(maxsize=READINGS_KEPT)(self._analyse)
         self._cells = lru_cache(maxsize=READINGS_KEPT)(self._analyse_cells)

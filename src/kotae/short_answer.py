@@ -36,7 +36,6 @@ ACCEPTS: dict[str, dict[str, tuple[int, int]]] = {
 _UNITS = frozenset({"年", "月", "日", "年度"})  # every date has them: they say nothing about which one is asked for
 _COUNTED = frozenset(plural for _, plural in COUNTERS.values() if plural)  # what a counter can count
 NUMBERS = frozenset({"number", "time", "ordinal"})  # the kinds of span a number expression makes
-_SECTION = re.compile(r"\d+(?:\.\d+)+\s")  # a section number heading a paragraph (2.1 この計画は…), not a value
 NEAR = 8  # characters: a question word this far from a span counts half
 BASE = 0.1  # the support of a span with none of the question's words around it
 _VALUE = re.compile(r"(\d+(?:\.\d+)?)(?:\s*(million|billion|trillion|thousand))?", re.I)
@@ -104,7 +103,7 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
     accepted: list[tuple[int, Found]] = []  # every span that may answer, with its sentence
     for n, (sentence, toks) in enumerate(zip(sentences, tokens)):
         for found in _found(sentence.text, tuple(toks)):
-            if found.kind not in accepts or _SECTION.match(sentence.text[found.start:found.end + 1]):
+            if found.kind not in accepts:
                 continue
             named = _named_by_question(found, sentence.text, toks, terms, numbers)
             if named == 2 or (found.kind == "value" and not _label_asked(found, toks, terms)):

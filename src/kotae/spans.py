@@ -39,6 +39,7 @@ _LABELLED = re.compile(r"(?P<label>[^\t:：。\n]{1,24}?)[ \u3000]*(?:\t+|[:：]
                        r"(?P<value>[^\s\d(（、。,:：ぁ-ん][^\s(（、。,:：ぁ-ん]{0,23})(?=[\s(（、。,:：]|$)")
 _MARKER = re.compile(r"^[ \u3000]*(?:[-・●◇△■□◆*]|[①-⑳]|\d+[.)])?[ \u3000\t]*")
 _MARKERS = re.compile("[\u2460-\u24ff\u2776-\u2793\u3251-\u325f\u32b1-\u32bf]")  # ① ⑴ ⒈ ❶ ㉑
+_SECTION = re.compile(r"\d+(?:\.\d+)+\s")  # a section number, where it starts a line
 _LOCATIVE = ("で", "にて", "において", "にある", "に置")  # after the name of where something is or happens
 _JOINERS = re.compile(r"[ \u3000]*(?:と|及び|および|並びに|ならびに)[ \u3000]*")
 _TIME_COUNTERS = frozenset({"年", "年間", "か月", "カ月", "ヶ月", "ヵ月", "か月間", "カ月間", "ヶ月間", "ヵ月間",
@@ -84,12 +85,14 @@ def _dates_and_numbers(text: str) -> list[Found]:
     def span(m) -> tuple[int, int]:
         return starts[m.start], ends[m.end - 1]
 
-    # NFKC makes list markers digits (① → 1); they number items, they are no answer.
+    # NFKC makes list markers digits (① → 1); they number items, they are no answer; nor is a section number
+    # heading a paragraph (2.1 この計画は…).
     dates = [span(m) for m in find_dates(norm) if not _MARKERS.search(text, *span(m))]
     out = [Found("date", a, b) for a, b in dates]
     for m in find_numbers(norm):
         a, b = span(m)
-        if any(a < d_end and d_start < b for d_start, d_end in dates) or _MARKERS.search(text, a, b):
+        if (any(a < d_end and d_start < b for d_start, d_end in dates) or _MARKERS.search(text, a, b)
+                or (_SECTION.match(text, a) and not text[text.rfind("\n", 0, a) + 1:a].strip())):
             continue
         expr = parse_number(m.text)
         kind = ("ordinal" if expr and (expr.prefix == "第" or expr.counter in ("回目", "度目", "番目"))

@@ -56,37 +56,38 @@ class Thresholds:
     def load(cls, path: Path | None = None) -> Thresholds:
         """The thresholds in `path` (default: the shipped file); a file that is missing or unreadable is a
         ConfigError, never a silent default."""
-        data = _read(path or shipped_file())
-        thresholds = data.get("thresholds", {}) if isinstance(data, dict) else None
-        if not isinstance(thresholds, dict) or not all(isinstance(v, dict) for v in thresholds.values()):
-            raise ConfigError(f'The abstention file {path} must hold {{"thresholds": {{mode: {{lang: value}}}}}}.')
-        weights = data.get("relatedness_weights", {})
-        if not isinstance(weights, dict) or not all(isinstance(v, dict) for v in weights.values()):
-            raise ConfigError(f'The abstention file {path} must hold "relatedness_weights" as {{mode: {{lang: w}}}}.')
-        try:
-            return cls(_floats(thresholds), weights=_floats(weights))
-        except (TypeError, ValueError):
-            raise ConfigError(f"The abstention file {path} holds a threshold or weight that is not a number.") from None
+        return load_calibration(path)[0]
+
+
+def load_calibration(path: Path | None = None) -> tuple[Thresholds, Ranker]:
+    """The thresholds and the sentence ranker's weights (see sentence_rank) that `kotae eval --calibrate` wrote
+    into one file, `path` (default: the shipped file), read once; a mode and language without ranker weights rank
+    by the default ones."""
+    path = path or shipped_file()
+    data = _read(path)
+    thresholds = data.get("thresholds", {}) if isinstance(data, dict) else None
+    if not isinstance(thresholds, dict) or not all(isinstance(v, dict) for v in thresholds.values()):
+        raise ConfigError(f'The abstention file {path} must hold {{"thresholds": {{mode: {{lang: value}}}}}}.')
+    weights = data.get("relatedness_weights", {})
+    if not isinstance(weights, dict) or not all(isinstance(v, dict) for v in weights.values()):
+        raise ConfigError(f'The abstention file {path} must hold "relatedness_weights" as {{mode: {{lang: w}}}}.')
+    try:
+        learned = Thresholds(_floats(thresholds), weights=_floats(weights))
+    except (TypeError, ValueError):
+        raise ConfigError(f"The abstention file {path} holds a threshold or weight that is not a number.") from None
+    try:
+        ranker = Ranker({mode: {lang: tuple(float(x) for x in w) for lang, w in v.items()}
+                         for mode, v in data.get("sentence_weights", {}).items()})
+    except (AttributeError, TypeError, ValueError):
+        raise ConfigError(f'The abstention file {path} must hold "sentence_weights" as {{mode: {{lang: [numbers, '
+                          f'one per feature: {", ".join(FEATURES)}]}}}}.') from None
+    return learned, ranker
 
 
 def combine(coverage: float, relatedness: float | None, weight: float) -> float:
     if relatedness is None or not weight:
         return coverage
     return (coverage + weight * relatedness) / (1 + weight)
-
-
-def load_ranker(path: Path | None = None) -> Ranker:
-    """The sentence ranker's learned weights in the same file as the thresholds (see sentence_rank); a mode and
-    language without them rank by the default weights."""
-    path = path or shipped_file()
-    data = _read(path)
-    weights = data.get("sentence_weights", {}) if isinstance(data, dict) else {}
-    try:
-        return Ranker({mode: {lang: tuple(float(x) for x in w) for lang, w in v.items()}
-                       for mode, v in weights.items()})
-    except (AttributeError, TypeError, ValueError):
-        raise ConfigError(f'The abstention file {path} must hold "sentence_weights" as {{mode: {{lang: [numbers, '
-                          f'one per feature: {", ".join(FEATURES)}]}}}}.') from None
 
 
 def save_thresholds(path: Path | None, learned: Mapping[str, Mapping[str, float]], *, learned_from: str,

@@ -153,13 +153,16 @@ def print_kinds(rows: dict[str, Any]) -> None:
     """Abstention on each kind of unanswerable question the gold file marks, as if it were the only kind."""
     from rich.table import Table
 
-    kinds = [k for k in ("offtopic", "nearmiss") if any(k in row for row in rows.values())]
+    from kotae.evaluation.gold import KINDS
+    from kotae.evaluation.report import kinds_reported
+
+    kinds = kinds_reported(rows)
     if not kinds:
         return
     table = Table(title="Abstention by kind of unanswerable question (precision: against the answerable ones)")
     table.add_column("group")
     for kind in kinds:
-        label = {"offtopic": "off-topic", "nearmiss": "near-miss"}[kind]
+        label = KINDS[kind]
         for name in ("n", "precision", "recall"):
             table.add_column(f"{label} {name}", justify="right")
     for group, row in rows.items():

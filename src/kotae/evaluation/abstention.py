@@ -4,35 +4,28 @@ question as the confidence threshold moves, as points and as a chart."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
-from kotae.evaluation.metrics import AnswerScore, share
-
-KINDS = {"offtopic": "off-topic", "nearmiss": "near-miss"}
+from kotae.evaluation.gold import KINDS
+from kotae.evaluation.metrics import AnswerScore, answer_metrics
 
 
 def curves(scores: Sequence[AnswerScore]) -> dict[str, list[dict[str, float]]]:
     """Per language and kind (`ja offtopic`, …): for each threshold worth trying (each confidence seen, and one
-    above them all), the precision and recall of abstaining on that kind, and the share of answerable questions
-    abstained. A question that abstains whatever the threshold (nothing found) counts as abstained throughout."""
+    above them all) at which something is abstained on, the precision and recall of abstaining on that kind as
+    `answer_metrics` counts them, and the share of answerable questions abstained. A question that abstains
+    whatever the threshold (nothing found) counts as abstained throughout."""
     out: dict[str, list[dict[str, float]]] = {}
     for lang in sorted({s.item.lang for s in scores}):
         group = [s for s in scores if s.item.lang == lang]
-        answerable = [s for s in group if s.item.answerable]
-        cuts = sorted({round(s.confidence, 4) for s in group} | {1.0001})
-        for kind in KINDS:
-            unanswerable = [s for s in group if s.item.kind == kind]
-            if not unanswerable or not answerable:
-                continue
-            points = []
-            for t in cuts:
-                right = sum(s.refused or s.confidence < t for s in unanswerable)
-                wrong = sum(s.refused or s.confidence < t for s in answerable)
-                points.append({"threshold": t, "precision": share(right, right + wrong) if right + wrong else 1.0,
-                               "recall": share(right, len(unanswerable)),
-                               "false_abstention": share(wrong, len(answerable))})
-            out[f"{lang} {kind}"] = points
+        for t in sorted({round(s.confidence, 4) for s in group} | {1.0001}):
+            m = answer_metrics([replace(s, abstained=s.refused or s.confidence < t) for s in group])
+            for kind in KINDS:
+                if m.get(kind) and m["answerable"] and m[f"{kind}_precision"] + m[f"{kind}_recall"] > 0:
+                    out.setdefault(f"{lang} {kind}", []).append(
+                        {"threshold": t, "precision": m[f"{kind}_precision"], "recall": m[f"{kind}_recall"],
+                         "false_abstention": m["false_abstention"]})
     return out
 
 
@@ -40,14 +33,9 @@ def chosen_points(scores: Sequence[AnswerScore]) -> dict[str, dict[str, float]]:
     """Where the thresholds in use put each curve: the abstentions as `scores` have them."""
     out: dict[str, dict[str, float]] = {}
     for lang in sorted({s.item.lang for s in scores}):
-        answerable = [s for s in scores if s.item.lang == lang and s.item.answerable]
-        wrong = sum(s.abstained for s in answerable)
-        for kind in KINDS:
-            unanswerable = [s for s in scores if s.item.lang == lang and s.item.kind == kind]
-            if unanswerable and answerable:
-                right = sum(s.abstained for s in unanswerable)
-                out[f"{lang} {kind}"] = {"precision": share(right, right + wrong) if right + wrong else 1.0,
-                                         "recall": share(right, len(unanswerable))}
+        m = answer_metrics([s for s in scores if s.item.lang == lang])
+        out |= {f"{lang} {kind}": {"precision": m[f"{kind}_precision"], "recall": m[f"{kind}_recall"]}
+                for kind in KINDS if m.get(kind) and m["answerable"]}
     return out
 
 
@@ -81,6 +69,3 @@ def draw(lines: Mapping[str, Sequence[Mapping[str, float]]], chosen: Mapping[str
     figure.savefig(path)
     return True
 
-
-def to_json(scores: Sequence[AnswerScore]) -> dict[str, Any]:
-    return {"curves": curves(scores), "chosen": chosen_points(scores)}

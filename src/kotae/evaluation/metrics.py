@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from kotae.evaluation.gold import GoldItem, is_relevant
+from kotae.evaluation.gold import KINDS, GoldItem, is_relevant
 from kotae.thresholds import combine
 from kotae.types import SearchResult
 
@@ -140,7 +140,7 @@ def answer_metrics(scores: Sequence[AnswerScore]) -> dict[str, float | int]:
         "abstention_precision": share(sum(not s.item.answerable for s in abstained), len(abstained)),
         "abstention_recall": share(sum(s.abstained for s in unanswerable), len(unanswerable)),
         "false_abstention": share(wrongly, len(answerable))}
-    for kind in ("offtopic", "nearmiss"):
+    for kind in KINDS:
         group = [s for s in unanswerable if s.item.kind == kind]
         if group:
             right = sum(s.abstained for s in group)

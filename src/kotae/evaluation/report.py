@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from kotae.evaluation.gold import KINDS
 from kotae.evaluation.metrics import METRICS, AnswerScore, QuestionScore, answer_metrics, group_scores, summarize
 
 
@@ -60,18 +61,22 @@ def markdown(rep: dict[str, Any]) -> str:
 
 def kinds_markdown(rows: dict[str, Any]) -> list[str]:
     """The abstention table by kind of unanswerable question (off-topic, near-miss), when the gold file marks any."""
-    kinds = [k for k in ("offtopic", "nearmiss") if any(k in row for row in rows.values())]
+    kinds = kinds_reported(rows)
     if not kinds:
         return []
-    names = {"offtopic": "off-topic", "nearmiss": "near-miss"}
     lines = ["", "### Abstention by kind (precision against the answerable questions)", "",
-             "| group | " + " | ".join(f"{names[k]} n | precision | recall" for k in kinds) + " |",
+             "| group | " + " | ".join(f"{KINDS[k]} n | precision | recall" for k in kinds) + " |",
              "|---|" + "---:|---:|---:|" * len(kinds)]
     for group, row in rows.items():
         cells = [f"{row[k]} | {row[k + '_precision']:.3f} | {row[k + '_recall']:.3f}" if k in row else "0 | — | —"
                  for k in kinds]
         lines.append(f"| {group} | " + " | ".join(cells) + " |")
     return lines
+
+
+def kinds_reported(rows: dict[str, Any]) -> list[str]:
+    """The kinds of unanswerable question that answer metrics `rows` report on (those the gold file marks)."""
+    return [k for k in KINDS if any(k in row for row in rows.values())]
 
 
 def share(value: float, of: int) -> str:
