@@ -231,3 +231,13 @@ def test_a_language_model_refusal_is_an_abstention(retriever, fake_llm):
     fake_llm.content = "NOT_IN_DOCUMENTS"
     answer = _with_llm(retriever, fake_llm.url).ask(LIBRARIAN)
     assert answer.abstained and answer.message == ABSTAIN_MESSAGE["ja"]
+
+
+def test_a_heading_is_quoted_only_when_it_holds_what_the_question_asks_for(answerer):
+    # The tiny corpus's section heading "2. 2023年の概要" names a year: it answers "which year", not "how many".
+    _, _, when = answerer.candidates("概要は何年のもの?")
+    headings = [s.text for s, c in when if c.heading]
+    assert headings == ["2. 2023年の概要"] and all(c.item for _, c in when if c.heading)
+    _, _, visitors = answerer.candidates("静岡茶まつりの来場者は何人でしたか?")
+    assert visitors and not any(c.heading for _, c in visitors)
+    assert "来場者は2日間で約8万人であった。" in [s.text for s, _ in visitors]

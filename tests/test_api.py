@@ -35,7 +35,12 @@ def test_ask_answers_with_sentences_that_quote_the_documents_exactly(client, que
     assert response.headers["content-type"] == "application/json"
     body = response.json()
     assert body["question"] == question and body["lang"] == lang and body["abstained"] is False
-    assert expected in body["answer"]["text"] and "[1]" in body["answer"]["text"]
+    assert expected in body["answer"]["text"]
+    # Each sentence is followed by its citation, the rank of a passage returned.
+    ranks = {p["rank"] for p in body["passages"]}
+    for sentence in body["answer"]["sentences"]:
+        assert sentence["citation"] in ranks
+        assert f'{sentence["text"]} [{sentence["citation"]}]' in body["answer"]["text"]
     # Every citation checks out against the document the API serves.
     for sentence in body["answer"]["sentences"]:
         assert _document_text(client, sentence["doc_id"])[sentence["start"]:sentence["end"]] == sentence["text"]

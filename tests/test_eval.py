@@ -59,11 +59,13 @@ def test_gold_set_is_large_and_covers_languages_types_and_documents(gold, shippe
 
 @pytest.mark.quality
 def test_every_evidence_quote_occurs_in_its_corpus(gold, shipped_docs):
+    # The first quote is in the item's own document; a further one may be where another document states the same
+    # fact (NATO's headquarters: ブリュッセル(ベルギー) in one, ベルギー/ブリュッセルのNATO本部 in another).
     texts = {d.id: match_form(d.text) for d in shipped_docs}
     for item in gold:
-        for quote in item.evidence:
+        for n, quote in enumerate(item.evidence):
             assert quote.strip() and len(quote) <= 120, item.id
-            where = [texts[item.doc_id]] if item.doc_id else list(texts.values())
+            where = [texts[item.doc_id]] if item.doc_id and n == 0 else list(texts.values())
             assert any(match_form(quote) in t for t in where), (item.id, quote)
 
 
@@ -201,8 +203,8 @@ def test_default_answers_abstain_off_topic_and_keep_answering_answerable_questio
     by_lang = {lang: answer_metrics([s for s in answered if s.item.lang == lang]) for lang in ("ja", "en")}
     for lang, m in by_lang.items():
         assert m["false_abstention"] <= 0.05, (lang, m)
-        assert m["support"] >= {"ja": 0.88, "en": 0.78}[lang], (lang, m)
-        assert m["support_at_1"] >= {"ja": 0.80, "en": 0.55}[lang], (lang, m)
+        assert m["support"] >= {"ja": 0.88, "en": 0.80}[lang], (lang, m)
+        assert m["support_at_1"] >= {"ja": 0.80, "en": 0.57}[lang], (lang, m)
     every = answer_metrics(answered)
     assert every["offtopic"] >= 15 and every["offtopic_recall"] >= 0.9, every
     # The relatedness weight earns its place: coverage alone abstains on fewer off-topic questions.

@@ -163,6 +163,14 @@ def test_derived_nouns_rank_below_the_word_itself():
     assert ranked == ["署名", "兆し", "既署名"]  # 0-15, -20-5, -40: each form's penalty applied to its own rank
 
 
+def test_a_phrasal_verb_reaches_the_gloss_of_its_verbal_noun():
+    # JMdict glosses 開設 "setting up": the first word of a phrase takes its forms too, -ing spelled as English does.
+    lex = Lexicon(entries={"setting up": (Candidate("開設", ("開設",), "jmdict", -2.0),),
+                           "set up": (Candidate("体制", ("体制",), "jmdict", -3.0),)}, skeletons={})
+    assert [c.ja for c in lex.lookup(["set", "up"])] == ["体制", "開設"]
+    assert [c.ja for c in lex.lookup(["sets", "up"])] == ["体制", "開設"]
+
+
 def test_gloss_keys_drop_stop_words_at_the_ends_and_phrases_give_partial_keys():
     assert gloss_key("for the first time") == "first time"
     assert gloss_key("to be separated") == "separated"

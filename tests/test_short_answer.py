@@ -53,6 +53,11 @@ def _span(found, *texts) -> str:
     # Not the question's own 2024; what the question counts, not another number.
     ("number", "2024年に達成した国はいくつ?", "2024年の達成国は、22か国であった。", "22か国"),
     ("number", "参加したのは何か国?", "会議は3回開かれ、7か国が参加した。", "7か国"),
+    # The date the question's own verb governs, though the other stands nearer more of the question's words.
+    ("date", "国別協力計画が最初に署名されたのはいつ?",
+     "計画は2014年5月6日にブリュッセルにおいて署名され、2018年に改訂された国別協力計画に基づく。", "2014年5月6日"),
+    ("date", "国別協力計画が改訂されたのはいつ?",
+     "計画は2014年5月6日にブリュッセルにおいて署名され、2018年に改訂された国別協力計画に基づく。", "2018年"),
     ("place", "会合はどこで開かれた?", "会合はリトアニアのビリニュスで開かれた。", "リトアニアのビリニュス"),
     ("place", "本部はどこにある?", "本部はブリュッセル(ベルギー)にある。", "ブリュッセル(ベルギー)"),
     ("place", "第1回はどこで開催された?", "第1回は駿府城公園で開催された。", "駿府城公園"),  # a venue
@@ -114,7 +119,8 @@ def test_english_questions_get_the_item_in_english_without_guessing(analyzer):
     ("兵力を提供している国は?", "place"), ("In which city was it signed?", "place"),
     ("会談した日本の総理は?", "person"), ("どんな人たちで構成されていますか", "person"),
     ("Which government official welcomed it?", "person"), ("Which agency runs it?", "person"),
-    ("任期は何年間?", "number"), ("有効期間はどれくらい?", "number"), ("How long does it run?", "number"),
+    ("任期は何年間?", "number"), ("大使館は何年交代で務める?", "number"), ("何年ごとに見直す?", "number"),
+    ("有効期間はどれくらい?", "number"), ("How long does it run?", "number"),
     ("何年に設立された?", "date"), ("What does it do?", None), ("なぜ設立されたのか", None),
     ("パンダは何頭いる?", "number"), ("フェリーは1日何便?", "number"), ("何の会議ですか", None),
 ])
@@ -199,4 +205,4 @@ def test_gold_questions_asking_for_an_item_get_one(gold_asked):
     metrics = short_answer_metrics(gold_asked[1])
     assert metrics["typed"] >= 60
     assert metrics["coverage"] >= 0.90, metrics
-    assert metrics["agreement"] >= 0.70, metrics
+    assert metrics["agreement"] >= 0.80, metrics

@@ -337,16 +337,18 @@ class Answerer:
                 local, before = coverage(wants, terms | before), terms
                 if (passage.doc_id, passage.start + unit.start) in seen:
                     continue
-                seen.add((passage.doc_id, passage.start + unit.start))
                 sentence = AnswerSentence(text=passage.text[unit.start:unit.end], citation=passage.rank,
                                           doc_id=passage.doc_id, start=passage.start + unit.start,
                                           end=passage.start + unit.end)
+                item = short is not None and short_answer(short, [sentence], [self._cells(sentence.text)]) is not None
+                if unit.kind == "heading" and not item:
+                    continue  # a heading only names what follows it, unless it holds the asked-for item (7か国)
+                seen.add((passage.doc_id, passage.start + unit.start))
                 candidate = Candidate(coverage=coverage(wants, terms), context=coverage(wants, terms | reading.context),
                                       local=local, rank=passage.rank, typed=bool(query.kind) and query.kind in
                                       entity_types(tokens), row=unit.kind == "row", length=unit.end - unit.start,
-                                      item=short is not None and short_answer(
-                                          short, [sentence], [self._cells(sentence.text)]) is not None,
-                                      similarity=float(similar[n]) if similar is not None else None)
+                                      item=item, similarity=float(similar[n]) if similar is not None else None,
+                                      heading=unit.kind == "heading")
                 found.append((sentence, terms, candidate))
         return found
 

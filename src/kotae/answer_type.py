@@ -22,12 +22,14 @@ _EN_PEOPLE = (r"person|people|official|officials|minister|ministers|leader|leade
 _EN_PLACES = r"city|cities|country|countries|nation|nations|town|place|region|state|capital|venue|location"
 _JA_PEOPLE = "人|人物|人たち|総理|首相|大臣|大統領|首脳|長官|代表|担当者|責任者|組織|機関|団体"
 _JA_PLACES = "国|都市|町|市|地域|場所|開催地|所在地|本拠地|首都"
-# 何 with a counter asks how many (何か国, 何頭); 何年, 何月 and 何日 ask when (see the date pattern).
+# 何 with a counter asks how many (何か国, 何頭); 何年, 何月 and 何日 ask when (see the date pattern), except where
+# 何年 is a length of time (何年間, 何年交代, 何年ごと).
 _JA_COUNTERS = "|".join(re.escape(c) for c in sorted(set(COUNTERS) - {"年"}, key=len, reverse=True))
 _END = r"(?:は|って)\s*[?？]?\s*$"  # an elliptical question: the thing asked for, then は and a question mark
 
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("number", re.compile(rf"何(?:{_JA_COUNTERS})|いくつ|いくら|何割|何度目|どれくらい|どのくらい|どれぐらい|"
+    ("number", re.compile(rf"何(?:{_JA_COUNTERS})|何年(?:間|交代|ごと|毎|おき|ぶり|以内|目)|"
+                          r"いくつ|いくら|何割|何度目|どれくらい|どのくらい|どれぐらい|"
                           r"どのぐらい|どれほど|どれだけ|\bhow (?:many|much|large|big|long|old)\b|"
                           r"what (?:percentage|share|proportion)|\bnumber of\b", re.I)),
     ("date", re.compile(r"いつ|何年|何月|何日|時期|日付|年月|\bwhen\b|what (?:year|month|date|day)|which year", re.I)),

@@ -118,7 +118,7 @@ def word_forms(word: str) -> tuple[tuple[str, float], ...]:
 
 def derived(base: str) -> list[str]:
     """Nouns and place names a base form may stand for, when the dictionary glosses those instead."""
-    out = []
+    out = list(_gerunds(base))
     for drop, add in _VERB_NOUNS:
         if base.endswith(drop) and len(base) > 2:
             out.append(base[: len(base) - len(drop)] + add)
@@ -126,6 +126,15 @@ def derived(base: str) -> list[str]:
         if base.endswith(suffix) and len(base) > len(suffix) + 2:
             out.append(base[: -len(suffix)] + repl)
     return [w for w in dict.fromkeys(out) if w != base]
+
+
+def _gerunds(base: str) -> tuple[str, ...]:
+    """The -ing forms of a known verb, spelled as English spells them (set → setting, take → taking)."""
+    try:
+        import lemminflect
+    except ImportError:  # pragma: no cover - a declared dependency
+        return ()
+    return tuple(fold(w) for w in lemminflect.getAllInflections(base, upos="VERB").get("VBG", ()))
 
 
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",

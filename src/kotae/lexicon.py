@@ -77,17 +77,22 @@ class Lexicon:
         return Speller(k for k in self.entries if " " not in k)
 
     def lookup(self, words: Sequence[str]) -> tuple[Candidate, ...]:
-        """Candidates for a phrase, best first: its own key, the base forms of its last word, then their nouns.
+        """Candidates for a phrase, best first: its own key, the base forms of its last word, then their nouns;
+        in a phrase of several words, the forms of its first word too, as phrasal verbs are glossed ("set up"
+        finds 開設, glossed "setting up").
 
         A base form ranks a little below the word as written, a derived noun (signed → signature) further.
         """
         *head, last = words
+        firsts = word_forms(head[0]) if head else (("", 0.0),)
         best: dict[tuple[str, ...], Candidate] = {}
-        for form, penalty in word_forms(last):
-            for cand in self.entries.get(" ".join([*head, form]), ()):
-                rank = cand.rank - penalty
-                if cand.terms not in best or rank > best[cand.terms].rank:
-                    best[cand.terms] = Candidate(cand.ja, cand.terms, cand.source, rank)
+        for first, first_penalty in firsts:
+            lead = [first, *head[1:]] if head else []
+            for form, penalty in word_forms(last):
+                for cand in self.entries.get(" ".join([*lead, form]), ()):
+                    rank = cand.rank - penalty - first_penalty
+                    if cand.terms not in best or rank > best[cand.terms].rank:
+                        best[cand.terms] = Candidate(cand.ja, cand.terms, cand.source, rank)
         ranked = sorted(best.values(), key=lambda c: (-c.rank, c.ja))
         return tuple(ranked[:MAX_CANDIDATES])
 

@@ -9,9 +9,9 @@ from typing import Any
 
 from kotae.errors import DamagedIndexError, StaleIndexError
 
-# 5: sentence vectors beside the chunk vectors; 4: each file's size and SHA-256; 3: the encoder's backend and
-# fingerprint; 2: lexicon.json and term frequencies
-FORMAT = 5
+# 6: headings among the sentences answers may quote (and embed); 5: sentence vectors beside the chunk vectors;
+# 4: each file's size and SHA-256; 3: the encoder's backend and fingerprint; 2: lexicon.json and term frequencies
+FORMAT = 6
 REBUILD = "run `kotae index` to rebuild it"  # the fix when the caller knows no better command
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 

@@ -20,11 +20,11 @@ _LIST_MARK = re.compile(r"(?:[・•●○◆◇■□▪\-*+]|[①-⑳])[ \t\u3
 
 
 def sentence_units(text: str) -> list[Unit]:
-    """A passage's sentences: a bullet item or paragraph of several sentences is split; rows stay whole."""
-    units = [u for u in split_units(text) if u.kind != "heading"] or split_units(text)
+    """A passage's sentences: a bullet item or paragraph of several sentences is split; rows and headings stay whole
+    (a heading may be all a document says of something: ●地中海ダイアログ(MD)7か国 (1994年12月～))."""
     out: list[Unit] = []
-    for unit in units:
-        if unit.kind == "row":
+    for unit in split_units(text):
+        if unit.kind in ("row", "heading"):
             out.append(unit)
         else:
             out.extend(Unit(a, b, unit.kind) for a, b in split_sentences(text, unit.start, unit.end))

@@ -36,6 +36,10 @@ ACCEPTS: dict[str, dict[str, tuple[int, int]]] = {
 _UNITS = frozenset({"年", "月", "日", "年度"})  # every date has them: they say nothing about which one is asked for
 _COUNTED = frozenset(plural for _, plural in COUNTERS.values() if plural)  # what a counter can count
 NUMBERS = frozenset({"number", "time", "ordinal"})  # the kinds of span a number expression makes
+PREDICATE_REACH = 40  # characters after a date within which its predicate is looked for
+_PARTICLE_VERBS = frozenset({"おく", "於く", "よる", "因る", "対する", "関する", "際する", "わたる", "渡る", "通じる",
+                             "向ける", "基づく", "伴う", "おける"})
+_VERBAL = ("し", "さ", "す", "せ")  # a noun so followed is used as a verb (署名し, 署名され, 開催する)
 NEAR = 8  # characters: a question word this far from a span counts half
 BASE = 0.1  # the support of a span with none of the question's words around it
 _VALUE = re.compile(r"(\d+(?:\.\d+)?)(?:\s*(million|billion|trillion|thousand))?", re.I)
@@ -188,6 +192,8 @@ def _matches(found: Found, text: str, tokens: Sequence[Token], terms: Collection
         if counted and noun and noun not in counted and noun != "%":
             return -1  # it counts something other than the question does: volumes for "how many visitors"
         return int(noun in counted)
+    if found.kind == "date":
+        return int(predicate(text, tokens, found.end) in terms)
     if found.kind == "place":
         return int(bool(case) and text.startswith(tuple(case), found.end))
     if found.kind == "person":
@@ -195,6 +201,23 @@ def _matches(found: Found, text: str, tokens: Sequence[Token], terms: Collection
         return int(any(t.term in terms and t.surface in e.title for e in titled for t in tokens
                        if found.start <= t.start and t.end <= found.end))
     return 0
+
+
+def predicate(text: str, tokens: Sequence[Token], after: int) -> str | None:
+    """The term of the predicate that what ends at `after` attaches to: Japanese puts the verb after its date, so
+    the first verb, or noun used as one (署名され, 開催した), later in the same sentence and line, passing over
+    verbs that only make particles (において, による). 2014年5月6日にブリュッセルにおいて署名され → 署名."""
+    for t in tokens:
+        if t.start < after:
+            continue
+        between = text[after:t.start]
+        if t.start - after > PREDICATE_REACH or any(mark in between for mark in "。\n\t"):
+            return None
+        if t.pos == "動詞" and t.term not in _PARTICLE_VERBS:
+            return t.term
+        if t.pos == "名詞" and not t.entity and text.startswith(_VERBAL, t.end):
+            return t.term
+    return None
 
 
 def _adds_named(whole: Found, part: Found, tokens: Sequence[Token], terms: Collection[str]) -> bool:
