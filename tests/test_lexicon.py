@@ -155,6 +155,16 @@ def test_verbs_and_adjectives_reach_the_nouns_dictionaries_gloss(word, noun):
     assert noun in derived(word)
 
 
+@pytest.mark.parametrize(("adverb", "adjective"), [("jointly", "joint"), ("individually", "individual"),
+                                                   ("geographically", "geographic"), ("separately", "separate")])
+def test_adverbs_reach_the_adjectives_dictionaries_gloss(adverb, adjective):
+    assert adjective in derived(adverb)
+
+
+def test_words_that_only_look_like_adverbs_keep_their_own_meaning():
+    assert "ear" not in derived("early") and "famy" not in derived("family")
+
+
 def test_derived_nouns_rank_below_the_word_itself():
     lex = Lexicon(entries={"signed": (Candidate("既署名", ("既署名",), "jmdict", -40.0),),
                            "signature": (Candidate("署名", ("署名",), "jmdict", 0.0),),

@@ -161,6 +161,8 @@ def test_an_answer_encodes_its_question_once_even_without_a_vector_cache(bundled
 
 
 def test_headings_are_sentences_whole_after_their_list_mark():
-    text = "4. 域外国との関係\n\n●地中海ダイアログ(MD)7か国 (1994年12月～)\n\n地域の安定を目的に協力。国防改革を支援。\n"
+    text = ("4. 域外国との関係\n\n●地中海ダイアログ(MD)7か国 (1994年12月～)\n\n"
+            "地域の安定を目的に協力。国防改革を支援。\n")
     quoted = [text[u.start:u.end] for u in sentence_units(text)]
-    assert quoted == ["4. 域外国との関係", "地中海ダイアログ(MD)7か国 (1994年12月～)", "地域の安定を目的に協力。", "国防改革を支援。"]
+    assert quoted == ["4. 域外国との関係", "地中海ダイアログ(MD)7か国 (1994年12月～)",
+                      "地域の安定を目的に協力。", "国防改革を支援。"]

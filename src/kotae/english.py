@@ -97,6 +97,8 @@ def lemmas(word: str) -> list[str]:
 # 改訂 revision, 設立 establishment), and the nouns behind adjectives (European → Europe, political → politics).
 _VERB_NOUNS = (("", "ing"), ("", "ion"), ("e", "ion"), ("", "ation"), ("e", "ation"), ("", "ment"), ("", "ature"),
                ("e", "al"), ("", "al"), ("", "ance"), ("", "ence"), ("", "s"))
+# Adjectives behind adverbs (jointly → joint 共同, individually → individual 個別, geographically → geographic 地理的).
+_ADVERB_ADJECTIVES = (("ically", "ic"), ("ally", "al"), ("ily", "y"), ("ably", "able"), ("ibly", "ible"), ("ly", ""))
 _ADJECTIVE_NOUNS = (("ean", "e"), ("ian", "ia"), ("ian", "e"), ("an", "a"), ("ese", "a"), ("ese", ""), ("ish", ""),
                      ("al", ""), ("al", "s"), ("ic", "y"), ("ical", "y"))
 
@@ -125,7 +127,18 @@ def derived(base: str) -> list[str]:
     for suffix, repl in _ADJECTIVE_NOUNS:
         if base.endswith(suffix) and len(base) > len(suffix) + 2:
             out.append(base[: -len(suffix)] + repl)
+    if _only_adverb(base):  # early and family are words of their own, not adverbs of "ear" and "famy"
+        out += [base[: -len(suffix)] + repl for suffix, repl in _ADVERB_ADJECTIVES
+                if base.endswith(suffix) and len(base) > len(suffix) + 2][:2]
     return [w for w in dict.fromkeys(out) if w != base]
+
+
+def _only_adverb(word: str) -> bool:
+    try:
+        import lemminflect
+    except ImportError:  # pragma: no cover - a declared dependency
+        return False
+    return set(lemminflect.getAllLemmas(word)) == {"ADV"}
 
 
 def _gerunds(base: str) -> tuple[str, ...]:
