@@ -53,6 +53,10 @@ def _span(found, *texts) -> str:
     # Not the question's own 2024; what the question counts, not another number.
     ("number", "2024年に達成した国はいくつ?", "2024年の達成国は、22か国であった。", "22か国"),
     ("number", "参加したのは何か国?", "会議は3回開かれ、7か国が参加した。", "7か国"),
+    # What the noun before いくつ ends with counts; a count of things is never a length of time.
+    ("number", "協力分野はいくつ?", "計画は4年間の協力を定め、16分野を明記した。", "16分野"),
+    ("number", "How many strategic concepts has it adopted?", "創設以来、概ね10年ごとに更新され、8つを策定。", "8つ"),
+    ("number", "任期はどれくらい?", "任期は2年で、8つの国が交代で務める。", "2年"),
     # The date the question's own verb governs, though the other stands nearer more of the question's words.
     ("date", "国別協力計画が最初に署名されたのはいつ?",
      "計画は2014年5月6日にブリュッセルにおいて署名され、2018年に改訂された国別協力計画に基づく。", "2014年5月6日"),

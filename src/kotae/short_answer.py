@@ -47,6 +47,12 @@ _SCALE_WORDS = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion
 _JA_COUNTED = re.compile(rf"何\s*({'|'.join(sorted(map(re.escape, COUNTERS), key=len, reverse=True))})")
 _EN_COUNTED = re.compile(r"\bhow (?:many|much) (\w+)(?: (\w+))?|\bhow (long)\b", re.I)
 _LENGTHS = frozenset({"years", "months", "weeks", "days", "hours", "km", "metres"})  # how long
+_TIMES = frozenset({"years", "months", "weeks", "days", "hours"})
+_JA_HOW_MANY = re.compile(r"([一-龥ァ-ヶー]+)(?:が|は|も|を)いくつ|いくつの([一-龥ァ-ヶー]+)")
+_JA_NOUN_COUNTERS = {**COUNTERS, "国": ("country", "countries")}  # 加盟国はいくつ counts countries
+_NOT_TIME = frozenset({"-time"})  # counts anything but time (see _matches)
+_ASKS_TIME = re.compile(r"どれ(?:くらい|ぐらい|ほど|だけ)|どの(?:くらい|ぐらい)|期間|任期|長さ|何年|何か月|何ヶ月|"
+                        r"何カ月|何日|何時間|何週間|\bhow long\b|\b(?:years|months|weeks|days|hours)\b", re.I)
 # What English counts people as (how many visitors → 人, 名).
 _PEOPLE = frozenset({"people", "persons", "visitors", "participants", "troops", "soldiers", "staff", "residents",
                      "students", "volunteers", "tourists", "attendees", "employees", "workers", "officials",
@@ -99,6 +105,9 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
         return None
     numbers = values(question.text)
     counted = counted_nouns(question.text)
+    asks_time = _ASKS_TIME.search(unicodedata.normalize("NFKC", question.text))
+    if not counted and question.kind == "number" and not asks_time:
+        counted = _NOT_TIME  # いくつ, how many concepts: a count of things, never a length of time
     where = _WHERE.search(unicodedata.normalize("NFKC", question.text))
     case = _SAME_CASE[where.group(1)] if where else ()
     weights = {t: w for t, w in (question.weights or {}).items() if not t.isdigit() and t not in _UNITS}
@@ -176,6 +185,10 @@ def counted_nouns(question: str) -> frozenset[str]:
     """What the question counts, as the English plural of a counter (何か国, how many countries → countries)."""
     text = unicodedata.normalize("NFKC", question)
     nouns = {COUNTERS[m.group(1)][1] for m in _JA_COUNTED.finditer(text)}
+    for m in _JA_HOW_MANY.finditer(text):  # 協力分野がいくつ, いくつの分野: what the noun ends or starts with counts
+        before, after = m.group(1) or "", m.group(2) or ""
+        nouns |= {plural for counter, (_, plural) in _JA_NOUN_COUNTERS.items() if plural and (
+            before.endswith(counter) or after.startswith(counter))}
     for m in _EN_COUNTED.finditer(text):  # how many years; how many founding members
         words = {w.lower() for w in m.groups()[:2] if w}
         nouns |= _LENGTHS if m.group(3) else words | ({"people"} if words & _PEOPLE else set())
@@ -189,6 +202,8 @@ def _matches(found: Found, text: str, tokens: Sequence[Token], terms: Collection
     if found.kind in NUMBERS:
         expr = parse_number(unicodedata.normalize("NFKC", text[found.start:found.end]))
         noun = COUNTERS.get(expr.counter, ("", ""))[1] if expr else ""
+        if counted is _NOT_TIME:
+            return -1 if noun in _TIMES else 0
         if counted and noun and noun not in counted and noun != "%":
             return -1  # it counts something other than the question does: volumes for "how many visitors"
         return int(noun in counted)
