@@ -6,10 +6,11 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from kotae.acronyms import find_acronyms
 from kotae.analyze import Analyzer
 from kotae.english import STOPWORDS, english_words, word_forms
 from kotae.jmdict import Entry, JMdictUnavailable, entries_for_forms
@@ -57,19 +58,24 @@ class Lexicon:
 
     entries: dict[str, tuple[Candidate, ...]]
     skeletons: dict[str, tuple[str, ...]]
+    # Acronyms the documents define (ipcp) → the index terms of the names written out (see kotae.acronyms).
+    acronyms: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
 
     def to_json(self) -> dict:
         return {
             "entries": {k: [{"ja": c.ja, "terms": list(c.terms), "source": c.source, "rank": c.rank} for c in v]
                         for k, v in sorted(self.entries.items())},
             "skeletons": {k: list(v) for k, v in sorted(self.skeletons.items())},
+            "acronyms": {k: [list(form) for form in v] for k, v in sorted(self.acronyms.items())},
         }
 
     @classmethod
     def from_json(cls, data: dict) -> Lexicon:
         entries = {k: tuple(Candidate(c["ja"], tuple(c["terms"]), c["source"], c["rank"]) for c in v)
                    for k, v in data.get("entries", {}).items()}
-        return cls(entries=entries, skeletons={k: tuple(v) for k, v in data.get("skeletons", {}).items()})
+        acronyms = {k: tuple(tuple(form) for form in v) for k, v in data.get("acronyms", {}).items()}
+        return cls(entries=entries, skeletons={k: tuple(v) for k, v in data.get("skeletons", {}).items()},
+                   acronyms=acronyms)
 
     @cached_property
     def speller(self) -> Speller:
@@ -118,6 +124,7 @@ def build_lexicon(docs: Iterable[Document], analyzer: Analyzer, vocab: dict[str,
                   dictionary: bool = True, cache_dir: Path | None = None) -> tuple[Lexicon, list[str]]:
     """The lexicon for a corpus, and notes for the user (a missing dictionary)."""
     # Built at index time and restricted to the corpus, so query time never opens a large dictionary.
+    docs = list(docs)
     notes: list[str] = []
     forms: set[str] = set()
     found: dict[str, dict[tuple[str, ...], Candidate]] = defaultdict(dict)
@@ -166,4 +173,4 @@ def build_lexicon(docs: Iterable[Document], analyzer: Analyzer, vocab: dict[str,
             ranked = [c for c in ranked if c.source != "jmnedict"]
         entries_out[key] = tuple(ranked[:MAX_CANDIDATES])
     sound = {k: tuple(sorted(v)) for k, v in skeletons.items() if len(k) >= 3}
-    return Lexicon(entries=entries_out, skeletons=sound), notes
+    return Lexicon(entries=entries_out, skeletons=sound, acronyms=find_acronyms(docs, analyzer, vocab)), notes

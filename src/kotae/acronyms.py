@@ -1,0 +1,52 @@
+"""Acronyms a corpus defines, as official documents do (国別パートナーシップ協力計画(IPCP)), so that a question
+asking about IPCP also finds the passages that only write the name out."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+
+from kotae.analyze import Analyzer
+from kotae.types import Document
+
+MAX_FORMS = 3  # long forms kept per acronym, the most frequent first
+MAX_LONG = 30  # characters of a long form, read backwards from its parenthesis
+# An acronym in parentheses right after what it stands for: two or more capitals, maybe lower case or digits inside
+# (PfP, IP4), in half- or full-width brackets (NFKC makes both half-width).
+_DEFINED = re.compile(r"\((?=[A-Z])([A-Za-z0-9]{2,10})\)")
+_LATIN_NAME = re.compile(r"(?:[A-Za-z][A-Za-z'-]*\s){0,5}[A-Za-z][A-Za-z'-]*\s*$")
+# Where a written-out name begins, read backwards: space, punctuation, brackets, list marks, or hiragana (the
+# particles around a name: 日本は…協力計画(IPCP)).
+_BOUNDARY = re.compile(r"[\s、。，,「」『』【】()（）:：;；●○■□◆◇※=＝/／\u3040-\u309f]")
+
+
+def long_form(text: str, end: int) -> str:
+    """The name written out just before position `end` (an opening parenthesis): English words, or the run of
+    kanji, katakana and Latin letters back to the nearest boundary, at most MAX_LONG characters."""
+    before = text[max(0, end - MAX_LONG):end]
+    latin = _LATIN_NAME.search(before)
+    if latin and before[latin.start():].strip():
+        return before[latin.start():].strip()
+    start = len(before)
+    while start > 0 and not _BOUNDARY.match(before[start - 1]):
+        start -= 1
+    return before[start:].strip()
+
+
+def find_acronyms(docs: Iterable[Document], analyzer: Analyzer, vocab: Mapping[str, int]
+                  ) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Each acronym the documents define (as its index term: ipcp) → the index terms of the names it stands for,
+    most often written first. A name of the acronym's own letters only (NATO(NATO)) says nothing and is left out."""
+    found: dict[str, Counter[tuple[str, ...]]] = defaultdict(Counter)
+    for doc in docs:
+        text = unicodedata.normalize("NFKC", doc.text)
+        for m in _DEFINED.finditer(text):
+            acronym = analyzer.terms(m.group(1))
+            if len(acronym) != 1:
+                continue
+            terms = tuple(t for t in analyzer.terms(long_form(text, m.start())) if t != acronym[0])
+            if terms and all(t in vocab for t in terms):
+                found[acronym[0]][terms] += 1
+    return {acronym: tuple(terms for terms, _ in forms.most_common(MAX_FORMS)) for acronym, forms in found.items()}

@@ -1,0 +1,61 @@
+"""Acronyms the documents define: found at index time, searched as themselves or their names written out."""
+
+from __future__ import annotations
+
+import pytest
+from support import build
+
+from kotae.acronyms import find_acronyms, long_form
+from kotae.lexicon import Lexicon
+from kotae.query import make_query
+from kotae.types import Document
+
+TEXT = ("日本とNATOは2014年に国別パートナーシップ協力計画(IPCP)に署名した。\n"
+        "大使館はContact Point Embassy（CPE）を務める。\n"
+        "北大西洋条約機構(NATO)の本部はブリュッセルにある。NATO(NATO)\n")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("日本は国別パートナーシップ協力計画(IPCP)", "国別パートナーシップ協力計画"),  # back to the particle
+    ("「対ウクライナ安全保障支援・訓練組織(NSATU)」", "対ウクライナ安全保障支援・訓練組織"),  # across a middle dot
+    ("大使館はContact Point Embassy (CPE)", "Contact Point Embassy"),  # English words with their spaces
+    ("、地中海ダイアログ(MD)", "地中海ダイアログ"),
+])
+def test_the_written_out_name_is_read_back_to_where_it_begins(text, expected):
+    assert long_form(text, text.index("(")) == expected
+
+
+def test_acronyms_defined_in_the_documents_map_to_the_terms_of_their_names(analyzer):
+    doc = Document(id="d", title="t", text=TEXT)
+    vocab = {t: n for n, t in enumerate(analyzer.terms(TEXT))}
+    found = find_acronyms([doc], analyzer, vocab)
+    assert found["ipcp"] == (("国別", "パートナーシップ", "協力", "計画"),)
+    assert found["cpe"] == (("contact", "point", "embassy"),)
+    assert found["nato"] == (tuple(analyzer.terms("北大西洋条約機構")),)  # NATO(NATO) names nothing
+
+
+def test_a_question_searches_an_acronym_or_its_name_as_one_term_in_both_languages(analyzer):
+    lexicon = Lexicon(entries={}, skeletons={}, acronyms={"ipcp": (("国別", "計画"),)})
+    vocab = {t: n for n, t in enumerate(["ipcp", "国別", "計画", "署名"])}
+    ja = make_query("IPCPはいつ署名された?", analyzer, lexicon, vocab)
+    assert "ipcp" not in ja.terms and "署名" in ja.terms
+    assert [(t.source, t.candidates, t.weights) for t in ja.translations] == [
+        ("ipcp", (("ipcp",), ("国別", "計画")), (1.0, 1.0))]
+    assert ja.encoder_text("IPCPはいつ署名された?") == "IPCPはいつ署名された?"  # the model reads the question
+    en = make_query("When was the IPCP signed?", analyzer, lexicon, vocab)
+    assert (("国別", "計画"), 1.0) in next(t for t in en.translations if t.source == "ipcp").group
+    assert Lexicon.from_json(lexicon.to_json()) == lexicon
+
+
+def test_a_passage_that_only_writes_the_name_out_is_found_by_its_acronym(tmp_path):
+    from kotae import open as open_kotae
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "plan.md").write_text("# 計画\n\n両市は市民交流推進計画(CEPP)を定めた。\n\n", encoding="utf-8")
+    (corpus / "later.md").write_text("# 改訂\n\n市民交流推進計画は2020年に改訂された。\n\n", encoding="utf-8")
+    (corpus / "other.md").write_text("# 別の話\n\n駅前の図書館は2021年に改訂された規則で運営される。\n\n",
+                                     encoding="utf-8")
+    kotae = open_kotae(settings=build(corpus, tmp_path / "index", lexicon=False, embed_model="none"))
+    result = kotae.search("CEPPはいつ改訂された?", mode="lexical")
+    assert result.passages[0].doc_id == "later"
