@@ -104,6 +104,10 @@ def test_glosses_join_only_words_that_stand_together_in_both_languages():
     assert together == {"共同宣言": "joint declaration", "署名": "sign"}
     apart = {g.ja: g.en for g in _glosses(["宣言は共同で署名した"], terms, query)}
     assert apart == {"共同": "joint", "宣言": "declaration", "署名": "sign"}
+    # An acronym's name written out with Latin letters in it (日 NATO 計画) would read back lower-cased: not glossed.
+    acronym = Translation("ipcp", (("ipcp",), ("日", "nato", "計画")), (1.0, 1.0))
+    query = Query(lang="en", terms=(), translations=(acronym,), unknown=(), kind=None)
+    assert _glosses(["日NATO計画"], {"ipcp", "日", "nato", "計画"}, query) == ()
 
 
 def test_answer_metrics_match_hand_counts():

@@ -382,7 +382,7 @@ def _glosses(texts: Sequence[str], terms: set[str], query: Query) -> tuple[Gloss
     found: list[tuple[int, str, str]] = []  # (position of the word among the translations, Japanese, English)
     for k, tr in enumerate(query.translations):
         for run in tr.candidates:
-            if all(t in terms for t in run) and not run[0].isascii():
+            if all(t in terms for t in run) and not any(t.isascii() for t in run):
                 if all(t in _LIGHT for t in run):
                     break  # glossed neither alone nor as part of a compound
                 ja = "".join(run)
