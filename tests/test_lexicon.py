@@ -170,7 +170,14 @@ def test_derived_nouns_rank_below_the_word_itself():
                            "signature": (Candidate("署名", ("署名",), "jmdict", 0.0),),
                            "sign": (Candidate("兆し", ("兆し",), "jmdict", -20.0),)}, skeletons={})
     ranked = [c.ja for c in lex.lookup(["signed"])]
-    assert ranked == ["署名", "兆し", "既署名"]  # 0-15, -20-5, -40: each form's penalty applied to its own rank
+    assert ranked == ["署名", "兆し", "既署名"]  # 0-5, -20-5, -40: each form's penalty applied to its own rank
+
+
+def test_a_verb_as_inflected_prefers_the_noun_of_its_act_to_a_noun_of_the_same_spelling():
+    lex = Lexicon(entries={"sign": (Candidate("目標", ("目標",), "jmdict", -0.4),),
+                           "signature": (Candidate("署名", ("署名",), "jmdict", 2.9),)}, skeletons={})
+    assert [c.ja for c in lex.lookup(["signed"])] == ["署名", "目標"]
+    assert [c.ja for c in lex.lookup(["sign"])] == ["目標", "署名"]  # as written, sign may be the noun
 
 
 def test_a_phrasal_verb_reaches_the_gloss_of_its_verbal_noun():
@@ -178,7 +185,8 @@ def test_a_phrasal_verb_reaches_the_gloss_of_its_verbal_noun():
     lex = Lexicon(entries={"setting up": (Candidate("開設", ("開設",), "jmdict", -2.0),),
                            "set up": (Candidate("体制", ("体制",), "jmdict", -3.0),)}, skeletons={})
     assert [c.ja for c in lex.lookup(["set", "up"])] == ["体制", "開設"]
-    assert [c.ja for c in lex.lookup(["sets", "up"])] == ["体制", "開設"]
+    # Inflected, the verb names an act: its -ing noun ranks as its base form does (see word_forms).
+    assert [c.ja for c in lex.lookup(["sets", "up"])] == ["開設", "体制"]
 
 
 def test_gloss_keys_drop_stop_words_at_the_ends_and_phrases_give_partial_keys():
@@ -208,5 +216,7 @@ def test_a_word_is_looked_up_as_written_then_its_base_forms_then_their_nouns_and
     forms = dict(word_forms("signed"))
     assert forms["signed"] == 0.0
     assert forms["sign"] == INFLECTION_PENALTY
-    assert forms["signature"] == DERIVATION_PENALTY
+    # An inflected verb names an act: the act's nouns rank as its base form does; as written, a noun is derived.
+    assert forms["signature"] == forms["signing"] == INFLECTION_PENALTY
+    assert forms["signs"] == DERIVATION_PENALTY and dict(word_forms("sign"))["signature"] == DERIVATION_PENALTY
     assert word_forms("signed") is word_forms("signed")  # lemmatised once per process

@@ -112,10 +112,28 @@ def word_forms(word: str) -> tuple[tuple[str, float], ...]:
     forms = {word: 0.0}
     for base in bases[1:]:
         forms.setdefault(base, INFLECTION_PENALTY)
+    # A verb as inflected (signed, revised) names an act, which JMdict glosses with the act's noun (署名 signature,
+    # 改訂 revision): those nouns rank as the base verb does, above a noun that only shares its spelling (sign 目標).
+    acts = set(_verb_lemmas(word)) - {word}
     for base in bases:
         for noun in derived(base):
-            forms.setdefault(noun, DERIVATION_PENALTY)
+            forms.setdefault(noun, INFLECTION_PENALTY if base in acts and noun in _nominalizations(base)
+                             else DERIVATION_PENALTY)
     return tuple(forms.items())
+
+
+def _verb_lemmas(word: str) -> tuple[str, ...]:
+    try:
+        import lemminflect
+    except ImportError:  # pragma: no cover - a declared dependency
+        return ()
+    return tuple(fold(w) for w in lemminflect.getAllLemmas(word).get("VERB", ()))
+
+
+def _nominalizations(base: str) -> set[str]:
+    """The nouns of an act a verb may make (sign → signing, signature; revise → revision), not its plural."""
+    return {base[: len(base) - len(drop)] + add for drop, add in _VERB_NOUNS
+            if add != "s" and base.endswith(drop)} | set(_gerunds(base))
 
 
 def derived(base: str) -> list[str]:
