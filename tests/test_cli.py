@@ -114,6 +114,12 @@ def test_search_human_readable_shows_title_and_span(capsys, where):
         assert p["text"].splitlines()[0].split("\t")[0] in out
 
 
+def test_search_human_readable_shows_an_english_word_with_its_japanese(capsys, where):
+    code, out, err = run(capsys, "search", "When did the library open?", "--top-k", "1", *where)
+    assert code == 0, err
+    assert "library → 図書館" in out and "{'en'" not in out
+
+
 def test_search_with_no_known_words_says_so(capsys, where):
     code, out, err = run(capsys, "search", "xyzzy plugh", "--json", *where)
     assert code == 0, err

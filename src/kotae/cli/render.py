@@ -79,11 +79,18 @@ def print_result(result: SearchResult) -> None:
         out.print(f"[yellow]{result.note}[/yellow]")
     elif not result.passages:
         out.print("[yellow]No passage matches this question.[/yellow]")
-    terms = ", ".join(str(t) for t in result.query_terms if not str(t).startswith("["))
+    terms = ", ".join(_term(t) for t in result.query_terms if not str(t).startswith("["))
     out.print(f"[dim]lang {result.lang} · mode {result.mode} · terms: {terms or '—'}[/dim]")
     for p in result.passages:
         out.print(f"\n[bold][{p.rank}] {p.title}[/bold] [dim]{p.doc_id} {p.start}–{p.end} · score {p.score:.3f}[/dim]")
         out.print(p.text, markup=False, soft_wrap=True)
+
+
+def _term(term: object) -> str:
+    """A query term as read: a translated word as `signed → 署名/調印/目標`, its likeliest Japanese first."""
+    if isinstance(term, dict):
+        return f"{term.get('en')} → {'/'.join(term.get('ja', [])[:3])}"
+    return str(term)
 
 
 def print_document(doc) -> None:
