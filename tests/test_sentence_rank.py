@@ -64,6 +64,13 @@ def test_ranker_weights_are_saved_beside_the_thresholds_and_a_bad_entry_is_a_cle
     path.write_text('{"thresholds": {}, "sentence_weights": {"hybrid": {"ja": ["x"]}}}', encoding="utf-8")
     with pytest.raises(ConfigError, match="sentence_weights"):
         load_ranker(path)
+    # Weights learned for other features (an older kotae's file) are matched by position: not used, nor kept.
+    older = [*FEATURES[1:], FEATURES[0]]
+    path.write_text(json.dumps({"thresholds": {}, "sentence_features": older,
+                                "sentence_weights": {"dense": {"ja": [2.0] * n}}}), encoding="utf-8")
+    assert load_ranker(path).weights == {}
+    save_thresholds(path, {"hybrid": {"ja": 0.5}}, learned_from="g", sentence_weights={"hybrid": {"ja": [0.5] * n}})
+    assert set(load_ranker(path).weights) == {"hybrid"}
 
 
 def test_sentence_vectors_follow_each_chunks_sentences_and_embed_a_repeated_sentence_once():

@@ -27,8 +27,8 @@ def long_form(text: str, end: int) -> str:
     kanji, katakana and Latin letters back to the nearest boundary, at most MAX_LONG characters."""
     before = text[max(0, end - MAX_LONG):end]
     latin = _LATIN_NAME.search(before)
-    if latin and before[latin.start():].strip():
-        return before[latin.start():].strip()
+    if latin:
+        return latin.group().strip()
     start = len(before)
     while start > 0 and not _BOUNDARY.match(before[start - 1]):
         start -= 1

@@ -56,9 +56,15 @@ def english_words(text: str) -> list[str]:
 def is_english_word(word: str) -> bool:
     """Whether the word is in lemminflect's English dictionary (any inflected form of a known lemma): a word to be
     taken as written, never corrected into another ("election" is not a slip for "selection")."""
-    import lemminflect
+    return bool(_lemma_table(word))
 
-    return bool(lemminflect.getAllLemmas(word))
+
+@lru_cache(maxsize=65536)
+def _lemma_table(word: str) -> dict[str, tuple[str, ...]]:
+    """lemminflect's lemmas of a word by part of speech (VERB, NOUN, ADJ, ADV), looked up once per word."""
+    import lemminflect  # a declared dependency, loaded on first use: its tables take a while to read
+
+    return dict(lemminflect.getAllLemmas(word))
 
 
 def lemmas(word: str) -> list[str]:
@@ -67,12 +73,7 @@ def lemmas(word: str) -> list[str]:
     lemminflect knows irregular forms; the suffix rules cover words it has never seen.
     """
     out = [word]
-    try:
-        import lemminflect
-
-        known = lemminflect.getAllLemmas(word)
-    except ImportError:  # pragma: no cover - a declared dependency
-        known = {}
+    known = _lemma_table(word)
     for pos in ("VERB", "NOUN", "ADJ", "ADV"):
         out += [fold(w) for w in known.get(pos, ())]
     if len(word) > 3:
@@ -96,7 +97,7 @@ def lemmas(word: str) -> list[str]:
 # Nouns English makes from verbs, the way JMdict glosses Japanese verbal nouns (調印 signing, 署名 signature,
 # 改訂 revision, 設立 establishment), and the nouns behind adjectives (European → Europe, political → politics).
 _VERB_NOUNS = (("", "ing"), ("", "ion"), ("e", "ion"), ("", "ation"), ("e", "ation"), ("", "ment"), ("", "ature"),
-               ("e", "al"), ("", "al"), ("", "ance"), ("", "ence"), ("", "s"))
+               ("e", "al"), ("", "al"), ("", "ance"), ("", "ence"))
 # Adjectives behind adverbs (jointly → joint 共同, individually → individual 個別, geographically → geographic 地理的).
 _ADVERB_ADJECTIVES = (("ically", "ic"), ("ally", "al"), ("ily", "y"), ("ably", "able"), ("ibly", "ible"), ("ly", ""))
 _ADJECTIVE_NOUNS = (("ean", "e"), ("ian", "ia"), ("ian", "e"), ("an", "a"), ("ese", "a"), ("ese", ""), ("ish", ""),
@@ -114,58 +115,40 @@ def word_forms(word: str) -> tuple[tuple[str, float], ...]:
         forms.setdefault(base, INFLECTION_PENALTY)
     # A verb as inflected (signed, revised) names an act, which JMdict glosses with the act's noun (署名 signature,
     # 改訂 revision): those nouns rank as the base verb does, above a noun that only shares its spelling (sign 目標).
-    acts = set(_verb_lemmas(word)) - {word}
+    acts = {fold(w) for w in _lemma_table(word).get("VERB", ())} - {word}
     for base in bases:
+        nouns_of_act = set(_act_nouns(base)) if base in acts else set()
         for noun in derived(base):
-            forms.setdefault(noun, INFLECTION_PENALTY if base in acts and noun in _nominalizations(base)
-                             else DERIVATION_PENALTY)
+            forms.setdefault(noun, INFLECTION_PENALTY if noun in nouns_of_act else DERIVATION_PENALTY)
     return tuple(forms.items())
 
 
-def _verb_lemmas(word: str) -> tuple[str, ...]:
-    try:
-        import lemminflect
-    except ImportError:  # pragma: no cover - a declared dependency
-        return ()
-    return tuple(fold(w) for w in lemminflect.getAllLemmas(word).get("VERB", ()))
-
-
-def _nominalizations(base: str) -> set[str]:
-    """The nouns of an act a verb may make (sign → signing, signature; revise → revision), not its plural."""
-    return {base[: len(base) - len(drop)] + add for drop, add in _VERB_NOUNS
-            if add != "s" and base.endswith(drop)} | set(_gerunds(base))
+def _act_nouns(base: str) -> list[str]:
+    """The nouns of an act a verb may make (sign → signing, signature; revise → revision)."""
+    out = [fold(w) for w in _inflections(base).get("VBG", ())]  # setting, taking: as English spells them
+    if len(base) > 2:
+        out += [base[: len(base) - len(drop)] + add for drop, add in _VERB_NOUNS if base.endswith(drop)]
+    return out
 
 
 def derived(base: str) -> list[str]:
     """Nouns and place names a base form may stand for, when the dictionary glosses those instead."""
-    out = list(_gerunds(base))
-    for drop, add in _VERB_NOUNS:
-        if base.endswith(drop) and len(base) > 2:
-            out.append(base[: len(base) - len(drop)] + add)
+    out = _act_nouns(base) + ([base + "s"] if len(base) > 2 else [])
     for suffix, repl in _ADJECTIVE_NOUNS:
         if base.endswith(suffix) and len(base) > len(suffix) + 2:
             out.append(base[: -len(suffix)] + repl)
-    if _only_adverb(base):  # early and family are words of their own, not adverbs of "ear" and "famy"
+    if set(_lemma_table(base)) == {"ADV"}:  # early and family are words of their own, not adverbs of "ear", "famy"
         out += [base[: -len(suffix)] + repl for suffix, repl in _ADVERB_ADJECTIVES
                 if base.endswith(suffix) and len(base) > len(suffix) + 2][:2]
     return [w for w in dict.fromkeys(out) if w != base]
 
 
-def _only_adverb(word: str) -> bool:
-    try:
-        import lemminflect
-    except ImportError:  # pragma: no cover - a declared dependency
-        return False
-    return set(lemminflect.getAllLemmas(word)) == {"ADV"}
+@lru_cache(maxsize=65536)
+def _inflections(base: str) -> dict[str, tuple[str, ...]]:
+    """lemminflect's forms of a known verb by tag (VBG: setting), looked up once per word."""
+    import lemminflect
 
-
-def _gerunds(base: str) -> tuple[str, ...]:
-    """The -ing forms of a known verb, spelled as English spells them (set → setting, take → taking)."""
-    try:
-        import lemminflect
-    except ImportError:  # pragma: no cover - a declared dependency
-        return ()
-    return tuple(fold(w) for w in lemminflect.getAllInflections(base, upos="VERB").get("VBG", ()))
+    return dict(lemminflect.getAllInflections(base, upos="VERB"))
 
 
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",

@@ -90,10 +90,9 @@ class Lexicon:
         A base form ranks a little below the word as written, a derived noun (signed → signature) further.
         """
         *head, last = words
-        firsts = word_forms(head[0]) if head else (("", 0.0),)
+        leads = [([first, *head[1:]], penalty) for first, penalty in word_forms(head[0])] if head else [([], 0.0)]
         best: dict[tuple[str, ...], Candidate] = {}
-        for first, first_penalty in firsts:
-            lead = [first, *head[1:]] if head else []
+        for lead, first_penalty in leads:
             for form, penalty in word_forms(last):
                 for cand in self.entries.get(" ".join([*lead, form]), ()):
                     rank = cand.rank - penalty - first_penalty

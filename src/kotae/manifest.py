@@ -141,6 +141,11 @@ class Manifest:
         """The embedding model of the vectors, or None for a lexical index."""
         return self.dense.model if self.dense else None
 
+    @property
+    def store_kind(self) -> str:
+        """The store the build's postings and vectors live in: "local" (its folder) or "milvus"."""
+        return self.store.kind if self.store else "local"
+
     def to_json(self) -> dict[str, Any]:
         return {"format": self.format, "build_id": self.build_id, "kotae_version": self.kotae_version,
                 "built_at": self.built_at, "settings": dict(self.settings), "corpus": asdict(self.corpus),

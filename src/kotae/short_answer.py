@@ -46,11 +46,10 @@ _VALUE = re.compile(r"(\d+(?:\.\d+)?)(?:\s*(million|billion|trillion|thousand))?
 _SCALE_WORDS = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
 _JA_COUNTED = re.compile(rf"何\s*({'|'.join(sorted(map(re.escape, COUNTERS), key=len, reverse=True))})")
 _EN_COUNTED = re.compile(r"\bhow (?:many|much) (\w+)(?: (\w+))?|\bhow (long)\b", re.I)
-_LENGTHS = frozenset({"years", "months", "weeks", "days", "hours", "km", "metres"})  # how long
 _TIMES = frozenset({"years", "months", "weeks", "days", "hours"})
+_LENGTHS = _TIMES | {"km", "metres"}  # how long
 _JA_HOW_MANY = re.compile(r"([一-龥ァ-ヶー]+)(?:が|は|も|を)いくつ|いくつの([一-龥ァ-ヶー]+)")
 _JA_NOUN_COUNTERS = {**COUNTERS, "国": ("country", "countries")}  # 加盟国はいくつ counts countries
-_NOT_TIME = frozenset({"-time"})  # counts anything but time (see _matches)
 _ASKS_TIME = re.compile(r"どれ(?:くらい|ぐらい|ほど|だけ)|どの(?:くらい|ぐらい)|期間|任期|長さ|何年|何か月|何ヶ月|"
                         r"何カ月|何日|何時間|何週間|\bhow long\b|\b(?:years|months|weeks|days|hours)\b", re.I)
 # What English counts people as (how many visitors → 人, 名).
@@ -105,9 +104,9 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
         return None
     numbers = values(question.text)
     counted = counted_nouns(question.text)
+    # いくつ, how many concepts: a count of things, never a length of time, unless the question asks how long.
     asks_time = _ASKS_TIME.search(unicodedata.normalize("NFKC", question.text))
-    if not counted and question.kind == "number" and not asks_time:
-        counted = _NOT_TIME  # いくつ, how many concepts: a count of things, never a length of time
+    uncounted = _TIMES if not counted and question.kind == "number" and not asks_time else frozenset()
     where = _WHERE.search(unicodedata.normalize("NFKC", question.text))
     case = _SAME_CASE[where.group(1)] if where else ()
     weights = {t: w for t, w in (question.weights or {}).items() if not t.isdigit() and t not in _UNITS}
@@ -121,7 +120,7 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
             named = _named_by_question(found, sentence.text, toks, terms, numbers)
             if named == 2 or (found.kind == "value" and not _label_asked(found, toks, terms)):
                 continue
-            matches = _matches(found, sentence.text, toks, terms, counted, case)
+            matches = _matches(found, sentence.text, toks, terms, counted, uncounted, case)
             if matches < 0:
                 continue
             group, extra = accepts[found.kind]
@@ -196,15 +195,14 @@ def counted_nouns(question: str) -> frozenset[str]:
 
 
 def _matches(found: Found, text: str, tokens: Sequence[Token], terms: Collection[str], counted: Collection[str],
-             case: Sequence[str]) -> int:
+             uncounted: Collection[str], case: Sequence[str]) -> int:
     """1 when the span is what the question describes: a number of what it counts, a person with the title it
-    names, a place marked as the question marks "where"; -1 for a number of something other than it counts."""
+    names, a place marked as the question marks "where"; -1 for a number of something other than it counts, or
+    of what it cannot be counting (`uncounted`)."""
     if found.kind in NUMBERS:
         expr = parse_number(unicodedata.normalize("NFKC", text[found.start:found.end]))
         noun = COUNTERS.get(expr.counter, ("", ""))[1] if expr else ""
-        if counted is _NOT_TIME:
-            return -1 if noun in _TIMES else 0
-        if counted and noun and noun not in counted and noun != "%":
+        if noun in uncounted or (counted and noun and noun not in counted and noun != "%"):
             return -1  # it counts something other than the question does: volumes for "how many visitors"
         return int(noun in counted)
     if found.kind == "date":

@@ -26,7 +26,7 @@ from kotae.sentences import SentenceVectors, load_sentences, sentence_files
 from kotae.types import Chunk, Document
 
 if TYPE_CHECKING:
-    from kotae.stores.base import RemoteSearch
+    from kotae.stores.base import RemoteSearch, Store
     from kotae.stores.sparse import TermStats
 
 POINTER = "CURRENT"
@@ -210,10 +210,10 @@ def check_fresh(manifest: Manifest, settings: Settings, *, check_corpus: bool = 
         if manifest.settings.get(key) != value:
             raise StaleIndexError(f"The index was built with {key}={manifest.settings.get(key)!r} but {value!r} is "
                                   f"configured; {fix}.")
-    built = manifest.store.kind if manifest.store else "local"
-    if (strict or "store" in explicit) and built != settings.index.store:
-        raise StaleIndexError(f"The index was built for the {built} store but {settings.index.store!r} is "
-                              f"configured (KOTAE_STORE); {fix}.")
+    built, wanted = manifest.store_kind, settings.index.store
+    if (strict or "store" in explicit) and built != wanted:
+        raise StaleIndexError(f"The index was built for the {built} store but {wanted!r} is configured (KOTAE_STORE); "
+                              f"{fix}.")
     corpus_dir = settings.index.corpus_dir
     if check_corpus and corpus_dir.is_dir() and manifest.corpus.fingerprint != fingerprint(corpus_dir):
         raise StaleIndexError(f"The documents in {corpus_dir} changed since the index was built; {fix}.")
@@ -253,9 +253,7 @@ def load_index(settings: Settings, *, check: bool = True, verify: bool = False) 
     fix = f"run `{rebuild_command(settings, manifest)}` to rebuild it"
     if check:
         check_fresh(manifest, settings, strict=False)
-    from kotae import stores
-
-    kept = stores.get(manifest.store.kind if manifest.store else "local")
+    kept = _store_of(manifest)
     missing = sorted(set(kept.files(manifest)) - set(manifest.files))
     if missing:
         raise damaged(folder / MANIFEST, f"records no size or hash for {missing[0]}", fix)
@@ -263,11 +261,11 @@ def load_index(settings: Settings, *, check: bool = True, verify: bool = False) 
     return kept.read(folder, manifest, settings, fix)
 
 
-def expected_files(manifest: Manifest) -> list[str]:
-    """The files a build with this manifest is read from, by path relative to the build."""
+def _store_of(manifest: Manifest) -> Store:
+    """The store a build's postings and vectors are read from."""
     from kotae import stores
 
-    return stores.get(manifest.store.kind if manifest.store else "local").files(manifest)
+    return stores.get(manifest.store_kind)
 
 
 def local_files(manifest: Manifest) -> list[str]:

@@ -77,7 +77,7 @@ def load_calibration(path: Path | None = None) -> tuple[Thresholds, Ranker]:
         raise ConfigError(f"The abstention file {path} holds a threshold or weight that is not a number.") from None
     try:
         ranker = Ranker({mode: {lang: tuple(float(x) for x in w) for lang, w in v.items()}
-                         for mode, v in data.get("sentence_weights", {}).items()})
+                         for mode, v in _sentence_weights(data).items()})
     except (AttributeError, TypeError, ValueError):
         raise ConfigError(f'The abstention file {path} must hold "sentence_weights" as {{mode: {{lang: [numbers, '
                           f'one per feature: {", ".join(FEATURES)}]}}}}.') from None
@@ -100,13 +100,21 @@ def save_thresholds(path: Path | None, learned: Mapping[str, Mapping[str, float]
     thresholds = {**current.get("thresholds", {}), **{mode: dict(v) for mode, v in learned.items()}}
     kept = {mode: v for mode, v in current.get("relatedness_weights", {}).items() if mode not in learned}
     related = {**kept, **{mode: dict(v) for mode, v in (weights or {}).items()}}
-    ranker = {**current.get("sentence_weights", {}),
+    ranker = {**_sentence_weights(current),
               **{mode: {lang: list(w) for lang, w in v.items()} for mode, v in (sentence_weights or {}).items()}}
     data = {"learned_from": learned_from, "rule": RULE, "thresholds": thresholds, "relatedness_weights": related,
             "sentence_features": list(FEATURES), "sentence_weights": ranker}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return Thresholds(_floats(thresholds), weights=_floats(related))
+
+
+def _sentence_weights(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The file's sentence ranker weights, unless they were learned for other features than kotae's (an older
+    kotae's file): weights are matched to features by position, so those rank by the default weights instead."""
+    if data.get("sentence_features", list(FEATURES)) != list(FEATURES):
+        return {}
+    return data.get("sentence_weights", {})
 
 
 def _floats(values: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, float]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from kotae.bench.measure import Stage, Step, sample, summary, timed
+from kotae.bench.measure import Stage, Step, sample, warm_latency
 from kotae.bench.plan import Plan
 from kotae.config import Settings
 from kotae.evaluation.gold import GoldItem
@@ -31,9 +31,6 @@ def bench_latency(settings: Settings, plan: Plan, gold: Sequence[GoldItem], *, s
     stage("Query latency", len(calls))
     out: dict[str, Any] = {"questions": len(items), "repeats": plan.repeats, "modes": {}}
     for name, call in calls.items():
-        for n in range(len(items)):  # warm-up: caches, lazy loading, the model's first call
-            call(n)
-        timings = [timed(call, n) for _ in range(plan.repeats) for n in range(len(items))]
-        out["modes"][name] = summary(timings)
+        out["modes"][name] = warm_latency(call, len(items), plan.repeats)
         step()
     return out

@@ -43,6 +43,14 @@ def timed(call: Callable[[int], Any], n: int) -> float:
     return time.perf_counter() - start
 
 
+def warm_latency(call: Callable[[int], Any], count: int, repeats: int) -> dict[str, float]:
+    """`summary` of `call(0)` … `call(count - 1)`, `repeats` times over, after one untimed warm-up pass (caches,
+    lazy loading, a model's first call)."""
+    for n in range(count):
+        call(n)
+    return summary([timed(call, n) for _ in range(repeats) for n in range(count)])
+
+
 def r(value: float) -> float:
     """A measured value as reported: three decimals."""
     return round(float(value), 3)

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from kotae.bench.measure import Stage, Step, r, sample, summary
+from kotae.bench.measure import Stage, Step, r, sample, warm_latency
 from kotae.bench.plan import Plan
 from kotae.config import Settings
 from kotae.embed import Embedder
@@ -61,8 +61,8 @@ def _corpus(settings: Settings, plan: Plan, gold: Sequence[GoldItem], *, model: 
         questions = [retrieval_question(i.question, i.history, kotae.retriever.analyzer) for i in items]
         modes = {}
         for mode in ["lexical"] + (["dense", "hybrid"] if kotae.index.dense is not None else []):
-            modes[mode] = _latency(lambda n, m=mode, k=kotae, q=questions: k.search(q[n], mode=m), len(questions),
-                                   plan.repeats)
+            modes[mode] = warm_latency(lambda n, m=mode, k=kotae, q=questions: k.search(q[n], mode=m),
+                                       len(questions), plan.repeats)
         out[kind] = {"chunks": manifest.chunker.chunks, "build_s": r(sum(manifest.build_seconds.values())),
                      "write_s": r(manifest.build_seconds.get("write", 0.0)), "search": modes}
     return out
@@ -126,22 +126,10 @@ def _synthetic(settings: Settings, plan: Plan, gold: Sequence[GoldItem], *, work
                    "dense": lambda n: vectors_milvus.search(queries[n], depth)}}
     counts = {"lexical": len(made), "dense": len(queries)}
     for kind_name, built in (("local", local_build), ("milvus", milvus_build)):
-        out[kind_name] = {"build_s": r(built), "search": {m: _latency(call, counts[m], 1)
+        out[kind_name] = {"build_s": r(built), "search": {m: warm_latency(call, counts[m], 1)
                                                          for m, call in calls[kind_name].items()}}
     out["dense_index"] = dense.index_type
     milvus.drop([name])
     milvus.reset()
     shutil.rmtree(folder, ignore_errors=True)
     return out
-
-
-def _latency(call: Callable[[int], Any], count: int, repeats: int) -> dict[str, float]:
-    for n in range(count):  # warm-up
-        call(n)
-    timings = []
-    for _ in range(repeats):
-        for n in range(count):
-            clock = time.perf_counter()
-            call(n)
-            timings.append(time.perf_counter() - clock)
-    return summary(timings)

@@ -155,7 +155,6 @@ def print_report(rep: dict[str, Any]) -> None:
         console().print(short)
 
 
-
 def print_kinds(rows: dict[str, Any]) -> None:
     """Abstention on each kind of unanswerable question the gold file marks, as if it were the only kind."""
     from rich.table import Table

@@ -68,4 +68,3 @@ def draw(lines: Mapping[str, Sequence[Mapping[str, float]]], chosen: Mapping[str
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path)
     return True
-
