@@ -6,7 +6,7 @@ import pytest
 from support import build
 
 from kotae.acronyms import find_acronyms, long_form
-from kotae.lexicon import Lexicon
+from kotae.lexicon import Candidate, Lexicon
 from kotae.query import make_query
 from kotae.types import Document
 
@@ -59,3 +59,14 @@ def test_a_passage_that_only_writes_the_name_out_is_found_by_its_acronym(tmp_pat
     kotae = open_kotae(settings=build(corpus, tmp_path / "index", lexicon=False, embed_model="none"))
     result = kotae.search("CEPPはいつ改訂された?", mode="lexical")
     assert result.passages[0].doc_id == "later"
+
+
+def test_an_english_question_reaches_the_model_with_its_first_translated_words_only(analyzer):
+    words = {"partnership": "協力", "signed": "署名", "brussels": "ブリュッセル"}
+    lexicon = Lexicon(entries={en: (Candidate(ja, (ja,), "jmdict", 1.0),) for en, ja in words.items()}, skeletons={})
+    vocab = {t: n for n, t in enumerate(words.values())}
+    question = "Was the partnership signed in Brussels?"
+    en = make_query(question, analyzer, lexicon, vocab)
+    assert en.encoder_text(question, 0) == question
+    assert en.encoder_text(question, 2) == f"{question} 協力 署名"
+    assert en.encoder_text(question) == f"{question} 協力 署名 ブリュッセル"  # every word by default

@@ -251,14 +251,17 @@ class _WatchedLimiter:
         self.limiter.release()
 
 
-def test_no_more_retrievals_run_at_once_than_configured(lexical_settings, lexical_index, monkeypatch):
-    app = make_app(lexical_settings, lexical_index, retrieval_threads=2)
+@pytest.mark.parametrize(("mode", "limiter", "most"), [("lexical", "retrieval", 2), ("hybrid", "model_retrieval", 3)])
+def test_no_more_retrievals_run_at_once_than_configured_for_their_mode(bundled_settings, bundled_index, monkeypatch,
+                                                                       mode, limiter, most):
+    # Lexical retrievals hold Python's lock and get few threads; those that run the model get threads of their own.
+    app = make_app(bundled_settings, bundled_index, retrieval_threads=2, model_threads=3)
     engine = app.state.holder.engine
     ask = engine.kotae.answerer.ask
     counts: Counter[str] = Counter()
     progress = threading.Condition()
     release = threading.Event()
-    app.state.retrieval = _WatchedLimiter(app.state.retrieval, progress, counts)
+    setattr(app.state, limiter, _WatchedLimiter(getattr(app.state, limiter), progress, counts))
 
     def counted(*args, **kwargs):
         with progress:
@@ -274,17 +277,17 @@ def test_no_more_retrievals_run_at_once_than_configured(lexical_settings, lexica
     responses: list[httpx.Response] = []
     with TestClient(app) as client:
         threads = [threading.Thread(target=lambda: responses.append(
-            client.post("/v1/ask", json={"question": QUESTIONS[0]}))) for _ in range(6)]
+            client.post("/v1/ask", json={"question": QUESTIONS[0], "mode": mode}))) for _ in range(6)]
         for t in threads:
             t.start()
-        with progress:  # two retrievals hold their places and the four other requests wait for one
-            held = progress.wait_for(lambda: counts["running"] == 2 and counts["waiting"] == 4, timeout=30)
+        with progress:  # `most` retrievals hold their places and the other requests wait for one
+            held = progress.wait_for(lambda: counts["running"] == most and counts["waiting"] == 6 - most, timeout=30)
         release.set()
         for t in threads:
             t.join(30)
     assert held, dict(counts)
     assert [r.status_code for r in responses] == [200] * 6
-    assert counts["most"] == 2
+    assert counts["most"] == most
 
 
 # `kotae serve`.

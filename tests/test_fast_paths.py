@@ -42,7 +42,8 @@ def test_search_batch_encodes_the_questions_in_one_call_and_matches_single_searc
                                                                                     mode):
     retriever, calls = counting_retriever
     results = list(retriever.search_batch(QUESTIONS, mode=mode, top_k=5, qids=["a", "b", "c", "d"]))
-    encoded = [retriever.query(q).encoder_text(q) for q in QUESTIONS]  # English ones with their translation
+    words = retriever.settings.retrieval.encoder_words
+    encoded = [retriever.query(q).encoder_text(q, words) for q in QUESTIONS]  # English ones with their translation
     assert len(calls) == 1 and sorted(calls[0]) == sorted(encoded)
     assert [r.id for r in results] == ["a", "b", "c", "d"]
     single = [dense_retriever.search(q, mode=mode, top_k=5) for q in QUESTIONS]

@@ -71,10 +71,21 @@ async def server_settings(request: Request) -> ServerSettings:
     return request.app.state.server
 
 
-async def retrieve(request: Request, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run CPU-bound retrieval in a worker thread, so the event loop keeps serving other requests, and no more
-    at once than the app's limit (see `app.retrieval_threads`)."""
-    return await anyio.to_thread.run_sync(partial(fn, *args, **kwargs), limiter=request.app.state.retrieval)
+def limiter(request: Request, engine: Engine, mode: str | None) -> anyio.CapacityLimiter:
+    """The threads a retrieval in `mode` takes its place among: those of the embedding model's modes, or the
+    lexical ones (see `app.retrieval_threads` and `app.model_threads`); ConfigError for a mode the index cannot
+    serve."""
+    if engine.kotae.resolve_mode(mode) == "lexical":
+        return request.app.state.retrieval
+    return request.app.state.model_retrieval
+
+
+async def retrieve(request: Request, engine: Engine, mode: str | None, fn: Callable[..., T], *args: Any,
+                   **kwargs: Any) -> T:
+    """Run CPU-bound retrieval in `mode` in a worker thread, so the event loop keeps serving other requests, and no
+    more at once than the app's limit for the mode (see `limiter`)."""
+    return await anyio.to_thread.run_sync(partial(fn, *args, mode=mode, **kwargs),
+                                          limiter=limiter(request, engine, mode))
 
 
 EngineDep = Annotated[Engine, Depends(engine)]
@@ -89,8 +100,8 @@ async def ask(request: Request, body: AskRequest,
               engine: EngineDep) -> JSONResponse:
     """One to three sentences quoted from the documents, each cited as [n] (the rank of its passage), and the
     passages; or `abstained: true` with a message when the documents do not answer the question."""
-    answer = await retrieve(request, engine.kotae.ask, body.question, history=body.history_dicts(), mode=body.mode,
-                            top_k=body.top_k)
+    answer = await retrieve(request, engine, body.mode, engine.kotae.ask, body.question,
+                            history=body.history_dicts(), top_k=body.top_k)
     return JSONResponse(in_language(answer, body.lang).to_dict())
 
 
@@ -104,8 +115,8 @@ async def ask_stream(request: Request, body: AskRequest,
                      engine: EngineDep, server: ServerDep) -> StreamingResponse:
     """The answer of `POST /v1/ask`, streamed: `meta` (request id, language, what was searched), `passages`,
     `delta` (the answer's text in pieces), `answer` (the final answer object), `done`."""
-    engine.kotae.resolve_mode(body.mode)  # refuse a mode the index cannot serve before the stream starts
-    events = sse(answer_events(engine, body, request.app.state.retrieval), server.stream_keepalive)
+    # limiter: refuses a mode the index cannot serve before the stream starts
+    events = sse(answer_events(engine, body, limiter(request, engine, body.mode)), server.stream_keepalive)
     # no-cache: proxies must not hold events back; X-Accel-Buffering: nginx's buffering off for this response.
     return StreamingResponse(events, media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
@@ -116,7 +127,7 @@ async def ask_stream(request: Request, body: AskRequest,
 async def search(request: Request, body: SearchRequest,
                  engine: EngineDep) -> JSONResponse:
     """Ranked passages with their document, character span and score, and the terms searched for."""
-    result = await retrieve(request, engine.kotae.search, body.question, mode=body.mode, top_k=body.top_k,
+    result = await retrieve(request, engine, body.mode, engine.kotae.search, body.question, top_k=body.top_k,
                             qid=body.id)
     return JSONResponse(result.to_dict())
 

@@ -40,6 +40,10 @@ class ServerSettings(FromFile):
     retrieval_threads: int | None = Field(
         None, ge=1, le=64, description="retrievals run at once per server process (default: the number of CPUs, at "
         "most 4); more requests wait their turn, as extra threads would only contend for Python's lock")
+    model_threads: int | None = Field(
+        None, ge=1, le=64, description="retrievals that run the embedding model (dense and hybrid) at once per "
+        "server process (default: 8 per CPU); the model runs outside Python's lock, and questions waiting for it "
+        "together are encoded in one call")
     examples_file: Path | None = Field(Path("eval/examples.json"),
                                        description='example questions the demo page offers: a JSON list of '
                                                    '{"lang": ..., "question": ...}')

@@ -135,6 +135,14 @@ class RetrievalSettings(FromFile):
     weight_lexical_en: float = Field(1.0, ge=0, description="lexical weight in hybrid fusion, English questions")
     weight_dense_en: float = Field(0.3, ge=0, description="dense weight in hybrid fusion, English questions")
     type_weight: float = Field(0.5, ge=0, description="weight of answer-type terms (see answer_type)")
+    # The model's time grows with the tokens it reads (about 1 ms a token on one core): each Japanese word added to an
+    # English question costs as much as a word of the question. Measured on eval/gold.jsonl: three words keep the
+    # hybrid ranking of all of them (English MRR@10 0.799 against 0.797) at 24 tokens a question instead of 30
+    # (English search 16% faster), but the first quoted sentence is less often the answering one (English
+    # support@1 0.596 against 0.616, after re-learning the ranker), so every word is given by default.
+    encoder_words: int | None = Field(None, ge=0, le=64,
+                                      description="Japanese words added to an English question's text for the model "
+                                      "(default: every translated word)")
     hnsw_ef_search: int = Field(DEFAULT_EF_SEARCH, ge=1, le=4096,
                                 description="HNSW candidates kept per query (recall vs speed)")
     ivf_nprobe: int = Field(DEFAULT_NPROBE, ge=1, le=65536, description="IVF-PQ inverted lists visited per query")

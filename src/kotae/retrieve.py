@@ -128,8 +128,8 @@ class Retriever:
         mostly per call); nothing to do in lexical mode. `queries` holds questions already made into queries."""
         if self.resolve_mode(mode) not in ("dense", "hybrid"):
             return
-        queries = queries or {}
-        asked = list(dict.fromkeys((queries.get(q) or self.query(q)).encoder_text(q)
+        queries, words = queries or {}, self.settings.retrieval.encoder_words
+        asked = list(dict.fromkeys((queries.get(q) or self.query(q)).encoder_text(q, words)
                                    for q in questions if q and q.strip()))
         for start in range(0, len(asked), BATCH):
             self.query_vectors(asked[start:start + BATCH])
@@ -153,7 +153,7 @@ class Retriever:
 
     def question_vector(self, question: str, query: Query) -> np.ndarray:
         """The vector a question is searched with: its text with the likeliest Japanese of its English words."""
-        return self.query_vectors([query.encoder_text(question)])[0]
+        return self.query_vectors([query.encoder_text(question, self.settings.retrieval.encoder_words)])[0]
 
     def query(self, question: str) -> Query:
         """The question as this index's analyzer and lexicon see it."""

@@ -17,7 +17,8 @@ from kotae.bench.measure import BenchmarkUnavailableError, r
 MARK = "KOTAE_WRK "  # the line `done` prints, among wrk's own report
 
 LUA = """\
--- Each request asks a question with a number no other request in this run uses: a thread id and a counter.
+-- Each request asks a question with a number no other request in this run uses (a thread's own range, counted
+-- up), in the form of kotae.bench.model.distinct, so that the encoder reads as many tokens as in the bare rate.
 local prefixes = {
 %(prefixes)s
 }
@@ -34,7 +35,7 @@ end
 function request()
   count = count + 1
   local n = ((tid or 0) * 7 + count) %% #prefixes + 1
-  return wrk.format("POST", path, headers, prefixes[n] .. " #" .. tag .. (tid or 0) .. "-" .. count .. '"}')
+  return wrk.format("POST", path, headers, prefixes[n] .. " #" .. tag .. ((tid or 0) * 1000000 + count) .. '"}')
 end
 
 function done(summary, latency, requests)
