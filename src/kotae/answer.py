@@ -23,6 +23,7 @@ from kotae.errors import GenerationError, KotaeError
 from kotae.events import Delta, Event, Failed, Final, Passages
 from kotae.generate import generate as generate_answer
 from kotae.generate import generate_stream, is_refusal, llm_enabled
+from kotae.needs import Need, coverage, needs
 from kotae.query import Query
 from kotae.retrieve import Retriever
 from kotae.sentence_rank import Candidate, Ranker
@@ -119,34 +120,6 @@ class Reading:
     context: frozenset[str]
 
 
-@dataclass(frozen=True)
-class Need:
-    """One thing the question asks about: any of its alternatives (term runs) satisfies it; weight is IDF."""
-
-    alternatives: tuple[tuple[str, ...], ...]
-    weight: float
-
-    def met_by(self, terms: set[str]) -> bool:
-        return any(all(t in terms for t in run) for run in self.alternatives)
-
-
-def needs(query: Query, retriever: Retriever) -> list[Need]:
-    """The question's terms weighted by rarity; words the documents never use count as unmet."""
-    lexical = retriever.index.lexical
-    out = [Need(((t,),), lexical.idf(t)) for t in query.terms]
-    for tr in query.translations:
-        best = tr.candidates[0]
-        out.append(Need(tr.candidates, sum(lexical.idf(t) for t in best) / len(best)))
-    rare = lexical.idf("")  # a word no chunk holds
-    out += [Need((), rare) for _ in (*query.missing, *query.unknown)]
-    return out
-
-
-def coverage(wants: Sequence[Need], terms: set[str]) -> float:
-    total = sum(n.weight for n in wants)
-    return sum(n.weight for n in wants if n.met_by(terms)) / total if total else 0.0
-
-
 class Answerer:
     """Retrieval, then the best cited sentences of the top passages, or an abstention."""
 
@@ -167,7 +140,7 @@ class Answerer:
         false (a caller streaming the model's reply itself, see `with_reply`)."""
         retriever = self.retriever
         searched, query, result, vector = self._search(question, history, mode=mode, top_k=top_k, qid=qid)
-        wants = needs(query, retriever)
+        wants = needs(query, retriever.index.lexical)
         read = [self._read(p.chunk_id) for p in result.passages[:max(CONFIDENCE_DEPTH, PASSAGES_READ)]]
         covered = max((coverage(wants, r.context) for r in read[:CONFIDENCE_DEPTH]), default=0.0)
         confidence = self.thresholds.confidence(covered, result.relatedness, result.mode, query.lang)
@@ -302,7 +275,7 @@ class Answerer:
         language, each sentence with what is known of it)."""
         _, query, result, vector = self._search(question, history, mode=mode)
         read = [self._read(p.chunk_id) for p in result.passages[:PASSAGES_READ]]
-        found = self._candidates(result.passages, read, needs(query, self.retriever), query,
+        found = self._candidates(result.passages, read, needs(query, self.retriever.index.lexical), query,
                                  self._short_question(question, query), vector)
         return result.mode, query.lang, [(sentence, candidate) for sentence, _, candidate in found]
 
