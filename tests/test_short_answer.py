@@ -84,6 +84,9 @@ def test_the_first_sentence_naming_the_kind_wins(analyzer):
     texts = ("館長は山田花子である。", "旧館は2019年に閉館していた。")  # the first names no date
     found = pick(analyzer, "date", "いつ?", *texts)
     assert found.doc_id == "doc-1" and _span(found, *texts) == "2019年"
+    # The first sentence is the ranker's answer: its date, though a later one's verb is the question's own word.
+    texts = ("日本は2023年にサイバー防衛隊を立ち上げた。", "2025年1月には代表部を開設した。")
+    assert _span(pick(analyzer, "date", "サイバー防衛隊を開設したのはいつ?", *texts), *texts) == "2023年"
 
 
 def test_nothing_of_the_kind_or_no_kind_gives_none(analyzer):

@@ -125,8 +125,11 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
                 continue
             group, extra = accepts[found.kind]
             group += 1 if found.kind == "place" and found.tier else 0  # a place inside a longer name (京都議定書)
-            score = _support(found, toks, weights) / (1 + n) / 4**extra / 2 ** (found.tier + named)
-            key = (group, -matches, -score, found.start - found.end, found.start)  # the longer of two at one place
+            score = _support(found, toks, weights) / 4**extra / 2 ** (found.tier + named)
+            # The sentence first: the ranker put first the sentence that answers; within it, what the question
+            # describes (the date of the verb it names, a number of what it counts) before what merely stands near
+            # its words. The longer of two spans at one place.
+            key = (group, n, -matches, -score, found.start - found.end, found.start)
             if best is None or key < best[0]:
                 best = (key, n, found)
             accepted.append((n, found))
