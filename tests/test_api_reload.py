@@ -312,7 +312,8 @@ def test_kotae_serve_answers_over_http_and_reloads_on_sighup(own_index):
         assert httpx.get(f"{base}/readyz").status_code == 200
         response = httpx.post(f"{base}/v1/ask", json={"question": QUESTIONS[0]}, headers={"X-Request-ID": "e2e-1"},
                               timeout=30)
-        assert response.status_code == 200 and "[1]" in response.json()["answer"]["text"]
+        assert response.status_code == 200
+        assert "来場者は2日間で約8万人であった。 [2]" in response.json()["answer"]["text"]  # quoted and cited
         before = httpx.get(f"{base}/v1/info").json()["build_id"]
         build_index(own_index)
         server.send_signal(signal.SIGHUP)
