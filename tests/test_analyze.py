@@ -168,3 +168,36 @@ def test_one_analyzer_shared_by_threads_gives_each_the_tokens_of_its_own_text(an
     finally:
         sys.setswitchinterval(interval)
     assert wrong == []
+
+
+def test_threads_take_turns_on_at_most_one_tagger_per_cpu(monkeypatch, corpus_docs):
+    # Each tagger keeps the features of every word it has met: one per thread made a busy server hold a gigabyte.
+    import os
+
+    import fugashi
+
+    from kotae.analyze import Analyzer
+
+    made: list[object] = []
+    tagger = fugashi.Tagger
+
+    def counted():
+        made.append(tagger())
+        return made[-1]
+
+    monkeypatch.setattr(fugashi, "Tagger", counted)
+    shared = Analyzer()
+    texts = [d.text[:800] for d in corpus_docs]
+    expected = [shared.tokens(t) for t in texts]
+    results: dict[int, list] = {}
+
+    def work(n: int) -> None:
+        results[n] = shared.tokens(texts[n % len(texts)])
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(results[n] == expected[n % len(texts)] for n in range(16))
+    assert 1 <= len(made) <= (os.cpu_count() or 1)

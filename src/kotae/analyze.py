@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import queue
 import re
 import threading
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from functools import lru_cache
 from typing import Literal
@@ -59,36 +63,47 @@ class Analyzer:
 
         self.term_form = term_form
         self._fugashi = fugashi
-        self._local = threading.local()
+        # Taggers lent to one parse at a time, at most one per CPU: a tagger reuses one lattice for every parse
+        # and fugashi reads a word's features from it lazily, so two threads must never share one while parsing;
+        # and each tagger keeps the features of every word it has met (tens of MB after a few questions), so a
+        # tagger per thread made a server with 16 busy threads hold a gigabyte. More parses at once than CPUs
+        # would only take turns on them.
+        self._slots = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
+        self._idle: queue.SimpleQueue = queue.SimpleQueue()
 
-    @property
-    def _tagger(self):
-        """This thread's MeCab tagger. A tagger reuses one lattice for every parse and fugashi reads a word's
-        features from it lazily, so threads sharing a tagger get each other's words; a second tagger costs
-        about a millisecond, as the dictionary is memory-mapped once."""
-        tagger = getattr(self._local, "tagger", None)
-        if tagger is None:
-            tagger = self._local.tagger = self._fugashi.Tagger()
-        return tagger
+    @contextmanager
+    def _tagger(self) -> Iterator:
+        """A MeCab tagger for this thread alone until it is given back; a new one costs about a millisecond, as
+        the dictionary is memory-mapped once."""
+        with self._slots:
+            try:
+                tagger = self._idle.get_nowait()
+            except queue.Empty:
+                tagger = self._fugashi.Tagger()
+            try:
+                yield tagger
+            finally:
+                self._idle.put(tagger)
 
     def tokens(self, text: str) -> list[Token]:
         """All content tokens of `text`, each with offsets into `text` itself."""
         norm, starts, ends = normalize_with_map(text)
         out: list[Token] = []
         line_start = 0
-        for line in norm.split("\n"):
-            self._analyze_line(line, line_start, text, (starts, ends), out)
-            line_start += len(line) + 1
+        with self._tagger() as tagger:
+            for line in norm.split("\n"):
+                self._analyze_line(tagger, line, line_start, text, (starts, ends), out)
+                line_start += len(line) + 1
         return _mark_foreign_names(_merge_spelled_acronyms(out, text), text)
 
     def terms(self, text: str) -> list[str]:
         return [t.term for t in self.tokens(text)]
 
     def _analyze_line(
-        self, line: str, base: int, text: str, spans: tuple[list[int], list[int]], out: list[Token]
+        self, tagger, line: str, base: int, text: str, spans: tuple[list[int], list[int]], out: list[Token]
     ) -> None:
         pos = 0
-        for word in self._tagger(line):
+        for word in tagger(line):
             surface = word.surface
             found = line.find(surface, pos)
             if found < 0:  # MeCab never rewrites input, but stay safe rather than misplace offsets
