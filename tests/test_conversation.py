@@ -8,11 +8,13 @@ import json
 import pytest
 from fakes import make_app
 from fastapi.testclient import TestClient
+from support import build
 
 from kotae.cli import main
 from kotae.conversation import Turn, read_history
 from kotae.errors import HistoryError
 from kotae.facade import Kotae
+from kotae.store import load_index
 
 FIRST = "静岡茶まつりが初めて開催されたのはいつ?"
 FOLLOW = "それはどこで開かれましたか?"
@@ -92,3 +94,23 @@ def test_the_cli_reads_messages_from_history_files_and_batch_lines(capsys, lexic
                      encoding="utf-8")
     assert main(["search", "--batch", str(batch), *where]) == 1
     assert "questions.jsonl:1" in capsys.readouterr().err
+
+
+def test_a_follow_ups_own_words_outweigh_the_question_it_follows(tmp_path):
+    # The earlier question names the subject; the follow-up says what is asked. Searched as one text, the passage
+    # that repeats the subject's words would win; the follow-up's own words, counted twice, find the one that
+    # answers.
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "history.md").write_text(
+        "# 茶まつりの歴史\n\n茶まつりの歴史は古い。茶まつりの歴史を調べると、茶まつりは茶農家の祭りとして始まり、"
+        "茶まつりの歴史は町の歴史でもある。\n", encoding="utf-8")
+    (corpus / "visitors.md").write_text(
+        "# 2023年の記録\n\n2023年の会場には来場者が約8万人あった。出店は120軒であった。\n", encoding="utf-8")
+    (corpus / "other.md").write_text("# 図書館\n\n図書館の館長は山田花子である。\n", encoding="utf-8")
+    settings = build(corpus, tmp_path / "index", embed_model="none")
+    k = Kotae(load_index(settings), settings)
+    history = [{"question": "茶まつりの歴史を教えて", "answer": "茶農家の祭りとして始まった。"}]
+    result = k.search("その来場者は何人?", history=history, mode="lexical")
+    assert result.question.startswith("茶まつりの歴史を教えて")  # searched with the question it follows
+    assert result.passages[0].doc_id == "visitors"

@@ -230,8 +230,8 @@ class Answerer:
         vector = None
         if retriever.resolve_mode(mode) in ("dense", "hybrid") and retriever.index.sentences is not None:
             vector = retriever.question_vector(searched, query)
-        return searched, query, retriever.search(searched, mode=mode, top_k=top_k, qid=qid, query=query,
-                                                 vector=vector), vector
+        result = retriever.search(searched, mode=mode, top_k=top_k, qid=qid, query=query, vector=vector, own=question)
+        return searched, query, result, vector
 
     def _short_answer(self, short: Question | None, query: Query, sentences: Sequence[AnswerSentence]
                       ) -> ShortAnswer | None:

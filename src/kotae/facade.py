@@ -38,7 +38,7 @@ class Kotae:
         """The passages that answer `question` (a follow-up is searched together with the question before it);
         `top_k` and `mode` default to the settings' (5, auto)."""
         searched = retrieval_question(question, history, self.retriever.analyzer)
-        return self.retriever.search(searched, mode=mode, top_k=top_k, qid=qid)
+        return self.retriever.search(searched, mode=mode, top_k=top_k, qid=qid, own=question)
 
     def search_batch(self, questions: Sequence[str], *, top_k: int | None = None, mode: str | None = None,
                      qids: Sequence[str | None] | None = None,
@@ -47,7 +47,9 @@ class Kotae:
         vectors are encoded a batch at a time."""
         if histories is not None:
             analyzer = self.retriever.analyzer
+            owns = list(questions)
             questions = [retrieval_question(q, h, analyzer) for q, h in zip(questions, histories, strict=True)]
+            return self.retriever.search_batch(questions, mode=mode, top_k=top_k, qids=qids, owns=owns)
         return self.retriever.search_batch(questions, mode=mode, top_k=top_k, qids=qids)
 
     def ask(self, question: str, *, history: History = (), top_k: int | None = None, mode: str | None = None,
