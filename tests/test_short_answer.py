@@ -130,6 +130,9 @@ def test_english_questions_get_the_item_in_english_without_guessing(analyzer):
     ("有効期間はどれくらい?", "number"), ("How long does it run?", "number"),
     ("何年に設立された?", "date"), ("What does it do?", None), ("なぜ設立されたのか", None),
     ("パンダは何頭いる?", "number"), ("フェリーは1日何便?", "number"), ("何の会議ですか", None),
+    ("What is the combined military expenditure of NATO?", "number"), ("予算の総額は?", "number"),
+    ("What was the total cost of the renovation?", "number"),
+    ("What is the budget process?", None), ("改修の費用って?", "number"),
 ])
 def test_which_questions_ask_for_an_item(question, kind):
     assert expected_type(question) == kind

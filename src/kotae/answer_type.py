@@ -26,12 +26,21 @@ _JA_PLACES = "国|都市|町|市|地域|場所|開催地|所在地|本拠地|首
 # 何年 is a length of time (何年間, 何年交代, 何年ごと).
 _JA_COUNTERS = "|".join(re.escape(c) for c in sorted(set(COUNTERS) - {"年"}, key=len, reverse=True))
 _END = r"(?:は|って)\s*[?？]?\s*$"  # an elliptical question: the thing asked for, then は and a question mark
+# Nouns that name an amount: "what is the combined military expenditure (of …)?", 予算の総額は? ask for a number
+# when the amount is what the question ends on or what its "of" phrase hangs from (not "what is the budget process").
+_EN_AMOUNTS = (r"amount|total|sum|budget|cost|costs|expenditure|spending|population|headcount|price|figure|"
+               r"turnover|revenue|income")
+_JA_AMOUNTS = "総額|金額|額|予算|費用|人口|人数|総数|件数|価格|規模"
 
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("number", re.compile(rf"何(?:{_JA_COUNTERS})|何年(?:間|交代|ごと|毎|おき|ぶり|以内|目)|"
                           r"いくつ|いくら|何割|何度目|どれくらい|どのくらい|どれぐらい|"
                           r"どのぐらい|どれほど|どれだけ|\bhow (?:many|much|large|big|long|old)\b|"
-                          r"what (?:percentage|share|proportion)|\bnumber of\b", re.I)),
+                          r"what (?:percentage|share|proportion)|\bnumber of\b|"
+                          rf"\bwhat (?:is|was|are|were) (?:\w+ ){{1,4}}?(?:{_EN_AMOUNTS})"
+                          r"(?= (?:of|for|in|at|on)\b|\s*[?.,]|\s*$)|"
+                          rf"(?:{_JA_AMOUNTS}){_END}",
+                          re.I)),
     ("date", re.compile(r"いつ|何年|何月|何日|時期|日付|年月|\bwhen\b|what (?:year|month|date|day)|which year", re.I)),
     ("person", re.compile(rf"誰|だれ|何者|どなた|どんな人|どういう人|どの(?:人|組織|機関|団体|役所|省庁|企業|会社)|"
                           rf"(?:{_JA_PEOPLE}){_END}|\bwho(?:m|se)?\b|"
