@@ -9,7 +9,7 @@ import pytest
 
 from kotae.errors import ConfigError, DamagedIndexError
 from kotae.sentence_rank import DEFAULT, FEATURES, Candidate, Ranker, learn
-from kotae.sentences import FILES, SentenceVectors, embed_sentences, sentence_units
+from kotae.sentences import FILES, SentenceVectors, by_sentences, embed_sentences, sentence_units
 from kotae.thresholds import load_calibration, save_thresholds
 
 
@@ -123,6 +123,31 @@ def test_a_lexical_build_has_no_sentence_vectors(lexical_index):
 def test_sentence_vectors_type_holds_rows_per_chunk():
     vectors = SentenceVectors(np.ones((3, 2), np.float32), np.array([0, 1, 3]))
     assert vectors.of(0).shape == (1, 2) and vectors.of(1).shape == (2, 2)
+
+
+def test_a_chunk_is_as_near_a_question_as_its_nearest_sentence():
+    # Chunk 0 as a whole is nearer the question, but chunk 1 holds the sentence that is nearest of all.
+    vectors = SentenceVectors(np.array([[0.6, 0.8], [0.0, 1.0], [1.0, 0.0]], np.float32), np.array([0, 1, 3]))
+    question = np.array([1.0, 0.0], np.float32)
+    assert by_sentences([(0, 0.7), (1, 0.5)], question, vectors) == [(1, 1.0), (0, 0.7)]
+    # A chunk's own cosine stands where its sentences are all further; a chunk without sentences keeps it.
+    empty = SentenceVectors(np.array([[0.0, 1.0]], np.float32), np.array([0, 1, 1]))
+    assert by_sentences([(0, 0.4), (1, 0.3)], question, empty) == [(0, 0.4), (1, 0.3)]
+
+
+def test_dense_ranks_by_nearest_sentences_and_relatedness_stays_the_nearest_chunks(bundled_settings):
+    from kotae.facade import Kotae
+    from kotae.store import load_index
+
+    kotae = Kotae(load_index(bundled_settings), bundled_settings)
+    question = "図書館の館長は誰ですか"
+    retriever = kotae.retriever
+    vector = retriever.question_vector(question, retriever.query(question))
+    chunks = kotae.index.dense.search(vector, len(kotae.index.chunks))
+    result = kotae.search(question, mode="dense", top_k=len(kotae.index.chunks))
+    expected = by_sentences(chunks, vector, kotae.index.sentences)
+    assert [p.chunk_id for p in result.passages] == [kotae.index.chunks[i].id for i, _ in expected]
+    assert result.relatedness == max(score for _, score in chunks)
 
 
 def test_the_answer_leads_with_the_sentence_the_ranker_scores_best(bundled_settings):

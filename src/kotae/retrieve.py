@@ -17,6 +17,7 @@ from kotae.errors import ConfigError, EmptyQuestionError, ModelUnavailableError,
 from kotae.fuse import rrf
 from kotae.lexical import top_positive
 from kotae.query import Query, make_query
+from kotae.sentences import by_sentences
 from kotae.store import Index
 from kotae.types import Chunk, Passage, SearchResult
 
@@ -100,8 +101,12 @@ class Retriever:
             rankings.append(Ranking("lexical", self.lexical_hits(query, stressed)))
         if mode in ("dense", "hybrid"):
             vector = vector if vector is not None else self.question_vector(question, query)
-            rankings.append(Ranking("dense", self.index.dense.search(vector, self.settings.retrieval.depth)))
-            relatedness = max((float(score) for _, score in rankings[-1].hits), default=None)
+            chunks = self.index.dense.search(vector, self.settings.retrieval.depth)
+            # The question's relatedness to the documents is its nearest chunk's, not sentence's: a short sentence
+            # is near many questions, off-topic ones included.
+            relatedness = max((float(score) for _, score in chunks), default=None)
+            hits = chunks if self.index.sentences is None else by_sentences(chunks, vector, self.index.sentences)
+            rankings.append(Ranking("dense", hits))
         hits = self._combine(rankings, mode, query.lang)[:top_k]
         passages = tuple(self._passage(rank, i, score) for rank, (i, score) in enumerate(hits, start=1))
         note = None

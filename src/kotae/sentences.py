@@ -50,6 +50,20 @@ class SentenceVectors:
         np.save(build / FILES[1], self.offsets)
 
 
+def by_sentences(hits: Sequence[tuple[int, float]], vector: np.ndarray, sentences: SentenceVectors
+                 ) -> list[tuple[int, float]]:
+    """Dense candidates (chunk, cosine) rescored, best first: a chunk scores as its closest sentence where that is
+    nearer the question than the whole chunk is, since a chunk that covers several things is as near a question as
+    the sentence that answers it. Measured with the bundled model, hybrid MRR@10 on the gold set: Japanese 0.883 →
+    0.900, English 0.809 → 0.813; on the holdout set Japanese R@5 0.950 → 0.967, MRR@10 0.883 and 0.769 → 0.767."""
+    rescored = []
+    for chunk, score in hits:
+        own = sentences.of(int(chunk))
+        nearest = float((own @ vector).max()) if len(own) else score
+        rescored.append((int(chunk), max(float(score), nearest)))
+    return sorted(rescored, key=lambda hit: -hit[1])
+
+
 def embed_sentences(texts: Sequence[str], encode: Callable[[list[str]], np.ndarray],
                     titles: Sequence[str] | None = None) -> SentenceVectors:
     """The vectors of the sentences of chunk texts `texts`, each read after its document's title in `titles` (a
