@@ -133,6 +133,8 @@ def test_a_chunk_is_as_near_a_question_as_its_nearest_sentence():
     # A chunk's own cosine stands where its sentences are all further; a chunk without sentences keeps it.
     empty = SentenceVectors(np.array([[0.0, 1.0]], np.float32), np.array([0, 1, 1]))
     assert by_sentences([(0, 0.4), (1, 0.3)], question, empty) == [(0, 0.4), (1, 0.3)]
+    between = SentenceVectors(np.array([[0.0, 1.0], [0.5, 0.0]], np.float32), np.array([0, 1, 1, 2]))
+    assert by_sentences([(0, 0.4), (1, 0.3), (2, 0.2)], question, between) == [(2, 0.5), (0, 0.4), (1, 0.3)]
 
 
 def test_dense_ranks_by_nearest_sentences_and_relatedness_stays_the_nearest_chunks(bundled_settings):

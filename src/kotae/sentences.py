@@ -56,11 +56,19 @@ def by_sentences(hits: Sequence[tuple[int, float]], vector: np.ndarray, sentence
     nearer the question than the whole chunk is, since a chunk that covers several things is as near a question as
     the sentence that answers it. Measured with the bundled model, hybrid MRR@10 on the gold set: Japanese 0.883 →
     0.900, English 0.809 → 0.813; on the holdout set Japanese R@5 0.950 → 0.967, MRR@10 0.883 and 0.769 → 0.767."""
-    rescored = []
-    for chunk, score in hits:
-        own = sentences.of(int(chunk))
-        nearest = float((own @ vector).max()) if len(own) else score
-        rescored.append((int(chunk), max(float(score), nearest)))
+    if not hits:
+        return []
+    chunks = np.array([int(c) for c, _ in hits])
+    starts = sentences.offsets[chunks]
+    lengths = sentences.offsets[chunks + 1] - starts
+    firsts = np.cumsum(lengths) - lengths  # where each candidate's sentences begin among all of them
+    nearest = np.full(len(chunks), -np.inf)
+    if lengths.sum():  # one product for every candidate's sentences, then each candidate's best
+        rows = np.arange(lengths.sum()) - np.repeat(firsts - starts, lengths)
+        similarities = sentences.vectors[rows] @ vector
+        some = lengths > 0
+        nearest[some] = np.maximum.reduceat(similarities, firsts[some])
+    rescored = [(int(c), max(float(score), float(best))) for (c, score), best in zip(hits, nearest)]
     return sorted(rescored, key=lambda hit: -hit[1])
 
 
