@@ -305,9 +305,11 @@ class Answerer:
         for passage, reading in list(zip(passages, read))[:PASSAGES_READ]:
             similar = self._similarities(passage.chunk_id, vector)
             before: set[str] = set()
+            lead: set[str] = set()  # the last line that is not a row: what a run of rows is a list of
             for n, (unit, tokens) in enumerate(zip(reading.units, reading.tokens)):
                 terms = {t.term for t in tokens}
-                local, before = coverage(wants, terms | before), terms
+                local, before = coverage(wants, terms | before | (lead if unit.kind == "row" else set())), terms
+                lead = lead if unit.kind == "row" else terms
                 if (passage.doc_id, passage.start + unit.start) in seen:
                     continue
                 sentence = AnswerSentence(text=passage.text[unit.start:unit.end], citation=passage.rank,

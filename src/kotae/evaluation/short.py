@@ -32,7 +32,12 @@ def gold_values(answer: str) -> set[float]:
             out.add(float(_MONTHS.index(word) + 1))
         elif word in _WORDS:
             out.add(float(_WORDS.index(word) + 1))
-    return out
+    return {_rounded(v) for v in out}
+
+
+def _rounded(value: float) -> float:
+    """A value to twelve significant digits, so that 1.084 trillion and 1兆840億 compare equal despite binary floats."""
+    return float(f"{value:.12g}")
 
 
 def agrees(short: str, kind: str, answer: str) -> bool:
@@ -40,7 +45,7 @@ def agrees(short: str, kind: str, answer: str) -> bool:
     answer's (2024年3月 agrees with March 2024; 8日 with 2025年4月8日); one without digits (数百張) must be quoted."""
     mine = span_values(short, "date" if kind == "date" else "number")
     if mine:
-        return mine <= gold_values(answer)
+        return {_rounded(v) for v in mine} <= gold_values(answer)
     return match_form(short) in match_form(answer)
 
 
