@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from support import build
 
-from kotae.acronyms import find_acronyms, long_form
+from kotae.acronyms import find_acronyms, long_form, named_acronyms
 from kotae.lexicon import Candidate, Lexicon
 from kotae.query import make_query
 from kotae.types import Document
@@ -45,6 +45,32 @@ def test_a_question_searches_an_acronym_or_its_name_as_one_term_in_both_language
     en = make_query("When was the IPCP signed?", analyzer, lexicon, vocab)
     assert (("国別", "計画"), 1.0) in next(t for t in en.translations if t.source == "ipcp").group
     assert Lexicon.from_json(lexicon.to_json()) == lexicon
+
+
+DEFINED = dict.fromkeys(["pfp", "nrc", "oos", "itpp", "ipcp", "ana", "md"], ())
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("How many countries take part in the Partnership for Peace?", ["pfp"]),  # a joiner's initial counts
+    ("What is the NATO–Russia Council?", ["nrc"]),
+    ("What was Operation Ocean Shield?", ["oos"]),
+    ("What is the Japan–NATO Individually Tailored Partnership Programme?", ["itpp"]),  # part of a longer run
+    ("Who signed the Individual Partnership and Cooperation Programme?", ["ipcp"]),  # capitals only
+    ("What does Article 4 of the North Atlantic Treaty provide for?", []),  # a number ends a name: not A(4) N A
+    ("How much did Japan give to the Afghan National Army Trust Fund?", ["ana"]),
+    ("what does the mediterranean dialogue do?", []),  # names are recognised by their capitals
+    ("Who is the Prime Minister?", []),  # PM is not defined
+])
+def test_an_english_question_names_a_defined_acronym_by_writing_it_out(question, expected):
+    assert named_acronyms(question, DEFINED) == expected
+
+
+def test_an_english_question_writing_a_name_out_also_searches_its_acronym(analyzer):
+    lexicon = Lexicon(entries={}, skeletons={}, acronyms={"cepp": (("市民", "交流"),)})
+    vocab = {t: n for n, t in enumerate(["cepp", "市民", "交流"])}
+    query = make_query("When was the Civic Exchange Promotion Plan revised?", analyzer, lexicon, vocab)
+    assert [(t.source, t.candidates) for t in query.translations if t.source == "cepp"] == [
+        ("cepp", (("cepp",), ("市民", "交流")))]
 
 
 def test_a_passage_that_only_writes_the_name_out_is_found_by_its_acronym(tmp_path):

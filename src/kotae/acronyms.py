@@ -50,3 +50,39 @@ def find_acronyms(docs: Iterable[Document], analyzer: Analyzer, vocab: Mapping[s
             if terms and all(t in vocab for t in terms):
                 found[acronym[0]][terms] += 1
     return {acronym: tuple(terms for terms, _ in forms.most_common(MAX_FORMS)) for acronym, forms in found.items()}
+
+
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’]*")  # numbers too: they end a name
+_JOINERS = frozenset({"for", "of", "and", "the", "on", "in", "to", "de"})  # lower-case words inside a name
+
+
+def named_acronyms(question: str, acronyms: Mapping[str, object]) -> list[str]:
+    """The defined acronyms (as index terms) whose names an English question writes out in capitals: "Partnership
+    for Peace" → pfp, "NATO–Russia Council" → nrc, "Operation Ocean Shield" → oos, so that the question also finds
+    the passages that use the acronym or its Japanese name. Initials are read from every word of a run of
+    capitalised words and from its capitalised ones only (Individual Partnership and Cooperation Programme → ipcp);
+    a run may be longer than the name (the Japan–NATO Individually Tailored Partnership Programme → itpp)."""
+    words = _WORD.findall(question)
+    found: list[str] = []
+    start = 0
+    while start < len(words):
+        if not words[start][0].isupper():
+            start += 1
+            continue
+        end = start + 1  # the run: capitalised words and the joiners between them
+        while end < len(words) and (words[end][0].isupper() or words[end].lower() in _JOINERS):
+            end += 1
+        run = words[start:end]
+        while run and not run[-1][0].isupper():
+            run.pop()
+        for i in range(len(run)):
+            for j in range(i + 2, len(run) + 1):
+                part = run[i:j]
+                if not (part[0][0].isupper() and part[-1][0].isupper()):
+                    continue
+                for initials in ("".join(w[0] for w in part), "".join(w[0] for w in part if w[0].isupper())):
+                    key = initials.lower()
+                    if len(key) >= 2 and key in acronyms and key not in found:
+                        found.append(key)
+        start = end
+    return found

@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from kotae.acronyms import named_acronyms
 from kotae.analyze import Analyzer
 from kotae.answer_type import expected_type
 from kotae.english import english_words
@@ -71,6 +72,7 @@ def make_query(question: str, analyzer: Analyzer, lexicon: Lexicon, vocab: dict[
         # G7 says nothing to translate.
         words = [w for w in english_words(" ".join(t.surface for t in latin)) if len(w) > 1 or w.isdigit()]
         translations, unknown = translate(words, lexicon, vocab)
+        terms += named_acronyms(question, lexicon.acronyms)
     known = tuple(dict.fromkeys(t for t in terms if t in vocab))
     missing = tuple(dict.fromkeys(t for t in terms if t not in vocab))
     known, translations = spelled_out(known, translations, lexicon)
