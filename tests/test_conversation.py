@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from support import build
 
 from kotae.cli import main
-from kotae.conversation import Turn, read_history
+from kotae.conversation import Turn, read_history, retrieval_question
 from kotae.errors import HistoryError
 from kotae.facade import Kotae
 from kotae.store import load_index
@@ -114,3 +114,24 @@ def test_a_follow_ups_own_words_outweigh_the_question_it_follows(tmp_path):
     result = k.search("その来場者は何人?", history=history, mode="lexical")
     assert result.question.startswith("茶まつりの歴史を教えて")  # searched with the question it follows
     assert result.passages[0].doc_id == "visitors"
+
+
+def test_a_follow_up_is_searched_with_the_answer_it_follows_which_may_name_its_subject(tmp_path, analyzer):
+    # "When did he take office?" after "Who is the mayor?": only the answer says who "he" is.
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "mayor.md").write_text("# 市長\n\n現在の市長は山田太郎である。\n", encoding="utf-8")
+    (corpus / "yamada.md").write_text("# 経歴\n\n山田太郎は2019年4月に就任した。\n", encoding="utf-8")
+    (corpus / "deputy.md").write_text("# 人事\n\n副市長は2020年に就任した。\n", encoding="utf-8")
+    settings = build(corpus, tmp_path / "index", embed_model="none")
+    k = Kotae(load_index(settings), settings)
+    history = [{"question": "市長は誰ですか", "answer": "山田太郎\n現在の市長は山田太郎である。 [1]"}]
+    result = k.search("彼はいつ就任したの?", history=history, mode="lexical")
+    assert result.question == "市長は誰ですか 山田太郎 彼はいつ就任したの?"  # the answer's first line only
+    assert result.passages[0].doc_id == "yamada"
+    without = [{"question": "市長は誰ですか", "answer": "現在の市長は山田太郎である。 [1]"}]  # a quote names nothing
+    assert k.search("彼はいつ就任したの?", history=without, mode="lexical").passages[0].doc_id == "deputy"
+    asked_only = [{"role": "user", "content": "市長は誰ですか"}]  # no answer yet: the question it follows alone
+    assert retrieval_question("彼はいつ就任したの?", asked_only, analyzer) == "市長は誰ですか 彼はいつ就任したの?"
+    long = [{"question": "市長は誰ですか", "answer": "山" * 500}]
+    assert len(retrieval_question("彼はいつ就任したの?", long, analyzer)) < 160  # a long answer is cut

@@ -21,6 +21,8 @@ _JA_REFERENCE = re.compile(r"それ|その|これ|この|あれ|あの|そこ|�
 _EN_REFERENCE = re.compile(r"\b(?:it|its|they|them|their|he|him|his|she|her|this|that|these|those|there|one|"
                            r"the same|such)\b|^(?:and|so|then|what about|how about)\b", re.I)
 MIN_CONTENT_TERMS = 2
+ANSWER_CHARS = 60  # a short answer, not a passage
+_SENTENCE_END = re.compile(r"[。．.!?！？]\s*(?:\[\d+\]\s*)*$")
 
 
 def depends_on_history(question: str, analyzer: Analyzer) -> bool:
@@ -80,5 +82,18 @@ def retrieval_question(question: str, history: Sequence[Mapping[str, Any]] | Non
     turns = read_history(history)
     if not turns or not depends_on_history(question, analyzer):
         return question
-    previous = next((turn.question.strip() for turn in reversed(turns) if turn.question.strip()), "")
-    return f"{previous} {question}" if previous else question
+    last = next((turn for turn in reversed(turns) if turn.question.strip()), None)
+    if last is None:
+        return question
+    return " ".join(part for part in (last.question.strip(), named(last.answer), question) if part)
+
+
+def named(answer: str | None) -> str:
+    """What an earlier answer names, for a follow-up that may refer to it ("he", その人): a short answer (Mark Rutte,
+    2022年6月; the lead of kotae's own answers, before " — "), never a quoted sentence, which would only pull the
+    search back to the passage it came from."""
+    lines = (answer or "").strip().splitlines()
+    lead = lines[0].split(" — ")[0].strip() if lines else ""
+    if len(lead) > ANSWER_CHARS or _SENTENCE_END.search(lead):
+        return ""
+    return lead
