@@ -57,6 +57,11 @@ def _span(found, *texts) -> str:
     ("number", "協力分野はいくつ?", "計画は4年間の協力を定め、16分野を明記した。", "16分野"),
     ("number", "How many strategic concepts has it adopted?", "創設以来、概ね10年ごとに更新され、8つを策定。", "8つ"),
     ("number", "任期はどれくらい?", "任期は2年で、8つの国が交代で務める。", "2年"),
+    # A count is never a percentage, unless a share is asked; allies are counted as countries.
+    ("number", "How many allies met the 2% target?", "装備品支出を20%に増額し、10か国が達成した。", "10か国"),
+    ("number", "達成した国は何か国?", "装備品支出を20%に増額し、10か国が達成した。", "10か国"),
+    ("number", "What share of spending goes to equipment?", "装備品支出を20%に増額し、10か国が達成した。", "20%"),
+    ("number", "達成率は何%?", "達成率は20%で、10か国が達成した。", "20%"),
     # The date the question's own verb governs, though the other stands nearer more of the question's words.
     ("date", "国別協力計画が最初に署名されたのはいつ?",
      "計画は2014年5月6日にブリュッセルにおいて署名され、2018年に改訂された国別協力計画に基づく。", "2014年5月6日"),
@@ -98,6 +103,7 @@ def test_nothing_of_the_kind_or_no_kind_gives_none(analyzer):
     assert pick(analyzer, "number", "計画はどれくらいの期間有効?", "2.1 この計画は、承認日から有効である。") is None
     texts = ("3.2 日本と NATO は協力する。", "参加国は18か国である。")
     assert _span(pick(analyzer, "number", "何か国が参加?", *texts), *texts) == "18か国"
+    assert pick(analyzer, "number", "How many allies met the target?", "装備品支出を20%に増額した。") is None
 
 
 def test_english_questions_get_the_item_in_english_without_guessing(analyzer):

@@ -52,6 +52,9 @@ _JA_HOW_MANY = re.compile(r"([一-龥ァ-ヶー]+)(?:が|は|も|を)いくつ|�
 _JA_NOUN_COUNTERS = {**COUNTERS, "国": ("country", "countries")}  # 加盟国はいくつ counts countries
 _ASKS_TIME = re.compile(r"どれ(?:くらい|ぐらい|ほど|だけ)|どの(?:くらい|ぐらい)|期間|任期|長さ|何年|何か月|何ヶ月|"
                         r"何カ月|何日|何時間|何週間|\bhow long\b|\b(?:years|months|weeks|days|hours)\b", re.I)
+_ASKS_SHARE = re.compile(r"percent|\bshare\b|proportion|\bratio\b|\brate\b|割合|比率|率|何\s*[%％]|何パーセント|何割",
+                         re.I)
+_NATIONS = frozenset({"nations", "states", "allies"})  # what English counts countries as (how many allies → か国)
 # What English counts people as (how many visitors → 人, 名).
 _PEOPLE = frozenset({"people", "persons", "visitors", "participants", "troops", "soldiers", "staff", "residents",
                      "students", "volunteers", "tourists", "attendees", "employees", "workers", "officials",
@@ -103,10 +106,13 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
     if not accepts:
         return None
     numbers = values(question.text)
-    counted = counted_nouns(question.text)
+    asks_share = _ASKS_SHARE.search(question.text)
+    counted = counted_nouns(question.text) | ({"%"} if asks_share else set())
     # いくつ, how many concepts: a count of things, never a length of time, unless the question asks how long.
     asks_time = _ASKS_TIME.search(unicodedata.normalize("NFKC", question.text))
     uncounted = _TIMES if not counted and question.kind == "number" and not asks_time else frozenset()
+    if question.kind == "number" and not asks_share:
+        uncounted |= {"%"}  # how many allies: a count, never a percentage (20%)
     where = _WHERE.search(unicodedata.normalize("NFKC", question.text))
     case = _SAME_CASE[where.group(1)] if where else ()
     weights = {t: w for t, w in (question.weights or {}).items() if not t.isdigit() and t not in _UNITS}
@@ -193,7 +199,8 @@ def counted_nouns(question: str) -> frozenset[str]:
             before.endswith(counter) or after.startswith(counter))}
     for m in _EN_COUNTED.finditer(text):  # how many years; how many founding members
         words = {w.lower() for w in m.groups()[:2] if w}
-        nouns |= _LENGTHS if m.group(3) else words | ({"people"} if words & _PEOPLE else set())
+        nouns |= _LENGTHS if m.group(3) else words | ({"people"} if words & _PEOPLE else set()) | (
+            {"countries"} if words & _NATIONS else set())
     return frozenset(nouns & _COUNTED)
 
 
