@@ -8,8 +8,9 @@ from kotae.english import DERIVATION_PENALTY, INFLECTION_PENALTY, derived, fold,
 from kotae.katakana import english_skeleton, kana_skeleton
 from kotae.language import detect_language
 from kotae.lexical import LexicalIndex
-from kotae.lexicon import Candidate, Lexicon, gloss_key, partial_keys
+from kotae.lexicon import Candidate, Lexicon, build_lexicon, gloss_key, partial_keys
 from kotae.translate import translate
+from kotae.types import Document
 
 
 @pytest.mark.parametrize(("question", "lang"), [
@@ -67,6 +68,24 @@ def test_names_match_katakana_by_sound():
     assert english_skeleton("rutte") == kana_skeleton("ルッテ")
     assert english_skeleton("vilnius") == kana_skeleton("ビリニュス")
     assert english_skeleton("brussels") != kana_skeleton("ストルテンベルグ")
+
+
+def test_a_short_name_matches_its_katakana_only_where_its_vowels_agree_too():
+    # rt is the skeleton of Rutte, but also of rate, root and Rita: two consonants are not enough alone.
+    lexicon = Lexicon(entries={}, skeletons={"rt": ("ルート", "ルッテ"), "mn": ("オマーン",), "fr": ("フォロー",),
+                                             "strtnbrg": ("ストルテンベルグ",)})
+    assert lexicon.sounds_like("rutte") == ("ルッテ",)
+    assert lexicon.sounds_like("rate") == ()  # an English word is not taken for a name
+    assert lexicon.sounds_like("oman") == ("オマーン",) and lexicon.sounds_like("many") == ()
+    assert lexicon.sounds_like("four") == () and lexicon.sounds_like("for") == ()
+    assert lexicon.sounds_like("stoltenberg") == ("ストルテンベルグ",)  # a longer skeleton goes by itself
+
+
+def test_short_katakana_words_keep_their_sound_keys(analyzer):
+    docs = [Document(id="d", title="t", text="ルッテ事務総長がリガを訪れた。")]
+    vocab = {t: n for n, t in enumerate(analyzer.terms(docs[0].text))}
+    lexicon, _ = build_lexicon(docs, analyzer, vocab, dictionary=False)
+    assert lexicon.sounds_like("rutte") == ("ルッテ",) and lexicon.sounds_like("riga") == ("リガ",)
 
 
 def test_a_word_with_twenty_translations_does_not_outweigh_a_word_with_one():

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import re
+
+import jaconv
 
 _KATAKANA_WORD = re.compile(r"^[\u30a0-\u30ffー・]+$")
 
@@ -35,3 +38,17 @@ def english_skeleton(word: str) -> str:
 def is_katakana(word: str) -> bool:
     """Whether a word is written wholly in katakana (with long-vowel marks and middle dots)."""
     return bool(_KATAKANA_WORD.match(word))
+
+
+SHORT_LIKENESS = 0.75  # how alike a short name and a katakana word's romaji must be (difflib's ratio)
+
+
+def romaji(word: str) -> str:
+    """A katakana word in Latin letters, long-vowel marks and dots dropped (ルッテ → rutte, オマーン → oman)."""
+    return re.sub(r"[-・]", "", jaconv.kana2alphabet(jaconv.kata2hira(word)))
+
+
+def sounds_alike(english: str, kana: str) -> bool:
+    """Whether a short English name reads as a katakana word, vowels included: a consonant skeleton of two letters
+    (rutte → rt) is shared by too many words to go by alone (ルッテ, but also レート and ラット)."""
+    return difflib.SequenceMatcher(None, english, romaji(kana)).ratio() >= SHORT_LIKENESS

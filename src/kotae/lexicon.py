@@ -12,9 +12,9 @@ from pathlib import Path
 
 from kotae.acronyms import find_acronyms
 from kotae.analyze import Analyzer
-from kotae.english import STOPWORDS, english_words, word_forms
+from kotae.english import STOPWORDS, english_words, is_english_word, word_forms, written_out
 from kotae.jmdict import Entry, JMdictUnavailable, entries_for_forms
-from kotae.katakana import english_skeleton, is_katakana, kana_skeleton
+from kotae.katakana import english_skeleton, is_katakana, kana_skeleton, sounds_alike
 from kotae.spelling import Speller
 from kotae.types import Document
 
@@ -103,7 +103,16 @@ class Lexicon:
 
     def sounds_like(self, word: str) -> tuple[str, ...]:
         skeleton = english_skeleton(word)
-        return self.skeletons.get(skeleton, ()) if len(skeleton) >= 3 else ()
+        if len(skeleton) >= 3:
+            return self.skeletons.get(skeleton, ())
+        if len(skeleton) == 2 and _may_be_name(word):  # a short name (Rutte, Riga): its vowels must agree too
+            return tuple(kana for kana in self.skeletons.get(skeleton, ()) if sounds_alike(word, kana))
+        return ()
+
+
+def _may_be_name(word: str) -> bool:
+    """Whether a word may be a name: not an English word, function word or number (many, for, four)."""
+    return word not in STOPWORDS and not is_english_word(word) and not written_out(word)
 
 
 def partial_keys(key: str | None) -> list[str]:
@@ -171,5 +180,5 @@ def build_lexicon(docs: Iterable[Document], analyzer: Analyzer, vocab: dict[str,
         if any(c.source != "jmnedict" for c in ranked):  # a common word is not also a place name
             ranked = [c for c in ranked if c.source != "jmnedict"]
         entries_out[key] = tuple(ranked[:MAX_CANDIDATES])
-    sound = {k: tuple(sorted(v)) for k, v in skeletons.items() if len(k) >= 3}
+    sound = {k: tuple(sorted(v)) for k, v in skeletons.items() if len(k) >= 2}
     return Lexicon(entries=entries_out, skeletons=sound, acronyms=find_acronyms(docs, analyzer, vocab)), notes
