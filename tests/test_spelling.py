@@ -9,7 +9,7 @@ from kotae.answer import _glosses
 from kotae.lexicon import Candidate, Lexicon
 from kotae.query import Query
 from kotae.spelling import Speller
-from kotae.translate import Translation, translate
+from kotae.translate import Translation, compound_parts, translate
 
 KEYS = ["headquarters", "secretary", "general", "signed", "summit", "submit", "treaty", "treats"]
 
@@ -38,6 +38,19 @@ def test_a_misspelt_question_word_is_translated_as_the_word_meant():
     # A real English word the lexicon lacks is not a slip for a key that looks like it.
     lexicon = Lexicon(entries={"selection": (Candidate("選挙", ("選挙",), "jmdict", 1.0),)}, skeletons={})
     assert translate(["election"], lexicon, {}) == ([], ["election"])
+
+
+def test_a_compound_nothing_knows_is_translated_as_its_two_known_words():
+    entries = {w: (Candidate(ja, (ja,), "jmdict", 1.0),) for w, ja in
+               {"battle": "戦闘", "group": "集団", "war": "戦争", "ship": "艦", "wars": "戦争", "hip": "尻",
+                "ban": "禁止"}.items()}
+    lexicon = Lexicon(entries=entries, skeletons={})
+    vocab = {"戦闘": 0, "集団": 1, "ana": 2}
+    found, unknown = translate(["battlegroup"], lexicon, vocab)
+    assert [t.source for t in found] == ["battle", "group"] and not unknown
+    assert compound_parts("warship", lexicon, vocab) == ["war", "ship"]  # as written, not wars hip
+    assert compound_parts("banana", lexicon, vocab) == []  # ana is a word of the documents, not of English
+    assert translate(["banana"], lexicon, vocab) == ([], ["banana"])
 
 
 def test_glosses_are_never_a_fragment_or_a_light_word_alone():

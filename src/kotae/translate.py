@@ -57,6 +57,12 @@ def translate(words: Sequence[str], lexicon: Lexicon, vocab: dict[str, int]) -> 
                 break
         else:
             # A word nothing knows may be a typing slip away from one the lexicon has ("headquaters").
+            parts = compound_parts(words[i], lexicon, vocab)
+            if parts:  # battlegroup → battle group
+                found, _ = translate(parts, lexicon, vocab)
+                out.extend(found)
+                i += 1
+                continue
             slip = words[i] not in vocab and not is_english_word(words[i])
             meant = lexicon.speller.correct(words[i]) if slip else None
             candidates = lexicon.lookup([meant]) if meant else ()
@@ -67,3 +73,20 @@ def translate(words: Sequence[str], lexicon: Lexicon, vocab: dict[str, int]) -> 
                 unknown.append(words[i])
             i += 1
     return out, unknown
+
+
+MIN_PART = 3  # letters of each part of a split compound: shorter ones match by chance (battlegroup → b attle…)
+
+
+def compound_parts(word: str, lexicon: Lexicon, vocab: dict[str, int]) -> list[str]:
+    """A word nothing knows as two English words that are known (battlegroup → battle group, peacekeeping → peace
+    keeping), the longest known first part first; [] where no split has both parts known (banana is not ban ana: an
+    acronym of the documents is no English word)."""
+    def known(part: str) -> bool:
+        return part not in STOPWORDS and is_english_word(part) and (part in vocab or bool(lexicon.lookup([part])))
+
+    splits = [[word[:cut], word[cut:]] for cut in range(MIN_PART, len(word) - MIN_PART + 1)]
+    splits = [parts for parts in splits if all(known(p) for p in parts)]
+    # Parts the lexicon has as written before inflected ones (war ship, not wars hip), then the more even split.
+    return max(splits, key=lambda parts: (sum(p in vocab or p in lexicon.entries for p in parts),
+                                          min(map(len, parts))), default=[])
