@@ -245,3 +245,21 @@ def test_a_heading_is_quoted_only_when_it_holds_what_the_question_asks_for(answe
     _, _, visitors = answerer.candidates("静岡茶まつりの来場者は何人でしたか?")
     assert visitors and not any(c.heading for _, c in visitors)
     assert "来場者は2日間で約8万人であった。" in [s.text for s, _ in visitors]
+
+
+def test_a_sentence_announcing_a_list_is_quoted_with_the_items_after_it(tmp_path):
+    from support import build
+
+    from kotae.facade import Kotae
+    from kotae.store import load_index
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "plan.md").write_text(
+        "# 交流計画\n\n両市は、次のとおり交流を推進する。\n\n- 市長同士の定期協議の開催。\n- 学生の相互派遣。\n\n"
+        "計画は2020年に始まった。\n", encoding="utf-8")
+    (corpus / "other.md").write_text("# 図書館\n\n図書館は2021年に開館した。\n", encoding="utf-8")
+    settings = build(corpus, tmp_path / "index", embed_model="none")
+    answer = Kotae(load_index(settings), settings, thresholds=Thresholds.never()).ask("両市はどんな交流を推進する?")
+    assert [s.text for s in answer.sentences] == ["両市は、次のとおり交流を推進する。", "市長同士の定期協議の開催。",
+                                                  "学生の相互派遣。"]

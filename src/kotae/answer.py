@@ -7,6 +7,7 @@ Sentences are quoted, never rewritten: each one is a span of a returned passage,
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
@@ -35,6 +36,9 @@ from kotae.types import Passage, SearchResult, Token
 ABSTAIN_MESSAGE = {"ja": "資料には該当する記述が見つかりませんでした。", "en": "The documents don't say."}
 SOURCE_NOTE = "The answer is quoted from the Japanese source; the key terms are glossed in English."
 MAX_SENTENCES = 3
+# A sentence that announces a list (次のとおり…する。, as follows:) says nothing until the items after it.
+_ANNOUNCES = re.compile(r"(?:次|以下)の(?:とおり|通り|ように|ような)[^。]*[。:：]?\s*$"
+                        r"|as follows[.:]?\s*$|the following:\s*$", re.I)
 PASSAGES_READ = 3  # answer sentences come from the top passages only
 CONFIDENCE_DEPTH = 5  # confidence looks at this many passages, however many are shown
 READINGS_KEPT = 4096  # analysed passages kept between questions (a passage is one chunk of the index)
@@ -292,6 +296,9 @@ class Answerer:
         best = found[order[0]][0]
         rest = [found[i][0] for i in order[1:] if scores[i] >= scores[order[0]] - margin
                 and found[i][0].citation >= best.citation][:MAX_SENTENCES - 1]
+        if _ANNOUNCES.search(best.text):  # 次のとおり協力を推進する。: what it announces follows it
+            after = [s for s, _, _ in found[order[0] + 1:] if (s.doc_id, s.citation) == (best.doc_id, best.citation)]
+            rest = after[:MAX_SENTENCES - 1] or rest
         terms = {sentence: t for sentence, t, _ in found}
         return [(s, terms[s]) for s in [best, *sorted(rest, key=lambda s: (s.citation, s.start))]]
 
