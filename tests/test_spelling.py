@@ -63,3 +63,14 @@ def test_glosses_are_never_a_fragment_or_a_light_word_alone():
     text = "茶まつりは共同でいうことによる開催である。"
     glosses = {g.ja: g.en for g in _glosses([text], {"茶", "まつり", "共", "いう", "よる", "開催"}, query)}
     assert glosses == {"茶まつり": "tea festival", "開催": "held"}
+
+
+def test_a_numbered_article_is_searched_as_the_documents_number_it():
+    lexicon = Lexicon(entries={"article": (Candidate("条", ("条",), "jmdict", 1.0),)}, skeletons={})
+    vocab = {"第": 0, "5": 1, "条": 2, "月": 3}
+    found, unknown = translate(["article", "5", "treaty"], lexicon, vocab)
+    assert [(t.source, t.candidates) for t in found] == [("article 5", (("第", "5", "条"),))]
+    assert unknown == ["treaty"]
+    # Where the documents number nothing that way, the words are read one by one.
+    found, _ = translate(["chapter", "5"], lexicon, vocab)
+    assert [t.source for t in found] == ["5"]

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from kotae.english import STOPWORDS, is_english_word, written_out
 from kotae.lexicon import MAX_PHRASE, Lexicon
 
+# How Japanese documents number their parts: Article 5 is 第5条 (第 5 条 as index terms).
+_NUMBERED = {"article": "条", "chapter": "章", "section": "節", "paragraph": "項", "clause": "項"}
 WEIGHT_DECAY = 0.5  # each candidate weighs this much of the one before it (see candidate_weight)
 
 
@@ -40,6 +42,11 @@ def translate(words: Sequence[str], lexicon: Lexicon, vocab: dict[str, int]) -> 
     while i < len(words):
         if words[i] in STOPWORDS:
             i += 1
+            continue
+        numbered = _numbered(words[i:i + 2], vocab)
+        if numbered:  # Article 5 → 第5条, not any 5 (令和7年5月)
+            out.append(numbered)
+            i += 2
             continue
         for n in range(min(MAX_PHRASE, len(words) - i), 0, -1):
             phrase = words[i:i + n]
@@ -90,3 +97,12 @@ def compound_parts(word: str, lexicon: Lexicon, vocab: dict[str, int]) -> list[s
     # Parts the lexicon has as written before inflected ones (war ship, not wars hip), then the more even split.
     return max(splits, key=lambda parts: (sum(p in vocab or p in lexicon.entries for p in parts),
                                           min(map(len, parts))), default=[])
+
+
+def _numbered(pair: Sequence[str], vocab: dict[str, int]) -> Translation | None:
+    """A numbered part of a document (article 5, chapter 2) as its Japanese numbering, 第5条, where the documents
+    use that numbering; None otherwise."""
+    if len(pair) < 2 or pair[0] not in _NUMBERED or not pair[1].isdigit():
+        return None
+    run = ("第", str(int(pair[1])), _NUMBERED[pair[0]])
+    return Translation(" ".join(pair), (run,), (1.0,)) if all(t in vocab for t in run) else None
