@@ -15,6 +15,7 @@ from kotae.conversation import Turn, read_history, retrieval_question
 from kotae.errors import HistoryError
 from kotae.facade import Kotae
 from kotae.store import load_index
+from kotae.thresholds import Thresholds
 
 FIRST = "静岡茶まつりが初めて開催されたのはいつ?"
 FOLLOW = "それはどこで開かれましたか?"
@@ -135,3 +136,18 @@ def test_a_follow_up_is_searched_with_the_answer_it_follows_which_may_name_its_s
     assert retrieval_question("彼はいつ就任したの?", asked_only, analyzer) == "市長は誰ですか 彼はいつ就任したの?"
     long = [{"question": "市長は誰ですか", "answer": "山" * 500}]
     assert len(retrieval_question("彼はいつ就任したの?", long, analyzer)) < 160  # a long answer is cut
+
+
+def test_a_follow_ups_short_answer_is_read_where_its_own_words_stand(tmp_path):
+    # The earlier question's words (首相, 参加) stand by オーストラリア; the follow-up asks where it was held (開催).
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "summit.md").write_text(
+        "# 首脳会合\n\n2022年6月、スペインのマドリードで開催された首脳会合に、日本の首相がオーストラリアの首相と"
+        "共に初めて参加した。\n", encoding="utf-8")
+    (corpus / "other.md").write_text("# 図書館\n\n図書館は2021年に開館した。\n", encoding="utf-8")
+    settings = build(corpus, tmp_path / "index", embed_model="none")
+    k = Kotae(load_index(settings), settings, thresholds=Thresholds.never())
+    history = [{"question": "日本の首相が首脳会合に初めて参加したのはいつ?", "answer": "2022年6月"}]
+    answer = k.ask("その時の開催地はどこ?", history=history)
+    assert answer.short_answer is not None and answer.short_answer.text == "スペインのマドリード"

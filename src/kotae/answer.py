@@ -40,6 +40,7 @@ MAX_SENTENCES = 3
 _ANNOUNCES = re.compile(r"(?:次|以下)の(?:とおり|通り|ように|ような)[^。]*[。:：]?\s*$"
                         r"|as follows[.:]?\s*$|the following:\s*$", re.I)
 PASSAGES_READ = 3  # answer sentences come from the top passages only
+EARLIER_WORDS = 0.25  # a follow-up's short answer: the weight of the earlier question's words against its own
 CONFIDENCE_DEPTH = 5  # confidence looks at this many passages, however many are shown
 READINGS_KEPT = 4096  # analysed passages kept between questions (a passage is one chunk of the index)
 LOG = logging.getLogger("kotae.answer")
@@ -155,7 +156,7 @@ class Answerer:
         if not result.passages or confidence < threshold:
             return Answer(abstained=True, sentences=(), message=ABSTAIN_MESSAGE.get(query.lang, ABSTAIN_MESSAGE["en"]),
                           note=result.note, **common)
-        short = self._short_question(question, query)
+        short = self._short_question(question, query, searched)
         chosen = self._sentences(result.passages, read, wants, query, short, vector, result.mode)
         sentences = tuple(s for s, _ in chosen)
         glosses = (_glosses([match_form(s.text) for s in sentences], set().union(*(terms for _, terms in chosen)),
@@ -245,9 +246,11 @@ class Answerer:
         return short_answer(short, sentences, [self._cells(s.text) for s in sentences],
                             self._names if query.lang == "en" else None)
 
-    def _short_question(self, question: str, query: Query) -> Question | None:
+    def _short_question(self, question: str, query: Query, searched: str | None = None) -> Question | None:
         """What the question itself (not the conversation before it) asks for, as short answers read it; None for
-        a question that asks for no single item."""
+        a question that asks for no single item. `query` is the text searched (`searched`): in a follow-up the
+        earlier question's words, which chose the sentence, weigh EARLIER_WORDS of its own, which say where in
+        the sentence the item stands (その時の開催地はどこ? → the place by 開催, not the one by 首相)."""
         kind = expected_type(question)
         if kind is None:
             return None
@@ -257,6 +260,10 @@ class Answerer:
         weights = {t: idf(t) for t in query.terms}
         for _, run, likely in translated:  # a translation's words weigh as likely as it is
             weights.update({t: max(weights.get(t, 0.0), idf(t) * likely) for t in run})
+        if searched is not None and searched != question:  # a follow-up: its own words say where to look
+            own = self.retriever.query(question)
+            mine = {*own.terms, *(t for tr in own.translations for run in tr.candidates for t in run)}
+            weights = {t: w if t in mine else w * EARLIER_WORDS for t, w in weights.items()}
         return Question(kind, question, weights, asked, query.lang)
 
     def _analyse_cells(self, text: str) -> tuple[Token, ...]:
@@ -277,10 +284,10 @@ class Answerer:
                    mode: str | None = None) -> tuple[str, str, list[tuple[AnswerSentence, Candidate]]]:
         """The candidate sentences of a question as the ranker sees them, for learning its weights: (mode,
         language, each sentence with what is known of it)."""
-        _, query, result, vector = self._search(question, history, mode=mode)
+        searched, query, result, vector = self._search(question, history, mode=mode)
         read = [self._read(p.chunk_id) for p in result.passages[:PASSAGES_READ]]
         found = self._candidates(result.passages, read, needs(query, self.retriever.index.lexical), query,
-                                 self._short_question(question, query), vector)
+                                 self._short_question(question, query, searched), vector)
         return result.mode, query.lang, [(sentence, candidate) for sentence, _, candidate in found]
 
     def _sentences(self, passages: Sequence[Passage], read: Sequence[Reading], wants: Sequence[Need], query: Query,
