@@ -151,3 +151,19 @@ def test_a_follow_ups_short_answer_is_read_where_its_own_words_stand(tmp_path):
     history = [{"question": "日本の首相が首脳会合に初めて参加したのはいつ?", "answer": "2022年6月"}]
     answer = k.ask("その時の開催地はどこ?", history=history)
     assert answer.short_answer is not None and answer.short_answer.text == "スペインのマドリード"
+
+
+def test_an_english_follow_up_stays_english_though_the_answer_it_follows_quotes_japanese(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "mayor.md").write_text("# 市長\n\n市長は2019年4月に就任した。\n", encoding="utf-8")
+    settings = build(corpus, tmp_path / "index", embed_model="none")
+    k = Kotae(load_index(settings), settings, thresholds=Thresholds.never())
+    history = [{"role": "user", "content": "Who is the mayor?"},
+               {"role": "assistant", "content": "Taro Yamada (山田太郎)"}]
+    answer = k.ask("When did he take office?", history=history)
+    assert "山田太郎" in answer.retrieval_query and answer.lang == "en"  # searched with it, answered in English
+    assert answer.short_answer is not None and answer.short_answer.en == "April 2019"
+    assert k.search("When did he take office?", history=history).lang == "en"
+    batch = list(k.search_batch(["When did he take office?"], histories=[history]))
+    assert batch[0].lang == "en"

@@ -231,7 +231,7 @@ class Answerer:
         vector when the mode uses one and the index has sentence vectors to compare it with (encoded once)."""
         retriever = self.retriever
         searched = retrieval_question(question, history, retriever.analyzer)
-        query = retriever.query(searched)
+        query = retriever.query(searched, question)
         vector = None
         if retriever.resolve_mode(mode) in ("dense", "hybrid") and retriever.index.sentences is not None:
             vector = retriever.question_vector(searched, query)

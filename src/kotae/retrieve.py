@@ -6,7 +6,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -15,6 +15,7 @@ from kotae.config import MODES, Settings
 from kotae.embed import Embedder, load_embedder
 from kotae.errors import ConfigError, EmptyQuestionError, ModelUnavailableError, StaleIndexError
 from kotae.fuse import rrf
+from kotae.language import detect_language
 from kotae.lexical import top_positive
 from kotae.query import Query, make_query
 from kotae.sentences import by_sentences
@@ -93,7 +94,7 @@ class Retriever:
             raise EmptyQuestionError("The question is empty; type a question in Japanese or English.")
         asked, mode = mode, self.resolve_mode(mode)
         top_k = top_k or self.settings.retrieval.top_k
-        query = query or self.query(question)
+        query = query or self.query(question, own)
         rankings: list[Ranking] = []
         relatedness = None
         if mode in ("lexical", "hybrid"):
@@ -129,7 +130,8 @@ class Retriever:
         owns = owns if owns is not None else [None] * len(questions)
         for start in range(0, len(questions), BATCH):
             part = questions[start:start + BATCH]
-            queries = {q: self.query(q) for q in part if q and q.strip()}  # analysed once, for both uses
+            queries = {q: self.query(q, own) for q, own in zip(part, owns[start:start + BATCH])
+                       if q and q.strip()}  # analysed once, for both uses
             self.encode_ahead(part, mode=mode, queries=queries)
             for question, qid, own in zip(part, qids[start:start + BATCH], owns[start:start + BATCH]):
                 yield self.search(question, mode=mode, top_k=top_k, qid=qid, query=queries.get(question), own=own)
@@ -167,10 +169,14 @@ class Retriever:
         """The vector a question is searched with: its text with the likeliest Japanese of its English words."""
         return self.query_vectors([query.encoder_text(question, self.settings.retrieval.encoder_words)])[0]
 
-    def query(self, question: str) -> Query:
-        """The question as this index's analyzer and lexicon see it."""
+    def query(self, question: str, own: str | None = None) -> Query:
+        """The question as this index's analyzer and lexicon see it. For a follow-up searched with the conversation
+        before it, `own` is the follow-up alone, whose language the query takes: an English follow-up stays
+        English though the answer it follows quotes Japanese (Mark Rutte (マルク・ルッテ))."""
         started = time.perf_counter() if self.timer else 0.0
         query = make_query(question, self.analyzer, self.index.lexicon, self.index.lexical.vocab)
+        if own and own.strip() and own != question and (lang := detect_language(own)) != query.lang:
+            query = replace(query, lang=lang)
         if self.timer:
             self.timer(LEXICAL_STAGES[0], time.perf_counter() - started)
         return query
