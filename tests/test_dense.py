@@ -13,7 +13,7 @@ from kotae.cli import main
 from kotae.embed_st import SentenceTransformerEmbedder
 from kotae.errors import ModelUnavailableError
 from kotae.fuse import rrf
-from kotae.retrieve import Retriever
+from kotae.retrieve import Ranking, Retriever
 from kotae.store import load_index
 
 QUESTION = "図書館の館長は誰ですか"
@@ -175,3 +175,21 @@ def test_english_questions_are_embedded_with_the_query_prefix_and_their_translat
     translated = " ".join("".join(t.candidates[0]) for t in retriever.query(ENGLISH).translations)
     assert translated and seen == [[f"query: {ENGLISH} {translated}"]]
     assert result.lang == "en" and len(result.passages) == 3
+
+
+def test_the_model_counts_for_more_where_the_lexical_ranking_is_flat(dense_index, dense_settings):
+    settings = dense_settings.retrieval
+    assert settings.flat([(0, 1.4), (1, 1.3), (2, 1.2), (3, 1.1), (4, 1.0)])  # best under 1.5 × fifth
+    assert not settings.flat([(0, 3.0), (1, 1.3), (2, 1.2), (3, 1.1), (4, 1.0)])
+    assert not settings.flat([(0, 1.0), (1, 1.0)])  # too few to tell
+    assert not dense_settings.replace(flat_ratio=1.0).retrieval.flat([(0, 1.0)] * 5)  # 1: never
+
+    def fused(**overrides):
+        own = dense_settings.replace(**overrides)
+        lexical = Ranking("lexical", [(0, 1.4), (1, 1.3), (2, 1.2), (3, 1.1), (4, 1.0)])
+        dense = Ranking("dense", [(4, 0.9), (3, 0.8), (2, 0.7), (1, 0.6), (0, 0.5)])
+        return [i for i, _ in Retriever(dense_index, own)._combine([lexical, dense], "hybrid", "ja")]
+
+    assert fused(flat_ratio=1.0)[0] == 0  # BM25 leads at the usual weights
+    assert fused(weight_dense_flat=5.0)[0] == 4  # flat: the model's first comes first
+    assert fused(weight_dense_flat=5.0, weight_dense=0.0)[0] == 0  # a dense weight of 0 stays 0

@@ -228,8 +228,12 @@ class Retriever:
         # at 0.2 of lexical for Japanese questions), so fusing its two result lists here ranks as the local store.
         if mode != "hybrid":
             return rankings[0].hits
-        weights = self.settings.retrieval.fusion_weights(lang)
-        fused = rrf({r.name: [i for i, _ in r.hits] for r in rankings}, weights, k=self.settings.retrieval.rrf_k)
+        retrieval = self.settings.retrieval
+        weights = retrieval.fusion_weights(lang)
+        lexical = next((r.hits for r in rankings if r.name == "lexical"), [])
+        if weights["dense"] > 0 and retrieval.flat(lexical):  # a dense weight of 0 still means none
+            weights = {**weights, "dense": max(weights["dense"], retrieval.weight_dense_flat)}
+        fused = rrf({r.name: [i for i, _ in r.hits] for r in rankings}, weights, k=retrieval.rrf_k)
         return [(int(i), score) for i, score in fused]
 
     def _passage(self, rank: int, i: int, score: float) -> Passage:
