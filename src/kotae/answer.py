@@ -36,6 +36,8 @@ from kotae.types import Passage, SearchResult, Token
 ABSTAIN_MESSAGE = {"ja": "資料には該当する記述が見つかりませんでした。", "en": "The documents don't say."}
 SOURCE_NOTE = "The answer is quoted from the Japanese source; the key terms are glossed in English."
 MAX_SENTENCES = 3
+_DATE_LINE = re.compile(r"\s*(?:(?:令和|平成|昭和)\s*(?:\d+|元)|\d{4})\s*年"
+                        r"(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?\s*$")  # a date alone
 # A sentence that announces a list (次のとおり…する。, as follows:) says nothing until the items after it.
 _ANNOUNCES = re.compile(r"(?:次|以下)の(?:とおり|通り|ように|ような)[^。]*[。:：]?\s*$"
                         r"|as follows[.:]?\s*$|the following:\s*$", re.I)
@@ -330,8 +332,9 @@ class Answerer:
                                           doc_id=passage.doc_id, start=passage.start + unit.start,
                                           end=passage.start + unit.end)
                 item = short is not None and short_answer(short, [sentence], [self._cells(sentence.text)]) is not None
-                if unit.kind == "heading" and not item:
-                    continue  # a heading only names what follows it, unless it holds the asked-for item (7か国)
+                if (unit.kind == "heading" or _DATE_LINE.match(sentence.text)) and not item:
+                    continue  # a heading only names what follows it, unless it holds the asked-for item (7か国);
+                    # a line that is a date alone (令和7年5月, a document's date) answers only "when"
                 seen.add((passage.doc_id, passage.start + unit.start))
                 candidate = Candidate(coverage=coverage(wants, terms), context=coverage(wants, terms | reading.context),
                                       local=local, rank=passage.rank, typed=bool(query.kind) and query.kind in
