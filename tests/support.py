@@ -203,6 +203,20 @@ def build(corpus_dir: Path, index_dir: Path, **overrides: Any) -> Settings:
     return settings
 
 
+def lexical_kotae(folder: Path, documents: dict[str, str], thresholds: Any = None) -> Any:
+    """A Kotae over a corpus of its own, `documents` (file name → Markdown) written to `folder`/corpus and indexed
+    lexically into `folder`/index; `thresholds` as Kotae takes them (None: the shipped ones)."""
+    from kotae.facade import Kotae
+    from kotae.store import load_index
+
+    corpus = folder / "corpus"
+    corpus.mkdir()
+    for name, text in documents.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    settings = build(corpus, folder / "index", embed_model="none")
+    return Kotae(load_index(settings), settings, thresholds=thresholds)
+
+
 def build_tiny(folder: Path, **overrides: Any) -> Settings:
     """A fresh copy of the tiny corpus in `folder`/corpus and its throwaway index in `folder`/index, built with
     small chunks: for tests that change, rebuild or damage an index of their own."""

@@ -6,6 +6,7 @@ import json
 from dataclasses import replace
 
 import pytest
+from support import lexical_kotae
 
 from kotae.answer import ABSTAIN_MESSAGE, Answerer
 from kotae.cli import main
@@ -15,6 +16,7 @@ from kotae.retrieve import Retriever
 from kotae.thresholds import Thresholds
 
 LIBRARIAN = "図書館の館長は誰ですか"
+LIBRARY = "# 図書館\n\n図書館は2021年に開館した。\n"  # a second document, so that terms have rarity
 # Thresholds of the tests' own, so that recalibrating the shipped ones (`kotae eval --calibrate`) changes no test here.
 THRESHOLDS = Thresholds({"lexical": {"ja": 0.3, "en": 0.4}})
 
@@ -248,37 +250,20 @@ def test_a_heading_is_quoted_only_when_it_holds_what_the_question_asks_for(answe
 
 
 def test_a_sentence_announcing_a_list_is_quoted_with_the_items_after_it(tmp_path):
-    from support import build
-
-    from kotae.facade import Kotae
-    from kotae.store import load_index
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "plan.md").write_text(
-        "# 交流計画\n\n両市は、次のとおり交流を推進する。\n\n- 市長同士の定期協議の開催。\n- 学生の相互派遣。\n\n"
-        "計画は2020年に始まった。\n", encoding="utf-8")
-    (corpus / "other.md").write_text("# 図書館\n\n図書館は2021年に開館した。\n", encoding="utf-8")
-    settings = build(corpus, tmp_path / "index", embed_model="none")
-    answer = Kotae(load_index(settings), settings, thresholds=Thresholds.never()).ask("両市はどんな交流を推進する?")
+    kotae = lexical_kotae(tmp_path, {
+        "plan.md": "# 交流計画\n\n両市は、次のとおり交流を推進する。\n\n- 市長同士の定期協議の開催。\n"
+                   "- 学生の相互派遣。\n\n計画は2020年に始まった。\n",
+        "other.md": LIBRARY}, Thresholds.never())
+    answer = kotae.ask("両市はどんな交流を推進する?")
     assert [s.text for s in answer.sentences] == ["両市は、次のとおり交流を推進する。", "市長同士の定期協議の開催。",
                                                   "学生の相互派遣。"]
 
 
 def test_a_line_that_is_a_date_alone_answers_only_when(tmp_path):
-    from support import build
-
-    from kotae.facade import Kotae
-    from kotae.store import load_index
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "rules.md").write_text("# 規約\n\n## 1. 総則\n\n令和7年5月\n外務省総務課\n\n"
-                                     "第5条 会員は総会で議決権を持つ。会員は会費を納める。\n",
-                                     encoding="utf-8")  # the date is no heading here
-    (corpus / "other.md").write_text("# 図書館\n\n図書館は2021年に開館した。\n", encoding="utf-8")
-    settings = build(corpus, tmp_path / "index", embed_model="none")
-    kotae = Kotae(load_index(settings), settings, thresholds=Thresholds.never())
+    kotae = lexical_kotae(tmp_path, {  # the date is no heading here: the document numbers its headings
+        "rules.md": "# 規約\n\n## 1. 総則\n\n令和7年5月\n外務省総務課\n\n"
+                    "第5条 会員は総会で議決権を持つ。会員は会費を納める。\n",
+        "other.md": LIBRARY}, Thresholds.never())
     _, _, what = kotae.answerer.candidates("規約の第5条には何が書いてある?")
     assert "令和7年5月" not in [s.text for s, _ in what] and what
     _, _, when = kotae.answerer.candidates("規約はいつのもの?")

@@ -8,13 +8,12 @@ import json
 import pytest
 from fakes import make_app
 from fastapi.testclient import TestClient
-from support import build
+from support import lexical_kotae
 
 from kotae.cli import main
 from kotae.conversation import Turn, read_history, retrieval_question
 from kotae.errors import HistoryError
 from kotae.facade import Kotae
-from kotae.store import load_index
 from kotae.thresholds import Thresholds
 
 FIRST = "静岡茶まつりが初めて開催されたのはいつ?"
@@ -101,16 +100,11 @@ def test_a_follow_ups_own_words_outweigh_the_question_it_follows(tmp_path):
     # The earlier question names the subject; the follow-up says what is asked. Searched as one text, the passage
     # that repeats the subject's words would win; the follow-up's own words, counted twice, find the one that
     # answers.
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "history.md").write_text(
-        "# 茶まつりの歴史\n\n茶まつりの歴史は古い。茶まつりの歴史を調べると、茶まつりは茶農家の祭りとして始まり、"
-        "茶まつりの歴史は町の歴史でもある。\n", encoding="utf-8")
-    (corpus / "visitors.md").write_text(
-        "# 2023年の記録\n\n2023年の会場には来場者が約8万人あった。出店は120軒であった。\n", encoding="utf-8")
-    (corpus / "other.md").write_text("# 図書館\n\n図書館の館長は山田花子である。\n", encoding="utf-8")
-    settings = build(corpus, tmp_path / "index", embed_model="none")
-    k = Kotae(load_index(settings), settings)
+    k = lexical_kotae(tmp_path, {
+        "history.md": "# 茶まつりの歴史\n\n茶まつりの歴史は古い。茶まつりの歴史を調べると、茶まつりは茶農家の祭りとして"
+                      "始まり、茶まつりの歴史は町の歴史でもある。\n",
+        "visitors.md": "# 2023年の記録\n\n2023年の会場には来場者が約8万人あった。出店は120軒であった。\n",
+        "other.md": "# 図書館\n\n図書館の館長は山田花子である。\n"})
     history = [{"question": "茶まつりの歴史を教えて", "answer": "茶農家の祭りとして始まった。"}]
     result = k.search("その来場者は何人?", history=history, mode="lexical")
     assert result.question.startswith("茶まつりの歴史を教えて")  # searched with the question it follows
@@ -119,13 +113,9 @@ def test_a_follow_ups_own_words_outweigh_the_question_it_follows(tmp_path):
 
 def test_a_follow_up_is_searched_with_the_answer_it_follows_which_may_name_its_subject(tmp_path, analyzer):
     # "When did he take office?" after "Who is the mayor?": only the answer says who "he" is.
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "mayor.md").write_text("# 市長\n\n現在の市長は山田太郎である。\n", encoding="utf-8")
-    (corpus / "yamada.md").write_text("# 経歴\n\n山田太郎は2019年4月に就任した。\n", encoding="utf-8")
-    (corpus / "deputy.md").write_text("# 人事\n\n副市長は2020年に就任した。\n", encoding="utf-8")
-    settings = build(corpus, tmp_path / "index", embed_model="none")
-    k = Kotae(load_index(settings), settings)
+    k = lexical_kotae(tmp_path, {"mayor.md": "# 市長\n\n現在の市長は山田太郎である。\n",
+                                 "yamada.md": "# 経歴\n\n山田太郎は2019年4月に就任した。\n",
+                                 "deputy.md": "# 人事\n\n副市長は2020年に就任した。\n"})
     history = [{"question": "市長は誰ですか", "answer": "山田太郎\n現在の市長は山田太郎である。 [1]"}]
     result = k.search("彼はいつ就任したの?", history=history, mode="lexical")
     assert result.question == "市長は誰ですか 山田太郎 彼はいつ就任したの?"  # the answer's first line only
@@ -140,25 +130,17 @@ def test_a_follow_up_is_searched_with_the_answer_it_follows_which_may_name_its_s
 
 def test_a_follow_ups_short_answer_is_read_where_its_own_words_stand(tmp_path):
     # The earlier question's words (首相, 参加) stand by オーストラリア; the follow-up asks where it was held (開催).
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "summit.md").write_text(
-        "# 首脳会合\n\n2022年6月、スペインのマドリードで開催された首脳会合に、日本の首相がオーストラリアの首相と"
-        "共に初めて参加した。\n", encoding="utf-8")
-    (corpus / "other.md").write_text("# 図書館\n\n図書館は2021年に開館した。\n", encoding="utf-8")
-    settings = build(corpus, tmp_path / "index", embed_model="none")
-    k = Kotae(load_index(settings), settings, thresholds=Thresholds.never())
+    k = lexical_kotae(tmp_path, {
+        "summit.md": "# 首脳会合\n\n2022年6月、スペインのマドリードで開催された首脳会合に、日本の首相がオーストラリアの"
+                     "首相と共に初めて参加した。\n",
+        "other.md": "# 図書館\n\n図書館は2021年に開館した。\n"}, Thresholds.never())
     history = [{"question": "日本の首相が首脳会合に初めて参加したのはいつ?", "answer": "2022年6月"}]
     answer = k.ask("その時の開催地はどこ?", history=history)
     assert answer.short_answer is not None and answer.short_answer.text == "スペインのマドリード"
 
 
 def test_an_english_follow_up_stays_english_though_the_answer_it_follows_quotes_japanese(tmp_path):
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "mayor.md").write_text("# 市長\n\n市長は2019年4月に就任した。\n", encoding="utf-8")
-    settings = build(corpus, tmp_path / "index", embed_model="none")
-    k = Kotae(load_index(settings), settings, thresholds=Thresholds.never())
+    k = lexical_kotae(tmp_path, {"mayor.md": "# 市長\n\n市長は2019年4月に就任した。\n"}, Thresholds.never())
     history = [{"role": "user", "content": "Who is the mayor?"},
                {"role": "assistant", "content": "Taro Yamada (山田太郎)"}]
     answer = k.ask("When did he take office?", history=history)

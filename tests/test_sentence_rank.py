@@ -205,18 +205,10 @@ def test_headings_are_sentences_whole_after_their_list_mark():
 def test_a_row_is_read_with_the_line_its_run_of_rows_is_listed_under(tmp_path):
     """A row (㉕ ラトビア(カナダ主導)) says little alone: what it is a row of stands on the line above its run of rows,
     however many rows back, and counts toward its local coverage; a row under another lead line gets none of it."""
-    from support import build
+    from support import lexical_kotae
 
-    from kotae.facade import Kotae
-    from kotae.store import load_index
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "sites.md").write_text(
-        "# 市の施設\n\n◇ 図書館 (市立)\n①\t中央町(南区)\n②\t北町(北区)\n\n"
-        "◇ 体育館 (県立)\n③\t東町(東区)\n④\t西町(西区)\n⑤\t港町(港区)\n", encoding="utf-8")
-    settings = build(corpus, tmp_path / "index", embed_model="none")
-    kotae = Kotae(load_index(settings), settings)
+    kotae = lexical_kotae(tmp_path, {"sites.md": "# 市の施設\n\n◇ 図書館 (市立)\n①\t中央町(南区)\n②\t北町(北区)\n\n"
+                                                 "◇ 体育館 (県立)\n③\t東町(東区)\n④\t西町(西区)\n⑤\t港町(港区)\n"})
     _, _, found = kotae.answerer.candidates("港区の体育館はどこ?", mode="lexical")
     by_text = {sentence.text.split("\t")[-1]: candidate for sentence, candidate in found}
     assert by_text["港町(港区)"].row and by_text["港町(港区)"].local == pytest.approx(1.0)

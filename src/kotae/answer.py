@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
@@ -22,6 +23,7 @@ from kotae.conversation import retrieval_question
 from kotae.en_names import Names
 from kotae.errors import GenerationError, KotaeError
 from kotae.events import Delta, Event, Failed, Final, Passages
+from kotae.expressions import DATE
 from kotae.generate import generate as generate_answer
 from kotae.generate import generate_stream, is_refusal, llm_enabled
 from kotae.needs import Need, coverage, needs
@@ -36,8 +38,6 @@ from kotae.types import Passage, SearchResult, Token
 ABSTAIN_MESSAGE = {"ja": "資料には該当する記述が見つかりませんでした。", "en": "The documents don't say."}
 SOURCE_NOTE = "The answer is quoted from the Japanese source; the key terms are glossed in English."
 MAX_SENTENCES = 3
-_DATE_LINE = re.compile(r"\s*(?:(?:令和|平成|昭和)\s*(?:\d+|元)|\d{4})\s*年"
-                        r"(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?\s*$")  # a date alone
 # A sentence that announces a list (次のとおり…する。, as follows:) says nothing until the items after it.
 _ANNOUNCES = re.compile(r"(?:次|以下)の(?:とおり|通り|ように|ような)[^。]*[。:：]?\s*$"
                         r"|as follows[.:]?\s*$|the following:\s*$", re.I)
@@ -332,7 +332,7 @@ class Answerer:
                                           doc_id=passage.doc_id, start=passage.start + unit.start,
                                           end=passage.start + unit.end)
                 item = short is not None and short_answer(short, [sentence], [self._cells(sentence.text)]) is not None
-                if (unit.kind == "heading" or _DATE_LINE.match(sentence.text)) and not item:
+                if (unit.kind == "heading" or _date_alone(sentence.text)) and not item:
                     continue  # a heading only names what follows it, unless it holds the asked-for item (7か国);
                     # a line that is a date alone (令和7年5月, a document's date) answers only "when"
                 seen.add((passage.doc_id, passage.start + unit.start))
@@ -353,6 +353,11 @@ class Answerer:
     @cached_property
     def _chunk_number(self) -> dict[str, int]:
         return {c.id: i for i, c in enumerate(self.retriever.index.chunks)}
+
+
+def _date_alone(text: str) -> bool:
+    """Whether a line is nothing but a date (令和7年5月, a document's date)."""
+    return DATE.fullmatch(unicodedata.normalize("NFKC", text).strip()) is not None
 
 
 def with_reply(answer: Answer, reply: str | None | GenerationError) -> Answer:
