@@ -81,6 +81,14 @@ def test_a_short_name_matches_its_katakana_only_where_its_vowels_agree_too():
     assert lexicon.sounds_like("stoltenberg") == ("ストルテンベルグ",)  # a longer skeleton goes by itself
 
 
+def test_a_word_of_three_consonants_matches_only_katakana_whose_vowels_agree_a_little():
+    # piracy, press and process are all p-r-s; and so are プレス and プロセス.
+    lexicon = Lexicon(entries={}, skeletons={"prs": ("プレス", "プロセス"), "gpt": ("エジプト",)})
+    assert lexicon.sounds_like("piracy") == ()
+    assert "プロセス" in lexicon.sounds_like("process") and "プレス" in lexicon.sounds_like("press")
+    assert lexicon.sounds_like("egypt") == ("エジプト",)
+
+
 def test_short_katakana_words_keep_their_sound_keys(analyzer):
     docs = [Document(id="d", title="t", text="ルッテ事務総長がリガを訪れた。")]
     vocab = {t: n for n, t in enumerate(analyzer.terms(docs[0].text))}

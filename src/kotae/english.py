@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 
 INFLECTION_PENALTY = 5.0  # rank points, see lexicon.gloss_rank
@@ -45,6 +46,26 @@ def fold(word: str) -> str:
     for pattern, repl in _SPELLING:
         word = pattern.sub(repl, word)
     return word
+
+
+# Everyday English abbreviations, as written (case counts: US is not us), and the words they stand for as the
+# lexicon's glosses write them (United States as USA: JMdict glosses 米国 "America; USA"); a question's abbreviation
+# is read as these words unless the documents use it themselves.
+ABBREVIATIONS = {"US": "USA", "United States": "USA", "UK": "United Kingdom", "HQ": "headquarters",
+                 "PM": "prime minister", "FM": "foreign minister", "MoD": "ministry of defense",
+                 "MOD": "ministry of defense", "DPRK": "North Korea", "ROK": "South Korea", "govt": "government",
+                 "gov't": "government", "intl": "international", "dept": "department", "SecGen": "secretary general"}
+_ABBREVIATION = re.compile(r"(?<![\w'])(" + "|".join(re.escape(a) for a in ABBREVIATIONS) + r")(?![\w'])")
+# Glosses name a country "nation" or "state" (加盟国: member nation; member state): as the last word of a phrase,
+# "country" is tried as those too, so "member countries" finds 加盟国. Only that way round: "United States" is not
+# "United Nations".
+COUNTRY_WORDS = {"country": ("nation", "state"), "countries": ("nations", "states")}
+SYNONYM_PENALTY = 2.0  # rank points: a gloss met through a synonym of the word ranks just below one met as written
+
+
+def expand_abbreviations(text: str, keep: Callable[[str], bool] = lambda _: False) -> str:
+    """`text` with everyday abbreviations written out (HQ → headquarters), except those `keep` keeps."""
+    return _ABBREVIATION.sub(lambda m: m.group() if keep(m.group()) else ABBREVIATIONS[m.group()], text)
 
 
 def english_words(text: str) -> list[str]:

@@ -41,6 +41,9 @@ def is_katakana(word: str) -> bool:
 
 
 SHORT_LIKENESS = 0.75  # how alike a short name and a katakana word's romaji must be (difflib's ratio)
+# The same for a word of three consonants, whose skeleton is shared less often but still by chance (piracy and プレス
+# are both p-r-s; 0.33 alike, where process and プロセス are 0.67 and Egypt and エジプト 0.5).
+LIKENESS = 0.45
 
 
 def romaji(word: str) -> str:
@@ -48,7 +51,7 @@ def romaji(word: str) -> str:
     return re.sub(r"[-・]", "", jaconv.kana2alphabet(jaconv.kata2hira(word)))
 
 
-def sounds_alike(english: str, kana: str) -> bool:
-    """Whether a short English name reads as a katakana word, vowels included: a consonant skeleton of two letters
+def sounds_alike(english: str, kana: str, likeness: float = SHORT_LIKENESS) -> bool:
+    """Whether an English word reads as a katakana word, vowels included: a consonant skeleton of two letters
     (rutte → rt) is shared by too many words to go by alone (ルッテ, but also レート and ラット)."""
-    return difflib.SequenceMatcher(None, english, romaji(kana)).ratio() >= SHORT_LIKENESS
+    return difflib.SequenceMatcher(None, english, romaji(kana)).ratio() >= likeness

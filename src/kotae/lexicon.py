@@ -12,9 +12,17 @@ from pathlib import Path
 
 from kotae.acronyms import find_acronyms
 from kotae.analyze import Analyzer
-from kotae.english import STOPWORDS, english_words, is_english_word, word_forms, written_out
+from kotae.english import (
+    COUNTRY_WORDS,
+    STOPWORDS,
+    SYNONYM_PENALTY,
+    english_words,
+    is_english_word,
+    word_forms,
+    written_out,
+)
 from kotae.jmdict import Entry, JMdictUnavailable, entries_for_forms
-from kotae.katakana import english_skeleton, is_katakana, kana_skeleton, sounds_alike
+from kotae.katakana import LIKENESS, english_skeleton, is_katakana, kana_skeleton, sounds_alike
 from kotae.spelling import Speller
 from kotae.types import Document
 
@@ -93,7 +101,10 @@ class Lexicon:
         leads = [([first, *head[1:]], penalty) for first, penalty in word_forms(head[0])] if head else [([], 0.0)]
         best: dict[tuple[str, ...], Candidate] = {}
         for lead, first_penalty in leads:
-            for form, penalty in word_forms(last):
+            synonyms = COUNTRY_WORDS.get(last, ()) if head else ()
+            lasts = [*word_forms(last), *((form, penalty + SYNONYM_PENALTY) for synonym in synonyms
+                                          for form, penalty in word_forms(synonym))]
+            for form, penalty in lasts:
                 for cand in self.entries.get(" ".join([*lead, form]), ()):
                     rank = cand.rank - penalty - first_penalty
                     if cand.terms not in best or rank > best[cand.terms].rank:
@@ -103,7 +114,9 @@ class Lexicon:
 
     def sounds_like(self, word: str) -> tuple[str, ...]:
         skeleton = english_skeleton(word)
-        if len(skeleton) >= 3:
+        if len(skeleton) == 3:  # vowels must agree a little: piracy is not プレス
+            return tuple(kana for kana in self.skeletons.get(skeleton, ()) if sounds_alike(word, kana, LIKENESS))
+        if len(skeleton) > 3:
             return self.skeletons.get(skeleton, ())
         if len(skeleton) == 2 and _may_be_name(word):  # a short name (Rutte, Riga): its vowels must agree too
             return tuple(kana for kana in self.skeletons.get(skeleton, ()) if sounds_alike(word, kana))

@@ -10,7 +10,7 @@ from typing import Any
 from kotae.acronyms import named_acronyms
 from kotae.analyze import Analyzer
 from kotae.answer_type import expected_type
-from kotae.english import english_words
+from kotae.english import english_words, expand_abbreviations
 from kotae.language import detect_language
 from kotae.lexicon import Lexicon
 from kotae.translate import Translation, translate
@@ -70,7 +70,10 @@ def make_query(question: str, analyzer: Analyzer, lexicon: Lexicon, vocab: dict[
         terms = [t.term for t in tokens if t not in latin]
         # MeCab's pieces, as the documents were split (G7 → g 7); a lone letter left by NATO's → NATO ' s or
         # G7 says nothing to translate.
-        words = [w for w in english_words(" ".join(t.surface for t in latin)) if len(w) > 1 or w.isdigit()]
+        # HQ → headquarters, unless the documents use HQ themselves.
+        latin_text = expand_abbreviations(" ".join(t.surface for t in latin),
+                                          keep=lambda a: a.lower() in vocab or a.lower() in lexicon.acronyms)
+        words = [w for w in english_words(latin_text) if len(w) > 1 or w.isdigit()]
         translations, unknown = translate(words, lexicon, vocab)
         terms += named_acronyms(question, lexicon.acronyms)
     known = tuple(dict.fromkeys(t for t in terms if t in vocab))

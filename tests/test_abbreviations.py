@@ -1,0 +1,47 @@
+"""Everyday English abbreviations (HQ, PM, US) are read as the words they stand for, and "country" as the "nation"
+or "state" of dictionary glosses, so English questions written the way people write reach the documents."""
+
+from __future__ import annotations
+
+from kotae.english import expand_abbreviations
+from kotae.lexicon import Candidate, Lexicon
+from kotae.query import make_query
+
+
+def _lexicon() -> Lexicon:
+    def entry(ja: str) -> tuple[Candidate, ...]:
+        return (Candidate(ja, (ja,), "jmdict", 0.0),)
+
+    return Lexicon(entries={"headquarters": entry("本部"), "prime minister": entry("首相"), "usa": entry("米国"),
+                            "member nation": entry("加盟国"), "united nations": entry("国連"), "nato": entry("nato")},
+                   skeletons={}, acronyms={})
+
+
+def _translated(question: str, analyzer, vocab_terms=("本部", "首相", "米国", "加盟国", "国連", "nato")):
+    vocab = {t: n for n, t in enumerate(vocab_terms)}
+    query = make_query(question, analyzer, _lexicon(), vocab)
+    return {t.source: ["".join(c) for c in t.candidates] for t in query.translations}
+
+
+def test_abbreviations_are_written_out_only_as_written():
+    assert expand_abbreviations("Where is NATO HQ?") == "Where is NATO headquarters?"
+    assert expand_abbreviations("Did the US join? Tell us.") == "Did the USA join? Tell us."  # us is a pronoun
+    assert expand_abbreviations("HQs and PMO") == "HQs and PMO"  # whole words only
+    assert expand_abbreviations("the PM", keep=lambda a: a == "PM") == "the PM"
+
+
+def test_an_english_question_with_an_abbreviation_finds_the_japanese_word(analyzer):
+    assert _translated("Where is NATO HQ?", analyzer)["headquarters"] == ["本部"]
+    assert _translated("Who is Japan's PM?", analyzer)["prime minister"] == ["首相"]
+    assert _translated("Is the US a member?", analyzer)["usa"] == ["米国"]
+    assert _translated("What has the United States said?", analyzer)["usa"] == ["米国"]
+
+
+def test_an_abbreviation_the_documents_use_is_searched_as_itself(analyzer):
+    translated = _translated("Where is the HQ?", analyzer, ("本部", "hq"))
+    assert "headquarters" not in translated and translated.get("hq") == ["hq"]
+
+
+def test_member_countries_finds_the_member_nations_of_the_glosses(analyzer):
+    assert _translated("How many member countries does NATO have?", analyzer)["member countries"] == ["加盟国"]
+    assert "united nations" not in _translated("What has the United States said?", analyzer)
