@@ -91,7 +91,7 @@ def _score(answerable: bool, abstained: bool, supported: bool, confidence: float
 
 
 def test_glosses_join_only_words_that_stand_together_in_both_languages():
-    from kotae.answer import _glosses
+    from kotae.glosses import glosses_for as _glosses
     from kotae.query import Query
     from kotae.translate import Translation
 
@@ -268,3 +268,42 @@ def test_a_line_that_is_a_date_alone_answers_only_when(tmp_path):
     assert "令和7年5月" not in [s.text for s, _ in what] and what
     _, _, when = kotae.answerer.candidates("規約はいつのもの?")
     assert "令和7年5月" in [s.text for s, _ in when]
+
+
+def test_an_answer_numbers_its_sources_in_the_order_it_cites_them():
+    from kotae.answer import AnswerSentence, _in_citation_order
+    from kotae.types import Passage
+
+    passages = [Passage(rank=r, doc_id="d", title="t", chunk_id=f"d:{r}", start=100 * r, end=100 * r + 50,
+                        text="x" * 50, score=1.0 / r) for r in (1, 2, 3, 4)]
+
+    def sentence(citation: int, start: int) -> AnswerSentence:
+        return AnswerSentence(text="x", citation=citation, doc_id="d", start=start, end=start + 1)
+
+    # The best sentence is in the third passage; the others in the first and the third.
+    sentences, sources = _in_citation_order([sentence(3, 310), sentence(1, 120), sentence(3, 305)], passages)
+    assert [s.citation for s in sentences] == [1, 1, 2]  # the best first, then by source and place in the text
+    assert [s.start for s in sentences] == [310, 305, 120]
+    assert [(p.rank, p.chunk_id) for p in sources] == [(1, "d:3"), (2, "d:1"), (3, "d:2"), (4, "d:4")]
+    assert all(sources[s.citation - 1].start <= s.start < sources[s.citation - 1].end for s in sentences)
+    assert _in_citation_order([], passages) == ((), tuple(passages))
+
+
+def test_retrieval_is_scored_in_retrieval_order_though_an_answer_numbers_its_sources_by_citation(retriever,
+                                                                                                 monkeypatch):
+    from kotae.answer import AnswerSentence
+    from kotae.evaluation.gold import GoldItem
+    from kotae.evaluation.metrics import score_result
+
+    answerer = Answerer(retriever, THRESHOLDS)
+    question = "松本市中央図書館の新館が開館したのはいつ?"
+    second = answerer.ask(question).passages[1]  # as retrieval ranked it
+    quoted = AnswerSentence(text=second.text[:10], citation=2, doc_id=second.doc_id, start=second.start,
+                            end=second.start + 10)
+    monkeypatch.setattr(answerer, "_sentences", lambda *args: [(quoted, set())])  # the best sentence is in [2]
+    answer = answerer.ask(question)
+    assert answer.passages[0].chunk_id == second.chunk_id and answer.sentences[0].citation == 1
+    assert [p.rank for p in answer.passages] == list(range(1, len(answer.passages) + 1))
+    assert answer.retrieved[1].chunk_id == second.chunk_id and answer.retrieved[1].rank == 2
+    item = GoldItem(id="q", lang="ja", question=question, answer=None, evidence=(second.text,))
+    assert score_result(item, answer, 1).ranks == (2,)  # the retrieval's rank, not the citation's

@@ -4,6 +4,7 @@ offsets index the document, chosen from the answer's sentences and said in Engli
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import pytest
 
@@ -222,3 +223,20 @@ def test_gold_questions_asking_for_an_item_get_one(gold_asked):
     assert metrics["typed"] >= 60
     assert metrics["coverage"] >= 0.90, metrics
     assert metrics["agreement"] >= 0.80, metrics
+
+
+def test_an_ordinal_never_answers_how_many_and_a_length_of_time_answers_how_long(analyzer):
+    from kotae.short_answer import Question, short_answer
+
+    def ask(question: str, kind: str, *texts: str):
+        sentences = [SimpleNamespace(text=t, doc_id="d", start=0, end=len(t)) for t in texts]
+        found = short_answer(Question(kind, question), sentences, [analyzer.tokens(t) for t in texts])
+        return found.text if found else None
+
+    third = "前年に引き続き3回目となる会合に出席した。"
+    assert ask("How many countries take part in the partnership?", "number", third) is None
+    assert ask("協力分野はいくつありますか?", "number", third) is None
+    assert ask("何回目の出席でしたか?", "number", third) == "3回目"  # asked for by its place in a series
+    term = ("CPEの任期は2年(最長更新4年)。", "1990年代初頭から対話を続けている。")
+    assert ask("CPEの任期って何年?", "date", *term) == "2年"
+    assert ask("対話はいつ始まりましたか?", "date", *term) == "1990年代初頭"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from kotae.answer import _glosses
+from kotae.glosses import glosses_for as _glosses
 from kotae.lexicon import Candidate, Lexicon
 from kotae.query import Query
 from kotae.spelling import Speller

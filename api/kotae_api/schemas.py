@@ -180,7 +180,8 @@ class _Response(BaseModel):
 
 
 class PassageOut(_Response):
-    rank: int
+    rank: int = Field(description="its place in the list: in a search, by retrieval; in an answer, by citation (the "
+                                  "passages the answer cites first, in the order it cites them, then the others)")
     doc_id: str
     title: str
     chunk_id: str
@@ -207,7 +208,7 @@ class SearchResultOut(_Response):
 
 class SentenceOut(_Response):
     text: str
-    citation: int = Field(description="rank of the passage quoted")
+    citation: int = Field(description="rank of the passage quoted, numbered in the order the answer cites them")
     doc_id: str
     start: int
     end: int

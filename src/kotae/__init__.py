@@ -25,7 +25,7 @@ def package_version(package: str = "kotae") -> str:
         return "unknown"
 
 
-from kotae.answer import Answer, AnswerSentence, Gloss  # noqa: E402
+from kotae.answer import Answer, AnswerSentence  # noqa: E402
 from kotae.config import AnswerSettings, IndexSettings, LLMSettings, RetrievalSettings, Settings  # noqa: E402
 from kotae.errors import (  # noqa: E402
     ConfigError,
@@ -44,6 +44,7 @@ from kotae.errors import (  # noqa: E402
 )
 from kotae.events import Delta, Event, Failed, Final, Passages  # noqa: E402
 from kotae.facade import Kotae, open  # noqa: E402
+from kotae.glosses import Gloss  # noqa: E402
 from kotae.types import Chunk, Document, Passage, SearchResult  # noqa: E402
 
 __all__ = [

@@ -26,6 +26,7 @@ from kotae.events import Delta, Event, Failed, Final, Passages
 from kotae.expressions import DATE
 from kotae.generate import generate as generate_answer
 from kotae.generate import generate_stream, is_refusal, llm_enabled
+from kotae.glosses import Gloss, glosses_for
 from kotae.needs import Need, coverage, needs
 from kotae.query import Query
 from kotae.retrieve import Retriever
@@ -46,10 +47,6 @@ EARLIER_WORDS = 0.25  # a follow-up's short answer: the weight of the earlier qu
 CONFIDENCE_DEPTH = 5  # confidence looks at this many passages, however many are shown
 READINGS_KEPT = 4096  # analysed passages kept between questions (a passage is one chunk of the index)
 LOG = logging.getLogger("kotae.answer")
-# Words too light to gloss: what they mean depends on the words around them (いう, よる, する), so a gloss of one
-# alone says nothing or something wrong ("よる — headquartered").
-_LIGHT = frozenset({"いう", "よる", "する", "なる", "ある", "いる", "できる", "れる", "られる", "こと", "もの", "ため",
-                    "おく", "くる", "いく", "みる", "ところ", "とき", "よう"})
 
 
 @dataclass(frozen=True)
@@ -63,12 +60,6 @@ class AnswerSentence:
     def to_dict(self) -> dict[str, Any]:
         return {"text": self.text, "citation": self.citation, "doc_id": self.doc_id, "start": self.start,
                 "end": self.end}
-
-
-@dataclass(frozen=True)
-class Gloss:
-    ja: str
-    en: str
 
 
 @dataclass(frozen=True)
@@ -91,6 +82,12 @@ class Answer:
     short_answer: ShortAnswer | None = None  # the date, number, place or person asked for, in a cited sentence
     coverage: float = 0.0  # share of the question's weight the best passage covers, 0–1
     relatedness: float | None = None  # the question's cosine to the nearest passage (dense and hybrid modes)
+    ranked: tuple[Passage, ...] | None = None  # the passages as retrieval ranked them, where `passages` differ
+
+    @property
+    def retrieved(self) -> tuple[Passage, ...]:
+        """The passages in retrieval order, numbered by it (`passages` are numbered by citation)."""
+        return self.passages if self.ranked is None else self.ranked
 
     @property
     def text(self) -> str | None:
@@ -160,8 +157,9 @@ class Answerer:
                           note=result.note, **common)
         short = self._short_question(question, query, searched)
         chosen = self._sentences(result.passages, read, wants, query, short, vector, result.mode)
-        sentences = tuple(s for s, _ in chosen)
-        glosses = (_glosses([match_form(s.text) for s in sentences], set().union(*(terms for _, terms in chosen)),
+        sentences, passages = _in_citation_order([s for s, _ in chosen], result.passages)
+        common.update(passages=passages, ranked=result.passages if passages != result.passages else None)
+        glosses = (glosses_for([match_form(s.text) for s in sentences], set().union(*(terms for _, terms in chosen)),
                             query) if query.lang != "ja" else ())
         notes = (result.note, SOURCE_NOTE if query.lang != "ja" else None)  # a lexical fallback; the source language
         answer = Answer(abstained=False, sentences=sentences, glosses=glosses,
@@ -170,7 +168,7 @@ class Answerer:
         if not (generate and llm_enabled(retriever.settings)):
             return answer
         try:
-            reply = generate_answer(question, query.lang, result.passages, retriever.settings)
+            reply = generate_answer(question, query.lang, passages, retriever.settings)
         except GenerationError as exc:
             LOG.warning("generation failed; answering with quotes", extra={"reason": str(exc)})
             return with_reply(answer, exc)
@@ -295,16 +293,16 @@ class Answerer:
     def _sentences(self, passages: Sequence[Passage], read: Sequence[Reading], wants: Sequence[Need], query: Query,
                    short: Question | None, vector: np.ndarray | None, mode: str
                    ) -> list[tuple[AnswerSentence, set[str]]]:
-        """The best sentence first, then up to two more that score close to it from its passage or ones ranked
-        below it (so citations never go down), in the order of the text; each with its terms."""
+        """The best sentence first, then up to two more that score close to it, by passage and in the order of the
+        text; each with its terms. (Their citations are numbered in order of appearance afterwards: see
+        `_in_citation_order`.)"""
         found = self._candidates(passages, read, wants, query, short, vector)
         if not found:
             return []
         scores, margin = self.ranker.scores([c for _, _, c in found], mode, query.lang)
         order = sorted(range(len(found)), key=lambda i: (-scores[i], found[i][0].citation, found[i][0].start))
         best = found[order[0]][0]
-        rest = [found[i][0] for i in order[1:] if scores[i] >= scores[order[0]] - margin
-                and found[i][0].citation >= best.citation][:MAX_SENTENCES - 1]
+        rest = [found[i][0] for i in order[1:] if scores[i] >= scores[order[0]] - margin][:MAX_SENTENCES - 1]
         if _ANNOUNCES.search(best.text):  # 次のとおり協力を推進する。: what it announces follows it
             after = [s for s, _, _ in found[order[0] + 1:] if (s.doc_id, s.citation) == (best.doc_id, best.citation)]
             rest = after[:MAX_SENTENCES - 1] or rest
@@ -355,6 +353,23 @@ class Answerer:
         return {c.id: i for i, c in enumerate(self.retriever.index.chunks)}
 
 
+def _in_citation_order(sentences: Sequence[AnswerSentence], passages: Sequence[Passage]
+                       ) -> tuple[tuple[AnswerSentence, ...], tuple[Passage, ...]]:
+    """The answer's sources numbered in the order the answer cites them: the passage of the best sentence (the
+    first) is [1], the others it cites follow in the order retrieval ranked them, then those not cited. The
+    sentences after the first go by source and in the order of the text, so an answer reads [1] … [1] … [2]."""
+    if not sentences:
+        return (), tuple(passages)
+    first, *rest = sentences
+    cited = [first.citation, *sorted({s.citation for s in rest} - {first.citation})]
+    order = cited + [p.rank for p in passages if p.rank not in cited]
+    number = {rank: n for n, rank in enumerate(order, start=1)}
+    by_rank = {p.rank: p for p in passages}
+    renumbered = [replace(s, citation=number[s.citation]) for s in sentences]
+    return ((renumbered[0], *sorted(renumbered[1:], key=lambda s: (s.citation, s.start))),
+            tuple(replace(by_rank[rank], rank=number[rank]) for rank in order))
+
+
 def _date_alone(text: str) -> bool:
     """Whether a line is nothing but a date (令和7年5月, a document's date)."""
     return DATE.fullmatch(unicodedata.normalize("NFKC", text).strip()) is not None
@@ -369,27 +384,3 @@ def with_reply(answer: Answer, reply: str | None | GenerationError) -> Answer:
         return replace(answer, abstained=True, sentences=(), glosses=(), note=None, short_answer=None,
                        message=ABSTAIN_MESSAGE.get(answer.lang, ABSTAIN_MESSAGE["en"]))
     return replace(answer, generated=reply, note=None, glosses=())
-
-
-def _glosses(texts: Sequence[str], terms: set[str], query: Query) -> tuple[Gloss, ...]:
-    """The English words of the question whose Japanese renderings the answer's terms include, never by a single
-    character (a fragment of a longer word) or a light word alone. Words next to each other in the question
-    whose renderings stand next to each other in the answer's `texts` are glossed as one compound (共同政治宣言 —
-    joint political declaration)."""
-    found: list[tuple[int, str, str]] = []  # (position of the word among the translations, Japanese, English)
-    for k, tr in enumerate(query.translations):
-        for run in tr.candidates:
-            if all(t in terms for t in run) and not any(t.isascii() for t in run):
-                if all(t in _LIGHT for t in run):
-                    break  # glossed neither alone nor as part of a compound
-                ja = "".join(run)
-                if found and found[-1][0] == k - 1 and any(found[-1][1] + ja in text for text in texts):
-                    found[-1] = (k, found[-1][1] + ja, f"{found[-1][2]} {tr.source}")
-                else:
-                    found.append((k, ja, tr.source))
-                break
-    out: dict[str, Gloss] = {}
-    for _, ja, en in found:
-        if len(ja) > 1:  # alone, a single character is a fragment of a word
-            out.setdefault(ja, Gloss(ja=ja, en=en))
-    return tuple(out.values())

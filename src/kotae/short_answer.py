@@ -52,6 +52,12 @@ _JA_HOW_MANY = re.compile(r"([一-龥ァ-ヶー]+)(?:が|は|も|を)いくつ|�
 _JA_NOUN_COUNTERS = {**COUNTERS, "国": ("country", "countries")}  # 加盟国はいくつ counts countries
 _ASKS_TIME = re.compile(r"どれ(?:くらい|ぐらい|ほど|だけ)|どの(?:くらい|ぐらい)|期間|任期|長さ|何年|何か月|何ヶ月|"
                         r"何カ月|何日|何時間|何週間|\bhow long\b|\b(?:years|months|weeks|days|hours)\b", re.I)
+# A question asking how long (任期, 期間, どれくらい), not when: a length of time answers it before any date.
+_ASKS_DURATION = re.compile(r"どれ(?:くらい|ぐらい|ほど|だけ)|どの(?:くらい|ぐらい)|期間|任期|期限|長さ|何年間|何か月|"
+                            r"何ヶ月|何カ月|何日間|何時間|何週間|\bhow long\b|\bhow many (?:years|months|weeks|days)\b",
+                            re.I)
+# A question asking how many: an ordinal (3回目, the third time) never answers it.
+_ASKS_COUNT = re.compile(r"\bhow many\b|いくつ|何\s*(?:か国|カ国|ヶ国|人|名|件|個|つ|分野|項目|回(?!目))", re.I)
 _ASKS_SHARE = re.compile(r"percent|\bshare\b|proportion|\bratio\b|\brate\b|割合|比率|率|何\s*[%％]|何パーセント|何割",
                          re.I)
 _NATIONS = frozenset({"nations", "states", "allies"})  # what English counts countries as (how many allies → か国)
@@ -105,6 +111,11 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
     accepts = ACCEPTS.get(question.kind or "")
     if not accepts:
         return None
+    asked = unicodedata.normalize("NFKC", question.text)
+    if question.kind == "date" and _ASKS_DURATION.search(asked):  # 任期は何年: a length of time, not a date
+        accepts = {"time": (0, 0), "date": (1, 0)}
+    if _ASKS_COUNT.search(asked):
+        accepts = {kind: rank for kind, rank in accepts.items() if kind != "ordinal"}
     numbers = values(question.text)
     asks_share = _ASKS_SHARE.search(question.text)
     counted = counted_nouns(question.text) | ({"%"} if asks_share else set())

@@ -6,11 +6,14 @@ import math
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kotae.evaluation.gold import KINDS, GoldItem, is_relevant
 from kotae.thresholds import combine
 from kotae.types import SearchResult
+
+if TYPE_CHECKING:
+    from kotae.answer import Answer
 
 CUTOFFS = (1, 5, 10)
 
@@ -38,11 +41,13 @@ class QuestionScore:
         return dcg / ideal if ideal else 0.0
 
 
-def score_result(item: GoldItem, result: SearchResult, n_relevant: int) -> QuestionScore:
-    """Score the passages of a search result (or of an answer, which carries the same fields)."""
-    ranks = tuple(p.rank for p in result.passages if is_relevant(p.text, item.evidence))
+def score_result(item: GoldItem, result: SearchResult | Answer, n_relevant: int) -> QuestionScore:
+    """Score the passages of a search result, or those of an answer as retrieval ranked them (an answer numbers
+    its own by citation)."""
+    passages = result.retrieved if hasattr(result, "retrieved") else result.passages
+    ranks = tuple(p.rank for p in passages if is_relevant(p.text, item.evidence))
     return QuestionScore(item=item, ranks=ranks, n_relevant=max(n_relevant, len(ranks)),
-                         query_terms=result.query_terms, top=tuple(p.chunk_id for p in result.passages))
+                         query_terms=result.query_terms, top=tuple(p.chunk_id for p in passages))
 
 
 METRICS: dict[str, Callable[[QuestionScore], float]] = {
