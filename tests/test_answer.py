@@ -112,6 +112,29 @@ def test_glosses_join_only_words_that_stand_together_in_both_languages():
     assert _glosses(["日NATO計画"], {"ipcp", "日", "nato", "計画"}, query) == ()
 
 
+def test_questions_abstained_whatever_the_threshold_count_against_the_false_abstentions_allowed():
+    from dataclasses import replace
+
+    good = [_score(True, False, True, c / 100) for c in range(40, 100)]  # 60 answerable: 3 may be abstained
+    refused = [replace(s, refused=True, abstained=True) for s in good[-2:]]  # two abstained by a rule already
+    thresholds, _ = learn_thresholds(good[:-2] + refused, max_false=0.05)
+    t = thresholds["lexical"]["ja"]
+    assert sum(s.confidence < t for s in good[:-2]) == 1  # 3 allowed, less the 2 refused
+    none_left = [replace(s, refused=True, abstained=True) for s in good[-5:]]
+    thresholds, _ = learn_thresholds(good[:-5] + none_left, max_false=0.05)
+    assert not any(s.confidence < thresholds["lexical"]["ja"] for s in good[:-5])
+
+
+def test_a_how_many_question_whose_answer_gives_no_such_number_is_abstained(answerer):
+    from kotae.answer import NO_NUMBER
+
+    staff = answerer.ask("松本市中央図書館の職員は何人ですか")  # the passage counts books (約30万冊), not people
+    assert staff.abstained and staff.note == NO_NUMBER["ja"] and staff.passages
+    assert staff.confidence >= staff.threshold  # the rule abstained, not the confidence
+    books = answerer.ask("松本市中央図書館の蔵書は何冊ですか")
+    assert not books.abstained and books.short_answer.text == "約30万冊"
+
+
 def test_answer_metrics_match_hand_counts():
     scores = ([_score(True, False, True)] * 6 + [_score(True, False, False)] * 2 + [_score(True, True, False)] * 2
               + [_score(False, True, False)] * 3 + [_score(False, False, False)])

@@ -166,8 +166,8 @@ def learn_thresholds(scores: Sequence[AnswerScore], *, max_false: float = 0.05
     """Per mode and language: the relatedness weight that best ranks the unanswerable questions (the off-topic ones
     where the gold file marks them) below the answerable ones, by the area under the curve (ties: the smaller
     weight); then the highest confidence threshold that abstains on at most `max_false` of the answerable
-    questions. Mixed questions (Japanese with English words) are too few to learn from and share the Japanese
-    values. Returns (thresholds, weights)."""
+    questions, those abstained whatever the threshold (`refused`) counted in. Mixed questions (Japanese with English
+    words) are too few to learn from and share the Japanese values. Returns (thresholds, weights)."""
     thresholds: dict[str, dict[str, float]] = {}
     weights: dict[str, dict[str, float]] = {}
 
@@ -179,9 +179,13 @@ def learn_thresholds(scores: Sequence[AnswerScore], *, max_false: float = 0.05
         if not any(s.item.answerable for s in group):
             continue
         weight = _best_weight(group)
-        good = sorted(combine(s.coverage, s.relatedness, weight) for s in group if s.item.answerable)
-        allowed = int(max_false * len(good))  # answerable questions that may fall below the threshold
-        floor = good[allowed]  # the threshold may not exceed this confidence
+        answerable = [s for s in group if s.item.answerable]
+        good = sorted(combine(s.coverage, s.relatedness, weight) for s in answerable if not s.refused)
+        if not good:
+            continue
+        # Answerable questions that may fall below the threshold, less those abstained whatever it is.
+        allowed = max(0, int(max_false * len(answerable)) - sum(s.refused for s in answerable))
+        floor = good[min(allowed, len(good) - 1)]  # the threshold may not exceed this confidence
         below = [c for c in good if c < floor]
         # Halfway between the highest confidence allowed below and the floor, so a tie does not flip.
         thresholds.setdefault(mode, {})[lang] = round((max(below) + floor) / 2 if below else floor, 4)
