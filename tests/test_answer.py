@@ -126,7 +126,7 @@ def test_questions_abstained_whatever_the_threshold_count_against_the_false_abst
 
 
 def test_a_how_many_question_whose_answer_gives_no_such_number_is_abstained(answerer):
-    from kotae.answer import NO_NUMBER
+    from kotae.short_answer import NO_NUMBER
 
     staff = answerer.ask("松本市中央図書館の職員は何人ですか")  # the passage counts books (約30万冊), not people
     assert staff.abstained and staff.note == NO_NUMBER["ja"] and staff.passages
@@ -330,3 +330,12 @@ def test_retrieval_is_scored_in_retrieval_order_though_an_answer_numbers_its_sou
     assert answer.retrieved[1].chunk_id == second.chunk_id and answer.retrieved[1].rank == 2
     item = GoldItem(id="q", lang="ja", question=question, answer=None, evidence=(second.text,))
     assert score_result(item, answer, 1).ranks == (2,)  # the retrieval's rank, not the citation's
+
+
+def test_a_who_question_naming_an_office_no_cited_sentence_names_is_abstained(answerer):
+    from kotae.short_answer import NO_HOLDER
+
+    head = answerer.ask("松本市中央図書館の館長は誰ですか")  # 館長は山田花子である
+    assert not head.abstained and head.short_answer is not None
+    deputy = answerer.ask("松本市中央図書館の副館長は誰ですか")  # the library has no deputy in the documents
+    assert deputy.abstained and deputy.note == NO_HOLDER["ja"] and deputy.passages

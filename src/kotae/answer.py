@@ -32,13 +32,11 @@ from kotae.query import Query
 from kotae.retrieve import Retriever
 from kotae.sentence_rank import Candidate, Ranker
 from kotae.sentences import sentence_units
-from kotae.short_answer import Question, ShortAnswer, short_answer
+from kotae.short_answer import Question, ShortAnswer, short_answer, unsaid
 from kotae.thresholds import Thresholds, load_calibration
 from kotae.types import Passage, SearchResult, Token
 
 ABSTAIN_MESSAGE = {"ja": "資料には該当する記述が見つかりませんでした。", "en": "The documents don't say."}
-NO_NUMBER = {"ja": "関連する記述はありますが、質問の数値は書かれていません。",
-             "en": "The documents discuss this but give no such number."}
 SOURCE_NOTE = "The answer is quoted from the Japanese source; the key terms are glossed in English."
 MAX_SENTENCES = 3
 # A sentence that announces a list (次のとおり…する。, as follows:) says nothing until the items after it.
@@ -166,12 +164,14 @@ class Answerer:
         notes = (result.note, SOURCE_NOTE if query.lang != "ja" else None)  # a lexical fallback; the source language
         found = self._short_answer(short, query, sentences)
         llm = llm_enabled(retriever.settings)
-        if short is not None and short.kind == "number" and found is None and not llm:
-            # How many, how much: the quoted sentences give no number of what is asked, so the documents do not
-            # say it (measured on the gold and holdout sets: no such answer held the evidence). A language model,
-            # where one is configured, reads the passages itself and decides.
+        # The sentences lack what the question asks for (a number, the holder of an office): the documents do not
+        # say it. A language model, where one is configured, reads the passages itself and decides.
+        cells = [self._cells(s.text) for s in sentences]
+        lacking = None if short is None or llm else unsaid(short, found, sentences, cells,
+                                                           retriever.analyzer.tokens(question))
+        if lacking:
             return Answer(abstained=True, sentences=(), message=ABSTAIN_MESSAGE.get(query.lang, ABSTAIN_MESSAGE["en"]),
-                          note=NO_NUMBER.get(query.lang, NO_NUMBER["en"]), **common)
+                          note=lacking.get(query.lang, lacking["en"]), **common)
         answer = Answer(abstained=False, sentences=sentences, glosses=glosses,
                         note=" ".join(n for n in notes if n) or None, short_answer=found, **common)
         if not (generate and llm):

@@ -165,6 +165,50 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
                        end=sentence.start + found.end, kind=question.kind or "", en=en)
 
 
+# Notes for an answer abstained because its sentences lack what the question asks for (see `unsaid`).
+_OFFICE_MODIFIERS = ("副", "初代", "元", "前", "次期", "歴代", "代理", "次", "専任", "臨時")
+NO_NUMBER = {"ja": "関連する記述はありますが、質問の数値は書かれていません。",
+             "en": "The documents discuss this but give no such number."}
+NO_HOLDER = {"ja": "関連する記述はありますが、質問の役職にある人物は書かれていません。",
+             "en": "The documents discuss this but do not name who holds that office."}
+
+
+def unsaid(question: Question, found: ShortAnswer | None, sentences: Sequence[Any],
+           tokens: Sequence[Sequence[Token]], question_tokens: Sequence[Token]) -> dict[str, str] | None:
+    """Why the cited sentences cannot answer, as a note in each language, or None when they may: a how-many
+    question with no number of what it counts (measured on the gold and holdout sets: no such answer held the
+    evidence), or a who-question naming an office (司令官は誰) that no sentence names, alone or as a title."""
+    if question.kind == "number" and found is None:
+        return NO_NUMBER
+    if question.kind == "person":
+        asked = offices(question.text, question_tokens)
+        named = set().union(*(offices(s.text, t) for s, t in zip(sentences, tokens)))
+        if asked and not any(_same_office(a, n) for a in asked for n in named):
+            return NO_HOLDER
+    return None
+
+
+def _same_office(asked: str, named: str) -> bool:
+    """Whether a sentence naming `named` names the office asked for: the same, a more particular one (asked 事務総長,
+    named NATO事務総長), or the office of whatever the question puts first (asked NATO事務総長, named 事務総長), but
+    not one the question's first word sets apart (副館長, 初代事務総長, 元首相)."""
+    if asked in named:
+        return True
+    return asked.endswith(named) and not asked.startswith(_OFFICE_MODIFIERS)
+
+
+def offices(text: str, tokens: Sequence[Token]) -> set[str]:
+    """The offices a text names, alone (司令官) or as a person's title (ルッテ事務総長 → 事務総長)."""
+    out = set()
+    for found in _found(text, tuple(tokens)):
+        for entity in found.entities:
+            if entity.role == "title":
+                out.add(entity.words[0])
+            elif entity.role == "person" and entity.title:
+                out.add(entity.title)
+    return out
+
+
 @lru_cache(maxsize=8192)
 def _found(text: str, tokens: tuple[Token, ...]) -> tuple[Found, ...]:
     """What a sentence names, whatever the question: found once per sentence, however many questions cite it."""
