@@ -167,8 +167,8 @@ class Answerer:
         # The sentences lack what the question asks for (a number, the holder of an office): the documents do not
         # say it. A language model, where one is configured, reads the passages itself and decides.
         cells = [self._cells(s.text) for s in sentences]
-        lacking = None if short is None or llm else unsaid(short, found, sentences, cells,
-                                                           retriever.analyzer.tokens(question))
+        own = self._cells(question) if short is not None and short.kind == "person" else ()  # the offices it names
+        lacking = None if short is None or llm else unsaid(short, found, sentences, cells, own)
         if lacking:
             return Answer(abstained=True, sentences=(), message=ABSTAIN_MESSAGE.get(query.lang, ABSTAIN_MESSAGE["en"]),
                           note=lacking.get(query.lang, lacking["en"]), **common)
