@@ -203,10 +203,12 @@ def test_default_answers_abstain_off_topic_and_keep_answering_answerable_questio
     by_lang = {lang: answer_metrics([s for s in answered if s.item.lang == lang]) for lang in ("ja", "en")}
     for lang, m in by_lang.items():
         assert m["false_abstention"] <= 0.05, (lang, m)
-        assert m["support"] >= {"ja": 0.88, "en": 0.85}[lang], (lang, m)
+        assert m["support"] >= {"ja": 0.92, "en": 0.88}[lang], (lang, m)
         assert m["support_at_1"] >= {"ja": 0.80, "en": 0.65}[lang], (lang, m)
     every = answer_metrics(answered)
     assert every["offtopic"] >= 15 and every["offtopic_recall"] >= 0.9, every
+    # Near misses: a how-many question without a number of what it counts, an office no sentence names.
+    assert every["nearmiss"] >= 40 and every["nearmiss_recall"] >= 0.25, every
     # The relatedness weight earns its place: coverage alone abstains on fewer off-topic questions.
     plain = Thresholds({"hybrid": dict(Thresholds.load().values["lexical"])})
     assert answer_metrics(abstain_below(default_run[1], plain))["offtopic_recall"] < every["offtopic_recall"]
