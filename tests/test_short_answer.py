@@ -240,3 +240,20 @@ def test_an_ordinal_never_answers_how_many_and_a_length_of_time_answers_how_long
     term = ("CPEの任期は2年(最長更新4年)。", "1990年代初頭から対話を続けている。")
     assert ask("CPEの任期って何年?", "date", *term) == "2年"
     assert ask("対話はいつ始まりましたか?", "date", *term) == "1990年代初頭"
+
+
+def test_a_short_answer_says_whether_it_is_what_the_question_describes(analyzer):
+    from kotae.short_answer import Question, short_answer
+
+    text = "2014年5月6日にブリュッセルにおいて署名され、2018年に改訂された。"
+    sentence = SimpleNamespace(text=text, doc_id="d", start=0, end=len(text))
+
+    def ask(question: str, weights: dict[str, float]):
+        return short_answer(Question("date", question, weights), [sentence], [analyzer.tokens(text)])
+
+    signed = ask("いつ署名されましたか", {"署名": 2.0})
+    assert signed.text == "2014年5月6日" and signed.described  # the date of the verb it names
+    revised = ask("いつ改訂されましたか", {"改訂": 2.0})
+    assert revised.text == "2018年" and revised.described
+    plain = ask("いつのことですか", {})
+    assert plain is not None and not plain.described  # a date, but nothing the question names

@@ -338,7 +338,8 @@ class Answerer:
                 sentence = AnswerSentence(text=passage.text[unit.start:unit.end], citation=passage.rank,
                                           doc_id=passage.doc_id, start=passage.start + unit.start,
                                           end=passage.start + unit.end)
-                item = short is not None and short_answer(short, [sentence], [self._cells(sentence.text)]) is not None
+                found_item = short_answer(short, [sentence], [self._cells(sentence.text)]) if short else None
+                item = found_item is not None
                 if (unit.kind == "heading" or _date_alone(sentence.text)) and not item:
                     continue  # a heading only names what follows it, unless it holds the asked-for item (7か国);
                     # a line that is a date alone (令和7年5月, a document's date) answers only "when"
@@ -347,7 +348,8 @@ class Answerer:
                                       local=local, rank=passage.rank, typed=bool(query.kind) and query.kind in
                                       entity_types(tokens), row=unit.kind == "row", length=unit.end - unit.start,
                                       item=item, similarity=float(similar[n]) if similar is not None else None,
-                                      heading=unit.kind == "heading")
+                                      heading=unit.kind == "heading",
+                                      described=found_item is not None and found_item.described)
                 found.append((sentence, terms, candidate))
         return found
 

@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-FEATURES = ("coverage", "context", "local", "passage", "typed", "item", "similarity", "row", "length", "heading")
+FEATURES = ("coverage", "context", "local", "passage", "typed", "item", "similarity", "row", "length", "heading",
+            "described")
 # Without learned weights: coverage of the sentence, then of its passage, the passage's rank, the asked-for type.
-DEFAULT = (0.6, 0.25, 0.0, 0.1, 0.15, 0.0, 0.0, 0.0, 0.0, -0.1)
+DEFAULT = (0.6, 0.25, 0.0, 0.1, 0.15, 0.0, 0.0, 0.0, 0.0, -0.1, 0.0)
 DEFAULT_MARGIN = 0.2  # a further sentence joins the answer when it scores this close to the best one
 LEARNED_MARGIN = 1.5  # the same, in the learned model's units (log-odds)
 L2 = 0.1  # weight decay of the learned model: the gold set is small
@@ -35,13 +36,15 @@ class Candidate:
     length: int  # characters
     similarity: float | None = None
     heading: bool = False  # a line standing as a heading (4. NATOと域外国との関係; ●地中海ダイアログ(MD)7か国)
+    described: bool = False  # its item is what the question describes (the date of its verb, a count of its noun)
 
     def vector(self) -> np.ndarray:
         return np.array([self.coverage, self.context, self.local, 1.0 / self.rank, float(self.typed), float(self.item),
                          # e5's cosines differ in the second decimal: spread (x20, chosen by cross-validation on the
                          # gold set) so that the weight decay does not hold them back more than the other features.
                          20 * self.similarity - 16 if self.similarity is not None else 0.0,
-                         float(self.row), math.log(self.length + 1) / 5, float(self.heading)], dtype=np.float64)
+                         float(self.row), math.log(self.length + 1) / 5, float(self.heading),
+                         float(self.described)], dtype=np.float64)
 
 
 @dataclass(frozen=True)

@@ -81,6 +81,7 @@ class ShortAnswer:
     end: int
     kind: str  # what the question asked for: "date", "number", "place" or "person"
     en: str | None = None  # the item in English, for English questions, when it can be said without guessing
+    described: bool = False  # the item is what the question describes (the date of its verb, a count of its noun)
 
     def to_dict(self) -> dict[str, Any]:
         return {"text": self.text, "en": self.en, "kind": self.kind, "doc_id": self.doc_id, "start": self.start,
@@ -152,7 +153,8 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
             accepted.append((n, found))
     if best is None:
         return None
-    _, n, found = best
+    key, n, found = best
+    described = key[2] < 0
     # The whole of what the span is part of: オーストリアのザルツブルク for オーストリア, both offices of "AとB",
     # unless the rest names a person or place the question names (フランスとドイツ, asked about ドイツ).
     wholes = [f for m, f in accepted if m == n and f.link and f.start <= found.start and found.end <= f.end
@@ -162,7 +164,7 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
     text = sentence.text[found.start:found.end]
     en = render(found, text, names, question.asked) if question.lang == "en" else None
     return ShortAnswer(text=text, doc_id=sentence.doc_id, start=sentence.start + found.start,
-                       end=sentence.start + found.end, kind=question.kind or "", en=en)
+                       end=sentence.start + found.end, kind=question.kind or "", en=en, described=described)
 
 
 # Notes for an answer abstained because its sentences lack what the question asks for (see `unsaid`).
