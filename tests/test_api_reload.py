@@ -313,7 +313,9 @@ def test_kotae_serve_answers_over_http_and_reloads_on_sighup(own_index):
         response = httpx.post(f"{base}/v1/ask", json={"question": QUESTIONS[0]}, headers={"X-Request-ID": "e2e-1"},
                               timeout=30)
         assert response.status_code == 200
-        assert "来場者は2日間で約8万人であった。 [2]" in response.json()["answer"]["text"]  # quoted and cited
+        answer = response.json()
+        assert "来場者は2日間で約8万人であった。 [1]" in answer["answer"]["text"]  # quoted, and cited first
+        assert "来場者は2日間で約8万人であった。" in answer["passages"][0]["text"]  # [1] is the passage quoted
         before = httpx.get(f"{base}/v1/info").json()["build_id"]
         build_index(own_index)
         server.send_signal(signal.SIGHUP)
