@@ -225,7 +225,7 @@ def test_gold_questions_asking_for_an_item_get_one(gold_asked):
     assert metrics["agreement"] >= 0.80, metrics
 
 
-def test_an_ordinal_never_answers_how_many_and_a_length_of_time_answers_how_long(analyzer):
+def test_how_many_and_how_long_take_only_what_they_ask_for(analyzer):
     from kotae.short_answer import Question, short_answer
 
     def ask(question: str, kind: str, *texts: str):
@@ -233,6 +233,9 @@ def test_an_ordinal_never_answers_how_many_and_a_length_of_time_answers_how_long
         found = short_answer(Question(kind, question), sentences, [analyzer.tokens(t) for t in texts])
         return found.text if found else None
 
+    concepts = "これまでに8つの「戦略概念」を策定。"
+    assert ask("How many strategic concepts has NATO adopted?", "number", concepts) == "8つ"
+    assert ask("How many paragraphs does the Strategic Concept have?", "number", concepts) is None  # つ: any thing
     third = "前年に引き続き3回目となる会合に出席した。"
     assert ask("How many countries take part in the partnership?", "number", third) is None
     assert ask("協力分野はいくつありますか?", "number", third) is None

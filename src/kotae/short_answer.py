@@ -168,6 +168,7 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
 
 
 # Notes for an answer abstained because its sentences lack what the question asks for (see `unsaid`).
+_ANY_THING = frozenset({"つ", "個"})  # counters of things in general, never of what a question names (パラ, か国, 人)
 _OFFICE_MODIFIERS = ("副", "初代", "元", "前", "次期", "歴代", "代理", "次", "専任", "臨時")
 NO_NUMBER = {"ja": "関連する記述はありますが、質問の数値は書かれていません。",
              "en": "The documents discuss this but give no such number."}
@@ -271,6 +272,8 @@ def _matches(found: Found, text: str, tokens: Sequence[Token], terms: Collection
         noun = COUNTERS.get(expr.counter, ("", ""))[1] if expr else ""
         if noun in uncounted or (counted and noun and noun not in counted and noun != "%"):
             return -1  # it counts something other than the question does: volumes for "how many visitors"
+        if counted and expr and expr.counter in _ANY_THING:
+            return -1  # 8つ for "how many paragraphs": つ counts anything, so not what the question names
         return int(noun in counted)
     if found.kind == "date":
         return int(predicate(text, tokens, found.end) in terms)
