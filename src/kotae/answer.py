@@ -82,12 +82,13 @@ class Answer:
     short_answer: ShortAnswer | None = None  # the date, number, place or person asked for, in a cited sentence
     coverage: float = 0.0  # share of the question's weight the best passage covers, 0–1
     relatedness: float | None = None  # the question's cosine to the nearest passage (dense and hybrid modes)
-    ranked: tuple[Passage, ...] | None = None  # the passages as retrieval ranked them, where `passages` differ
+    # The passages as retrieval ranked them, where `passages` are numbered by citation; empty: the same as `passages`.
+    ranked: tuple[Passage, ...] = ()
 
     @property
     def retrieved(self) -> tuple[Passage, ...]:
-        """The passages in retrieval order, numbered by it (`passages` are numbered by citation)."""
-        return self.passages if self.ranked is None else self.ranked
+        """The passages in retrieval order, numbered by it."""
+        return self.ranked or self.passages
 
     @property
     def text(self) -> str | None:
@@ -150,7 +151,7 @@ class Answerer:
         confidence = self.thresholds.confidence(covered, result.relatedness, result.mode, query.lang)
         threshold = self.thresholds.get(result.mode, query.lang)
         common = dict(id=qid, question=question, lang=query.lang, mode=result.mode, retrieval_query=searched,
-                      confidence=confidence, threshold=threshold, passages=result.passages,
+                      confidence=confidence, threshold=threshold, passages=result.passages, ranked=result.passages,
                       query_terms=result.query_terms, coverage=covered, relatedness=result.relatedness)
         if not result.passages or confidence < threshold:
             return Answer(abstained=True, sentences=(), message=ABSTAIN_MESSAGE.get(query.lang, ABSTAIN_MESSAGE["en"]),
@@ -158,20 +159,21 @@ class Answerer:
         short = self._short_question(question, query, searched)
         chosen = self._sentences(result.passages, read, wants, query, short, vector, result.mode)
         sentences, passages = _in_citation_order([s for s, _ in chosen], result.passages)
-        common.update(passages=passages, ranked=result.passages if passages != result.passages else None)
-        glosses = (glosses_for([match_form(s.text) for s in sentences], set().union(*(terms for _, terms in chosen)),
-                            query) if query.lang != "ja" else ())
-        notes = (result.note, SOURCE_NOTE if query.lang != "ja" else None)  # a lexical fallback; the source language
-        found = self._short_answer(short, query, sentences)
+        common["passages"] = passages
+        cells = [self._cells(s.text) for s in sentences]
+        found = (short_answer(short, sentences, cells, self._names if query.lang == "en" else None)
+                 if short is not None and sentences else None)
         llm = llm_enabled(retriever.settings)
         # The sentences lack what the question asks for (a number, the holder of an office): the documents do not
         # say it. A language model, where one is configured, reads the passages itself and decides.
-        cells = [self._cells(s.text) for s in sentences]
-        own = self._cells(question) if short is not None and short.kind == "person" else ()  # the offices it names
-        lacking = None if short is None or llm else unsaid(short, found, sentences, cells, own)
+        asked = self._cells(question) if short is not None and short.kind == "person" else ()  # the offices it names
+        lacking = None if short is None or llm else unsaid(short, found, sentences, cells, asked)
         if lacking:
             return Answer(abstained=True, sentences=(), message=ABSTAIN_MESSAGE.get(query.lang, ABSTAIN_MESSAGE["en"]),
                           note=lacking.get(query.lang, lacking["en"]), **common)
+        glosses = (glosses_for([match_form(s.text) for s in sentences], set().union(*(terms for _, terms in chosen)),
+                               query) if query.lang != "ja" else ())
+        notes = (result.note, SOURCE_NOTE if query.lang != "ja" else None)  # a lexical fallback; the source language
         answer = Answer(abstained=False, sentences=sentences, glosses=glosses,
                         note=" ".join(n for n in notes if n) or None, short_answer=found, **common)
         if not (generate and llm):
@@ -246,14 +248,6 @@ class Answerer:
             vector = retriever.question_vector(searched, query)
         result = retriever.search(searched, mode=mode, top_k=top_k, qid=qid, query=query, vector=vector, own=question)
         return searched, query, result, vector
-
-    def _short_answer(self, short: Question | None, query: Query, sentences: Sequence[AnswerSentence]
-                      ) -> ShortAnswer | None:
-        """The item the question asks for (see `_short_question`), from the cited sentences."""
-        if short is None or not sentences:
-            return None
-        return short_answer(short, sentences, [self._cells(s.text) for s in sentences],
-                            self._names if query.lang == "en" else None)
 
     def _short_question(self, question: str, query: Query, searched: str | None = None) -> Question | None:
         """What the question itself (not the conversation before it) asks for, as short answers read it; None for

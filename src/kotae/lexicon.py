@@ -99,11 +99,11 @@ class Lexicon:
         """
         *head, last = words
         leads = [([first, *head[1:]], penalty) for first, penalty in word_forms(head[0])] if head else [([], 0.0)]
+        synonyms = COUNTRY_WORDS.get(last, ()) if head else ()  # member countries → member nations
+        lasts = [*word_forms(last), *((form, penalty + SYNONYM_PENALTY) for synonym in synonyms
+                                      for form, penalty in word_forms(synonym))]
         best: dict[tuple[str, ...], Candidate] = {}
         for lead, first_penalty in leads:
-            synonyms = COUNTRY_WORDS.get(last, ()) if head else ()
-            lasts = [*word_forms(last), *((form, penalty + SYNONYM_PENALTY) for synonym in synonyms
-                                          for form, penalty in word_forms(synonym))]
             for form, penalty in lasts:
                 for cand in self.entries.get(" ".join([*lead, form]), ()):
                     rank = cand.rank - penalty - first_penalty

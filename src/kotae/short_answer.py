@@ -50,12 +50,12 @@ _TIMES = frozenset({"years", "months", "weeks", "days", "hours"})
 _LENGTHS = _TIMES | {"km", "metres"}  # how long
 _JA_HOW_MANY = re.compile(r"([一-龥ァ-ヶー]+)(?:が|は|も|を)いくつ|いくつの([一-龥ァ-ヶー]+)")
 _JA_NOUN_COUNTERS = {**COUNTERS, "国": ("country", "countries")}  # 加盟国はいくつ counts countries
-_ASKS_TIME = re.compile(r"どれ(?:くらい|ぐらい|ほど|だけ)|どの(?:くらい|ぐらい)|期間|任期|長さ|何年|何か月|何ヶ月|"
-                        r"何カ月|何日|何時間|何週間|\bhow long\b|\b(?:years|months|weeks|days|hours)\b", re.I)
 # A question asking how long (任期, 期間, どれくらい), not when: a length of time answers it before any date.
-_ASKS_DURATION = re.compile(r"どれ(?:くらい|ぐらい|ほど|だけ)|どの(?:くらい|ぐらい)|期間|任期|期限|長さ|何年間|何か月|"
-                            r"何ヶ月|何カ月|何日間|何時間|何週間|\bhow long\b|\bhow many (?:years|months|weeks|days)\b",
-                            re.I)
+_DURATION = (r"どれ(?:くらい|ぐらい|ほど|だけ)|どの(?:くらい|ぐらい)|期間|任期|期限|長さ|何年間|何か月|何ヶ月|何カ月|"
+             r"何日間|何時間|何週間|\bhow long\b|\bhow many (?:years|months|weeks|days)\b")
+_ASKS_DURATION = re.compile(_DURATION, re.I)
+# A question that may ask for a length of time: the same, or a year or day count (何年, how many … years).
+_ASKS_TIME = re.compile(rf"{_DURATION}|何年|何日|\b(?:years|months|weeks|days|hours)\b", re.I)
 # A question asking how many: an ordinal (3回目, the third time) never answers it.
 _ASKS_COUNT = re.compile(r"\bhow many\b|いくつ|何\s*(?:か国|カ国|ヶ国|人|名|件|個|つ|分野|項目|回(?!目))", re.I)
 _ASKS_SHARE = re.compile(r"percent|\bshare\b|proportion|\bratio\b|\brate\b|割合|比率|率|何\s*[%％]|何パーセント|何割",
@@ -118,14 +118,14 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
     if _ASKS_COUNT.search(asked):
         accepts = {kind: rank for kind, rank in accepts.items() if kind != "ordinal"}
     numbers = values(question.text)
-    asks_share = _ASKS_SHARE.search(question.text)
+    asks_share = _ASKS_SHARE.search(asked)
     counted = counted_nouns(question.text) | ({"%"} if asks_share else set())
     # いくつ, how many concepts: a count of things, never a length of time, unless the question asks how long.
-    asks_time = _ASKS_TIME.search(unicodedata.normalize("NFKC", question.text))
+    asks_time = _ASKS_TIME.search(asked)
     uncounted = _TIMES if not counted and question.kind == "number" and not asks_time else frozenset()
     if question.kind == "number" and not asks_share:
         uncounted |= {"%"}  # how many allies: a count, never a percentage (20%)
-    where = _WHERE.search(unicodedata.normalize("NFKC", question.text))
+    where = _WHERE.search(asked)
     case = _SAME_CASE[where.group(1)] if where else ()
     weights = {t: w for t, w in (question.weights or {}).items() if not t.isdigit() and t not in _UNITS}
     terms = frozenset(weights)
@@ -167,9 +167,10 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
                        end=sentence.start + found.end, kind=question.kind or "", en=en, described=described)
 
 
-# Notes for an answer abstained because its sentences lack what the question asks for (see `unsaid`).
 _ANY_THING = frozenset({"つ", "個"})  # counters of things in general, never of what a question names (パラ, か国, 人)
+# Words before an office that make it another one (副館長 is not 館長; 初代事務総長 not the one in office).
 _OFFICE_MODIFIERS = ("副", "初代", "元", "前", "次期", "歴代", "代理", "次", "専任", "臨時")
+# Notes for an answer abstained because its sentences lack what the question asks for (see `unsaid`).
 NO_NUMBER = {"ja": "関連する記述はありますが、質問の数値は書かれていません。",
              "en": "The documents discuss this but give no such number."}
 NO_HOLDER = {"ja": "関連する記述はありますが、質問の役職にある人物は書かれていません。",

@@ -63,13 +63,13 @@ def translate(words: Sequence[str], lexicon: Lexicon, vocab: dict[str, int]) -> 
                 i += n
                 break
         else:
-            # A word nothing knows may be a typing slip away from one the lexicon has ("headquaters").
             parts = compound_parts(words[i], lexicon, vocab)
-            if parts:  # battlegroup → battle group
+            if parts:  # a word nothing knows may be two run together: battlegroup → battle group
                 found, _ = translate(parts, lexicon, vocab)
                 out.extend(found)
                 i += 1
                 continue
+            # Or a typing slip away from one the lexicon has ("headquaters").
             slip = words[i] not in vocab and not is_english_word(words[i])
             meant = lexicon.speller.correct(words[i]) if slip else None
             candidates = lexicon.lookup([meant]) if meant else ()

@@ -44,7 +44,7 @@ class QuestionScore:
 def score_result(item: GoldItem, result: SearchResult | Answer, n_relevant: int) -> QuestionScore:
     """Score the passages of a search result, or those of an answer as retrieval ranked them (an answer numbers
     its own by citation)."""
-    passages = result.retrieved if hasattr(result, "retrieved") else result.passages
+    passages = getattr(result, "retrieved", result.passages)
     ranks = tuple(p.rank for p in passages if is_relevant(p.text, item.evidence))
     return QuestionScore(item=item, ranks=ranks, n_relevant=max(n_relevant, len(ranks)),
                          query_terms=result.query_terms, top=tuple(p.chunk_id for p in passages))
