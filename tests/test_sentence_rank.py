@@ -214,3 +214,19 @@ def test_a_row_is_read_with_the_line_its_run_of_rows_is_listed_under(tmp_path):
     assert by_text["港町(港区)"].row and by_text["港町(港区)"].local == pytest.approx(1.0)
     assert by_text["港町(港区)"].coverage < 1.0  # the row alone lacks 体育館
     assert by_text["北町(北区)"].local < by_text["港町(港区)"].local  # listed under 図書館
+
+
+def test_a_sentence_naming_only_another_year_than_the_question_is_marked(tmp_path):
+    """A question that names a year: a sentence naming a different year (and not the asked one) is marked, one
+    naming the asked year or none is not, in Japanese and English questions and in full-width digits alike."""
+    from support import lexical_kotae
+
+    text = "# 予算\n\n2024年の達成国は22か国。\n\n２０２３年時点では10か国が達成。\n\n達成国は毎年増えている。\n"
+    kotae = lexical_kotae(tmp_path, {"budget.md": text})
+    for question in ("2023年に達成した国はいくつ?", "How many countries achieved it in 2023?"):
+        _, _, found = kotae.answerer.candidates(question, mode="lexical")
+        marked = {sentence.text: candidate.other_year for sentence, candidate in found}
+        assert marked == {"2024年の達成国は22か国。": True, "２０２３年時点では10か国が達成。": False,
+                          "達成国は毎年増えている。": False}, question
+    _, _, found = kotae.answerer.candidates("達成国はいくつ?", mode="lexical")
+    assert not any(candidate.other_year for _, candidate in found)  # a question naming no year marks nothing

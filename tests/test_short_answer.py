@@ -140,6 +140,7 @@ def test_english_questions_get_the_item_in_english_without_guessing(analyzer):
     ("What is the combined military expenditure of NATO?", "number"), ("予算の総額は?", "number"),
     ("What was the total cost of the renovation?", "number"),
     ("What is the budget process?", None), ("改修の費用って?", "number"),
+    ("What percentage of members met it?", "number"), ("What shared values do they have?", None),
 ])
 def test_which_questions_ask_for_an_item(question, kind):
     assert expected_type(question) == kind
@@ -240,6 +241,11 @@ def test_how_many_and_how_long_take_only_what_they_ask_for(analyzer):
     assert ask("How many countries take part in the partnership?", "number", third) is None
     assert ask("協力分野はいくつありますか?", "number", third) is None
     assert ask("何回目の出席でしたか?", "number", third) == "3回目"  # asked for by its place in a series
+    tents = "日本は数百張のテントを空輸し、総額50億米ドルの支援を表明した。"
+    assert ask("How much money has Japan given?", "number", tents) == "総額50億米ドル"  # a sum of money only
+    assert ask("How much money has Japan given?", "number", tents.split("、")[0]) is None
+    assert ask("日本の拠出額はいくら?", "number", tents.split("、")[0]) is None
+    assert ask("How many tents did Japan fly in?", "number", tents.split("、")[0]) == "数百張"
     term = ("CPEの任期は2年(最長更新4年)。", "1990年代初頭から対話を続けている。")
     assert ask("CPEの任期って何年?", "date", *term) == "2年"
     assert ask("対話はいつ始まりましたか?", "date", *term) == "1990年代初頭"

@@ -39,6 +39,7 @@ from kotae.types import Passage, SearchResult, Token
 ABSTAIN_MESSAGE = {"ja": "資料には該当する記述が見つかりませんでした。", "en": "The documents don't say."}
 SOURCE_NOTE = "The answer is quoted from the Japanese source; the key terms are glossed in English."
 MAX_SENTENCES = 3
+_YEAR = re.compile(r"(?<![\d.,])(?:1[89]|20)\d\d(?![\d.,])")  # a year of the common era as written (2023)
 # A sentence that announces a list (次のとおり…する。, as follows:) says nothing until the items after it.
 _ANNOUNCES = re.compile(r"(?:次|以下)の(?:とおり|通り|ように|ような)[^。]*[。:：]?\s*$"
                         r"|as follows[.:]?\s*$|the following:\s*$", re.I)
@@ -319,6 +320,7 @@ class Answerer:
         `vector` is the question's, for the sentences' similarity (None: no similarity)."""
         found: list[tuple[AnswerSentence, set[str], Candidate]] = []
         seen: set[tuple[str, int]] = set()
+        asked_years = {t for t in (*query.terms, *(t.source for t in query.translations)) if _YEAR.fullmatch(t)}
         for passage, reading in list(zip(passages, read))[:PASSAGES_READ]:
             similar = self._similarities(passage.chunk_id, vector)
             before: set[str] = set()
@@ -343,7 +345,8 @@ class Answerer:
                                       entity_types(tokens), row=unit.kind == "row", length=unit.end - unit.start,
                                       item=item, similarity=float(similar[n]) if similar is not None else None,
                                       heading=unit.kind == "heading",
-                                      described=found_item is not None and found_item.described)
+                                      described=found_item is not None and found_item.described,
+                                      other_year=bool(asked_years) and _other_year(sentence.text, asked_years))
                 found.append((sentence, terms, candidate))
         return found
 
@@ -373,6 +376,12 @@ def _in_citation_order(sentences: Sequence[AnswerSentence], passages: Sequence[P
     renumbered = [replace(s, citation=number[s.citation]) for s in sentences]
     return ((renumbered[0], *sorted(renumbered[1:], key=lambda s: (s.citation, s.start))),
             tuple(replace(by_rank[rank], rank=number[rank]) for rank in order))
+
+
+def _other_year(text: str, asked: set[str]) -> bool:
+    """Whether a sentence names a year (1949, 2024年) but none of the `asked` ones."""
+    named = set(_YEAR.findall(unicodedata.normalize("NFKC", text)))
+    return bool(named) and not named & asked
 
 
 def _date_alone(text: str) -> bool:

@@ -36,7 +36,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("number", re.compile(rf"何(?:{_JA_COUNTERS})|何年(?:間|交代|ごと|毎|おき|ぶり|以内|目)|"
                           r"いくつ|いくら|何割|何度目|どれくらい|どのくらい|どれぐらい|"
                           r"どのぐらい|どれほど|どれだけ|\bhow (?:many|much|large|big|long|old)\b|"
-                          r"what (?:percentage|share|proportion)|\bnumber of\b|"
+                          r"what (?:percentage|share|proportion)\b|\bnumber of\b|"
                           rf"\bwhat (?:is|was|are|were) (?:\w+ ){{1,4}}?(?:{_EN_AMOUNTS})"
                           r"(?= (?:of|for|in|at|on)\b|\s*[?.,]|\s*$)|"
                           rf"(?:{_JA_AMOUNTS}){_END}",

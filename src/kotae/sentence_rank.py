@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 FEATURES = ("coverage", "context", "local", "passage", "typed", "item", "similarity", "row", "length", "heading",
-            "described")
+            "described", "other_year")
 # Without learned weights: coverage of the sentence, then of its passage, the passage's rank, the asked-for type.
-DEFAULT = (0.6, 0.25, 0.0, 0.1, 0.15, 0.0, 0.0, 0.0, 0.0, -0.1, 0.0)
+DEFAULT = (0.6, 0.25, 0.0, 0.1, 0.15, 0.0, 0.0, 0.0, 0.0, -0.1, 0.0, 0.0)
 DEFAULT_MARGIN = 0.2  # a further sentence joins the answer when it scores this close to the best one
 LEARNED_MARGIN = 1.5  # the same, in the learned model's units (log-odds)
 L2 = 0.1  # weight decay of the learned model: the gold set is small
@@ -37,6 +37,7 @@ class Candidate:
     similarity: float | None = None
     heading: bool = False  # a line standing as a heading (4. NATOと域外国との関係; ●地中海ダイアログ(MD)7か国)
     described: bool = False  # its item is what the question describes (the date of its verb, a count of its noun)
+    other_year: bool = False  # names a year, but none of those the question names (2024年の… for "in 2023")
 
     def vector(self) -> np.ndarray:
         return np.array([self.coverage, self.context, self.local, 1.0 / self.rank, float(self.typed), float(self.item),
@@ -44,7 +45,7 @@ class Candidate:
                          # gold set) so that the weight decay does not hold them back more than the other features.
                          20 * self.similarity - 16 if self.similarity is not None else 0.0,
                          float(self.row), math.log(self.length + 1) / 5, float(self.heading),
-                         float(self.described)], dtype=np.float64)
+                         float(self.described), float(self.other_year)], dtype=np.float64)
 
 
 @dataclass(frozen=True)

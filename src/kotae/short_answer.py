@@ -60,6 +60,12 @@ _ASKS_TIME = re.compile(rf"{_DURATION}|何年|何日|\b(?:years|months|weeks|day
 _ASKS_COUNT = re.compile(r"\bhow many\b|いくつ|何\s*(?:か国|カ国|ヶ国|人|名|件|個|つ|分野|項目|回(?!目))", re.I)
 _ASKS_SHARE = re.compile(r"percent|\bshare\b|proportion|\bratio\b|\brate\b|割合|比率|率|何\s*[%％]|何パーセント|何割",
                          re.I)
+# A question asking for a sum of money (how much money, いくら, 拠出額): only an amount in a currency answers it,
+# never a count of things (数百張 of tents).
+_MONEY = frozenset(plural for counter, (_, plural) in COUNTERS.items() if counter in ("米ドル", "ドル", "円", "ユーロ"))
+_ASKS_MONEY = re.compile(r"\bhow much (?:\w+ )?(?:money|funding|funds|cash|aid)\b|\bhow much\b.*\b(?:cost|costs|spend|"
+                         r"spent|pay|paid|donate|donated|invest|invested|contribute|contributed|fund|funded)\b|"
+                         r"いくら|金額|費用|予算|[一-龥]額", re.I)
 _NATIONS = frozenset({"nations", "states", "allies"})  # what English counts countries as (how many allies → か国)
 # What English counts people as (how many visitors → 人, 名).
 _PEOPLE = frozenset({"people", "persons", "visitors", "participants", "troops", "soldiers", "staff", "residents",
@@ -260,6 +266,8 @@ def counted_nouns(question: str) -> frozenset[str]:
         words = {w.lower() for w in m.groups()[:2] if w}
         nouns |= _LENGTHS if m.group(3) else words | ({"people"} if words & _PEOPLE else set()) | (
             {"countries"} if words & _NATIONS else set())
+    if _ASKS_MONEY.search(text):
+        nouns |= _MONEY
     return frozenset(nouns & _COUNTED)
 
 
@@ -275,6 +283,8 @@ def _matches(found: Found, text: str, tokens: Sequence[Token], terms: Collection
             return -1  # it counts something other than the question does: volumes for "how many visitors"
         if counted and expr and expr.counter in _ANY_THING:
             return -1  # 8つ for "how many paragraphs": つ counts anything, so not what the question names
+        if counted and counted <= _MONEY and noun not in counted:
+            return -1  # 数百張 for "how much money": only a sum of money answers
         return int(noun in counted)
     if found.kind == "date":
         return int(predicate(text, tokens, found.end) in terms)
