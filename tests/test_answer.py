@@ -125,6 +125,17 @@ def test_questions_abstained_whatever_the_threshold_count_against_the_false_abst
     assert not any(s.confidence < thresholds["lexical"]["ja"] for s in good[:-5])
 
 
+def test_the_false_abstentions_allowed_hold_in_each_language_of_the_gold_file():
+    """Two questions filed as English are asked as Japanese (they are mostly Japanese): 5% of the 60 asked as
+    Japanese is 3, but 3 of the 58 filed as Japanese would be 5.2% of them; the threshold abstains on 2."""
+    good = [_score(True, False, True, c / 100) for c in range(40, 100)]
+    filed_en = [replace(s, item=replace(s.item, lang="en")) for s in good[-2:]]  # the two most confident
+    thresholds, _ = learn_thresholds(good[:-2] + filed_en, max_false=0.05)
+    assert sum(s.confidence < thresholds["lexical"]["ja"] for s in good) == 2
+    thresholds, _ = learn_thresholds(good, max_false=0.05)  # all filed as Japanese: 3
+    assert sum(s.confidence < thresholds["lexical"]["ja"] for s in good) == 3
+
+
 def test_a_how_many_question_whose_answer_gives_no_such_number_is_abstained(answerer):
     from kotae.short_answer import NO_NUMBER
 

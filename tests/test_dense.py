@@ -12,7 +12,7 @@ from kotae.build import build_index
 from kotae.cli import main
 from kotae.embed_st import SentenceTransformerEmbedder
 from kotae.errors import ModelUnavailableError
-from kotae.fuse import rrf
+from kotae.fuse import rrf, score_fusion
 from kotae.retrieve import Ranking, Retriever
 from kotae.store import load_index
 
@@ -57,17 +57,23 @@ def test_a_chunks_own_text_finds_that_chunk_first(dense_retriever, dense_index):
         assert result.passages[0].chunk_id == chunk.id
 
 
-def test_hybrid_fuses_the_lexical_and_dense_rankings(dense_retriever, dense_settings):
-    depth = dense_settings.retrieval.depth
-    lexical = [p.chunk_id for p in dense_retriever.search(QUESTION, mode="lexical", top_k=depth).passages]
-    dense = [p.chunk_id for p in dense_retriever.search(QUESTION, mode="dense", top_k=depth).passages]
-    hybrid = dense_retriever.search(QUESTION, mode="hybrid", top_k=10).passages
+@pytest.mark.parametrize("method", ["scores", "rrf"])
+def test_hybrid_fuses_the_lexical_and_dense_rankings(dense_index, dense_settings, method):
+    settings = dense_settings.replace(fusion=method)
+    retriever = Retriever(dense_index, settings)
+    depth, weights = settings.retrieval.depth, settings.retrieval.fusion_weights("ja")
+    lexical = [(p.chunk_id, p.score) for p in retriever.search(QUESTION, mode="lexical", top_k=depth).passages]
+    dense = [(p.chunk_id, p.score) for p in retriever.search(QUESTION, mode="dense", top_k=depth).passages]
+    hybrid = retriever.search(QUESTION, mode="hybrid", top_k=10).passages
 
-    expected = rrf({"lexical": lexical, "dense": dense},
-                   {"lexical": dense_settings.retrieval.weight_lexical, "dense": dense_settings.retrieval.weight_dense},
-                   k=dense_settings.retrieval.rrf_k)[:10]
+    if method == "rrf":
+        expected = rrf({"lexical": [i for i, _ in lexical], "dense": [i for i, _ in dense]}, weights,
+                       k=settings.retrieval.rrf_k)[:10]
+    else:  # BM25 scaled from 0 (no match), cosines from the lowest among the candidates
+        expected = score_fusion({"lexical": lexical, "dense": dense}, weights, floors={"lexical": 0.0})[:10]
     assert [p.chunk_id for p in hybrid] == [item for item, _ in expected]
-    assert [p.score for p in hybrid] == pytest.approx([score for _, score in expected], abs=1e-6)
+    assert [p.score for p in hybrid] == pytest.approx([score for _, score in expected], abs=1e-5)
+    lexical, dense = [i for i, _ in lexical], [i for i, _ in dense]
 
     ids = {p.chunk_id for p in hybrid}
     assert ids & set(lexical[:10]) and ids & set(dense[:10])
@@ -160,6 +166,14 @@ def test_english_questions_use_their_own_fusion_weights(dense_index, dense_setti
     assert lexical_en == [p.chunk_id for p in retriever.search(ENGLISH, mode="lexical", top_k=5).passages]
     assert dense_en == [p.chunk_id for p in retriever.search(ENGLISH, mode="dense", top_k=5).passages]
     assert ranking(weight_dense=0.0) == ranking(), "the Japanese weights leave English questions alone"
+    assert ranking(fusion="rrf") == ranking(), "and so does the Japanese fusion method"
+
+    def top_score(**overrides):
+        settings = dense_settings.replace(**overrides)
+        return Retriever(dense_index, settings).search(ENGLISH, mode="hybrid", top_k=1).passages[0].score
+
+    # English questions take their own method: reciprocal ranks stay near 1/61, scaled scores reach 0–1.
+    assert top_score(fusion_en="rrf", fusion="scores") < 0.1 < top_score(fusion_en="scores", fusion="rrf") <= 1.0
 
 
 def test_english_questions_are_embedded_with_the_query_prefix_and_their_translation(dense_index, dense_settings,
@@ -185,7 +199,7 @@ def test_the_model_counts_for_more_where_the_lexical_ranking_is_flat(dense_index
     assert not dense_settings.replace(flat_ratio=1.0).retrieval.flat([(0, 1.0)] * 5)  # 1: never
 
     def fused(**overrides):
-        own = dense_settings.replace(**overrides)
+        own = dense_settings.replace(fusion="rrf", **overrides)
         lexical = Ranking("lexical", [(0, 1.4), (1, 1.3), (2, 1.2), (3, 1.1), (4, 1.0)])
         dense = Ranking("dense", [(4, 0.9), (3, 0.8), (2, 0.7), (1, 0.6), (0, 0.5)])
         return [i for i, _ in Retriever(dense_index, own)._combine([lexical, dense], "hybrid", "ja")]

@@ -14,7 +14,7 @@ from kotae.analyze import get_analyzer
 from kotae.config import MODES, Settings
 from kotae.embed import Embedder, load_embedder
 from kotae.errors import ConfigError, EmptyQuestionError, ModelUnavailableError, StaleIndexError
-from kotae.fuse import rrf
+from kotae.fuse import rrf, score_fusion
 from kotae.language import detect_language
 from kotae.lexical import top_positive
 from kotae.query import Query, make_query
@@ -224,12 +224,15 @@ class Retriever:
 
     def _combine(self, rankings: list[Ranking], mode: str, lang: str) -> list[tuple[int, float]]:
         # Fused here for every store, Milvus included: Milvus's hybrid_search offers RRF without per-list weights
-        # (RRFRanker) or a weighted sum of scores (WeightedRanker), neither of which is kotae's weighted RRF (dense
-        # at 0.2 of lexical for Japanese questions), so fusing its two result lists here ranks as the local store.
+        # (RRFRanker) or a weighted sum of scores squashed by arctan (WeightedRanker), neither of which is kotae's
+        # fusion (see RetrievalSettings.fusion), so fusing its two result lists here ranks as the local store.
         if mode != "hybrid":
             return rankings[0].hits
         retrieval = self.settings.retrieval
         weights = retrieval.fusion_weights(lang)
+        if retrieval.fusion_method(lang) == "scores":  # BM25's 0 is no match; cosines count only relative to the rest
+            fused = score_fusion({r.name: r.hits for r in rankings}, weights, floors={"lexical": 0.0})
+            return [(int(i), score) for i, score in fused]
         lexical = next((r.hits for r in rankings if r.name == "lexical"), [])
         if weights["dense"] > 0 and retrieval.flat(lexical):  # a dense weight of 0 still means none
             weights = {**weights, "dense": max(weights["dense"], retrieval.weight_dense_flat)}

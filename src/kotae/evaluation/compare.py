@@ -26,7 +26,8 @@ BASELINE_OVERRIDES: dict[str, Any] = {"term_form": "surface", "chunking": "fixed
 LANGS = ("ja", "en")
 _LANG_NAMES = {"ja": "Japanese", "en": "English"}
 COLUMNS = ("R@5", "MRR@10")  # per language; plus nDCG@10 over all questions
-FUSION_WEIGHTS = (0.1, 0.2, 0.3, 0.5, 1.0)  # the dense weight; lexical stays 1
+# The dense weights tried with each fusion method (lexical stays 1): scaled scores, and reciprocal ranks.
+FUSION_WEIGHTS = {"scores": (0.5, 1.0, 1.5), "rrf": (0.1, 0.2, 0.3, 0.5, 1.0)}
 CHART_NEEDS = "The chart needs matplotlib: pip install 'kotae[eval]'."
 
 
@@ -46,9 +47,10 @@ def default_grid(model: str | None = None) -> list[tuple[str, dict[str, Any]]]:
     ]
     if model:
         grid.append(("dense", {"embed_model": model, "mode": "dense"}))
-        # The same weight for Japanese and English questions, so both columns show its effect.
-        grid += [(f"hybrid, dense {w:g}", {"embed_model": model, "mode": "hybrid", "weight_dense": w,
-                                          "weight_dense_en": w}) for w in FUSION_WEIGHTS]
+        # The same method and weight for Japanese and English questions, so both columns show its effect.
+        grid += [(f"hybrid, {'RRF' if method == 'rrf' else method}, dense {w:g}",
+                  {"embed_model": model, "mode": "hybrid", "fusion": method, "fusion_en": method, "weight_dense": w,
+                   "weight_dense_en": w}) for method, weights in FUSION_WEIGHTS.items() for w in weights]
     return grid
 
 

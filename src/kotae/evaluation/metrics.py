@@ -180,18 +180,31 @@ def learn_thresholds(scores: Sequence[AnswerScore], *, max_false: float = 0.05
             continue
         weight = _best_weight(group)
         answerable = [s for s in group if s.item.answerable]
-        good = sorted(combine(s.coverage, s.relatedness, weight) for s in answerable if not s.refused)
+        scored = sorted((combine(s.coverage, s.relatedness, weight), s.item.lang) for s in answerable if not s.refused)
+        good = [confidence for confidence, _ in scored]
         if not good:
             continue
-        # Answerable questions that may fall below the threshold, less those abstained whatever it is.
-        allowed = max(0, int(max_false * len(answerable)) - sum(s.refused for s in answerable))
-        floor = good[min(allowed, len(good) - 1)]  # the threshold may not exceed this confidence
+        # Answerable questions that may fall below the threshold, less those abstained whatever it is; within each
+        # language of the gold file too (a Japanese question with English words is filed as English but asked as
+        # Japanese), so that neither language's false abstention, as reported, exceeds the limit.
+        allowed = min(_allowed(answerable, max_false), len(good) - 1)
+        caps = {lang: _allowed([s for s in answerable if s.item.lang == lang], max_false)
+                for lang in {s.item.lang for s in answerable}}
+        while allowed > 0 and any(sum(lang == other for _, other in scored[:allowed]) > cap
+                                  for lang, cap in caps.items()):
+            allowed -= 1
+        floor = good[allowed]  # the threshold may not exceed this confidence
         below = [c for c in good if c < floor]
         # Halfway between the highest confidence allowed below and the floor, so a tie does not flip.
         thresholds.setdefault(mode, {})[lang] = round((max(below) + floor) / 2 if below else floor, 4)
         if any(s.relatedness is not None for s in group):
             weights.setdefault(mode, {})[lang] = weight
     return thresholds, weights
+
+
+def _allowed(answerable: Sequence[AnswerScore], max_false: float) -> int:
+    """How many of these answerable questions a threshold may abstain on, less those abstained whatever it is."""
+    return max(0, int(max_false * len(answerable)) - sum(s.refused for s in answerable))
 
 
 def _best_weight(group: Sequence[AnswerScore]) -> float:
