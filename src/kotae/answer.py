@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
@@ -23,7 +22,7 @@ from kotae.conversation import retrieval_question
 from kotae.en_names import Names
 from kotae.errors import GenerationError, KotaeError
 from kotae.events import Delta, Event, Failed, Final, Passages
-from kotae.expressions import DATE
+from kotae.expressions import YEAR, date_alone, names_other_year
 from kotae.generate import generate as generate_answer
 from kotae.generate import generate_stream, is_refusal, llm_enabled
 from kotae.glosses import Gloss, glosses_for
@@ -39,7 +38,6 @@ from kotae.types import Passage, SearchResult, Token
 ABSTAIN_MESSAGE = {"ja": "資料には該当する記述が見つかりませんでした。", "en": "The documents don't say."}
 SOURCE_NOTE = "The answer is quoted from the Japanese source; the key terms are glossed in English."
 MAX_SENTENCES = 3
-_YEAR = re.compile(r"(?<![\d.,])(?:1[89]|20)\d\d(?![\d.,])")  # a year of the common era as written (2023)
 # A sentence that announces a list (次のとおり…する。, as follows:) says nothing until the items after it.
 _ANNOUNCES = re.compile(r"(?:次|以下)の(?:とおり|通り|ように|ような)[^。]*[。:：]?\s*$"
                         r"|as follows[.:]?\s*$|the following:\s*$", re.I)
@@ -162,7 +160,7 @@ class Answerer:
         sentences, passages = _in_citation_order([s for s, _ in chosen], result.passages)
         common["passages"] = passages
         cells = [self._cells(s.text) for s in sentences]
-        found = (short_answer(short, sentences, cells, self._names if query.lang == "en" else None)
+        found = (short_answer(short, *_dates_last(sentences, cells), self._names if query.lang == "en" else None)
                  if short is not None and sentences else None)
         llm = llm_enabled(retriever.settings)
         # The sentences lack what the question asks for (a number, the holder of an office): the documents do not
@@ -320,7 +318,7 @@ class Answerer:
         `vector` is the question's, for the sentences' similarity (None: no similarity)."""
         found: list[tuple[AnswerSentence, set[str], Candidate]] = []
         seen: set[tuple[str, int]] = set()
-        asked_years = {t for t in (*query.terms, *(t.source for t in query.translations)) if _YEAR.fullmatch(t)}
+        asked_years = {t for t in (*query.terms, *(t.source for t in query.translations)) if YEAR.fullmatch(t)}
         for passage, reading in list(zip(passages, read))[:PASSAGES_READ]:
             similar = self._similarities(passage.chunk_id, vector)
             before: set[str] = set()
@@ -336,17 +334,19 @@ class Answerer:
                                           end=passage.start + unit.end)
                 found_item = short_answer(short, [sentence], [self._cells(sentence.text)]) if short else None
                 item = found_item is not None
-                if (unit.kind == "heading" or _date_alone(sentence.text)) and not item:
-                    continue  # a heading only names what follows it, unless it holds the asked-for item (7か国);
-                    # a line that is a date alone (令和7年5月, a document's date) answers only "when"
+                dated = date_alone(sentence.text)  # 令和7年5月: dates its document, which "when" may ask
+                if (unit.kind == "heading" or dated) and not item:
+                    continue  # a heading only names what follows it, unless it holds the asked-for item (7か国)
+                # As an answer to "when" it says nothing of what the question names: no item, no type of its own.
+                item, typed = item and not dated, bool(query.kind) and query.kind in entity_types(tokens) and not dated
                 seen.add((passage.doc_id, passage.start + unit.start))
                 candidate = Candidate(coverage=coverage(wants, terms), context=coverage(wants, terms | reading.context),
-                                      local=local, rank=passage.rank, typed=bool(query.kind) and query.kind in
-                                      entity_types(tokens), row=unit.kind == "row", length=unit.end - unit.start,
+                                      local=local, rank=passage.rank, typed=typed, row=unit.kind == "row",
+                                      length=unit.end - unit.start,
                                       item=item, similarity=float(similar[n]) if similar is not None else None,
                                       heading=unit.kind == "heading",
                                       described=found_item is not None and found_item.described,
-                                      other_year=bool(asked_years) and _other_year(sentence.text, asked_years))
+                                      other_year=bool(asked_years) and names_other_year(sentence.text, asked_years))
                 found.append((sentence, terms, candidate))
         return found
 
@@ -378,15 +378,12 @@ def _in_citation_order(sentences: Sequence[AnswerSentence], passages: Sequence[P
             tuple(replace(by_rank[rank], rank=number[rank]) for rank in order))
 
 
-def _other_year(text: str, asked: set[str]) -> bool:
-    """Whether a sentence names a year (1949, 2024年) but none of the `asked` ones."""
-    named = set(_YEAR.findall(unicodedata.normalize("NFKC", text)))
-    return bool(named) and not named & asked
-
-
-def _date_alone(text: str) -> bool:
-    """Whether a line is nothing but a date (令和7年5月, a document's date)."""
-    return DATE.fullmatch(unicodedata.normalize("NFKC", text).strip()) is not None
+def _dates_last(sentences: Sequence[AnswerSentence], cells: Sequence[tuple[Token, ...]]
+                ) -> tuple[list[AnswerSentence], list[tuple[Token, ...]]]:
+    """The sentences (and their cells) in the order a short answer is looked for: a line that is a date alone
+    (令和7年5月, its document's date) after the rest, so that it answers only where no other sentence does."""
+    order = sorted(range(len(sentences)), key=lambda i: date_alone(sentences[i].text))
+    return [sentences[i] for i in order], [cells[i] for i in order]
 
 
 def with_reply(answer: Answer, reply: str | None | GenerationError) -> Answer:

@@ -9,6 +9,7 @@ render (a bare number is only taken when no word follows it).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -34,7 +35,7 @@ _MONTH = rf"(?:\d{{1,2}}|{_KN}){_GAP}月"
 _DAY = rf"(?:\d{{1,2}}|{_KN}){_GAP}日(?!間|本|米|中|英|欧|韓|程|付)"
 _QUALIFIER = "初旬|上旬|中旬|下旬|初め|初頭|半ば|末|頃|ごろ"
 DATE = re.compile(
-    rf"(?:{_YEAR}{_GAP}年(?:度|代)?(?!間|以内|ごと|連続)(?:{_GAP}{_MONTH}(?:{_GAP}{_DAY})?)?"
+    rf"(?:{_YEAR}{_GAP}年(?:度|代)?(?!間|以内|ごと|連続|版)(?:{_GAP}{_MONTH}(?:{_GAP}{_DAY})?)?"
     rf"|(?<![\d〇一二三四五六七八九十]){_MONTH}(?:{_GAP}{_DAY})?"
     rf"|(?<![\d.,〇一二三四五六七八九十月毎]){_DAY}"
     rf"|(?<![\d.,])(?:18|19|20|21)\d\d[./](?:1[0-2]|0?[1-9])(?:[./](?:3[01]|[12]\d|0?[1-9]))?(?![\d])"
@@ -191,3 +192,17 @@ def parse_number(text: str) -> NumberExpr | None:
         if value is None:
             return None
     return NumberExpr(value, numeral, counter, m.group("prefix") or "", m.group("suffix") or "")
+
+
+YEAR = re.compile(r"(?<![\d.,])(?:1[89]|20)\d\d(?![\d.,])")  # a year of the common era as written (2023)
+
+
+def date_alone(text: str) -> bool:
+    """Whether a line is nothing but a date (令和7年5月, a document's date)."""
+    return DATE.fullmatch(unicodedata.normalize("NFKC", text).strip()) is not None
+
+
+def names_other_year(text: str, asked: set[str]) -> bool:
+    """Whether a text names a year (1949, 2024年) but none of the `asked` ones."""
+    named = set(YEAR.findall(unicodedata.normalize("NFKC", text)))
+    return bool(named) and not named & asked
