@@ -166,6 +166,16 @@ def test_a_candidate_of_several_terms_counts_only_where_all_occur():
     assert scores[1] == 0 and scores[2] == 0
 
 
+def test_a_lone_numeral_kanji_translates_only_a_number_word():
+    """兆 glosses "sign, omen" as well as "trillion"; in the documents it stands inside numbers (約1兆840億ユーロ)."""
+    lex = _lexicon(sign=["署名", "兆"], trillion=["兆"], first=["初", "一"], ten_thousand=["万"])
+    vocab = {"署名": 0, "兆": 1, "初": 2, "一": 3, "万": 4}
+    found, _ = translate(["sign", "first", "trillion", "ten", "thousand"], lex, vocab)
+    assert [(t.source, t.candidates) for t in found] == [("sign", (("署名",),)), ("first", (("初",),)),
+                                                         ("trillion", (("兆",),)), ("ten thousand", (("万",),))]
+    assert translate(["omen"], _lexicon(omen=["兆"]), vocab) == ([], ["omen"])  # nothing else: unknown
+
+
 def test_later_candidates_weigh_less():
     lex = Lexicon(entries={"support": (Candidate("支援", ("支援",), "jmdict", 0.0),
                                        Candidate("支持", ("支持",), "jmdict", -20.0))}, skeletons={})
