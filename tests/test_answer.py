@@ -350,3 +350,35 @@ def test_a_who_question_naming_an_office_no_cited_sentence_names_is_abstained(an
     assert not head.abstained and head.short_answer is not None
     deputy = answerer.ask("松本市中央図書館の副館長は誰ですか")  # the library has no deputy in the documents
     assert deputy.abstained and deputy.note == NO_HOLDER["ja"] and deputy.passages
+
+
+BUDGET = ("# 国防費の目標\n\n2023年の首脳会合では、加盟国が国防費の目標をGDPの2%とすることを約束し、目標の達成に向けた"
+          "国防費の増額を確認した。\n\n全加盟国のうち、2024年の目標達成国は22か国。\n\n注:推計値。\n\n2023年時点では10か国が達成。\n")
+
+
+def test_a_how_many_answer_takes_its_count_from_the_year_asked(tmp_path):
+    kotae = lexical_kotae(tmp_path, {"budget.md": BUDGET, "other.md": LIBRARY}, Thresholds.never())
+    asked = ("2023年に国防費の目標を達成した加盟国はいくつ?", "How many members met the defence spending goal in 2023?")
+    for question in asked:
+        answer = kotae.ask(question)
+        assert "2023年時点では10か国が達成。" in [s.text for s in answer.sentences], question
+        assert answer.short_answer.text == "10か国", question  # not 22か国, counted in 2024
+
+
+def test_a_how_many_answer_leads_with_a_sentence_that_counts_what_it_asks(tmp_path):
+    """A ranker that follows coverage alone puts first the sentences that share the question's words and give no
+    count; the one within its margin that counts what is asked leads the answer, which is not abstained."""
+    from kotae.sentence_rank import FEATURES, Ranker
+
+    text = ("# 国防費の目標\n\n2023年の首脳会合では、加盟国が国防費の目標をGDPの2%とすることを約束した。\n\n"
+            "加盟国は国防費の目標の達成に向けて国防費を増額している。\n\n国防費の目標を達成した加盟国は増えている。\n\n"
+            "2023年時点では10か国が達成。\n")
+    kotae = lexical_kotae(tmp_path, {"budget.md": text, "other.md": LIBRARY}, Thresholds.never())
+    weights = [2.0 if f == "coverage" else 0.0 for f in FEATURES]
+    answerer = Answerer(kotae.retriever, Thresholds.never(), ranker=Ranker({"lexical": {"ja": weights}}))
+    answer = answerer.ask("2023年に国防費の目標を達成した加盟国はいくつ?", mode="lexical")
+    assert not answer.abstained and answer.sentences[0].text == "2023年時点では10か国が達成。"
+    assert answer.short_answer.text == "10か国"
+    far = Answerer(kotae.retriever, Thresholds.never(), ranker=Ranker({"lexical": {"ja": [w * 20 for w in weights]}}))
+    beyond = far.ask("2023年に国防費の目標を達成した加盟国はいくつ?", mode="lexical")
+    assert beyond.abstained and beyond.note  # beyond the margin: the documents do not say it, as far as kotae can tell

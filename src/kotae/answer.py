@@ -22,7 +22,7 @@ from kotae.conversation import retrieval_question
 from kotae.en_names import Names
 from kotae.errors import GenerationError, KotaeError
 from kotae.events import Delta, Event, Failed, Final, Passages
-from kotae.expressions import YEAR, date_alone, names_other_year
+from kotae.expressions import date_alone, names_other_year
 from kotae.generate import generate as generate_answer
 from kotae.generate import generate_stream, is_refusal, llm_enabled
 from kotae.glosses import Gloss, glosses_for
@@ -31,7 +31,7 @@ from kotae.query import Query
 from kotae.retrieve import Retriever
 from kotae.sentence_rank import Candidate, Ranker
 from kotae.sentences import sentence_units
-from kotae.short_answer import Question, ShortAnswer, short_answer, unsaid
+from kotae.short_answer import Question, ShortAnswer, dates_last, short_answer, unsaid
 from kotae.thresholds import Thresholds, load_calibration
 from kotae.types import Passage, SearchResult, Token
 
@@ -160,7 +160,8 @@ class Answerer:
         sentences, passages = _in_citation_order([s for s, _ in chosen], result.passages)
         common["passages"] = passages
         cells = [self._cells(s.text) for s in sentences]
-        found = (short_answer(short, *_dates_last(sentences, cells), self._names if query.lang == "en" else None)
+        names = self._names if query.lang == "en" else None
+        found = (short_answer(short, *dates_last(sentences, cells, query.years()), names)
                  if short is not None and sentences else None)
         llm = llm_enabled(retriever.settings)
         # The sentences lack what the question asks for (a number, the holder of an office): the documents do not
@@ -305,6 +306,13 @@ class Answerer:
         order = sorted(range(len(found)), key=lambda i: (-scores[i], found[i][0].citation, found[i][0].start))
         best = found[order[0]][0]
         rest = [found[i][0] for i in order[1:] if scores[i] >= scores[order[0]] - margin][:MAX_SENTENCES - 1]
+        # A how-many question whose chosen sentences give no number (it would be abstained, see unsaid) leads with the
+        # best sentence within the margin that counts what it asks, for no other year than the question's.
+        chosen = {best, *rest}
+        if short is not None and short.kind == "number" and not any(c.item for s, _, c in found if s in chosen):
+            holder = next((i for i in order if scores[i] >= scores[order[0]] - margin and found[i][2].described
+                           and not found[i][2].other_year), None)
+            best, rest = (found[holder][0], [best, *rest][:MAX_SENTENCES - 1]) if holder is not None else (best, rest)
         if _ANNOUNCES.search(best.text):  # 次のとおり協力を推進する。: what it announces follows it
             after = [s for s, _, _ in found[order[0] + 1:] if (s.doc_id, s.citation) == (best.doc_id, best.citation)]
             rest = after[:MAX_SENTENCES - 1] or rest
@@ -318,7 +326,7 @@ class Answerer:
         `vector` is the question's, for the sentences' similarity (None: no similarity)."""
         found: list[tuple[AnswerSentence, set[str], Candidate]] = []
         seen: set[tuple[str, int]] = set()
-        asked_years = {t for t in (*query.terms, *(t.source for t in query.translations)) if YEAR.fullmatch(t)}
+        asked_years = query.years()
         for passage, reading in list(zip(passages, read))[:PASSAGES_READ]:
             similar = self._similarities(passage.chunk_id, vector)
             before: set[str] = set()
@@ -376,14 +384,6 @@ def _in_citation_order(sentences: Sequence[AnswerSentence], passages: Sequence[P
     renumbered = [replace(s, citation=number[s.citation]) for s in sentences]
     return ((renumbered[0], *sorted(renumbered[1:], key=lambda s: (s.citation, s.start))),
             tuple(replace(by_rank[rank], rank=number[rank]) for rank in order))
-
-
-def _dates_last(sentences: Sequence[AnswerSentence], cells: Sequence[tuple[Token, ...]]
-                ) -> tuple[list[AnswerSentence], list[tuple[Token, ...]]]:
-    """The sentences (and their cells) in the order a short answer is looked for: a line that is a date alone
-    (令和7年5月, its document's date) after the rest, so that it answers only where no other sentence does."""
-    order = sorted(range(len(sentences)), key=lambda i: date_alone(sentences[i].text))
-    return [sentences[i] for i in order], [cells[i] for i in order]
 
 
 def with_reply(answer: Answer, reply: str | None | GenerationError) -> Answer:

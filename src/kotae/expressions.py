@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 from kotae.numerals import (
@@ -202,7 +202,7 @@ def date_alone(text: str) -> bool:
     return DATE.fullmatch(unicodedata.normalize("NFKC", text).strip()) is not None
 
 
-def names_other_year(text: str, asked: set[str]) -> bool:
+def names_other_year(text: str, asked: Collection[str]) -> bool:
     """Whether a text names a year (1949, 2024年) but none of the `asked` ones."""
     named = set(YEAR.findall(unicodedata.normalize("NFKC", text)))
-    return bool(named) and not named & asked
+    return bool(named) and not named & set(asked)

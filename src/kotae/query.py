@@ -11,6 +11,7 @@ from kotae.acronyms import named_acronyms
 from kotae.analyze import Analyzer
 from kotae.answer_type import expected_type
 from kotae.english import english_words, expand_abbreviations
+from kotae.expressions import YEAR
 from kotae.language import detect_language
 from kotae.lexicon import Lexicon
 from kotae.translate import Translation, translate
@@ -52,6 +53,10 @@ class Query:
             return question
         found = list(dict.fromkeys("".join(t.candidates[0]) for t in self.translations if t.candidates))[:words]
         return f"{question} {' '.join(found)}" if found else question
+
+    def years(self) -> set[str]:
+        """The years of the common era the question names (2023), as terms."""
+        return {t for t in (*self.terms, *(t.source for t in self.translations)) if YEAR.fullmatch(t)}
 
     @property
     def empty(self) -> bool:

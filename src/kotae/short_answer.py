@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 from kotae.en_names import Names, entities_en
-from kotae.expressions import COUNTERS, parse_date, parse_number
+from kotae.expressions import COUNTERS, date_alone, names_other_year, parse_date, parse_number
 from kotae.render_en import date_en, number_en
 from kotae.spans import Found, find_all
 from kotae.types import Token
@@ -181,6 +181,16 @@ NO_NUMBER = {"ja": "関連する記述はありますが、質問の数値は書
              "en": "The documents discuss this but give no such number."}
 NO_HOLDER = {"ja": "関連する記述はありますが、質問の役職にある人物は書かれていません。",
              "en": "The documents discuss this but do not name who holds that office."}
+
+
+def dates_last(sentences: Sequence[Any], tokens: Sequence[Sequence[Token]], years: Collection[str] = ()
+               ) -> tuple[list[Any], list[Sequence[Token]]]:
+    """The sentences (and their tokens) in the order a short answer is looked for: after the rest, a sentence that
+    names a year but none of the question's `years` (2024年の達成国は22か国 for "in 2023"), then a line that is a
+    date alone (令和7年5月, its document's date), each answering only where no sentence before it does."""
+    order = sorted(range(len(sentences)), key=lambda i: (date_alone(sentences[i].text),
+                                                         bool(years) and names_other_year(sentences[i].text, years)))
+    return [sentences[i] for i in order], [tokens[i] for i in order]
 
 
 def unsaid(question: Question, found: ShortAnswer | None, sentences: Sequence[Any],
