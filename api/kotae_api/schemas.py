@@ -188,7 +188,9 @@ class PassageOut(_Response):
     start: int = Field(description="character offset into the document's text")
     end: int
     text: str = Field(description="exactly document.text[start:end]")
-    score: float
+    score: float = Field(description="the ranking's own score, comparable only within one result: BM25 (lexical), "
+                         "cosine (dense), or the fused score (hybrid: 0–1 for Japanese questions, a sum of weighted "
+                         "reciprocal ranks for English ones)")
 
 
 class TranslatedTerm(_Response):
