@@ -271,7 +271,7 @@ def test_a_short_answer_says_whether_it_is_what_the_question_describes(analyzer)
 def test_an_edition_year_is_no_date_and_a_document_date_answers_last(analyzer):
     from kotae.answer import AnswerSentence
     from kotae.expressions import date_alone, names_other_year
-    from kotae.short_answer import Question, dates_last, short_answer
+    from kotae.short_answer import Question, answer_order, short_answer
 
     cited = ["令和7年5月", "軍事費総額 約1兆840億ユーロ(出典:2023年版年次報告)", "設立年\t1949年(原加盟国12か国)"]
     sentences = [AnswerSentence(text=t, citation=1, doc_id="d", start=0, end=len(t)) for t in cited]
@@ -279,8 +279,8 @@ def test_an_edition_year_is_no_date_and_a_document_date_answers_last(analyzer):
     when = Question("date", "When was it founded?")
     assert short_answer(when, sentences[1:2], cells[1:2]) is None  # 2023年版: an edition, not a date
     assert short_answer(when, sentences, cells).text == "令和7年5月"  # the first cited sentence with a date
-    assert short_answer(when, *dates_last(sentences, cells)).text == "1949年"  # the document's date only last
-    assert short_answer(when, *dates_last(sentences[:2], cells[:2])).text == "令和7年5月"  # or where nothing else
+    assert short_answer(when, *answer_order(sentences, cells)).text == "1949年"  # the document's date only last
+    assert short_answer(when, *answer_order(sentences[:2], cells[:2])).text == "令和7年5月"  # or where nothing else
     assert date_alone("令和7年5月") and date_alone(" 2025年1月 ") and not date_alone("2025年1月に開設")
     assert names_other_year("2024年の達成国は22か国", {"2023"}) and not names_other_year("２０２３年時点", {"2023"})
     assert not names_other_year("達成国は増えた", {"2023"})

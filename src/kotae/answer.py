@@ -31,7 +31,7 @@ from kotae.query import Query
 from kotae.retrieve import Retriever
 from kotae.sentence_rank import Candidate, Ranker
 from kotae.sentences import sentence_units
-from kotae.short_answer import Question, ShortAnswer, dates_last, short_answer, unsaid
+from kotae.short_answer import Question, ShortAnswer, answer_order, short_answer, unsaid
 from kotae.thresholds import Thresholds, load_calibration
 from kotae.types import Passage, SearchResult, Token
 
@@ -161,7 +161,7 @@ class Answerer:
         common["passages"] = passages
         cells = [self._cells(s.text) for s in sentences]
         names = self._names if query.lang == "en" else None
-        found = (short_answer(short, *dates_last(sentences, cells, query.years()), names)
+        found = (short_answer(short, *answer_order(sentences, cells, query.years()), names)
                  if short is not None and sentences else None)
         llm = llm_enabled(retriever.settings)
         # The sentences lack what the question asks for (a number, the holder of an office): the documents do not
@@ -312,7 +312,8 @@ class Answerer:
         if short is not None and short.kind == "number" and not any(c.item for s, _, c in found if s in chosen):
             holder = next((i for i in order if scores[i] >= scores[order[0]] - margin and found[i][2].described
                            and not found[i][2].other_year), None)
-            best, rest = (found[holder][0], [best, *rest][:MAX_SENTENCES - 1]) if holder is not None else (best, rest)
+            if holder is not None:
+                best, rest = found[holder][0], [best, *rest][:MAX_SENTENCES - 1]
         if _ANNOUNCES.search(best.text):  # 次のとおり協力を推進する。: what it announces follows it
             after = [s for s, _, _ in found[order[0] + 1:] if (s.doc_id, s.citation) == (best.doc_id, best.citation)]
             rest = after[:MAX_SENTENCES - 1] or rest

@@ -175,6 +175,7 @@ def _inflections(base: str) -> dict[str, tuple[str, ...]]:
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december")
 _NUMBERS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
+NUMBER_WORDS = frozenset({*_NUMBERS, "hundred", "thousand", "million", "billion", "trillion"})
 
 
 def written_out(word: str) -> tuple[tuple[str, ...], ...]:

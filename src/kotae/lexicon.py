@@ -14,6 +14,7 @@ from kotae.acronyms import find_acronyms
 from kotae.analyze import Analyzer
 from kotae.english import (
     COUNTRY_WORDS,
+    NUMBER_WORDS,
     STOPWORDS,
     SYNONYM_PENALTY,
     english_words,
@@ -28,6 +29,7 @@ from kotae.types import Document
 
 MAX_CANDIDATES = 8
 PARTIAL_PENALTY = 30.0
+_NUMERAL_KANJI = frozenset("〇一二三四五六七八九十百千万億兆")  # see Lexicon.lookup
 MAX_PHRASE = 4
 MAX_NGRAM = 4
 _PAREN = re.compile(r"\([^)]*\)|\[[^]]*\]")
@@ -102,10 +104,15 @@ class Lexicon:
         synonyms = COUNTRY_WORDS.get(last, ()) if head else ()  # member countries → member nations
         lasts = [*word_forms(last), *((form, penalty + SYNONYM_PENALTY) for synonym in synonyms
                                       for form, penalty in word_forms(synonym))]
+        # A lone numeral kanji (兆, 万, 一) stands in the documents inside numbers (約1兆840億ユーロ), so it translates
+        # only number words: "signed" reaches 兆 through its sense "sign, omen", "totally" 万 (万全), "first" 一.
+        numerals = set(words) <= NUMBER_WORDS
         best: dict[tuple[str, ...], Candidate] = {}
         for lead, first_penalty in leads:
             for form, penalty in lasts:
                 for cand in self.entries.get(" ".join([*lead, form]), ()):
+                    if not numerals and len(cand.terms) == 1 and set(cand.terms[0]) <= _NUMERAL_KANJI:
+                        continue
                     rank = cand.rank - penalty - first_penalty
                     if cand.terms not in best or rank > best[cand.terms].rank:
                         best[cand.terms] = Candidate(cand.ja, cand.terms, cand.source, rank)

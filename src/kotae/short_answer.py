@@ -135,7 +135,7 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
     case = _SAME_CASE[where.group(1)] if where else ()
     weights = {t: w for t, w in (question.weights or {}).items() if not t.isdigit() and t not in _UNITS}
     terms = frozenset(weights)
-    best: tuple[tuple[float, ...], int, Found] | None = None
+    best: tuple[tuple[float, ...], int, Found, bool] | None = None
     accepted: list[tuple[int, Found]] = []  # every span that may answer, with its sentence
     for n, (sentence, toks) in enumerate(zip(sentences, tokens)):
         for found in _found(sentence.text, tuple(toks)):
@@ -155,12 +155,11 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
             # its words. The longer of two spans at one place.
             key = (group, n, -matches, -score, found.start - found.end, found.start)
             if best is None or key < best[0]:
-                best = (key, n, found)
+                best = (key, n, found, matches > 0)
             accepted.append((n, found))
     if best is None:
         return None
-    key, n, found = best
-    described = key[2] < 0
+    _, n, found, described = best
     # The whole of what the span is part of: オーストリアのザルツブルク for オーストリア, both offices of "AとB",
     # unless the rest names a person or place the question names (フランスとドイツ, asked about ドイツ).
     wholes = [f for m, f in accepted if m == n and f.link and f.start <= found.start and found.end <= f.end
@@ -183,8 +182,8 @@ NO_HOLDER = {"ja": "関連する記述はありますが、質問の役職にあ
              "en": "The documents discuss this but do not name who holds that office."}
 
 
-def dates_last(sentences: Sequence[Any], tokens: Sequence[Sequence[Token]], years: Collection[str] = ()
-               ) -> tuple[list[Any], list[Sequence[Token]]]:
+def answer_order(sentences: Sequence[Any], tokens: Sequence[Sequence[Token]], years: Collection[str] = ()
+                 ) -> tuple[list[Any], list[Sequence[Token]]]:
     """The sentences (and their tokens) in the order a short answer is looked for: after the rest, a sentence that
     names a year but none of the question's `years` (2024年の達成国は22か国 for "in 2023"), then a line that is a
     date alone (令和7年5月, its document's date), each answering only where no sentence before it does."""

@@ -11,11 +11,6 @@ from kotae.lexicon import MAX_PHRASE, Lexicon
 # How Japanese documents number their parts: Article 5 is 第5条 (第 5 条 as index terms).
 _NUMBERED = {"article": "条", "chapter": "章", "section": "節", "paragraph": "項", "clause": "項"}
 WEIGHT_DECAY = 0.5  # each candidate weighs this much of the one before it (see candidate_weight)
-# A lone numeral kanji (兆, 万, 一) stands in the documents inside numbers (約1兆840億ユーロ), so it translates only an
-# English number word: "signed" reaches 兆 through its sense "sign, omen", "totally" 万 (万全), "first" 一.
-_NUMERAL_KANJI = frozenset("〇一二三四五六七八九十百千万億兆")
-_NUMBER_WORDS = frozenset({"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "hundred",
-                           "thousand", "million", "billion", "trillion"})
 
 
 @dataclass(frozen=True)
@@ -61,8 +56,7 @@ def translate(words: Sequence[str], lexicon: Lexicon, vocab: dict[str, int]) -> 
             direct = [(phrase[0],)] if n == 1 and phrase[0] in vocab else []
             sounds = [(t,) for t in lexicon.sounds_like(phrase[0])] if n == 1 and not candidates else []
             spelled = [r for r in written_out(phrase[0]) if all(t in vocab for t in r)] if n == 1 else []
-            offered = [c.terms for c in candidates if not _stray_numeral(c.terms, phrase)]
-            runs = tuple(dict.fromkeys([*spelled, *direct, *offered, *sounds]))
+            runs = tuple(dict.fromkeys([*spelled, *direct, *(c.terms for c in candidates), *sounds]))
             if runs:
                 weights = tuple(candidate_weight(k) for k in range(len(runs)))
                 out.append(Translation(" ".join(phrase), runs, weights))
@@ -79,8 +73,8 @@ def translate(words: Sequence[str], lexicon: Lexicon, vocab: dict[str, int]) -> 
             slip = words[i] not in vocab and not is_english_word(words[i])
             meant = lexicon.speller.correct(words[i]) if slip else None
             candidates = lexicon.lookup([meant]) if meant else ()
-            runs = tuple(dict.fromkeys(c.terms for c in candidates if not _stray_numeral(c.terms, [meant])))
-            if runs:
+            if candidates:
+                runs = tuple(dict.fromkeys(c.terms for c in candidates))
                 out.append(Translation(meant, runs, tuple(candidate_weight(k) for k in range(len(runs)))))
             else:
                 unknown.append(words[i])
@@ -112,9 +106,3 @@ def _numbered(pair: Sequence[str], vocab: dict[str, int]) -> Translation | None:
         return None
     run = ("第", str(int(pair[1])), _NUMBERED[pair[0]])
     return Translation(" ".join(pair), (run,), (1.0,)) if all(t in vocab for t in run) else None
-
-
-def _stray_numeral(run: Sequence[str], phrase: Sequence[str]) -> bool:
-    """Whether a candidate is a lone numeral kanji offered for words that are not number words (see
-    _NUMERAL_KANJI)."""
-    return len(run) == 1 and set(run[0]) <= _NUMERAL_KANJI and not set(phrase) <= _NUMBER_WORDS
