@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from support import build
 
-from kotae.acronyms import find_acronyms, long_form, named_acronyms
+from kotae.acronyms import find_acronyms, joined_form, long_form, named_acronyms
 from kotae.lexicon import Candidate, Lexicon
 from kotae.query import make_query
 from kotae.types import Document
@@ -23,6 +23,19 @@ TEXT = ("日本とNATOは2014年に国別パートナーシップ協力計画(IP
 ])
 def test_the_written_out_name_is_read_back_to_where_it_begins(text, expected):
     assert long_form(text, text.index("(")) == expected
+
+
+@pytest.mark.parametrize(("text", "acronym", "expected"), [
+    ("●平和のためのパートナーシップ(PfP)", "PfP", "平和のためのパートナーシップ"),  # across のための
+    ("防護活動、確固たる支援任務(RSM)", "RSM", "確固たる支援任務"),
+    ("日本は国別パートナーシップ協力計画(IPCP)", "IPCP", "国別パートナーシップ協力計画"),  # words enough
+    ("NATOのアフガニスタン国軍(ANA)", "ANA", "アフガニスタン国軍"),  # not from a Latin word
+    ("市民の平和のための科学(SPS)", "SPS", "平和のための科学"),  # until as many words as capitals
+    ("日本と韓国とニュージーランド(NZ)", "NZ", "ニュージーランド"),  # one word per capital already
+])
+def test_a_japanese_name_is_read_back_across_its_particles_while_it_has_fewer_words_than_capitals(
+        analyzer, text, acronym, expected):
+    assert joined_form(text, text.index("("), acronym, analyzer) == expected
 
 
 def test_acronyms_defined_in_the_documents_map_to_the_terms_of_their_names(analyzer):

@@ -20,6 +20,12 @@ _LATIN_NAME = re.compile(r"(?:[A-Za-z][A-Za-z'-]*\s){0,5}[A-Za-z][A-Za-z'-]*\s*$
 # Where a written-out name begins, read backwards: space, punctuation, brackets, list marks, or hiragana (the
 # particles around a name: 日本は…協力計画(IPCP)).
 _BOUNDARY = re.compile(r"[\s、。，,「」『』【】()（）:：;；●○■□◆◇※=＝/／\u3040-\u309f]")
+# Particles that join the words of one Japanese name (平和のためのパートナーシップ(PfP), 確固たる支援任務(RSM)),
+# longest first; a name is read back across one only while it has fewer words than the acronym has capitals, and
+# only from a word in kanji or katakana (NATOのアフガニスタン国軍(ANA) is not NATO's). Not と, which joins
+# the items of lists as often as the words of a name (日本、韓国とニュージーランド(NZ)).
+_JOINERS_JA = ("のための", "たる", "の")
+_JAPANESE_WORD = re.compile(r"[\u30a0-\u30ff\u4e00-\u9fff\u3005]")
 
 
 def long_form(text: str, end: int) -> str:
@@ -35,6 +41,23 @@ def long_form(text: str, end: int) -> str:
     return before[start:].strip()
 
 
+def joined_form(text: str, end: int, acronym: str, analyzer: Analyzer) -> str:
+    """`long_form`, read further back across the particles inside a Japanese name (see _JOINERS_JA) while it has
+    fewer words than `acronym` has capitals."""
+    form = long_form(text, end)
+    capitals = sum(c.isupper() for c in acronym)
+    start = text.rfind(form, 0, end) if form else -1
+    while start > 0 and len(analyzer.terms(form)) < capitals:
+        joiner = next((j for j in _JOINERS_JA if text.startswith(j, start - len(j))), None)
+        if joiner is None or not _JAPANESE_WORD.match(text[start - len(joiner) - 1:start - len(joiner)] or " "):
+            break
+        before = long_form(text, start - len(joiner))
+        if not before or not _JAPANESE_WORD.match(before[-1]):
+            break
+        form, start = before + joiner + form, start - len(joiner) - len(before)
+    return form
+
+
 def find_acronyms(docs: Iterable[Document], analyzer: Analyzer, vocab: Mapping[str, int]
                   ) -> dict[str, tuple[tuple[str, ...], ...]]:
     """Each acronym the documents define (as its index term: ipcp) → the index terms of the names it stands for,
@@ -46,7 +69,8 @@ def find_acronyms(docs: Iterable[Document], analyzer: Analyzer, vocab: Mapping[s
             acronym = analyzer.terms(m.group(1))
             if len(acronym) != 1:
                 continue
-            terms = tuple(t for t in analyzer.terms(long_form(text, m.start())) if t != acronym[0])
+            terms = tuple(t for t in analyzer.terms(joined_form(text, m.start(), m.group(1), analyzer))
+                          if t != acronym[0])
             if terms and all(t in vocab for t in terms):
                 found[acronym[0]][terms] += 1
     return {acronym: tuple(terms for terms, _ in forms.most_common(MAX_FORMS)) for acronym, forms in found.items()}
