@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from kotae.en_names import Names, cased, sounds_alike
+from kotae.en_names import Names, cased, entities_en, sounds_alike
 from kotae.expressions import find_dates, find_numbers
 from kotae.lexicon import Candidate, Lexicon
 from kotae.numerals import era_year, kanji_value, scaled_value
 from kotae.render_en import date_en, number_en
+from kotae.spans import Entity, Found
 
 
 # Every example of the issue that asked for short answers, exactly.
@@ -129,6 +130,9 @@ LEXICON = Lexicon(entries={
     "united kingdom": (_cand("英国", "jmdict", 1.0),),
     "ministry of foreign affairs": (_cand("外務省", "jmdict", 2.94),),
     "norway": (_cand("ノルウェー", "loanword", 1000.0),),
+    "netherlands": (_cand("オランダ", "jmdict", 2.96),),
+    "olanda": (_cand("オランダ", "jmnedict", -200.0),),
+    "prime minister": (Candidate("首相", ("首相",), "jmdict", 2.96),),
 }, skeletons={})
 
 
@@ -160,3 +164,9 @@ def test_a_name_with_several_readings_or_none_is_not_guessed(names):
 def test_cased_keeps_small_words_and_initials():
     assert cased("ministry of foreign affairs") == "Ministry of Foreign Affairs"
     assert cased("washington dc") == "Washington DC"
+
+
+def test_a_countrys_office_read_as_a_name_and_title_is_the_office_of_the_country(names):
+    office = Found("person", 0, 6, 1, (Entity("person", ("オランダ",), "首相"),))
+    assert entities_en(office, names) == "Prime Minister of Netherlands"  # not "Prime Minister Olanda"
+    assert names.name("オランダ") == "Olanda"  # what the name alone would have given

@@ -105,6 +105,13 @@ def test_nothing_of_the_kind_or_no_kind_gives_none(analyzer):
     texts = ("3.2 日本と NATO は協力する。", "参加国は18か国である。")
     assert _span(pick(analyzer, "number", "何か国が参加?", *texts), *texts) == "18か国"
     assert pick(analyzer, "number", "How many allies met the target?", "装備品支出を20%に増額した。") is None
+    # Nor is an item's number starting a line: "3)" answers no question.
+    assert pick(analyzer, "number", "予算はいくら?", "3) バルトの哨戒") is None
+    assert pick(analyzer, "number", "What is the budget of the mission?", "(1) 進行中の作戦") is None
+    # A sum of money asked (a budget) takes an amount in a currency, not a count of things.
+    assert pick(analyzer, "number", "What is the budget of the mission?", "テント数百張を供与した。") is None
+    # One kanji that MeCab guesses a surname (原 of 原加盟国) is no person.
+    assert pick(analyzer, "person", "Who founded it?", "設立年 1949年(原加盟国12か国)") is None
 
 
 def test_english_questions_get_the_item_in_english_without_guessing(analyzer):
@@ -126,6 +133,22 @@ def test_english_questions_get_the_item_in_english_without_guessing(analyzer):
     assert found.text == "岸田総理" and found.en is None  # Kishida or Kishita: not a guess to make
     found = pick(analyzer, "date", "いつ?", "新館は2013年4月12日に開館した。")
     assert found.en is None  # Japanese questions get none
+
+
+def test_a_list_of_places_answers_a_question_asking_for_several(analyzer):
+    names = Names(Lexicon(entries={
+        "poland": (Candidate("ポーランド", ("ポーランド",), "jmdict", 2.9),),
+        "czech": (Candidate("チェコ", ("チェコ",), "jmdict", 2.9),),
+        "hungary": (Candidate("ハンガリー", ("ハンガリー",), "jmdict", 2.9),),
+    }, skeletons={}))
+    joined = "1999年3月加盟国 : ポーランド、チェコ、ハンガリー"
+    found = pick(analyzer, "place", "Which countries joined in 1999?", joined, lang="en", names=names)
+    assert (found.text, found.en) == ("ポーランド、チェコ、ハンガリー", "Poland, Czech and Hungary")
+    assert pick(analyzer, "place", "1999年に加盟した国は?", joined).text == "ポーランド、チェコ、ハンガリー"
+    table = "IP4\t日本 韓国 オーストラリア"  # a table's cells, apart by blanks
+    assert pick(analyzer, "place", "IP4の国は?", table).text == "日本 韓国 オーストラリア"
+    # An English question asking for one country gets one.
+    assert pick(analyzer, "place", "Which country joined in 1999?", joined, lang="en", names=names).text == "ポーランド"
 
 
 @pytest.mark.parametrize(("question", "kind"), [

@@ -68,6 +68,8 @@ def entities_en(found: Found, names: Names, asked: Mapping[str, str] | None = No
         return f"{parts[0]} ({parts[1]})"
     if found.link == "and":
         return " and ".join(parts)  # type: ignore[arg-type]
+    if found.link == "list":
+        return f"{', '.join(parts[:-1])} and {parts[-1]}"  # type: ignore[arg-type]
     return parts[0]
 
 
@@ -79,6 +81,9 @@ def _entity_en(entity: Entity, names: Names, asked: Mapping[str, str]) -> str | 
         parts = [_place(names, asked, w) for w in entity.words]  # 米国ワシントン: the last is in the first
         return None if None in parts else ", ".join(reversed(parts))  # type: ignore[arg-type]
     if entity.role == "person":
+        # A country's office, read by MeCab as a name and a title (オランダ首相): not "Prime Minister Olanda".
+        if entity.title and len(entity.words) == 1 and is_katakana(entity.words[0]) and names.word(entity.words[0]):
+            return _office(entity.words[0] + entity.title, entity.words[0], names)
         parts = [_asked(asked, w) or names.name(w) for w in entity.words]
         if None in parts:
             return None

@@ -63,9 +63,12 @@ _ASKS_SHARE = re.compile(r"percent|\bshare\b|proportion|\bratio\b|\brate\b|割�
 # A question asking for a sum of money (how much money, いくら, 拠出額): only an amount in a currency answers it,
 # never a count of things (数百張 of tents).
 _MONEY = frozenset(plural for counter, (_, plural) in COUNTERS.items() if counter in ("米ドル", "ドル", "円", "ユーロ"))
-_ASKS_MONEY = re.compile(r"\bhow much (?:\w+ )?(?:money|funding|funds|cash|aid)\b|\bhow much\b.*\b(?:cost|costs|spend|"
-                         r"spent|pay|paid|donate|donated|invest|invested|contribute|contributed|fund|funded)\b|"
+_ASKS_MONEY = re.compile(r"\bhow much (?:\w+ )?(?:money|funding|funds|cash|aid)\b|\bbudgets?\b|\bexpenditures?\b|"
+                         r"\bhow much\b.*\b(?:cost|costs|spend|spent|pay|paid|donate|donated|invest|invested|"
+                         r"contribute|contributed|fund|funded)\b|"
                          r"いくら|金額|費用|予算|[一-龥]額", re.I)
+_ASKS_SEVERAL = re.compile(r"\b(?:which|what)\s+(?:\w+\s+)?(?:countries|nations|states|members|partners|allies|"
+                           r"cities|places|regions|areas|locations)\b|\b(?:list|name)\s+(?:the|all)\b", re.I)
 _NATIONS = frozenset({"nations", "states", "allies"})  # what English counts countries as (how many allies → か国)
 # What English counts people as (how many visitors → 人, 名).
 _PEOPLE = frozenset({"people", "persons", "visitors", "participants", "troops", "soldiers", "staff", "residents",
@@ -131,6 +134,9 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
     uncounted = _TIMES if not counted and question.kind == "number" and not asks_time else frozenset()
     if question.kind == "number" and not asks_share:
         uncounted |= {"%"}  # how many allies: a count, never a percentage (20%)
+    # A list of places answers a question that may ask for several: a Japanese one (which does not say how many),
+    # or an English one asking for countries, not a country.
+    several = question.lang != "en" or bool(_ASKS_SEVERAL.search(asked))
     where = _WHERE.search(asked)
     case = _SAME_CASE[where.group(1)] if where else ()
     weights = {t: w for t, w in (question.weights or {}).items() if not t.isdigit() and t not in _UNITS}
@@ -139,7 +145,7 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
     accepted: list[tuple[int, Found]] = []  # every span that may answer, with its sentence
     for n, (sentence, toks) in enumerate(zip(sentences, tokens)):
         for found in _found(sentence.text, tuple(toks)):
-            if found.kind not in accepts:
+            if found.kind not in accepts or (found.link == "list" and not several):
                 continue
             named = _named_by_question(found, sentence.text, toks, terms, numbers)
             if named == 2 or (found.kind == "value" and not _label_asked(found, toks, terms)):

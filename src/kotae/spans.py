@@ -40,8 +40,11 @@ _LABELLED = re.compile(r"(?P<label>[^\t:：。\n]{1,24}?)[ \u3000]*(?:\t+|[:：]
 _MARKER = re.compile(r"^[ \u3000]*(?:[-・●◇△■□◆*]|[①-⑳]|\d+[.)])?[ \u3000\t]*")
 _MARKERS = re.compile("[\u2460-\u24ff\u2776-\u2793\u3251-\u325f\u32b1-\u32bf]")  # ① ⑴ ⒈ ❶ ㉑
 _SECTION = re.compile(r"\d+(?:\.\d+)+\s")  # a section number, where it starts a line
+_ITEM_NUMBER = re.compile(r"\d{1,2}[)）.．](?!\d)")  # an item's number, where it starts a line: 3) バルトの哨戒, (1) …
 _LOCATIVE = ("で", "にて", "において", "にある", "に置")  # after the name of where something is or happens
 _JOINERS = re.compile(r"[ \u3000]*(?:と|及び|および|並びに|ならびに)[ \u3000]*")
+# Between the items of a list: a comma or a joiner, or blanks alone (a table's cells: 日本 韓国 オーストラリア).
+_LIST_GAP = re.compile(r"[ \u3000\t]*(?:[、，,]|と|及び|および|並びに|ならびに)[ \u3000\t]*|[ \u3000\t]+")
 _TIME_COUNTERS = frozenset({"年", "年間", "か月", "カ月", "ヶ月", "ヵ月", "か月間", "カ月間", "ヶ月間", "ヵ月間",
                             "日間", "週間", "時間"})
 
@@ -69,7 +72,7 @@ class Found:
     end: int
     tier: int = 0
     entities: tuple[Entity, ...] = ()
-    link: str = ""  # how two entities join: "of" (オーストリアのザルツブルク), "paren" (リヨン(フランス)), "and"
+    link: str = ""  # how entities join: "of" (オーストリアのザルツブルク), "paren" (リヨン(フランス)), "and", "list"
     label: tuple[int, int] | None = None  # for a "value": the span of what the value is given for
 
 
@@ -86,13 +89,14 @@ def _dates_and_numbers(text: str) -> list[Found]:
         return starts[m.start], ends[m.end - 1]
 
     # NFKC makes list markers digits (① → 1); they number items, they are no answer; nor is a section number
-    # heading a paragraph (2.1 この計画は…).
+    # heading a paragraph (2.1 この計画は…) or an item's number starting a line (3) バルトの哨戒, (1) 進行中の作戦).
     dates = [span(m) for m in find_dates(norm) if not _MARKERS.search(text, *span(m))]
     out = [Found("date", a, b) for a, b in dates]
     for m in find_numbers(norm):
         a, b = span(m)
         if (any(a < d_end and d_start < b for d_start, d_end in dates) or _MARKERS.search(text, a, b)
-                or (_SECTION.match(text, a) and not text[text.rfind("\n", 0, a) + 1:a].strip())):
+                or ((_SECTION.match(text, a) or _ITEM_NUMBER.match(text, a))
+                    and text[text.rfind("\n", 0, a) + 1:a].strip() in ("", "(", "（"))):
             continue
         expr = parse_number(m.text)
         kind = ("ordinal" if expr and (expr.prefix == "第" or expr.counter in ("回目", "度目", "番目"))
@@ -147,6 +151,22 @@ def _places(text: str, tokens: Sequence[Token]) -> list[Found]:
         if link:
             end = b2 + 1 if link == "paren" else b2
             out.append(Found("place", a1, end, 0, (Entity("place", w1), Entity("place", w2)), link))
+    return out + _listed(text, units)
+
+
+def _listed(text: str, units: Sequence[tuple[int, int, tuple[str, ...], bool]]) -> list[Found]:
+    """Places listed one after another (ポーランド、チェコ、ハンガリー; 日本 韓国 オーストラリア), each run as one
+    span, unless it is two joined by と or 及び (already one span)."""
+    out: list[Found] = []
+    run: list[tuple[int, int, tuple[str, ...], bool]] = []
+    for unit in [*units, None]:
+        if unit is not None and not unit[3] and run and _LIST_GAP.fullmatch(text[run[-1][1]:unit[0]]):
+            run.append(unit)
+            continue
+        if len(run) > 2 or (len(run) == 2 and not _JOINERS.fullmatch(text[run[0][1]:run[1][0]])):
+            out.append(Found("place", run[0][0], run[-1][1], 0, tuple(Entity("place", w) for _, _, w, _ in run),
+                             "list"))
+        run = [unit] if unit is not None and not unit[3] else []
     return out
 
 
@@ -175,7 +195,8 @@ def _people(text: str, tokens: Sequence[Token]) -> list[Found]:
         # A katakana word before a title is a name MeCab may not know, or may take for a place (スミス市長);
         # one it knows as a place may be a country's office (オランダ首相), so it is less sure.
         named = tokens[i].entity == "person" or (is_katakana(tokens[i].surface) and title)
-        if not named:
+        # One character with no title is a surname only by MeCab's guess, mostly wrong: 原 of 原加盟国.
+        if not named or (not title and j == i and len(tokens[i].surface) == 1):
             i += 1
             continue
         names = tuple(t.surface for t in tokens[i:j + 1])
