@@ -20,6 +20,7 @@ CREATE TABLE KJP (kid INTEGER, text TEXT);
 CREATE TABLE KNP (kid INTEGER, text TEXT);
 CREATE TABLE Sense (ID INTEGER PRIMARY KEY, idseq INTEGER);
 CREATE TABLE SenseGloss (sid INTEGER, lang TEXT, gend TEXT, text TEXT);
+CREATE TABLE misc (sid INTEGER, text TEXT);
 CREATE TABLE NEEntry (idseq INTEGER NOT NULL UNIQUE);
 CREATE TABLE NEKanji (ID INTEGER PRIMARY KEY, idseq INTEGER, text TEXT);
 CREATE TABLE NEKana (ID INTEGER PRIMARY KEY, idseq INTEGER, text TEXT, nokanji BOOLEAN);
@@ -46,7 +47,7 @@ def _tiny_db(path: Path) -> Path:
     conn.executemany("INSERT INTO KJP VALUES (1, ?)", [("news1",), ("ichi1",), ("nf01",)])
     conn.executemany(
         "INSERT INTO Sense VALUES (?, ?)",
-        [(1, 1000010), (2, 1000010), (3, 1000020), (4, 1000030), (5, 9999999)],
+        [(1, 1000010), (2, 1000010), (3, 1000020), (4, 1000030), (5, 9999999), (6, 1000010), (7, 1000010)],
     )
     conn.executemany(
         "INSERT INTO SenseGloss VALUES (?, ?, '', ?)",
@@ -58,8 +59,12 @@ def _tiny_db(path: Path) -> Path:
             (3, "ger", "nur Deutsch"),
             (4, "eng", "tripartite talk"),
             (5, "eng", "Creation Date"),
+            (6, "eng", "old-fashioned chat"),
+            (7, "eng", "summit talks"),
         ],
     )
+    # A sense out of use is left out; one merely noted (an abbreviation) is kept.
+    conn.executemany("INSERT INTO misc VALUES (?, ?)", [(6, "archaism"), (7, "abbreviation")])
     conn.executemany("INSERT INTO NEEntry VALUES (?)", [(5000001,)])
     conn.executemany("INSERT INTO NEKana VALUES (?, ?, ?, 0)", [(1, 5000001, "ビリニュス")])
     conn.executemany("INSERT INTO NETranslation VALUES (?, ?)", [(1, 5000001), (2, 5000001)])
@@ -83,7 +88,7 @@ def test_tiny_entries_keep_order_english_only_and_skip_meta(tiny: Path) -> None:
         ("ビリニュス",),
     ]
     kaidan, teidan, vilnius = entries
-    assert kaidan.senses == (("conversation", "conference"), ("interview",))
+    assert kaidan.senses == (("conversation", "conference"), ("interview",), ("summit talks",))
     assert kaidan.priority == 148 and teidan.priority == 0
     assert kaidan.source == "jmdict" and kaidan.name_types == ()
     assert vilnius == Entry("jmnedict", ("ビリニュス",), (("Vilnius",), ("Wilno",)), 0, ("place", "unclass"))
@@ -171,6 +176,13 @@ def test_real_prime_minister(real_db: Path) -> None:
 def test_real_priority_common_beats_rare(real_db: Path) -> None:
     by_form = {e.forms[0]: e for e in entries_for_forms({"会談", "鼎談"}, real_db, include_names=False)}
     assert by_form["会談"].priority > by_form["鼎談"].priority
+
+
+def test_real_senses_out_of_use_are_left_out(real_db: Path) -> None:
+    east = [g for e in entries_for_forms({"東"}, real_db, include_names=False) if "東" in e.forms for g in _glosses(e)]
+    assert "east" in east and not any("eastern Japan" in g for g in east)  # an archaism: 東 for "Japan"
+    russia = [g for e in entries_for_forms({"露"}, real_db, include_names=False) for g in _glosses(e)]
+    assert "Russia" in russia  # an abbreviation, in use
 
 
 def test_real_place_names(real_db: Path) -> None:

@@ -135,6 +135,13 @@ def test_english_questions_get_the_item_in_english_without_guessing(analyzer):
     assert found.en is None  # Japanese questions get none
 
 
+def test_a_place_leading_or_hosting_is_the_place_not_part_of_a_name(analyzer):
+    texts = ("エストニア(英国主導)", "部隊はドイツに駐留する。")  # 英国主導: led by the United Kingdom
+    assert _span(pick(analyzer, "place", "エストニアの部隊を主導する国は?", *texts), *texts) == "英国"
+    texts = ("京都議定書が採択された。", "会議はドイツで開かれた。")  # 京都 is part of a name
+    assert _span(pick(analyzer, "place", "会議はどこで開かれた?", *texts), *texts) == "ドイツ"
+
+
 def test_a_list_of_places_answers_a_question_asking_for_several(analyzer):
     names = Names(Lexicon(entries={
         "poland": (Candidate("ポーランド", ("ポーランド",), "jmdict", 2.9),),

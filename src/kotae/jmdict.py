@@ -22,11 +22,13 @@ _INSTALL_HINT = "The JMdict/JMnedict database is not installed; run `pip install
 # JMdict's ent_seq 9999999 is a pseudo-entry carrying the file's creation date, not a word.
 _JMDICT_META_IDSEQ = 9999999
 
+# JMdict's sense notes for words out of use, or hardly in use.
+UNUSED_SENSES = frozenset({"archaism", "obsolete term", "obscure term", "rare", "dated term", "poetical term"})
 _PRIMARY_MARKERS = frozenset({"news1", "ichi1", "spec1", "spec2", "gai1"})
 _SECONDARY_MARKERS = frozenset({"news2", "ichi2", "gai2"})
 
 _REQUIRED_TABLES = frozenset(
-    {"Entry", "Kanji", "Kana", "Sense", "SenseGloss", "KJP", "KNP"}
+    {"Entry", "Kanji", "Kana", "Sense", "SenseGloss", "KJP", "KNP", "misc"}
     | {"NEEntry", "NEKanji", "NEKana", "NETranslation", "NETransGloss", "NETransType"}
 )
 
@@ -155,11 +157,15 @@ def _iter_source(conn: sqlite3.Connection, source: str, ids_table: str | None) -
     def only(col: str) -> str:
         return f"AND {col} IN (SELECT idseq FROM temp.{ids_table})" if ids_table else ""
 
+    # Senses JMdict marks as no longer or hardly in use (古都 read こと, "former capital"; 露 "dew", "open") would
+    # translate English words into Japanese that means something else in any modern text.
+    unused = "" if names else (f"AND s.ID NOT IN (SELECT sid FROM misc WHERE text IN "
+                               f"({', '.join(repr(m) for m in sorted(UNUSED_SENSES))}))")
     # Separate cursors are merged on idseq in Python: a single join would multiply forms by glosses.
     # The unary + keeps SQLite off the lang index, which matches every row and forces a full sort.
     glosses = conn.execute(
         f"SELECT s.idseq, s.ID, g.text FROM {sense_t} s JOIN {gloss_t} g ON g.{sense_fk} = s.ID "
-        f"WHERE +g.lang = 'eng' AND s.idseq != {_JMDICT_META_IDSEQ} {only('s.idseq')} "
+        f"WHERE +g.lang = 'eng' AND s.idseq != {_JMDICT_META_IDSEQ} {only('s.idseq')} {unused} "
         f"ORDER BY s.idseq, s.ID, g.rowid"
     )
     kanji, kana = (

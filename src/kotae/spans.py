@@ -41,6 +41,9 @@ _MARKER = re.compile(r"^[ \u3000]*(?:[-・●◇△■□◆*]|[①-⑳]|\d+[.)]
 _MARKERS = re.compile("[\u2460-\u24ff\u2776-\u2793\u3251-\u325f\u32b1-\u32bf]")  # ① ⑴ ⒈ ❶ ㉑
 _SECTION = re.compile(r"\d+(?:\.\d+)+\s")  # a section number, where it starts a line
 _ITEM_NUMBER = re.compile(r"\d{1,2}[)）.．](?!\d)")  # an item's number, where it starts a line: 3) バルトの哨戒, (1) …
+# What a place may be followed by in one word and stay the place meant (英国主導, led by the United Kingdom): not
+# a name the place is part of (京都議定書).
+_LED_BY = frozenset({"主導", "主催", "開催", "出身", "製", "産", "発", "提供", "拠出"})
 _LOCATIVE = ("で", "にて", "において", "にある", "に置")  # after the name of where something is or happens
 _JOINERS = re.compile(r"[ \u3000]*(?:と|及び|および|並びに|ならびに)[ \u3000]*")
 # Between the items of a list: a comma or a joiner, or blanks alone (a table's cells: 日本 韓国 オーストラリア).
@@ -134,7 +137,7 @@ def _places(text: str, tokens: Sequence[Token]) -> list[Found]:
             else:
                 words[-1] += nxt.surface
         first, last = _compound(text, tokens, i, j)
-        inside = (first, last) != (i, j)
+        inside = (first, last) != (i, j) and not (first == i and text[tokens[j].end:tokens[last].end] in _LED_BY)
         units.append((tok.start, tokens[j].end, tuple(words), inside))
         venue = text[tokens[first].start:tokens[last].end]
         if inside and text.startswith(_LOCATIVE, tokens[last].end):  # 駿府城公園で開催: the whole name is the place
