@@ -8,7 +8,7 @@ from kotae.english import DERIVATION_PENALTY, INFLECTION_PENALTY, derived, fold,
 from kotae.katakana import english_skeleton, kana_skeleton
 from kotae.language import detect_language
 from kotae.lexical import LexicalIndex
-from kotae.lexicon import Candidate, Lexicon, build_lexicon, gloss_key, partial_keys
+from kotae.lexicon import Candidate, Lexicon, build_lexicon, gloss_key, office_keys, partial_keys
 from kotae.translate import translate
 from kotae.types import Document
 
@@ -94,6 +94,25 @@ def test_short_katakana_words_keep_their_sound_keys(analyzer):
     vocab = {t: n for n, t in enumerate(analyzer.terms(docs[0].text))}
     lexicon, _ = build_lexicon(docs, analyzer, vocab, dictionary=False)
     assert lexicon.sounds_like("rutte") == ("ルッテ",) and lexicon.sounds_like("riga") == ("リガ",)
+
+
+@pytest.mark.parametrize(("gloss", "keys"), [
+    ("minister for foreign affairs", ["foreign minister", "foreign affairs minister"]),
+    ("minister of defense", ["defense minister"]),
+    ("ministry of the environment", ["environment ministry"]),
+    ("minister", []), ("prime minister", []), ("ministry of land infrastructure transport", []),  # no field, or long
+])
+def test_an_office_named_after_its_field_is_also_keyed_field_first(gloss, keys):
+    assert office_keys(gloss) == keys
+
+
+def test_a_question_naming_an_office_field_first_finds_the_gloss_written_the_other_way(analyzer):
+    docs = [Document(id="d", title="t", text="岸田外務大臣がNATO本部を訪問した。")]
+    vocab = {t: n for n, t in enumerate(analyzer.terms(docs[0].text))}
+    lexicon, notes = build_lexicon(docs, analyzer, vocab)
+    if notes:
+        pytest.skip(notes[0])
+    assert "外務大臣" in [c.ja for c in lexicon.lookup(["foreign", "minister"])]  # JMdict: Minister for Foreign Affairs
 
 
 def test_a_word_with_twenty_translations_does_not_outweigh_a_word_with_one():

@@ -29,6 +29,7 @@ from kotae.types import Document
 
 MAX_CANDIDATES = 8
 PARTIAL_PENALTY = 30.0
+OFFICE_PENALTY = 1.0  # a gloss's field-first form ("foreign minister"), just below the glosses written so
 _NUMERAL_KANJI = frozenset("〇一二三四五六七八九十百千万億兆")  # see Lexicon.lookup
 MAX_PHRASE = 4
 MAX_NGRAM = 4
@@ -135,6 +136,22 @@ def _may_be_name(word: str) -> bool:
     return word not in STOPWORDS and not is_english_word(word) and not written_out(word)
 
 
+# An office named after its field ("minister for foreign affairs", "ministry of defense"), which English also
+# writes field first ("foreign minister", "defense ministry").
+_OFFICE_OF = re.compile(r"(minister|ministry|secretary|department|agency|office) (?:of|for) (?:the )?"
+                        r"(.+?)(?: affairs)?")
+
+
+def office_keys(key: str | None) -> list[str]:
+    """The field-first names of an office's gloss: "minister for foreign affairs" → "foreign minister" and "foreign
+    affairs minister"."""
+    m = _OFFICE_OF.fullmatch(key or "")
+    if not m or len(m.group(2).split()) > 2:
+        return []
+    head, field = m.group(1), m.group(2)
+    return list(dict.fromkeys([f"{field} {head}", *([f"{field} affairs {head}"] if key.endswith("affairs") else [])]))
+
+
 def partial_keys(key: str | None) -> list[str]:
     """The content words of a phrase gloss, so "summit" reaches 首脳会合 (summit meeting)."""
     words = key.split() if key else []
@@ -191,6 +208,8 @@ def build_lexicon(docs: Iterable[Document], analyzer: Analyzer, vocab: dict[str,
                     for gloss_no, gloss in enumerate(glosses):
                         key, rank = gloss_key(gloss), gloss_rank(entry, sense_no, gloss_no)
                         add(key, Candidate(form, terms, entry.source, rank))
+                        for other in office_keys(key):
+                            add(other, Candidate(form, terms, entry.source, rank - OFFICE_PENALTY))
                         for word in partial_keys(key):
                             add(word, Candidate(form, terms, entry.source, rank - PARTIAL_PENALTY))
 
