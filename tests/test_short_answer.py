@@ -110,6 +110,8 @@ def test_nothing_of_the_kind_or_no_kind_gives_none(analyzer):
     assert pick(analyzer, "number", "What is the budget of the mission?", "(1) 進行中の作戦") is None
     # A sum of money asked (a budget) takes an amount in a currency, not a count of things.
     assert pick(analyzer, "number", "What is the budget of the mission?", "テント数百張を供与した。") is None
+    # An office's word alone names no one (the prime minister of where?); the country it is of does.
+    assert pick(analyzer, "person", "Who attended the summit?", "日本の首相が初めて参加した。").text == "日本"
     # One kanji that MeCab guesses a surname (原 of 原加盟国) is no person.
     assert pick(analyzer, "person", "Who founded it?", "設立年 1949年(原加盟国12か国)") is None
 

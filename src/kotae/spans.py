@@ -33,6 +33,7 @@ ORGANISATIONS = ("省", "庁", "局", "機構", "機関", "委員会", "理事�
                  "事務局", "議会", "連合", "同盟", "部隊", "軍", "隊", "センター", "協会", "組合", "会社", "銀行",
                  "大学", "研究所", "裁判所", "内閣", "官邸")
 GROUPS = ("職員", "国民", "市民", "住民", "代表団", "専門家", "関係者")
+_BARE = frozenset((*OFFICES, *ORGANISATIONS, *GROUPS))
 # A row or line that gives a value for a label (館長\t山田花子, 本社: リヨン): the value is what the label names,
 # whether MeCab knows the word or not.
 _LABELLED = re.compile(r"(?P<label>[^\t:：。\n]{1,24}?)[ \u3000]*(?:\t+|[:：])[ \u3000\t]*"
@@ -239,7 +240,8 @@ def _offices(text: str, tokens: Sequence[Token]) -> list[Found]:
             compound = text[tokens[i].start:tokens[j].end]
             role = ("title" if compound.endswith(OFFICES) else "org" if compound.endswith(ORGANISATIONS)
                     else "group" if compound.endswith(GROUPS) else "")
-            if role and len(compound) > 1:
+            # The word alone (首相, 本部) names no one office or body: what it is of is elsewhere.
+            if role and len(compound) > 1 and compound not in _BARE:
                 within = _leading_place(text, tokens[i:j + 1])
                 entity = Entity(role, (compound,), within=within)
                 found.append(Found(role, tokens[i].start, tokens[j].end, 0, (entity,)))
