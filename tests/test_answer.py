@@ -379,6 +379,13 @@ def test_a_how_many_answer_leads_with_a_sentence_that_counts_what_it_asks(tmp_pa
     answer = answerer.ask("2023年に国防費の目標を達成した加盟国はいくつ?", mode="lexical")
     assert not answer.abstained and answer.sentences[0].text == "2023年時点では10か国が達成。"
     assert answer.short_answer.text == "10か国"
+    # So does it when the chosen sentences count only for another year than the one asked.
+    other = text.replace("加盟国は増えている。", "加盟国は2024年に22か国に増えた。")
+    (tmp_path / "other").mkdir()
+    other_kotae = lexical_kotae(tmp_path / "other", {"budget.md": other, "other.md": LIBRARY}, Thresholds.never())
+    answer = Answerer(other_kotae.retriever, Thresholds.never(), ranker=Ranker({"lexical": {"ja": weights}})).ask(
+        "2023年に国防費の目標を達成した加盟国はいくつ?", mode="lexical")
+    assert answer.sentences[0].text == "2023年時点では10か国が達成。" and answer.short_answer.text == "10か国"
     far = Answerer(kotae.retriever, Thresholds.never(), ranker=Ranker({"lexical": {"ja": [w * 20 for w in weights]}}))
     beyond = far.ask("2023年に国防費の目標を達成した加盟国はいくつ?", mode="lexical")
     assert beyond.abstained and beyond.note  # beyond the margin: the documents do not say it, as far as kotae can tell

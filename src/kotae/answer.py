@@ -306,10 +306,12 @@ class Answerer:
         order = sorted(range(len(found)), key=lambda i: (-scores[i], found[i][0].citation, found[i][0].start))
         best = found[order[0]][0]
         rest = [found[i][0] for i in order[1:] if scores[i] >= scores[order[0]] - margin][:MAX_SENTENCES - 1]
-        # A how-many question whose chosen sentences give no number (it would be abstained, see unsaid) leads with the
-        # best sentence within the margin that counts what it asks, for no other year than the question's.
+        # A how-many question whose chosen sentences give no number (it would be abstained, see unsaid), or only
+        # numbers for other years than it asks about, leads with the best sentence within the margin that counts
+        # what it asks, for no other year than the question's.
         chosen = {best, *rest}
-        if short is not None and short.kind == "number" and not any(c.item for s, _, c in found if s in chosen):
+        if short is not None and short.kind == "number" and not any(
+                c.item and not c.other_year for s, _, c in found if s in chosen):
             holder = next((i for i in order if scores[i] >= scores[order[0]] - margin and found[i][2].described
                            and not found[i][2].other_year), None)
             if holder is not None:

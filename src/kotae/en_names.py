@@ -74,6 +74,8 @@ def entities_en(found: Found, names: Names, asked: Mapping[str, str] | None = No
 
 
 def _entity_en(entity: Entity, names: Names, asked: Mapping[str, str]) -> str | None:
+    if entity.role == "other":  # what is not known to be a name (仏 in a list of countries): not rendered
+        return None
     if entity.role == "place":
         whole = _place(names, asked, "".join(entity.words))
         if whole or len(entity.words) == 1:

@@ -21,7 +21,7 @@ from typing import Any
 from kotae.en_names import Names, entities_en
 from kotae.expressions import COUNTERS, date_alone, names_other_year, parse_date, parse_number
 from kotae.render_en import date_en, number_en
-from kotae.spans import Found, find_all
+from kotae.spans import BARE, Found, find_all
 from kotae.types import Token
 
 # What answers each kind of question, in groups tried in order (a number of years answers "when" only where no
@@ -147,6 +147,8 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
         for found in _found(sentence.text, tuple(toks)):
             if found.kind not in accepts or (found.link == "list" and not several):
                 continue
+            if found.kind in ("title", "org", "group") and sentence.text[found.start:found.end] in BARE:
+                continue  # 首相, 本部 alone: the prime minister of where?
             named = _named_by_question(found, sentence.text, toks, terms, numbers)
             if named == 2 or (found.kind == "value" and not _label_asked(found, toks, terms)):
                 continue

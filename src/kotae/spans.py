@@ -33,7 +33,7 @@ ORGANISATIONS = ("省", "庁", "局", "機構", "機関", "委員会", "理事�
                  "事務局", "議会", "連合", "同盟", "部隊", "軍", "隊", "センター", "協会", "組合", "会社", "銀行",
                  "大学", "研究所", "裁判所", "内閣", "官邸")
 GROUPS = ("職員", "国民", "市民", "住民", "代表団", "専門家", "関係者")
-_BARE = frozenset((*OFFICES, *ORGANISATIONS, *GROUPS))
+BARE = frozenset((*OFFICES, *ORGANISATIONS, *GROUPS))  # the words alone, which name no one office or body
 # A row or line that gives a value for a label (館長\t山田花子, 本社: リヨン): the value is what the label names,
 # whether MeCab knows the word or not.
 _LABELLED = re.compile(r"(?P<label>[^\t:：。\n]{1,24}?)[ \u3000]*(?:\t+|[:：])[ \u3000\t]*"
@@ -48,6 +48,7 @@ _LED_BY = frozenset({"主導", "主催", "開催", "出身", "製", "産", "発"
 _LOCATIVE = ("で", "にて", "において", "にある", "に置")  # after the name of where something is or happens
 _JOINERS = re.compile(r"[ \u3000]*(?:と|及び|および|並びに|ならびに)[ \u3000]*")
 # Between the items of a list: a comma or a joiner, or blanks alone (a table's cells: 日本 韓国 オーストラリア).
+_LIST_ITEM = re.compile(r"[ \u3000]*[、，,][ \u3000]*([\u4e00-\u9fff]{1,2})[ \u3000]*[、，,][ \u3000]*")  # 、仏、
 _LIST_GAP = re.compile(r"[ \u3000\t]*(?:[、，,]|と|及び|および|並びに|ならびに)[ \u3000\t]*|[ \u3000\t]+")
 _TIME_COUNTERS = frozenset({"年", "年間", "か月", "カ月", "ヶ月", "ヵ月", "か月間", "カ月間", "ヶ月間", "ヵ月間",
                             "日間", "週間", "時間"})
@@ -57,7 +58,7 @@ _TIME_COUNTERS = frozenset({"年", "年間", "か月", "カ月", "ヶ月", "ヵ�
 class Entity:
     """One named thing of a span: a place, a person (name words and title), an office or an organisation."""
 
-    role: str  # "place", "person", "title", "org", "group" or "value"
+    role: str  # "place", "person", "title", "org", "group", "value" or "other" (in a list, not known as a name)
     words: tuple[str, ...]  # a name's words as written (エレナ, ブランドリーニ); one word for an office (東京都知事)
     title: str = ""  # a person's title after the name (事務総長)
     within: str = ""  # a place written before an office or organisation (フランス外務省 → フランス)
@@ -164,12 +165,20 @@ def _listed(text: str, units: Sequence[tuple[int, int, tuple[str, ...], bool]]) 
     out: list[Found] = []
     run: list[tuple[int, int, tuple[str, ...], bool]] = []
     for unit in [*units, None]:
-        if unit is not None and not unit[3] and run and _LIST_GAP.fullmatch(text[run[-1][1]:unit[0]]):
+        gap = text[run[-1][1]:unit[0]] if unit is not None and run else ""
+        if unit is not None and not unit[3] and run and _LIST_GAP.fullmatch(gap):
             run.append(unit)
             continue
+        between = _LIST_ITEM.fullmatch(gap) if unit is not None and not unit[3] and run else None
+        if between:  # an item MeCab does not know as a place (仏 for France), kept in the list unrendered
+            item = between.group(1)
+            start = run[-1][1] + between.start(1)
+            run += [(start, start + len(item), (item,), False), unit]
+            continue
         if len(run) > 2 or (len(run) == 2 and not _JOINERS.fullmatch(text[run[0][1]:run[1][0]])):
-            out.append(Found("place", run[0][0], run[-1][1], 0, tuple(Entity("place", w) for _, _, w, _ in run),
-                             "list"))
+            known = {u[0] for u in units}
+            out.append(Found("place", run[0][0], run[-1][1], 0, tuple(
+                Entity("place" if a in known else "other", w) for a, _, w, _ in run), "list"))
         run = [unit] if unit is not None and not unit[3] else []
     return out
 
@@ -220,7 +229,10 @@ def _title_after(text: str, tokens: Sequence[Token], k: int) -> tuple[int, str]:
             break
         at = tokens[n].end
         words = text[tokens[k - 1].end:at]
-        if words.endswith(TITLES + HONORIFICS):
+        # Not where the word goes on into a body's name (大使 of 大使館, 代表 of 代表部): a title ends its compound.
+        nxt = tokens[n + 1] if n + 1 < len(tokens) and _touching(text, at, tokens[n + 1].start) else None
+        goes_on = nxt is not None and (nxt.pos == "接尾辞" or (words + nxt.surface).endswith(ORGANISATIONS))
+        if words.endswith(TITLES + HONORIFICS) and not goes_on:
             best = (at, words)
     return best
 
@@ -240,8 +252,7 @@ def _offices(text: str, tokens: Sequence[Token]) -> list[Found]:
             compound = text[tokens[i].start:tokens[j].end]
             role = ("title" if compound.endswith(OFFICES) else "org" if compound.endswith(ORGANISATIONS)
                     else "group" if compound.endswith(GROUPS) else "")
-            # The word alone (首相, 本部) names no one office or body: what it is of is elsewhere.
-            if role and len(compound) > 1 and compound not in _BARE:
+            if role and len(compound) > 1:
                 within = _leading_place(text, tokens[i:j + 1])
                 entity = Entity(role, (compound,), within=within)
                 found.append(Found(role, tokens[i].start, tokens[j].end, 0, (entity,)))
