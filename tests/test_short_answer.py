@@ -113,6 +113,8 @@ def test_nothing_of_the_kind_or_no_kind_gives_none(analyzer):
     assert pick(analyzer, "number", "What is the budget of the mission?", "テント数百張を供与した。") is None
     # Though an office asked for by its word alone is still an office the answer must name (see `unsaid`).
     assert offices("NSATUの司令官は誰ですか", analyzer.tokens("NSATUの司令官は誰ですか")) == {"司令官"}
+    # How long is never the third time.
+    assert pick(analyzer, "number", "How long will the plan last?", "前年に引き続き3回目となる会合に出席した。") is None
     # An office's word alone names no one (the prime minister of where?); the country it is of does.
     assert pick(analyzer, "person", "Who attended the summit?", "日本の首相が初めて参加した。").text == "日本"
     # One kanji that MeCab guesses a surname (原 of 原加盟国) is no person.
@@ -185,6 +187,7 @@ def test_a_list_of_places_answers_a_question_asking_for_several(analyzer):
     ("What was the total cost of the renovation?", "number"),
     ("What is the budget process?", None), ("改修の費用って?", "number"),
     ("What percentage of members met it?", "number"), ("What shared values do they have?", None),
+    ("Who is Mark Rutte?", None), ("Who is NATO's Secretary General?", "person"),  # what a named person is
 ])
 def test_which_questions_ask_for_an_item(question, kind):
     assert expected_type(question) == kind

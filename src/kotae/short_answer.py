@@ -124,7 +124,7 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
     asked = unicodedata.normalize("NFKC", question.text)
     if question.kind == "date" and _ASKS_DURATION.search(asked):  # 任期は何年: a length of time, not a date
         accepts = {"time": (0, 0), "date": (1, 0)}
-    if _ASKS_COUNT.search(asked):
+    if _ASKS_COUNT.search(asked) or _ASKS_DURATION.search(asked):  # how many, how long: never the third time
         accepts = {kind: rank for kind, rank in accepts.items() if kind != "ordinal"}
     numbers = values(question.text)
     asks_share = _ASKS_SHARE.search(asked)
