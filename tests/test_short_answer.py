@@ -154,6 +154,14 @@ def test_a_place_leading_or_hosting_is_the_place_not_part_of_a_name(analyzer):
     assert _span(pick(analyzer, "place", "会議はどこで開かれた?", *texts), *texts) == "ドイツ"
 
 
+def test_a_question_asking_for_a_city_takes_no_country(analyzer):
+    text = "日本はその後、リトアニアで開かれた会合にも参加し、ビリニュスを訪れた。"
+    assert _span(pick(analyzer, "place", "Which city hosted the meeting?", text), text) == "ビリニュス"
+    assert _span(pick(analyzer, "place", "会合が開かれたのはどの都市?", text), text) == "ビリニュス"
+    texts = ("ベルギーの会合には日本も参加した。", "翌年の会合はビリニュスで開かれた。")
+    assert _span(pick(analyzer, "place", "Which city hosted the meeting?", *texts), *texts) == "ビリニュス"
+
+
 def test_a_list_of_places_answers_a_question_asking_for_several(analyzer):
     names = Names(Lexicon(entries={
         "poland": (Candidate("ポーランド", ("ポーランド",), "jmdict", 2.9),),

@@ -119,7 +119,8 @@ class Analyzer:
                 continue
             start, end = spans[0][base + found], spans[1][base + pos - 1]
             out.append(Token(term=term, start=start, end=end, surface=text[start:end], pos=pos1,
-                             origin=_loanword_origin(feature.lemma), entity=_entity(feature)))
+                             origin=_loanword_origin(feature.lemma), entity=_entity(feature),
+                             country=feature.pos2 == "固有名詞" and feature.pos4 == "国"))
 
 
 def _entity(feature) -> str | None:

@@ -17,7 +17,7 @@ import numpy as np
 
 from kotae.analyze import match_form
 from kotae.answer_type import entity_types, expected_type
-from kotae.chunk import Unit
+from kotae.chunk import Unit, is_label
 from kotae.conversation import retrieval_question
 from kotae.en_names import Names
 from kotae.errors import GenerationError, KotaeError
@@ -307,13 +307,13 @@ class Answerer:
         best = found[order[0]][0]
         rest = [found[i][0] for i in order[1:] if scores[i] >= scores[order[0]] - margin][:MAX_SENTENCES - 1]
         # A how-many question whose chosen sentences give no number (it would be abstained, see unsaid), or only
-        # numbers for other years than it asks about, leads with the best sentence within the margin that counts
-        # what it asks, for no other year than the question's.
+        # numbers for other years than it asks about, leads with the best sentence of the same document within the
+        # margin that counts what it asks, for no other year than the question's.
         chosen = {best, *rest}
         if short is not None and short.kind == "number" and not any(
                 c.item and not c.other_year for s, _, c in found if s in chosen):
             holder = next((i for i in order if scores[i] >= scores[order[0]] - margin and found[i][2].described
-                           and not found[i][2].other_year), None)
+                           and not found[i][2].other_year and found[i][0].doc_id == best.doc_id), None)
             if holder is not None:
                 best, rest = found[holder][0], [best, *rest][:MAX_SENTENCES - 1]
         if _ANNOUNCES.search(best.text):  # 次のとおり協力を推進する。: what it announces follows it
@@ -346,7 +346,7 @@ class Answerer:
                 found_item = short_answer(short, [sentence], [self._cells(sentence.text)]) if short else None
                 item = found_item is not None
                 dated = date_alone(sentence.text)  # 令和7年5月: dates its document, which "when" may ask
-                if (unit.kind == "heading" or dated) and not item:
+                if (unit.kind == "heading" or dated or is_label(sentence.text)) and not item:
                     continue  # a heading only names what follows it, unless it holds the asked-for item (7か国)
                 # As an answer to "when" it says nothing of what the question names: no item, no type of its own.
                 item, typed = item and not dated, bool(query.kind) and query.kind in entity_types(tokens) and not dated

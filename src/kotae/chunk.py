@@ -22,6 +22,7 @@ _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+\S")
 _MARKED_HEADING = re.compile(r"\s*(?:#|[●■◆◇▶►➤【]|\d{1,2}[.．]\s|\(\d{1,2}\)|[①-⑳])")
 _SOFT_BREAKS = "、，,;；:： \u3000\t"
 HEADING_MAX = 40
+_LABEL = re.compile(r"[A-Za-z0-9][\w'&.-]*(?:[ \t]+[A-Za-z0-9][\w'&.-]*){0,2}", re.A)
 # A heading gives context to the chunks after it only this far (in targets): slide-like documents
 # have many short stand-alone lines, and a stray one must not colour a whole document.
 HEADING_REACH = 2
@@ -115,6 +116,13 @@ def _is_heading(text: str, lines: list[tuple[int, int]], n: int) -> bool:
         return k < 0 or k >= len(lines) or not text[lines[k][0]:lines[k][1]].strip()
 
     return blank(n - 1) and blank(n + 1)
+
+
+def is_label(text: str) -> bool:
+    """Whether a line is at most three words of Latin letters and digits with no sentence end (STRATEGIC, NATO 2022):
+    a slide's or a figure's label, which names something and says nothing of it."""
+    line = text.strip()
+    return bool(_LABEL.fullmatch(line)) and not line.endswith((".", "!", "?"))
 
 
 def _split_long(text: str, unit: Unit, limit: int) -> list[Unit]:

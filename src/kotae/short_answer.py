@@ -69,6 +69,8 @@ _ASKS_MONEY = re.compile(r"\bhow much (?:\w+ )?(?:money|funding|funds|cash|aid)\
                          r"いくら|金額|費用|予算|[一-龥]額", re.I)
 _ASKS_SEVERAL = re.compile(r"\b(?:which|what)\s+(?:\w+\s+)?(?:countries|nations|states|members|partners|allies|"
                            r"cities|places|regions|areas|locations)\b|\b(?:list|name)\s+(?:the|all)\b", re.I)
+_ASKS_CITY = re.compile(r"\b(?:which|what) (?:city|town)\b|(?:どの|どこの|何という)(?:都市|町|市)|都市はどこ|都市名",
+                        re.I)
 _NATIONS = frozenset({"nations", "states", "allies"})  # what English counts countries as (how many allies → か国)
 # What English counts people as (how many visitors → 人, 名).
 _PEOPLE = frozenset({"people", "persons", "visitors", "participants", "troops", "soldiers", "staff", "residents",
@@ -137,6 +139,7 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
     # A list of places answers a question that may ask for several: a Japanese one (which does not say how many),
     # or an English one asking for countries, not a country.
     several = question.lang != "en" or bool(_ASKS_SEVERAL.search(asked))
+    asks_city = bool(_ASKS_CITY.search(asked))
     where = _WHERE.search(asked)
     case = _SAME_CASE[where.group(1)] if where else ()
     weights = {t: w for t, w in (question.weights or {}).items() if not t.isdigit() and t not in _UNITS}
@@ -149,6 +152,8 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
                 continue
             if found.kind in ("title", "org", "group") and sentence.text[found.start:found.end] in BARE:
                 continue  # 首相, 本部 alone: the prime minister of where?
+            if asks_city and found.kind == "place" and _country_only(found, toks):
+                continue  # "which city": not スペイン
             named = _named_by_question(found, sentence.text, toks, terms, numbers)
             if named == 2 or (found.kind == "value" and not _label_asked(found, toks, terms)):
                 continue
@@ -329,6 +334,12 @@ def predicate(text: str, tokens: Sequence[Token], after: int) -> str | None:
         if t.pos == "名詞" and not t.entity and text.startswith(_VERBAL, t.end):
             return t.term
     return None
+
+
+def _country_only(found: Found, tokens: Sequence[Token]) -> bool:
+    """Whether every place a span names is a country (スペイン; not スペインのマドリード, not マドリード)."""
+    places = [t for t in tokens if found.start <= t.start and t.end <= found.end and t.entity == "place"]
+    return bool(places) and all(t.country for t in places)
 
 
 def _adds_named(whole: Found, part: Found, tokens: Sequence[Token], terms: Collection[str]) -> bool:

@@ -31,6 +31,7 @@ class Token:
     pos: str
     origin: str | None = None  # English origin UniDic records on loanwords (パートナー → partner)
     entity: str | None = None  # "place", "person" or "number", from UniDic's part of speech
+    country: bool = False  # a place UniDic knows as a country (スペイン, not マドリード)
 
 
 @dataclass(frozen=True)
