@@ -147,6 +147,18 @@ def test_a_title_inside_a_bodys_name_makes_no_person(analyzer, text):
     assert not [f for f in find_all(text, analyzer.tokens(text)) if f.kind == "person"]  # 大使 of 大使館
 
 
+def test_an_english_who_question_naming_an_office_no_sentence_names_is_unsaid(analyzer):
+    from kotae.short_answer import NO_HOLDER, unsaid
+
+    def lacking(*texts):
+        sentences = [Sentence(t, f"doc-{n}", 0, len(t)) for n, t in enumerate(texts)]
+        question = Question("person", "Who is the commander of NSATU?", {"司令官": 1.0, "nsatu": 1.0}, None, "en")
+        return unsaid(question, None, sentences, [analyzer.tokens(t) for t in texts], ())
+
+    assert lacking("NSATUはドイツに司令部を置く。") == NO_HOLDER  # its office, among the terms it was translated into
+    assert lacking("NSATUのスミス司令官が訪日した。") is None
+
+
 def test_a_place_leading_or_hosting_is_the_place_not_part_of_a_name(analyzer):
     texts = ("エストニア(英国主導)", "部隊はドイツに駐留する。")  # 英国主導: led by the United Kingdom
     assert _span(pick(analyzer, "place", "エストニアの部隊を主導する国は?", *texts), *texts) == "英国"

@@ -21,7 +21,7 @@ from typing import Any
 from kotae.en_names import Names, entities_en
 from kotae.expressions import COUNTERS, date_alone, names_other_year, parse_date, parse_number
 from kotae.render_en import date_en, number_en
-from kotae.spans import BARE, Found, find_all
+from kotae.spans import BARE, OFFICES, Found, find_all
 from kotae.types import Token
 
 # What answers each kind of question, in groups tried in order (a number of years answers "when" only where no
@@ -212,8 +212,9 @@ def unsaid(question: Question, found: ShortAnswer | None, sentences: Sequence[An
     evidence), or a who-question naming an office (司令官は誰) that no sentence names, alone or as a title."""
     if question.kind == "number" and found is None:
         return NO_NUMBER
-    if question.kind == "person":
-        asked = offices(question.text, question_tokens)
+    if question.kind == "person":  # an English question's offices are among the terms it was translated into
+        asked = (offices(question.text, question_tokens) if question.lang != "en"
+                 else {t for t in question.weights or {} if t in OFFICES})
         named = set().union(*(offices(s.text, t) for s, t in zip(sentences, tokens)))
         if asked and not any(_same_office(a, n) for a in asked for n in named):
             return NO_HOLDER
