@@ -17,7 +17,8 @@ from typing import Any
 import anyio
 from starlette.concurrency import run_in_threadpool
 
-from kotae.answer import ABSTAIN_MESSAGE, Answer
+from kotae.answer import ABSTAIN_MESSAGE
+from kotae.answered import Answer
 from kotae.errors import KotaeError
 from kotae.events import Delta, Failed, Final, Passages
 from kotae_api.engine import Engine

@@ -25,7 +25,7 @@ def package_version(package: str = "kotae") -> str:
         return "unknown"
 
 
-from kotae.answer import Answer, AnswerSentence  # noqa: E402
+from kotae.answered import Answer, AnswerSentence  # noqa: E402
 from kotae.config import AnswerSettings, IndexSettings, LLMSettings, RetrievalSettings, Settings  # noqa: E402
 from kotae.errors import (  # noqa: E402
     ConfigError,

@@ -9,7 +9,7 @@ from kotae.errors import KotaeError
 from kotae.types import Passage
 
 if TYPE_CHECKING:
-    from kotae.answer import Answer
+    from kotae.answered import Answer
 
 
 @dataclass(frozen=True)

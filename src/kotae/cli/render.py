@@ -8,7 +8,7 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from kotae.answer import Answer
+from kotae.answered import Answer
 from kotae.types import SearchResult
 
 

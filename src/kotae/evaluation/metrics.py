@@ -13,7 +13,7 @@ from kotae.thresholds import combine
 from kotae.types import SearchResult
 
 if TYPE_CHECKING:
-    from kotae.answer import Answer
+    from kotae.answered import Answer
 
 CUTOFFS = (1, 5, 10)
 
