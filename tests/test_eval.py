@@ -155,7 +155,7 @@ def tiny_report(tiny_kotae, tiny_gold):
 
 
 @pytest.mark.quality
-@pytest.mark.parametrize(("lang", "recall5", "mrr10"), [("ja", 0.95, 0.85), ("en", 0.85, 0.65)])
+@pytest.mark.parametrize(("lang", "recall5", "mrr10"), [("ja", 0.95, 0.85), ("en", 0.88, 0.78)])
 def test_retrieval_quality_gate(gate_report, lang, recall5, mrr10):
     row = gate_report["groups"][f"lang:{lang}"]
     misses = [m["id"] for m in gate_report["misses"] if m["lang"] == lang]
@@ -204,7 +204,7 @@ def test_default_answers_abstain_off_topic_and_keep_answering_answerable_questio
     for lang, m in by_lang.items():
         assert m["false_abstention"] <= 0.05, (lang, m)
         assert m["support"] >= {"ja": 0.92, "en": 0.88}[lang], (lang, m)
-        assert m["support_at_1"] >= {"ja": 0.82, "en": 0.65}[lang], (lang, m)
+        assert m["support_at_1"] >= {"ja": 0.82, "en": 0.70}[lang], (lang, m)
     every = answer_metrics(answered)
     assert every["offtopic"] >= 15 and every["offtopic_recall"] >= 0.9, every
     # Near misses: a how-many question without a number of what it counts, an office no sentence names.
@@ -216,7 +216,7 @@ def test_default_answers_abstain_off_topic_and_keep_answering_answerable_questio
 
 @pytest.mark.quality
 @pytest.mark.slow
-@pytest.mark.parametrize(("lang", "recall5", "mrr10"), [("ja", 0.95, 0.92), ("en", 0.95, 0.80)])
+@pytest.mark.parametrize(("lang", "recall5", "mrr10"), [("ja", 0.95, 0.92), ("en", 0.96, 0.86)])
 def test_the_default_hybrid_mode_passes_a_higher_gate(default_report, lang, recall5, mrr10):
     row = default_report["groups"][f"lang:{lang}"]
     assert row["R@5"] >= recall5, f"{lang} Recall@5 {row['R@5']:.3f} < {recall5}"

@@ -29,6 +29,7 @@ from kotae.generate import generate_stream, is_refusal, llm_enabled
 from kotae.glosses import glosses_for
 from kotae.needs import Need, coverage, needs
 from kotae.query import Query
+from kotae.rerank import by_best_sentence
 from kotae.retrieve import Retriever
 from kotae.sentence_rank import Candidate, Ranker
 from kotae.sentences import sentence_units
@@ -77,7 +78,7 @@ class Answerer:
         """The answer to a question; with a language model configured it writes the answer unless `generate` is
         false (a caller streaming the model's reply itself, see `with_reply`)."""
         retriever = self.retriever
-        searched, query, result, vector = self._search(question, history, mode=mode, top_k=top_k, qid=qid)
+        searched, query, result, vector, found = self._search(question, history, mode=mode, top_k=top_k, qid=qid)
         wants = needs(query, retriever.index.lexical)
         read = [self._read(p.chunk_id) for p in result.passages[:max(CONFIDENCE_DEPTH, PASSAGES_READ)]]
         covered = max((coverage(wants, r.context) for r in read[:CONFIDENCE_DEPTH]), default=0.0)
@@ -90,7 +91,7 @@ class Answerer:
             return Answer(abstained=True, sentences=(), message=ABSTAIN_MESSAGE.get(query.lang, ABSTAIN_MESSAGE["en"]),
                           note=result.note, **common)
         short = self._short_question(question, query, searched)
-        chosen = self._sentences(result.passages, read, wants, query, short, vector, result.mode)
+        chosen = self._sentences(result.passages, read, wants, query, short, vector, result.mode, found)
         sentences, passages = _in_citation_order([s for s, _ in chosen], result.passages)
         common["passages"] = passages
         cells = [self._cells(s.text) for s in sentences]
@@ -170,10 +171,12 @@ class Answerer:
         return Names(self.retriever.index.lexicon)
 
     def _search(self, question: str, history: Sequence[Mapping[str, Any]] | None, *, mode: str | None,
-                top_k: int | None = None, qid: str | None = None
-                ) -> tuple[str, Query, SearchResult, np.ndarray | None]:
-        """The question as searched (with the conversation it leans on), its query, the search's result, and its
-        vector when the mode uses one and the index has sentence vectors to compare it with (encoded once)."""
+                top_k: int | None = None, qid: str | None = None, rerank: bool = True
+                ) -> tuple[str, Query, SearchResult, np.ndarray | None, list | None]:
+        """The question as searched (with the conversation it leans on), its query, the search's result (its top
+        passages reordered by their best sentence where the settings say, unless not to `rerank`), its vector when
+        the mode uses one and the index has sentence vectors to compare it with (encoded once), and the candidate
+        sentences where reordering scored them (None elsewhere)."""
         retriever = self.retriever
         searched = retrieval_question(question, history, retriever.analyzer)
         query = retriever.query(searched, question)
@@ -181,7 +184,22 @@ class Answerer:
         if retriever.resolve_mode(mode) in ("dense", "hybrid") and retriever.index.sentences is not None:
             vector = retriever.question_vector(searched, query)
         result = retriever.search(searched, mode=mode, top_k=top_k, qid=qid, query=query, vector=vector, own=question)
-        return searched, query, result, vector
+        found = None
+        if rerank and retriever.settings.retrieval.reranks(query.lang) and result.passages:
+            read = [self._read(p.chunk_id) for p in result.passages[:PASSAGES_READ]]
+            found = self._candidates(result.passages, read, needs(query, retriever.index.lexical), query,
+                                     self._short_question(question, query, searched), vector)
+            scores, _ = self.ranker.scores([c for _, _, c in found], result.mode, query.lang)
+            passages, was = by_best_sentence(result.passages, [s.citation for s, _, _ in found], scores)
+            result = replace(result, passages=passages)
+            # The sentences, as ranked (from retrieval's order, which the ranker learned on), cite the new ranks.
+            found = [(replace(s, citation=was[s.citation]), t, c) for s, t, c in found]
+        return searched, query, result, vector, found
+
+    def search(self, question: str, *, history: Sequence[Mapping[str, Any]] | None = None, mode: str | None = None,
+               top_k: int | None = None, qid: str | None = None) -> SearchResult:
+        """The passages that answer `question`, as `ask` reads them (see kotae.rerank)."""
+        return self._search(question, history, mode=mode, top_k=top_k, qid=qid)[2]
 
     def _short_question(self, question: str, query: Query, searched: str | None = None) -> Question | None:
         """What the question itself (not the conversation before it) asks for, as short answers read it; None for
@@ -221,19 +239,19 @@ class Answerer:
                    mode: str | None = None) -> tuple[str, str, list[tuple[AnswerSentence, Candidate]]]:
         """The candidate sentences of a question as the ranker sees them, for learning its weights: (mode,
         language, each sentence with what is known of it)."""
-        searched, query, result, vector = self._search(question, history, mode=mode)
+        searched, query, result, vector, _ = self._search(question, history, mode=mode, rerank=False)
         read = [self._read(p.chunk_id) for p in result.passages[:PASSAGES_READ]]
         found = self._candidates(result.passages, read, needs(query, self.retriever.index.lexical), query,
                                  self._short_question(question, query, searched), vector)
         return result.mode, query.lang, [(sentence, candidate) for sentence, _, candidate in found]
 
     def _sentences(self, passages: Sequence[Passage], read: Sequence[Reading], wants: Sequence[Need], query: Query,
-                   short: Question | None, vector: np.ndarray | None, mode: str
+                   short: Question | None, vector: np.ndarray | None, mode: str, found: list | None = None
                    ) -> list[tuple[AnswerSentence, set[str]]]:
         """The best sentence first, then up to two more that score close to it, by passage and in the order of the
-        text; each with its terms. (Their citations are numbered in order of appearance afterwards: see
-        `_in_citation_order`.)"""
-        found = self._candidates(passages, read, wants, query, short, vector)
+        text; each with its terms; among the candidate sentences `found`, where the search has scored them. (Their
+        citations are numbered in order of appearance afterwards: see `_in_citation_order`.)"""
+        found = found or self._candidates(passages, read, wants, query, short, vector)
         if not found:
             return []
         scores, margin = self.ranker.scores([c for _, _, c in found], mode, query.lang)

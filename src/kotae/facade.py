@@ -13,7 +13,7 @@ from kotae.conversation import retrieval_question
 from kotae.embed import Embedder
 from kotae.errors import KotaeError, UnknownDocumentError
 from kotae.events import Event
-from kotae.retrieve import VECTOR_CACHE, Retriever, StageTimer
+from kotae.retrieve import BATCH, VECTOR_CACHE, Retriever, StageTimer
 from kotae.store import Index, load_index, with_recorded_corpus
 from kotae.thresholds import Thresholds
 from kotae.types import Document, SearchResult
@@ -35,22 +35,24 @@ class Kotae:
 
     def search(self, question: str, *, top_k: int | None = None, mode: str | None = None, history: History = (),
                qid: str | None = None) -> SearchResult:
-        """The passages that answer `question` (a follow-up is searched together with the question before it);
-        `top_k` and `mode` default to the settings' (5, auto)."""
-        searched = retrieval_question(question, history, self.retriever.analyzer)
-        return self.retriever.search(searched, mode=mode, top_k=top_k, qid=qid, own=question)
+        """The passages that answer `question` (a follow-up is searched together with the question before it), in
+        the order `ask` reads them; `top_k` and `mode` default to the settings' (5, auto)."""
+        return self.answerer.search(question, history=history, mode=mode, top_k=top_k, qid=qid)
 
     def search_batch(self, questions: Sequence[str], *, top_k: int | None = None, mode: str | None = None,
                      qids: Sequence[str | None] | None = None,
                      histories: Sequence[History] | None = None) -> Iterator[SearchResult]:
         """`search` for many questions, in order (each with its conversation in `histories`, if given); their
         vectors are encoded a batch at a time."""
-        if histories is not None:
-            analyzer = self.retriever.analyzer
-            owns = list(questions)
-            questions = [retrieval_question(q, h, analyzer) for q, h in zip(questions, histories, strict=True)]
-            return self.retriever.search_batch(questions, mode=mode, top_k=top_k, qids=qids, owns=owns)
-        return self.retriever.search_batch(questions, mode=mode, top_k=top_k, qids=qids)
+        qids = qids if qids is not None else [None] * len(questions)
+        histories = histories if histories is not None else [()] * len(questions)
+        analyzer = self.retriever.analyzer
+        for start in range(0, len(questions), BATCH):
+            part = list(zip(questions[start:start + BATCH], histories[start:start + BATCH], qids[start:start + BATCH],
+                            strict=True))
+            self.retriever.encode_ahead([retrieval_question(q, h, analyzer) for q, h, _ in part], mode=mode)
+            for question, history, qid in part:
+                yield self.search(question, top_k=top_k, mode=mode, history=history, qid=qid)
 
     def ask(self, question: str, *, history: History = (), top_k: int | None = None, mode: str | None = None,
             qid: str | None = None, generate: bool = True) -> Answer:
