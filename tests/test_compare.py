@@ -160,10 +160,11 @@ def test_row_settings_are_lexical_and_keep_chunk_max_above_the_target(tmp_path):
     names = [name for name, _ in compare.default_grid(None)]
     assert names[:2] == ["baseline", "default"] and not any("hybrid" in n for n in names)
     rows = [(o["fusion"], o["fusion_en"], o["weight_dense"], o["weight_dense_en"])
-            for _, o in compare.default_grid("m") if o.get("mode") == "hybrid"]
+            for _, o in compare.default_grid("m") if o.get("mode") == "hybrid" and "rerank" not in o]
     assert rows == [("scores", "scores", w, w) for w in (0.5, 1.0, 1.5)] + [
         ("rrf", "rrf", w, w) for w in (0.1, 0.2, 0.3, 0.5, 1.0)]
     assert ("dense", {"embed_model": "m", "mode": "dense"}) in compare.default_grid("m")
+    assert ("hybrid, no rerank", {"embed_model": "m", "mode": "hybrid", "rerank": "none"}) in compare.default_grid("m")
 
 
 def test_rows_whose_model_cannot_load_are_skipped_with_one_note(tmp_path, corpus_dir):
@@ -182,7 +183,7 @@ def test_hybrid_rows_use_the_model_and_share_one_build(tmp_path, corpus_dir, tin
     stages: list[str] = []
     result = compare.run_compare(make_settings(corpus_dir, tmp_path / "index"), gold, grid,
                                  workdir=tmp_path / "grid", on_stage=stages.append)
-    assert [r.mode for r in result.rows] == ["hybrid"] * len(grid) == ["hybrid"] * 8 and not result.notes
+    assert [r.mode for r in result.rows] == ["hybrid"] * len(grid) == ["hybrid"] * 9 and not result.notes
     assert all(r.manifest.dense.model == str(tiny_model) for r in result.rows)
     assert sum(s.endswith("building") for s in stages) == 1
 

@@ -47,6 +47,7 @@ def default_grid(model: str | None = None) -> list[tuple[str, dict[str, Any]]]:
     ]
     if model:
         grid.append(("dense", {"embed_model": model, "mode": "dense"}))
+        grid.append(("hybrid, no rerank", {"embed_model": model, "mode": "hybrid", "rerank": "none"}))
         # The same method and weight for Japanese and English questions, so both columns show its effect.
         grid += [(f"hybrid, {'RRF' if method == 'rrf' else method}, dense {w:g}",
                   {"embed_model": model, "mode": "hybrid", "fusion": method, "fusion_en": method, "weight_dense": w,
