@@ -190,7 +190,8 @@ class PassageOut(_Response):
     text: str = Field(description="exactly document.text[start:end]")
     score: float = Field(description="the ranking's own score, comparable only within one result: BM25 (lexical), "
                          "cosine (dense), or the fused score (hybrid: 0–1 for Japanese questions, a sum of weighted "
-                         "reciprocal ranks for English ones)")
+                         "reciprocal ranks for English ones); an English question's top three passages are reordered "
+                         "by their best sentence, so their scores need not descend")
 
 
 class TranslatedTerm(_Response):
