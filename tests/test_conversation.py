@@ -149,3 +149,19 @@ def test_an_english_follow_up_stays_english_though_the_answer_it_follows_quotes_
     assert k.search("When did he take office?", history=history).lang == "en"
     batch = list(k.search_batch(["When did he take office?"], histories=[history]))
     assert batch[0].lang == "en"
+
+
+def test_a_japanese_follow_up_of_common_words_only_leans_on_the_question_before_it(analyzer, tmp_path):
+    history = [{"role": "user", "content": "NSATUとは何ですか?"}, {"role": "assistant", "content": "支援組織です。"}]
+    common = {"日本", "参加"}.__contains__
+    question = "日本は参加するの?"  # leaves out what the conversation already says: NSATU
+    assert retrieval_question(question, history, analyzer) == question  # its two words look like a question
+    assert retrieval_question(question, history, analyzer, common) == f"NSATUとは何ですか? {question}"
+    assert retrieval_question("NATOの本部はどこ?", history, analyzer, common) == "NATOの本部はどこ?"  # 本部: its own
+    # Through an index: 日本 and 参加 are in most of its passages, NSATU in one.
+    docs = {f"d{n}.md": f"# 第{n}章\n\n日本は会合{n}に参加した。\n" for n in range(5)}
+    docs["nsatu.md"] = "# NSATU\n\nNSATUは支援組織である。日本も加わる見通しだ。\n"
+    kotae = lexical_kotae(tmp_path, docs, Thresholds.never())
+    assert kotae.retriever.common("日本") and not kotae.retriever.common("nsatu")
+    assert kotae.search(question, mode="lexical").passages[0].doc_id != "nsatu"  # alone, it finds other passages
+    assert kotae.search(question, history=history, mode="lexical").passages[0].doc_id == "nsatu"

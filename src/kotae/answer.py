@@ -19,7 +19,6 @@ from kotae.analyze import match_form
 from kotae.answer_type import entity_types, expected_type
 from kotae.answered import Answer, AnswerSentence
 from kotae.chunk import Unit, is_label
-from kotae.conversation import retrieval_question
 from kotae.en_names import Names
 from kotae.errors import GenerationError, KotaeError
 from kotae.events import Delta, Event, Failed, Final, Passages
@@ -178,7 +177,7 @@ class Answerer:
         the mode uses one and the index has sentence vectors to compare it with (encoded once), and the candidate
         sentences where reordering scored them (None elsewhere)."""
         retriever = self.retriever
-        searched = retrieval_question(question, history, retriever.analyzer)
+        searched = retriever.searched(question, history)
         query = retriever.query(searched, question)
         vector = None
         if retriever.resolve_mode(mode) in ("dense", "hybrid") and retriever.index.sentences is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,12 +25,15 @@ ANSWER_CHARS = 60  # a short answer, not a passage
 _SENTENCE_END = re.compile(r"[。．.!?！？]\s*(?:\[\d+\]\s*)*$")
 
 
-def depends_on_history(question: str, analyzer: Analyzer) -> bool:
-    """Pronouns, demonstratives, a leading 'and', or too few content words of its own."""
+def depends_on_history(question: str, analyzer: Analyzer, common: Callable[[str], bool] | None = None) -> bool:
+    """Pronouns, demonstratives, a leading 'and', too few content words of its own, or (given what is `common`)
+    only words that many passages share: 「日本は参加するの？」 after a question about NSATU names no subject of its
+    own, as Japanese leaves out what the conversation already says."""
     text = unicodedata.normalize("NFKC", question).strip()
     if _JA_REFERENCE.search(text) or _EN_REFERENCE.search(text):
         return True
-    return len([t for t in analyzer.terms(text) if not t.isascii() or len(t) > 3]) < MIN_CONTENT_TERMS
+    content = [t for t in analyzer.terms(text) if not t.isascii() or len(t) > 3]
+    return len(content) < MIN_CONTENT_TERMS or (common is not None and all(common(t) for t in content))
 
 
 @dataclass(frozen=True)
@@ -77,10 +80,12 @@ _SHAPES = ('question/answer turns ({"question": …, "answer": …}) or chat mes
            '({"role": "user" or "assistant", "content": …})')
 
 
-def retrieval_question(question: str, history: Sequence[Mapping[str, Any]] | None, analyzer: Analyzer) -> str:
-    """The text to search for: the question itself, or the last earlier question followed by it."""
+def retrieval_question(question: str, history: Sequence[Mapping[str, Any]] | None, analyzer: Analyzer,
+                       common: Callable[[str], bool] | None = None) -> str:
+    """The text to search for: the question itself, or the last earlier question followed by it (see
+    `depends_on_history`)."""
     turns = read_history(history)
-    if not turns or not depends_on_history(question, analyzer):
+    if not turns or not depends_on_history(question, analyzer, common):
         return question
     last = next((turn for turn in reversed(turns) if turn.question.strip()), None)
     if last is None:

@@ -9,7 +9,6 @@ from typing import Any
 
 from kotae.answer import Answer, Answerer
 from kotae.config import MODES, Settings
-from kotae.conversation import retrieval_question
 from kotae.embed import Embedder
 from kotae.errors import KotaeError, UnknownDocumentError
 from kotae.events import Event
@@ -46,11 +45,10 @@ class Kotae:
         vectors are encoded a batch at a time."""
         qids = qids if qids is not None else [None] * len(questions)
         histories = histories if histories is not None else [()] * len(questions)
-        analyzer = self.retriever.analyzer
         for start in range(0, len(questions), BATCH):
             part = list(zip(questions[start:start + BATCH], histories[start:start + BATCH], qids[start:start + BATCH],
                             strict=True))
-            self.retriever.encode_ahead([retrieval_question(q, h, analyzer) for q, h, _ in part], mode=mode)
+            self.retriever.encode_ahead([self.retriever.searched(q, h) for q, h, _ in part], mode=mode)
             for question, history, qid in part:
                 yield self.search(question, top_k=top_k, mode=mode, history=history, qid=qid)
 

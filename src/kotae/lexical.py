@@ -126,6 +126,11 @@ class LexicalIndex:
         df = int(self._tf_indptr[i + 1] - self._tf_indptr[i]) if i is not None else 0
         return float(lucene_idf(self.size, max(df, 1)))
 
+    def document_share(self, term: str) -> float:
+        """The share of the chunks holding a term (0 for a term none holds)."""
+        i = self.vocab.get(term)
+        return int(self._tf_indptr[i + 1] - self._tf_indptr[i]) / self.size if i is not None and self.size else 0.0
+
     def known(self, terms: Sequence[str]) -> list[str]:
         """The terms the index has seen, in order, without repeats."""
         return list(dict.fromkeys(t for t in terms if t and t in self.vocab))

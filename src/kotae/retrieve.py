@@ -7,11 +7,13 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
 from kotae.analyze import get_analyzer
 from kotae.config import MODES, Settings
+from kotae.conversation import retrieval_question
 from kotae.embed import Embedder, load_embedder
 from kotae.errors import ConfigError, EmptyQuestionError, ModelUnavailableError, StaleIndexError
 from kotae.fuse import rrf, score_fusion
@@ -22,6 +24,7 @@ from kotae.sentences import by_sentences
 from kotae.store import Index
 from kotae.types import Chunk, Passage, SearchResult
 
+COMMON_SHARE = 0.2  # a term in at least this share of the passages is common (日本, 協力, 参加 here)
 VECTOR_CACHE = 4096  # question vectors remembered per retriever (6 MB at 384 dimensions)
 BATCH = 256  # questions encoded together by search_batch; well below VECTOR_CACHE
 
@@ -168,6 +171,15 @@ class Retriever:
     def question_vector(self, question: str, query: Query) -> np.ndarray:
         """The vector a question is searched with: its text with the likeliest Japanese of its English words."""
         return self.query_vectors([query.encoder_text(question, self.settings.retrieval.encoder_words)])[0]
+
+    def searched(self, question: str, history: Sequence[Mapping[str, Any]] | None) -> str:
+        """The text a question is searched with: with the question before it where it leans on the conversation
+        (see kotae.conversation), judged by this index's words."""
+        return retrieval_question(question, history, self.analyzer, self.common)
+
+    def common(self, term: str) -> bool:
+        """Whether a term is in at least COMMON_SHARE of the passages: a word that names no subject by itself."""
+        return self.index.lexical.document_share(term) >= COMMON_SHARE
 
     def query(self, question: str, own: str | None = None) -> Query:
         """The question as this index's analyzer and lexicon see it. For a follow-up searched with the conversation

@@ -14,7 +14,6 @@ from kotae.evaluation.gold import GoldItem
 def bench_latency(settings: Settings, plan: Plan, gold: Sequence[GoldItem], *, stage: Stage,
                   step: Step) -> dict[str, Any]:
     """In-process latency of search in each mode and of ask, per question, warm, after a warm-up pass."""
-    from kotae.conversation import retrieval_question
     from kotae.facade import Kotae
     from kotae.store import load_index
 
@@ -22,7 +21,7 @@ def bench_latency(settings: Settings, plan: Plan, gold: Sequence[GoldItem], *, s
     kotae = Kotae(load_index(settings), settings, vector_cache=0)
     items = sample(gold, plan.questions)
     # Follow-ups are joined to their earlier question here, so that a timed search is the search alone.
-    questions = [retrieval_question(i.question, i.history, kotae.retriever.analyzer) for i in items]
+    questions = [kotae.retriever.searched(i.question, i.history) for i in items]
     modes = ["lexical"] + (["dense", "hybrid"] if kotae.index.dense is not None else [])
     calls: dict[str, Callable[[int], Any]] = {
         f"search {m}": (lambda n, m=m: kotae.search(questions[n], mode=m)) for m in modes}

@@ -47,7 +47,6 @@ def _corpus(settings: Settings, plan: Plan, gold: Sequence[GoldItem], *, model: 
             embedder: Embedder | None) -> dict[str, Any]:
     from kotae.bench.build import index_settings
     from kotae.build import build_index
-    from kotae.conversation import retrieval_question
     from kotae.facade import Kotae
     from kotae.store import load_index
 
@@ -58,7 +57,7 @@ def _corpus(settings: Settings, plan: Plan, gold: Sequence[GoldItem], *, model: 
         # No build cache: each store embeds the chunks itself, so the totals compare like with like.
         manifest = build_index(built, embedder=embedder, cache=False).manifest
         kotae = Kotae(load_index(built), built, vector_cache=0)  # every search encodes its question
-        questions = [retrieval_question(i.question, i.history, kotae.retriever.analyzer) for i in items]
+        questions = [kotae.retriever.searched(i.question, i.history) for i in items]
         modes = {}
         for mode in ["lexical"] + (["dense", "hybrid"] if kotae.index.dense is not None else []):
             modes[mode] = warm_latency(lambda n, m=mode, k=kotae, q=questions: k.search(q[n], mode=m),
@@ -72,7 +71,6 @@ def _synthetic(settings: Settings, plan: Plan, gold: Sequence[GoldItem], *, work
     """BM25 and vectors over `plan.store_chunks` synthetic chunks in each store, built from the same arrays."""
     from kotae.analyze import get_analyzer
     from kotae.bench.synthetic import clustered_vectors, recombined_chunks, sentence_terms
-    from kotae.conversation import retrieval_question
     from kotae.dense import DenseIndex
     from kotae.facade import Kotae
     from kotae.lexical import LexicalIndex
@@ -113,7 +111,7 @@ def _synthetic(settings: Settings, plan: Plan, gold: Sequence[GoldItem], *, work
     shell = replace(corpus, manifest=replace(corpus.manifest, dense=None), documents={}, chunks=(), lexical=lexical,
                     dense=None)
     retriever = Kotae(shell, settings).retriever
-    made = [retriever.query(retrieval_question(i.question, i.history, analyzer))
+    made = [retriever.query(retriever.searched(i.question, i.history))
             for i in sample(gold, plan.lexical_questions)]
     depth, weight = settings.retrieval.depth, settings.retrieval.type_weight
     remote = MilvusSearch(milvus, name, stats)

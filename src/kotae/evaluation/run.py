@@ -6,7 +6,6 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from kotae.analyze import match_form
-from kotae.conversation import retrieval_question
 from kotae.evaluation.gold import GoldItem, is_supported
 from kotae.evaluation.metrics import AnswerScore, QuestionScore, score_result
 from kotae.sentence_rank import learn
@@ -18,8 +17,7 @@ if TYPE_CHECKING:
 def encode_ahead(kotae: Kotae, gold: Sequence[GoldItem], *, mode: str) -> None:
     """Encode the vectors of every gold question (as searched, with its history) in batches before the questions
     are put one by one; nothing to do in lexical mode."""
-    analyzer = kotae.retriever.analyzer
-    kotae.retriever.encode_ahead([retrieval_question(i.question, i.history, analyzer) for i in gold], mode=mode)
+    kotae.retriever.encode_ahead([kotae.retriever.searched(i.question, i.history) for i in gold], mode=mode)
 
 
 def run_retrieval(kotae: Kotae, gold: Sequence[GoldItem], *, mode: str | None = None, top_k: int = 10,
