@@ -10,6 +10,7 @@ import kotae.analyze
 from kotae.answer import Answerer
 from kotae.build import index_terms
 from kotae.embed_st import SentenceTransformerEmbedder
+from kotae.facade import Kotae
 from kotae.lexical import LexicalIndex
 from kotae.retrieve import BATCH, Retriever
 
@@ -38,30 +39,33 @@ def counting_retriever(dense_index, dense_settings):
 
 
 @pytest.mark.parametrize("mode", ["dense", "hybrid"])
-def test_search_batch_encodes_the_questions_in_one_call_and_matches_single_searches(counting_retriever, dense_retriever,
-                                                                                    mode):
+def test_search_batch_encodes_the_questions_in_one_call_and_matches_single_searches(counting_retriever, dense_index,
+                                                                                    dense_settings, mode):
     retriever, calls = counting_retriever
-    results = list(retriever.search_batch(QUESTIONS, mode=mode, top_k=5, qids=["a", "b", "c", "d"]))
+    kotae = Kotae(dense_index, dense_settings, embedder=retriever.embedder())
+    results = list(kotae.search_batch(QUESTIONS, mode=mode, top_k=5, qids=["a", "b", "c", "d"]))
     words = retriever.settings.retrieval.encoder_words
     encoded = [retriever.query(q).encoder_text(q, words) for q in QUESTIONS]  # English ones with their translation
     assert len(calls) == 1 and sorted(calls[0]) == sorted(encoded)
     assert [r.id for r in results] == ["a", "b", "c", "d"]
-    single = [dense_retriever.search(q, mode=mode, top_k=5) for q in QUESTIONS]
+    single = [Kotae(dense_index, dense_settings).search(q, mode=mode, top_k=5) for q in QUESTIONS]
     assert [r.passages for r in results] == [r.passages for r in single]
 
 
-def test_search_batch_splits_long_batches(counting_retriever):
+def test_search_batch_splits_long_batches(counting_retriever, dense_index, dense_settings):
     retriever, calls = counting_retriever
+    kotae = Kotae(dense_index, dense_settings, embedder=retriever.embedder())
     questions = [f"茶まつりの催し {n}" for n in range(BATCH + 3)]
-    results = list(retriever.search_batch(questions, mode="dense", top_k=1))
+    results = list(kotae.search_batch(questions, mode="dense", top_k=1))
     assert len(results) == len(questions)
     assert [len(c) for c in calls] == [BATCH, 3]
 
 
-def test_lexical_batches_never_load_the_model(retriever):
-    results = list(retriever.search_batch(QUESTIONS, mode="lexical"))
+def test_lexical_batches_never_load_the_model(lexical_index, lexical_settings):
+    kotae = Kotae(lexical_index, lexical_settings)
+    results = list(kotae.search_batch(QUESTIONS, mode="lexical"))
     assert all(r.mode == "lexical" and r.passages for r in results)
-    assert retriever._embedder is None
+    assert kotae.retriever._embedder is None
 
 
 def test_a_question_asked_again_is_not_encoded_again(counting_retriever, dense_index, dense_settings):

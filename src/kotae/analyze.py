@@ -118,9 +118,10 @@ class Analyzer:
             if term in STOP_TERMS:
                 continue
             start, end = spans[0][base + found], spans[1][base + pos - 1]
+            entity = _entity(feature)
             out.append(Token(term=term, start=start, end=end, surface=text[start:end], pos=pos1,
-                             origin=_loanword_origin(feature.lemma), entity=_entity(feature),
-                             country=feature.pos2 == "固有名詞" and feature.pos4 == "国"))
+                             origin=_loanword_origin(feature.lemma), entity=entity,
+                             country=entity == "place" and feature.pos4 == "国"))
 
 
 def _entity(feature) -> str | None:

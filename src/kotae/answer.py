@@ -47,6 +47,7 @@ EARLIER_WORDS = 0.25  # a follow-up's short answer: the weight of the earlier qu
 CONFIDENCE_DEPTH = 5  # confidence looks at this many passages, however many are shown
 READINGS_KEPT = 4096  # analysed passages kept between questions (a passage is one chunk of the index)
 LOG = logging.getLogger("kotae.answer")
+Scored = tuple[AnswerSentence, set[str], Candidate]  # a candidate sentence, its terms and what the ranker knows of it
 
 
 @dataclass(frozen=True)
@@ -77,8 +78,9 @@ class Answerer:
         """The answer to a question; with a language model configured it writes the answer unless `generate` is
         false (a caller streaming the model's reply itself, see `with_reply`)."""
         retriever = self.retriever
-        searched, query, result, vector, found = self._search(question, history, mode=mode, top_k=top_k, qid=qid)
-        wants = needs(query, retriever.index.lexical)
+        searched, query, result, vector = self._search(question, history, mode=mode, top_k=top_k, qid=qid)
+        wants, short = needs(query, retriever.index.lexical), self._short_question(question, query, searched)
+        result, found = self._reordered(result, query, wants, short, vector)
         read = [self._read(p.chunk_id) for p in result.passages[:max(CONFIDENCE_DEPTH, PASSAGES_READ)]]
         covered = max((coverage(wants, r.context) for r in read[:CONFIDENCE_DEPTH]), default=0.0)
         confidence = self.thresholds.confidence(covered, result.relatedness, result.mode, query.lang)
@@ -89,7 +91,6 @@ class Answerer:
         if not result.passages or confidence < threshold:
             return Answer(abstained=True, sentences=(), message=ABSTAIN_MESSAGE.get(query.lang, ABSTAIN_MESSAGE["en"]),
                           note=result.note, **common)
-        short = self._short_question(question, query, searched)
         chosen = self._sentences(result.passages, read, wants, query, short, vector, result.mode, found)
         sentences, passages = _in_citation_order([s for s, _ in chosen], result.passages)
         common["passages"] = passages
@@ -170,12 +171,11 @@ class Answerer:
         return Names(self.retriever.index.lexicon)
 
     def _search(self, question: str, history: Sequence[Mapping[str, Any]] | None, *, mode: str | None,
-                top_k: int | None = None, qid: str | None = None, rerank: bool = True
-                ) -> tuple[str, Query, SearchResult, np.ndarray | None, list | None]:
-        """The question as searched (with the conversation it leans on), its query, the search's result (its top
-        passages reordered by their best sentence where the settings say, unless not to `rerank`), its vector when
-        the mode uses one and the index has sentence vectors to compare it with (encoded once), and the candidate
-        sentences where reordering scored them (None elsewhere)."""
+                top_k: int | None = None, qid: str | None = None
+                ) -> tuple[str, Query, SearchResult, np.ndarray | None]:
+        """The question as searched (with the conversation it leans on), its query, the search's result in
+        retrieval's order, and its vector when the mode uses one and the index has sentence vectors to compare it
+        with (encoded once)."""
         retriever = self.retriever
         searched = retriever.searched(question, history)
         query = retriever.query(searched, question)
@@ -183,22 +183,28 @@ class Answerer:
         if retriever.resolve_mode(mode) in ("dense", "hybrid") and retriever.index.sentences is not None:
             vector = retriever.question_vector(searched, query)
         result = retriever.search(searched, mode=mode, top_k=top_k, qid=qid, query=query, vector=vector, own=question)
-        found = None
-        if rerank and retriever.settings.retrieval.reranks(query.lang) and result.passages:
-            read = [self._read(p.chunk_id) for p in result.passages[:PASSAGES_READ]]
-            found = self._candidates(result.passages, read, needs(query, retriever.index.lexical), query,
-                                     self._short_question(question, query, searched), vector)
-            scores, _ = self.ranker.scores([c for _, _, c in found], result.mode, query.lang)
-            passages, was = by_best_sentence(result.passages, [s.citation for s, _, _ in found], scores)
-            result = replace(result, passages=passages)
-            # The sentences, as ranked (from retrieval's order, which the ranker learned on), cite the new ranks.
-            found = [(replace(s, citation=was[s.citation]), t, c) for s, t, c in found]
-        return searched, query, result, vector, found
+        return searched, query, result, vector
+
+    def _reordered(self, result: SearchResult, query: Query, wants: Sequence[Need], short: Question | None,
+                   vector: np.ndarray | None) -> tuple[SearchResult, list[Scored] | None]:
+        """The result with its top passages reordered by their best sentence where the settings say (see
+        kotae.rerank), and the candidate sentences so scored, citing the new ranks (None where not reordered)."""
+        if not (self.retriever.settings.retrieval.reranks(query.lang) and result.passages):
+            return result, None
+        read = [self._read(p.chunk_id) for p in result.passages[:PASSAGES_READ]]
+        # The sentences are scored on retrieval's order, which the ranker learned on.
+        found = self._candidates(result.passages, read, wants, query, short, vector)
+        scores, _ = self.ranker.scores([c for _, _, c in found], result.mode, query.lang)
+        passages, was = by_best_sentence(result.passages, [s.citation for s, _, _ in found], scores)
+        return (replace(result, passages=passages),
+                [(replace(s, citation=was[s.citation]), t, c) for s, t, c in found])
 
     def search(self, question: str, *, history: Sequence[Mapping[str, Any]] | None = None, mode: str | None = None,
                top_k: int | None = None, qid: str | None = None) -> SearchResult:
-        """The passages that answer `question`, as `ask` reads them (see kotae.rerank)."""
-        return self._search(question, history, mode=mode, top_k=top_k, qid=qid)[2]
+        """The passages that answer `question`, in the order `ask` reads them (see kotae.rerank)."""
+        searched, query, result, vector = self._search(question, history, mode=mode, top_k=top_k, qid=qid)
+        wants = needs(query, self.retriever.index.lexical)
+        return self._reordered(result, query, wants, self._short_question(question, query, searched), vector)[0]
 
     def _short_question(self, question: str, query: Query, searched: str | None = None) -> Question | None:
         """What the question itself (not the conversation before it) asks for, as short answers read it; None for
@@ -238,19 +244,20 @@ class Answerer:
                    mode: str | None = None) -> tuple[str, str, list[tuple[AnswerSentence, Candidate]]]:
         """The candidate sentences of a question as the ranker sees them, for learning its weights: (mode,
         language, each sentence with what is known of it)."""
-        searched, query, result, vector, _ = self._search(question, history, mode=mode, rerank=False)
+        searched, query, result, vector = self._search(question, history, mode=mode)
         read = [self._read(p.chunk_id) for p in result.passages[:PASSAGES_READ]]
         found = self._candidates(result.passages, read, needs(query, self.retriever.index.lexical), query,
                                  self._short_question(question, query, searched), vector)
         return result.mode, query.lang, [(sentence, candidate) for sentence, _, candidate in found]
 
     def _sentences(self, passages: Sequence[Passage], read: Sequence[Reading], wants: Sequence[Need], query: Query,
-                   short: Question | None, vector: np.ndarray | None, mode: str, found: list | None = None
+                   short: Question | None, vector: np.ndarray | None, mode: str, found: list[Scored] | None = None
                    ) -> list[tuple[AnswerSentence, set[str]]]:
         """The best sentence first, then up to two more that score close to it, by passage and in the order of the
         text; each with its terms; among the candidate sentences `found`, where the search has scored them. (Their
         citations are numbered in order of appearance afterwards: see `_in_citation_order`.)"""
-        found = found or self._candidates(passages, read, wants, query, short, vector)
+        if found is None:
+            found = self._candidates(passages, read, wants, query, short, vector)
         if not found:
             return []
         scores, margin = self.ranker.scores([c for _, _, c in found], mode, query.lang)
@@ -275,10 +282,10 @@ class Answerer:
 
     def _candidates(self, passages: Sequence[Passage], read: Sequence[Reading], wants: Sequence[Need], query: Query,
                     short: Question | None, vector: np.ndarray | None
-                    ) -> list[tuple[AnswerSentence, set[str], Candidate]]:
+                    ) -> list[Scored]:
         """Every sentence of the top passages once (overlapping chunks repeat some), with its terms and features;
         `vector` is the question's, for the sentences' similarity (None: no similarity)."""
-        found: list[tuple[AnswerSentence, set[str], Candidate]] = []
+        found: list[Scored] = []
         seen: set[tuple[str, int]] = set()
         asked_years = query.years()
         for passage, reading in list(zip(passages, read))[:PASSAGES_READ]:

@@ -22,7 +22,7 @@ _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+\S")
 _MARKED_HEADING = re.compile(r"\s*(?:#|[●■◆◇▶►➤【]|\d{1,2}[.．]\s|\(\d{1,2}\)|[①-⑳])")
 _SOFT_BREAKS = "、，,;；:： \u3000\t"
 HEADING_MAX = 40
-_LABEL = re.compile(r"[A-Za-z0-9][\w'&.-]*(?:[ \t]+[A-Za-z0-9][\w'&.-]*){0,2}", re.A)
+_LABEL = re.compile(r"[A-Za-z0-9][\w'&.-]*(?:[ \t]+[A-Za-z0-9][\w'&.-]*){0,2}", re.A)  # see is_label
 # A heading gives context to the chunks after it only this far (in targets): slide-like documents
 # have many short stand-alone lines, and a stray one must not colour a whole document.
 HEADING_REACH = 2

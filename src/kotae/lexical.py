@@ -122,14 +122,16 @@ class LexicalIndex:
     def idf(self, term: str) -> float:
         """BM25's inverse document frequency of a term; a term no chunk holds gets that of a single chunk's
         term, the most telling a word can be."""
+        return float(lucene_idf(self.size, max(self.df(term), 1)))
+
+    def df(self, term: str) -> int:
+        """How many chunks hold a term."""
         i = self.vocab.get(term)
-        df = int(self._tf_indptr[i + 1] - self._tf_indptr[i]) if i is not None else 0
-        return float(lucene_idf(self.size, max(df, 1)))
+        return int(self._tf_indptr[i + 1] - self._tf_indptr[i]) if i is not None else 0
 
     def document_share(self, term: str) -> float:
         """The share of the chunks holding a term (0 for a term none holds)."""
-        i = self.vocab.get(term)
-        return int(self._tf_indptr[i + 1] - self._tf_indptr[i]) / self.size if i is not None and self.size else 0.0
+        return self.df(term) / self.size if self.size else 0.0
 
     def known(self, terms: Sequence[str]) -> list[str]:
         """The terms the index has seen, in order, without repeats."""

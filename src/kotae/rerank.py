@@ -23,5 +23,5 @@ def by_best_sentence(passages: Sequence[Passage], citations: Sequence[int], scor
         best[rank] = max(best.get(rank, float("-inf")), float(score))
     read = sorted((p for p in passages if p.rank in best), key=lambda p: (-best[p.rank], p.rank))
     order = [*read, *(p for p in passages if p.rank not in best)]
-    return tuple(replace(p, rank=n) for n, p in enumerate(order, start=1)), {p.rank: n for n, p in
-                                                                           enumerate(order, start=1)}
+    was = {p.rank: n for n, p in enumerate(order, start=1)}
+    return tuple(replace(p, rank=was[p.rank]) for p in order), was

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -26,7 +26,7 @@ from kotae.types import Chunk, Passage, SearchResult
 
 COMMON_SHARE = 0.2  # a term in at least this share of the passages is common (日本, 協力, 参加 here)
 VECTOR_CACHE = 4096  # question vectors remembered per retriever (6 MB at 384 dimensions)
-BATCH = 256  # questions encoded together by search_batch; well below VECTOR_CACHE
+BATCH = 256  # questions encoded together by Kotae.search_batch; well below VECTOR_CACHE
 
 # Told (stage, seconds) after each stage of a lexical search, in this order; benchmarks profile the real code
 # through it. The stages: "analyse and translate", "direct terms", "translated words", "answer types", "top k".
@@ -124,30 +124,13 @@ class Retriever:
                             query_terms=tuple(query.to_json()) + tuple(typed_terms), passages=passages, note=note,
                             relatedness=relatedness)
 
-    def search_batch(self, questions: Sequence[str], *, mode: str | None = None, top_k: int | None = None,
-                     qids: Sequence[str | None] | None = None,
-                     owns: Sequence[str | None] | None = None) -> Iterator[SearchResult]:
-        """`search` for many questions, in order (each follow-up's own words in `owns`, see `search`), their vectors
-        encoded a batch at a time rather than one by one."""
-        qids = qids if qids is not None else [None] * len(questions)
-        owns = owns if owns is not None else [None] * len(questions)
-        for start in range(0, len(questions), BATCH):
-            part = questions[start:start + BATCH]
-            queries = {q: self.query(q, own) for q, own in zip(part, owns[start:start + BATCH])
-                       if q and q.strip()}  # analysed once, for both uses
-            self.encode_ahead(part, mode=mode, queries=queries)
-            for question, qid, own in zip(part, qids[start:start + BATCH], owns[start:start + BATCH]):
-                yield self.search(question, mode=mode, top_k=top_k, qid=qid, query=queries.get(question), own=own)
-
-    def encode_ahead(self, questions: Sequence[str], *, mode: str | None = None,
-                     queries: Mapping[str, Query] | None = None) -> None:
+    def encode_ahead(self, questions: Sequence[str], *, mode: str | None = None) -> None:
         """Encode the vectors of questions about to be searched one by one, in batches (the model's cost is
-        mostly per call); nothing to do in lexical mode. `queries` holds questions already made into queries."""
+        mostly per call); nothing to do in lexical mode."""
         if self.resolve_mode(mode) not in ("dense", "hybrid"):
             return
-        queries, words = queries or {}, self.settings.retrieval.encoder_words
-        asked = list(dict.fromkeys((queries.get(q) or self.query(q)).encoder_text(q, words)
-                                   for q in questions if q and q.strip()))
+        words = self.settings.retrieval.encoder_words
+        asked = list(dict.fromkeys(self.query(q).encoder_text(q, words) for q in questions if q and q.strip()))
         for start in range(0, len(asked), BATCH):
             self.query_vectors(asked[start:start + BATCH])
 

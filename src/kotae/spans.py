@@ -46,11 +46,12 @@ _ITEM_NUMBER = re.compile(r"\d{1,2}[)）.．](?!\d)")  # an item's number, where
 # a name the place is part of (京都議定書).
 _LED_BY = frozenset({"主導", "主催", "開催", "出身", "製", "産", "発", "提供", "拠出"})
 _LOCATIVE = ("で", "にて", "において", "にある", "に置")  # after the name of where something is or happens
-_JOINERS = re.compile(r"[ \u3000]*(?:と|及び|および|並びに|ならびに)[ \u3000]*")
+_JOINER_WORDS = "と|及び|および|並びに|ならびに"
+_JOINERS = re.compile(rf"[ \u3000]*(?:{_JOINER_WORDS})[ \u3000]*")
 # An item of a list between commas that MeCab does not know as a place (、仏、 for France).
 _LIST_ITEM = re.compile(r"[ \u3000]*[、，,][ \u3000]*([\u4e00-\u9fff]{1,2})[ \u3000]*[、，,][ \u3000]*")
 # Between the items of a list: a comma or a joiner, or blanks alone (a table's cells: 日本 韓国 オーストラリア).
-_LIST_GAP = re.compile(r"[ \u3000\t]*(?:[、，,]|と|及び|および|並びに|ならびに)[ \u3000\t]*|[ \u3000\t]+")
+_LIST_GAP = re.compile(rf"[ \u3000\t]*(?:[、，,]|{_JOINER_WORDS})[ \u3000\t]*|[ \u3000\t]+")
 _TIME_COUNTERS = frozenset({"年", "年間", "か月", "カ月", "ヶ月", "ヵ月", "か月間", "カ月間", "ヶ月間", "ヵ月間",
                             "日間", "週間", "時間"})
 
