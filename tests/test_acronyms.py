@@ -109,3 +109,11 @@ def test_an_english_question_reaches_the_model_with_its_first_translated_words_o
     assert en.encoder_text(question, 0) == question
     assert en.encoder_text(question, 2) == f"{question} 協力 署名"
     assert en.encoder_text(question) == f"{question} 協力 署名 ブリュッセル"  # every word by default
+
+
+def test_an_english_question_reaches_the_model_without_translations_it_already_says(analyzer):
+    words = {"nato": "NATO", "headquarters": "本部"}
+    lexicon = Lexicon(entries={en: (Candidate(ja, (ja,), "jmdict", 1.0),) for en, ja in words.items()}, skeletons={})
+    vocab = {t: n for n, t in enumerate(words.values())}
+    question = "Where are NATO headquarters?"
+    assert make_query(question, analyzer, lexicon, vocab).encoder_text(question) == f"{question} 本部"

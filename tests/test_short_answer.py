@@ -174,6 +174,27 @@ def test_a_question_asking_for_a_city_takes_no_country(analyzer):
     assert _span(pick(analyzer, "place", "Which city hosted the meeting?", *texts), *texts) == "ビリニュス"
 
 
+def test_a_question_asking_for_a_year_gets_the_year_of_a_full_date(analyzer):
+    text = "北大西洋条約は1949年4月4日にワシントンで署名された。"
+    assert _span(pick(analyzer, "date", "北大西洋条約は何年に署名された?", text), text) == "1949年"
+    found = pick(analyzer, "date", "In what year was the North Atlantic Treaty signed?", text, lang="en")
+    assert (_span(found, text), found.en) == ("1949年", "1949")
+    for asked in ("北大西洋条約はいつ署名された?", "北大西洋条約は何年何月に署名された?"):  # the whole date
+        assert _span(pick(analyzer, "date", asked, text), text) == "1949年4月4日"
+    text = "任務は2025年度に始まった。"  # a fiscal year is its own answer
+    assert _span(pick(analyzer, "date", "任務は何年度に始まった?", text), text) == "2025年度"
+
+
+def test_a_question_asking_which_body_gets_a_bodys_name_with_its_acronym(analyzer):
+    text = "山田大臣は、新たに設立された海洋安全保障支援・訓練組織(MSTO)への参加を表明した。"
+    for asked in ("大臣はどの組織への参加を表明した?", "大臣が参加を表明した組織は?"):
+        assert _span(pick(analyzer, "person", asked, text), text) == "海洋安全保障支援・訓練組織(MSTO)"
+    found = pick(analyzer, "person", "Which organisation will the minister join?", text, lang="en",
+                 names=Names(Lexicon(entries={}, skeletons={})))
+    assert (_span(found, text), found.en) == ("海洋安全保障支援・訓練組織(MSTO)", "MSTO")
+    assert _span(pick(analyzer, "person", "誰が参加を表明した?", text), text) == "山田大臣"  # who: the person
+
+
 def test_a_list_of_places_answers_a_question_asking_for_several(analyzer):
     names = Names(Lexicon(entries={
         "poland": (Candidate("ポーランド", ("ポーランド",), "jmdict", 2.9),),

@@ -21,6 +21,7 @@ _INITIALS = frozenset({"us", "uk", "un", "eu", "dc", "usa", "nato", "g7", "g20"}
 _UNVOICED = str.maketrans("gzdb", "kstp")
 _ADMINISTRATIVE = ("市", "県", "州", "町", "村", "区", "府", "都")
 _LATIN_HEAD = re.compile(r"([A-Za-z][A-Za-z0-9]*)[ \u3000]?(.+)")
+_ACRONYM_END = re.compile(r"[(（]([A-Z][A-Za-z0-9&.-]{1,11})[)）]$")
 
 
 class Names:
@@ -116,6 +117,9 @@ def _office(ja: str, within: str, names: Names) -> str | None:
     whole = names.word(ja)
     if whole:
         return whole
+    acronym = _ACRONYM_END.search(ja)
+    if acronym:  # 訓練組織(NSATU): a body's Latin acronym is how English names it
+        return acronym.group(1)
     if within and ja.startswith(within):
         head, place = names.word(ja[len(within):]), names.place(within) or names.place(within[:-1])
         return f"{head} of {place}" if head and place else None

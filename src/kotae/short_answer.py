@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -69,6 +69,13 @@ _ASKS_MONEY = re.compile(r"\bhow much (?:\w+ )?(?:money|funding|funds|cash|aid)\
                          r"いくら|金額|費用|予算|[一-龥]額", re.I)
 _ASKS_SEVERAL = re.compile(r"\b(?:which|what)\s+(?:\w+\s+)?(?:countries|nations|states|members|partners|allies|"
                            r"cities|places|regions|areas|locations)\b|\b(?:list|name)\s+(?:the|all)\b", re.I)
+# A question asking for a year alone (何年に, in what year), of which a full date answers only the year.
+_ASKS_YEAR = re.compile(r"何年(?!間|交代|ごと|毎|おき|ぶり|以内|目|度|何月|\s*何月)|\b(?:what|which) year\b", re.I)
+_YEAR_FIRST = re.compile(r"(?:\d{4}|(?:令和|平成|昭和)(?:元|\d{1,2}))年(?=\s*\d{1,2}月)")
+# A question asking which body (どの組織, which agency): a body's name answers it before any person's.
+_ASKS_BODY = re.compile(r"どの(?:組織|機関|団体|役所|省庁|企業|会社)|(?:組織|機関|団体)(?:は|って)?\s*[?？]?\s*$|"
+                        r"\b(?:which|what) (?:\w+ ){0,2}?(?:organi[sz]ations?|agency|agencies|body|bodies|"
+                        r"institutions?|compan(?:y|ies))\b", re.I)
 _ASKS_CITY = re.compile(r"\b(?:which|what) (?:city|town)\b|(?:どの|どこの|何という)(?:都市|町|市)|都市はどこ|都市名",
                         re.I)
 _NATIONS = frozenset({"nations", "states", "allies"})  # what English counts countries as (how many allies → か国)
@@ -126,6 +133,8 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
     asked = unicodedata.normalize("NFKC", question.text)
     if question.kind == "date" and _ASKS_DURATION.search(asked):  # 任期は何年: a length of time, not a date
         accepts = {"time": (0, 0), "date": (1, 0)}
+    if question.kind == "person" and _ASKS_BODY.search(asked):
+        accepts = {**accepts, "org": (0, 0), "person": (1, 0), "title": (1, 1)}
     if _ASKS_COUNT.search(asked) or _ASKS_DURATION.search(asked):  # how many, how long: never the third time
         accepts = {kind: rank for kind, rank in accepts.items() if kind != "ordinal"}
     numbers = values(question.text)
@@ -179,6 +188,9 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
               and not _adds_named(f, found, tokens[n], terms)]
     found = max(wholes, key=lambda f: f.end - f.start, default=found)
     sentence = sentences[n]
+    year = _YEAR_FIRST.match(sentence.text, found.start, found.end) if found.kind == "date" else None
+    if year and _ASKS_YEAR.search(asked):
+        found = replace(found, end=year.end())  # 1949年4月4日 answers "in what year" with 1949年
     text = sentence.text[found.start:found.end]
     en = render(found, text, names, question.asked) if question.lang == "en" else None
     return ShortAnswer(text=text, doc_id=sentence.doc_id, start=sentence.start + found.start,

@@ -31,7 +31,8 @@ OFFICES = (*(t for t in TITLES if t != "相"), "外相", "防衛相", "国防相
 # Organisations, and groups of people, by the word their names end with.
 ORGANISATIONS = ("省", "庁", "局", "機構", "機関", "委員会", "理事会", "政府", "代表部", "司令部", "本部", "大使館",
                  "事務局", "議会", "連合", "同盟", "部隊", "軍", "隊", "センター", "協会", "組合", "会社", "銀行",
-                 "大学", "研究所", "裁判所", "内閣", "官邸")
+                 "大学", "研究所", "裁判所", "内閣", "官邸", "組織")
+_ACRONYM_AFTER = re.compile(r"[(（][A-Z][A-Za-z0-9&.-]{1,11}[)）]")  # an organisation's acronym after its name
 GROUPS = ("職員", "国民", "市民", "住民", "代表団", "専門家", "関係者")
 BARE = frozenset((*OFFICES, *ORGANISATIONS, *GROUPS))  # the words alone, which name no one office or body
 # A row or line that gives a value for a label (館長\t山田花子, 本社: リヨン): the value is what the label names,
@@ -118,6 +119,11 @@ def _touching(text: str, end: int, start: int, *, spaced: bool = False) -> bool:
     Latin word written apart: EU 大使)."""
     gap = text[end:start]
     return gap == "" or (spaced and len(gap) == 1 and gap in " \u3000")
+
+
+def _dotted(text: str, before: Token, after: Token) -> bool:
+    """Whether two Japanese nouns are parts of one name joined by a middle dot (安全保障支援・訓練組織)."""
+    return text[before.end:after.start] == "・" and not before.surface.isascii() and not after.surface.isascii()
 
 
 def _places(text: str, tokens: Sequence[Token]) -> list[Found]:
@@ -246,9 +252,9 @@ def _offices(text: str, tokens: Sequence[Token]) -> list[Found]:
     i = 0
     while i < len(tokens):
         j = i
-        while j + 1 < len(tokens) and tokens[j + 1].pos in ("名詞", "接頭辞", "接尾辞") and _touching(
+        while j + 1 < len(tokens) and tokens[j + 1].pos in ("名詞", "接頭辞", "接尾辞") and (_touching(
                 text, tokens[j].end, tokens[j + 1].start, spaced=tokens[j].surface.isascii()
-                or tokens[j + 1].surface.isascii()):
+                or tokens[j + 1].surface.isascii()) or _dotted(text, tokens[j], tokens[j + 1])):
             j += 1
         if tokens[i].pos in ("名詞", "接頭辞") and not any(t.entity == "person" for t in tokens[i:j + 1]):
             compound = text[tokens[i].start:tokens[j].end]
@@ -256,8 +262,10 @@ def _offices(text: str, tokens: Sequence[Token]) -> list[Found]:
                     else "group" if compound.endswith(GROUPS) else "")
             if role and len(compound) > 1:
                 within = _leading_place(text, tokens[i:j + 1])
-                entity = Entity(role, (compound,), within=within)
-                found.append(Found(role, tokens[i].start, tokens[j].end, 0, (entity,)))
+                acronym = _ACRONYM_AFTER.match(text, tokens[j].end) if role == "org" else None
+                end = acronym.end() if acronym else tokens[j].end  # 訓練組織(NSATU): the name with its acronym
+                entity = Entity(role, (text[tokens[i].start:end],), within=within)
+                found.append(Found(role, tokens[i].start, end, 0, (entity,)))
         i = j + 1
     by_role = {role: [f for f in found if f.kind == role] for role in ("title", "org", "group")}
     return found + [both for role, items in by_role.items() for both in _joined(text, items, role)]
