@@ -230,3 +230,26 @@ def test_a_sentence_naming_only_another_year_than_the_question_is_marked(tmp_pat
                           "達成国は毎年増えている。": False}, question
     _, _, found = kotae.answerer.candidates("達成国はいくつ?", mode="lexical")
     assert not any(candidate.other_year for _, candidate in found)  # a question naming no year marks nothing
+
+
+def test_a_question_asking_when_and_where_types_only_sentences_naming_both(tmp_path):
+    from support import build
+
+    from kotae import open as open_kotae
+    from kotae.answer_type import asked_types
+
+    assert asked_types("計画はいつどこで署名された?") == ("date", "place")
+    assert asked_types("When and where was the plan signed?") == ("date", "place")
+    assert asked_types("それは何年間の計画?") == ("number",)  # a length of years asks for no date
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "plan.md").write_text("# 協力計画\n\n協力計画の署名は2013年4月に決まった。\n\n"
+                                    "協力計画は2014年5月6日にブリュッセルで署名された。\n", encoding="utf-8")
+    kotae = open_kotae(settings=build(corpus, tmp_path / "index", lexicon=False, embed_model="none"))
+
+    def typed(question: str) -> dict[str, bool]:
+        _, _, found = kotae.answerer.candidates(question)
+        return {sentence.text[5:12]: candidate.typed for sentence, candidate in found if "年" in sentence.text}
+
+    assert typed("協力計画はいつ署名された?") == {"署名は2013": True, "2014年5月": True}
+    assert typed("協力計画はいつどこで署名された?") == {"署名は2013": False, "2014年5月": True}

@@ -288,6 +288,7 @@ class Answerer:
         found: list[Scored] = []
         seen: set[tuple[str, int]] = set()
         asked_years = query.years()
+        kinds = set(query.kinds or ([query.kind] if query.kind else []))
         for passage, reading in list(zip(passages, read))[:PASSAGES_READ]:
             similar = self._similarities(passage.chunk_id, vector)
             before: set[str] = set()
@@ -307,7 +308,8 @@ class Answerer:
                 if (unit.kind == "heading" or dated or is_label(sentence.text)) and not item:
                     continue  # a heading only names what follows it, unless it holds the asked-for item (7か国)
                 # As an answer to "when" it says nothing of what the question names: no item, no type of its own.
-                item, typed = item and not dated, bool(query.kind) and query.kind in entity_types(tokens) and not dated
+                # Typed: it names every type asked for (a date and a place for いつどこで).
+                item, typed = item and not dated, bool(kinds) and kinds <= entity_types(tokens) and not dated
                 seen.add((passage.doc_id, passage.start + unit.start))
                 candidate = Candidate(coverage=coverage(wants, terms), context=coverage(wants, terms | reading.context),
                                       local=local, rank=passage.rank, typed=typed, row=unit.kind == "row",

@@ -67,6 +67,19 @@ def expected_type(question: str) -> str | None:
     return None
 
 
+def asked_types(question: str) -> tuple[str, ...]:
+    """The entity types a question asks for, first the one `expected_type` gives: いつどこで, "when and where" ask for
+    a date and a place. 何年 inside a length of time (何年間) asks for no date."""
+    kind = expected_type(question)
+    if kind is None:
+        return ()
+    text = _DURATION_YEARS.sub("", unicodedata.normalize("NFKC", question))
+    return (kind, *(other for other, pattern in _PATTERNS if other != kind and pattern.search(text)))
+
+
+_DURATION_YEARS = re.compile(r"何年(?:間|交代|ごと|毎|おき|ぶり|以内|目)")
+
+
 def entity_types(tokens: Sequence[Token]) -> set[str]:
     """The entity types named in `tokens`; a number followed by 年/月/日 is a date."""
     kinds = {t.entity for t in tokens if t.entity}

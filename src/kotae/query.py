@@ -9,7 +9,7 @@ from typing import Any
 
 from kotae.acronyms import named_acronyms
 from kotae.analyze import Analyzer
-from kotae.answer_type import expected_type
+from kotae.answer_type import asked_types, expected_type
 from kotae.english import english_words, expand_abbreviations
 from kotae.expressions import YEAR
 from kotae.language import detect_language
@@ -29,6 +29,7 @@ class Query:
     unknown: tuple[str, ...]  # English words neither the index nor the lexicon knows
     kind: str | None  # the entity type the question asks for, if any
     missing: tuple[str, ...] = ()  # Japanese terms of the question that occur nowhere in the documents
+    kinds: tuple[str, ...] = ()  # every entity type it asks for, `kind` first (when and where: date, place)
 
     def groups(self) -> list[list[tuple[tuple[str, ...], float]]]:
         return [t.group for t in self.translations]
@@ -88,7 +89,7 @@ def make_query(question: str, analyzer: Analyzer, lexicon: Lexicon, vocab: dict[
     missing = tuple(dict.fromkeys(t for t in terms if t not in vocab))
     known, translations = spelled_out(known, translations, lexicon)
     return Query(lang=lang, terms=known, translations=tuple(translations), unknown=tuple(unknown),
-                 kind=expected_type(question), missing=missing)
+                 kind=expected_type(question), missing=missing, kinds=asked_types(question))
 
 
 def spelled_out(terms: tuple[str, ...], translations: list[Translation], lexicon: Lexicon
