@@ -195,6 +195,12 @@ def test_a_question_asking_which_body_gets_a_bodys_name_with_its_acronym(analyze
     assert _span(pick(analyzer, "person", "誰が参加を表明した?", text), text) == "山田大臣"  # who: the person
 
 
+def test_a_date_of_what_the_question_names_wins_over_a_nearer_verbs_date(analyzer):
+    text = ("日本は2020年12月のNATO閣僚級会合への初参加を皮切りに、2022年以降はNATO外相会合にも定期的に"
+            "参加している。")  # the verb 参加し is too far from 2020年12月 to be its predicate
+    assert _span(pick(analyzer, "date", "日本が初めて閣僚級会合に参加したのはいつ?", text), text) == "2020年12月"
+
+
 def test_a_list_of_places_answers_a_question_asking_for_several(analyzer):
     names = Names(Lexicon(entries={
         "poland": (Candidate("ポーランド", ("ポーランド",), "jmdict", 2.9),),
@@ -229,6 +235,8 @@ def test_a_list_of_places_answers_a_question_asking_for_several(analyzer):
     ("What is the budget process?", None), ("改修の費用って?", "number"),
     ("What percentage of members met it?", "number"), ("What shared values do they have?", None),
     ("Who is Mark Rutte?", None), ("Who is NATO's Secretary General?", "person"),  # what a named person is
+    ("On what exact date was the treaty signed?", "date"), ("Which days are holidays?", "date"),
+    ("What daylight saving rules apply?", None),
 ])
 def test_which_questions_ask_for_an_item(question, kind):
     assert expected_type(question) == kind

@@ -75,6 +75,7 @@ def test_kotae_ask_prints_the_short_answer_first(capsys, where):
     ("12か国", "number", "12"), ("約335万人", "number", "About 3.35 million (2023 annual report)"),
     ("2 年", "number", "Two years from the date of approval"), ("数百張", "number", "Several hundred (数百張)"),
     ("総額50億米ドル", "number", "総額50億米ドル"), ("約1兆840億ユーロ", "number", "About 1.084 trillion euros"),
+    ("約1兆840億ユーロ", "number", "約1兆840億ユーロ"), ("2億5000万円", "number", "2億5000万円"),
 ])
 def test_short_answers_agree_with_gold_answers_in_either_language(short, kind, gold):
     assert agrees(short, kind, gold)

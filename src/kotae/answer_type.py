@@ -41,7 +41,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
                           r"(?= (?:of|for|in|at|on)\b|\s*[?.,]|\s*$)|"
                           rf"(?:{_JA_AMOUNTS}){_END}",
                           re.I)),
-    ("date", re.compile(r"いつ|何年|何月|何日|時期|日付|年月|\bwhen\b|what (?:year|month|date|day)|which year", re.I)),
+    ("date", re.compile(r"いつ|何年|何月|何日|時期|日付|年月|\bwhen\b|\b(?:what|which) (?:exact |precise |calendar )?"
+                        r"(?:year|month|date|day)s?\b", re.I)),
     ("person", re.compile(rf"誰|だれ|何者|どなた|どんな人|どういう人|どの(?:人|組織|機関|団体|役所|省庁|企業|会社)|"
                           rf"(?:{_JA_PEOPLE}){_END}|\bwho(?:m|se)?\b|"
                           rf"\b(?:which|what) (?:\w+ ){{0,2}}?(?:{_EN_PEOPLE})\b", re.I)),

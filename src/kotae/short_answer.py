@@ -321,8 +321,9 @@ def _matches(found: Found, text: str, tokens: Sequence[Token], terms: Collection
         if counted and counted <= _MONEY and noun not in counted:
             return -1  # 数百張 for "how much money": only a sum of money answers
         return int(noun in counted)
-    if found.kind == "date":
-        return int(predicate(text, tokens, found.end) in terms)
+    if found.kind == "date":  # the date of the verb the question names, or of what it names (2020年12月の会合)
+        return int(predicate(text, tokens, found.end) in terms or (
+            text.startswith("の", found.end) and any(t.term in terms for t in _phrase_after(text, tokens, found.end))))
     if found.kind == "place":
         return int(bool(case) and text.startswith(tuple(case), found.end))
     if found.kind == "person":
@@ -347,6 +348,18 @@ def predicate(text: str, tokens: Sequence[Token], after: int) -> str | None:
         if t.pos == "名詞" and not t.entity and text.startswith(_VERBAL, t.end):
             return t.term
     return None
+
+
+def _phrase_after(text: str, tokens: Sequence[Token], after: int) -> list[Token]:
+    """The tokens after `after` up to the end of its clause (a comma, a full stop, a line or a cell)."""
+    out = []
+    for t in tokens:
+        if t.start < after:
+            continue
+        if t.start - after > PREDICATE_REACH or any(mark in text[after:t.start] for mark in "、。\n\t"):
+            break
+        out.append(t)
+    return out
 
 
 def _country_only(found: Found, tokens: Sequence[Token]) -> bool:

@@ -10,6 +10,7 @@ from typing import Any
 
 from kotae.analyze import match_form
 from kotae.evaluation.metrics import AnswerScore, share
+from kotae.expressions import parse_number
 from kotae.short_answer import span_values
 
 TYPED = frozenset({"date", "number", "where", "who"})  # gold types whose answer is one item
@@ -18,6 +19,7 @@ _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "augu
            "november", "december")
 _WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
 _SCALES = {"万": 1e4, "億": 1e8, "兆": 1e12, "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+_COMPOUND = re.compile(r"\d+(?:\.\d+)?[万億兆](?:\d+(?:\.\d+)?[万億兆]?)+")
 _NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*(万|億|兆|thousand|million|billion|trillion)?", re.I)
 
 
@@ -27,6 +29,10 @@ def gold_values(answer: str) -> set[float]:
     text = unicodedata.normalize("NFKC", answer).replace(",", "")
     out = {float(n) * _SCALES.get(scale.lower(), 1) for n, scale in _NUMBER.findall(text)}
     out |= {float(n) for n, _ in _NUMBER.findall(text)}  # the digits as written count too
+    for compound in _COMPOUND.findall(text):  # 1兆840億: one number written in several scales
+        number = parse_number(compound)
+        if number is not None and number.value is not None:
+            out.add(number.value)
     for word in re.findall(r"[a-z]+", text.lower()):
         if word in _MONTHS:
             out.add(float(_MONTHS.index(word) + 1))
