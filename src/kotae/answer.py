@@ -19,6 +19,7 @@ from kotae.analyze import match_form
 from kotae.answer_type import entity_types, expected_type
 from kotae.answered import Answer, AnswerSentence
 from kotae.chunk import Unit, is_label
+from kotae.clauses import placed_with, where_case
 from kotae.en_names import Names
 from kotae.errors import GenerationError, KotaeError
 from kotae.events import Delta, Event, Failed, Final, Passages
@@ -289,6 +290,8 @@ class Answerer:
         seen: set[tuple[str, int]] = set()
         asked_years = query.years()
         kinds = set(query.kinds or ([query.kind] if query.kind else []))
+        # Asked when and where (いつどこで), the place is where it happened (ブリュッセルにおいて), not who took part.
+        case = where_case(short.text) if short is not None and len(kinds) > 1 and "place" in kinds else ()
         for passage, reading in list(zip(passages, read))[:PASSAGES_READ]:
             similar = self._similarities(passage.chunk_id, vector)
             before: set[str] = set()
@@ -309,7 +312,8 @@ class Answerer:
                     continue  # a heading only names what follows it, unless it holds the asked-for item (7か国)
                 # As an answer to "when" it says nothing of what the question names: no item, no type of its own.
                 # Typed: it names every type asked for (a date and a place for いつどこで).
-                item, typed = item and not dated, bool(kinds) and kinds <= entity_types(tokens) and not dated
+                item, typed = item and not dated, bool(kinds) and kinds <= entity_types(tokens) and not dated and (
+                    not case or placed_with(passage.text, tokens, case))
                 seen.add((passage.doc_id, passage.start + unit.start))
                 candidate = Candidate(coverage=coverage(wants, terms), context=coverage(wants, terms | reading.context),
                                       local=local, rank=passage.rank, typed=typed, row=unit.kind == "row",

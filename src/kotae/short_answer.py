@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
+from kotae.clauses import phrase_after, predicate, where_case
 from kotae.en_names import Names, entities_en
 from kotae.expressions import COUNTERS, date_alone, names_other_year, parse_date, parse_number
 from kotae.render_en import date_en, number_en
@@ -36,10 +37,6 @@ ACCEPTS: dict[str, dict[str, tuple[int, int]]] = {
 _UNITS = frozenset({"年", "月", "日", "年度"})  # every date has them: they say nothing about which one is asked for
 _COUNTED = frozenset(plural for _, plural in COUNTERS.values() if plural)  # what a counter can count
 NUMBERS = frozenset({"number", "time", "ordinal"})  # the kinds of span a number expression makes
-PREDICATE_REACH = 40  # characters after a date within which its predicate is looked for
-_PARTICLE_VERBS = frozenset({"おく", "於く", "よる", "因る", "対する", "関する", "際する", "わたる", "渡る", "通じる",
-                             "向ける", "基づく", "伴う", "おける"})
-_VERBAL = ("し", "さ", "す", "せ")  # a noun so followed is used as a verb (署名し, 署名され, 開催する)
 NEAR = 8  # characters: a question word this far from a span counts half
 BASE = 0.1  # the support of a span with none of the question's words around it
 _VALUE = re.compile(r"(\d+(?:\.\d+)?)(?:\s*(million|billion|trillion|thousand))?", re.I)
@@ -83,10 +80,6 @@ _NATIONS = frozenset({"nations", "states", "allies"})  # what English counts cou
 _PEOPLE = frozenset({"people", "persons", "visitors", "participants", "troops", "soldiers", "staff", "residents",
                      "students", "volunteers", "tourists", "attendees", "employees", "workers", "officials",
                      "children", "citizens", "passengers", "spectators"})
-# The particle after "where" (どこで, どこの国を), which the answer's place takes too (駿府城公園で開催).
-_WHERE = re.compile(r"(?:どこ|どちら|何処)(?:の(?:国|都市|町|市|地域))?(で|に|へ|を|から|まで)")
-_SAME_CASE = {"で": ("で", "にて", "において"), "に": ("に",), "へ": ("へ", "に"), "を": ("を",), "から": ("から",),
-              "まで": ("まで",)}
 
 
 @dataclass(frozen=True)
@@ -149,8 +142,7 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
     # or an English one asking for countries, not a country.
     several = question.lang != "en" or bool(_ASKS_SEVERAL.search(asked))
     asks_city = bool(_ASKS_CITY.search(asked))
-    where = _WHERE.search(asked)
-    case = _SAME_CASE[where.group(1)] if where else ()
+    case = where_case(asked)
     weights = {t: w for t, w in (question.weights or {}).items() if not t.isdigit() and t not in _UNITS}
     terms = frozenset(weights)
     best: tuple[tuple[float, ...], int, Found, bool] | None = None
@@ -323,7 +315,7 @@ def _matches(found: Found, text: str, tokens: Sequence[Token], terms: Collection
         return int(noun in counted)
     if found.kind == "date":  # the date of the verb the question names, or of what it names (2020年12月の会合)
         return int(predicate(text, tokens, found.end) in terms or (
-            text.startswith("の", found.end) and any(t.term in terms for t in _phrase_after(text, tokens, found.end))))
+            text.startswith("の", found.end) and any(t.term in terms for t in phrase_after(text, tokens, found.end))))
     if found.kind == "place":
         return int(bool(case) and text.startswith(tuple(case), found.end))
     if found.kind == "person":
@@ -331,35 +323,6 @@ def _matches(found: Found, text: str, tokens: Sequence[Token], terms: Collection
         return int(any(t.term in terms and t.surface in e.title for e in titled for t in tokens
                        if found.start <= t.start and t.end <= found.end))
     return 0
-
-
-def predicate(text: str, tokens: Sequence[Token], after: int) -> str | None:
-    """The term of the predicate that what ends at `after` attaches to: Japanese puts the verb after its date, so
-    the first verb, or noun used as one (署名され, 開催した), later in the same sentence and line, passing over
-    verbs that only make particles (において, による). 2014年5月6日にブリュッセルにおいて署名され → 署名."""
-    for t in tokens:
-        if t.start < after:
-            continue
-        between = text[after:t.start]
-        if t.start - after > PREDICATE_REACH or any(mark in between for mark in "。\n\t"):
-            return None
-        if t.pos == "動詞" and t.term not in _PARTICLE_VERBS:
-            return t.term
-        if t.pos == "名詞" and not t.entity and text.startswith(_VERBAL, t.end):
-            return t.term
-    return None
-
-
-def _phrase_after(text: str, tokens: Sequence[Token], after: int) -> list[Token]:
-    """The tokens after `after` up to the end of its clause (a comma, a full stop, a line or a cell)."""
-    out = []
-    for t in tokens:
-        if t.start < after:
-            continue
-        if t.start - after > PREDICATE_REACH or any(mark in text[after:t.start] for mark in "、。\n\t"):
-            break
-        out.append(t)
-    return out
 
 
 def _country_only(found: Found, tokens: Sequence[Token]) -> bool:

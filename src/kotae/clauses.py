@@ -1,0 +1,58 @@
+"""Where a span stands in its Japanese sentence: the predicate it attaches to, the rest of its clause, and the case
+particle a where-question puts on the place it asks for."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from kotae.types import Token
+
+PREDICATE_REACH = 40  # characters after a date within which its predicate is looked for
+_PARTICLE_VERBS = frozenset({"おく", "於く", "よる", "因る", "対する", "関する", "際する", "わたる", "渡る", "通じる",
+                             "向ける", "基づく", "伴う", "おける"})
+_VERBAL = ("し", "さ", "す", "せ")  # a noun so followed is used as a verb (署名し, 署名され, 開催する)
+# The particle after "where" (どこで, どこの国を), which the answer's place takes too (駿府城公園で開催).
+_WHERE = re.compile(r"(?:どこ|どちら|何処)(?:の(?:国|都市|町|市|地域))?(で|に|へ|を|から|まで)")
+_SAME_CASE = {"で": ("で", "にて", "において", "における"), "に": ("に",), "へ": ("へ", "に"), "を": ("を",),
+              "から": ("から",), "まで": ("まで",)}
+
+
+def predicate(text: str, tokens: Sequence[Token], after: int) -> str | None:
+    """The term of the predicate that what ends at `after` attaches to: Japanese puts the verb after its date, so
+    the first verb, or noun used as one (署名され, 開催した), later in the same sentence and line, passing over
+    verbs that only make particles (において, による). 2014年5月6日にブリュッセルにおいて署名され → 署名."""
+    for t in tokens:
+        if t.start < after:
+            continue
+        between = text[after:t.start]
+        if t.start - after > PREDICATE_REACH or any(mark in between for mark in "。\n\t"):
+            return None
+        if t.pos == "動詞" and t.term not in _PARTICLE_VERBS:
+            return t.term
+        if t.pos == "名詞" and not t.entity and text.startswith(_VERBAL, t.end):
+            return t.term
+    return None
+
+
+def phrase_after(text: str, tokens: Sequence[Token], after: int) -> list[Token]:
+    """The tokens after `after` up to the end of its clause (a comma, a full stop, a line or a cell)."""
+    out = []
+    for t in tokens:
+        if t.start < after:
+            continue
+        if t.start - after > PREDICATE_REACH or any(mark in text[after:t.start] for mark in "、。\n\t"):
+            break
+        out.append(t)
+    return out
+
+
+def where_case(question: str) -> tuple[str, ...]:
+    """The particles a place answering the question takes (どこで → で, にて, において); none if it does not say."""
+    where = _WHERE.search(question)
+    return _SAME_CASE[where.group(1)] if where else ()
+
+
+def placed_with(text: str, tokens: Sequence[Token], case: Sequence[str]) -> bool:
+    """Whether the sentence names a place followed by one of the particles `case` (ブリュッセルにおいて)."""
+    return any(t.entity == "place" and text.startswith(tuple(case), t.end) for t in tokens)
