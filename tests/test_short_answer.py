@@ -201,6 +201,15 @@ def test_a_date_of_what_the_question_names_wins_over_a_nearer_verbs_date(analyze
     assert _span(pick(analyzer, "date", "日本が初めて閣僚級会合に参加したのはいつ?", text), text) == "2020年12月"
 
 
+def test_a_question_asking_for_a_country_takes_a_country_alone(analyzer):
+    text = "首脳会合はリトアニアのビリニュスで開かれた。"
+    for asked in ("Which country hosted the summit?", "首脳会合はどの国で開かれた?"):
+        assert _span(pick(analyzer, "place", asked, text), text) == "リトアニア"
+    assert _span(pick(analyzer, "place", "首脳会合はどこで開かれた?", text), text) == "リトアニアのビリニュス"
+    texts = ("首脳会合はビリニュスで開かれた。", "議長国はリトアニアだった。")
+    assert _span(pick(analyzer, "place", "Which country hosted the summit?", *texts), *texts) == "リトアニア"
+
+
 def test_a_list_of_places_answers_a_question_asking_for_several(analyzer):
     names = Names(Lexicon(entries={
         "poland": (Candidate("ポーランド", ("ポーランド",), "jmdict", 2.9),),
@@ -237,6 +246,8 @@ def test_a_list_of_places_answers_a_question_asking_for_several(analyzer):
     ("Who is Mark Rutte?", None), ("Who is NATO's Secretary General?", "person"),  # what a named person is
     ("On what exact date was the treaty signed?", "date"), ("Which days are holidays?", "date"),
     ("What daylight saving rules apply?", None),
+    ("In which sea did they train?", "place"), ("Which ally leads it?", "place"),
+    ("What was Operation Ocean Shield?", None), ("Which paper, in which allies pledged it, came first?", None),
 ])
 def test_which_questions_ask_for_an_item(question, kind):
     assert expected_type(question) == kind

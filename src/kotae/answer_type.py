@@ -20,6 +20,9 @@ _DATE_UNITS = frozenset({"年", "月", "日", "年度"})
 _EN_PEOPLE = (r"person|people|official|officials|minister|ministers|leader|leaders|president|secretary|politician|"
               r"diplomat|ambassador|organi[sz]ation|organi[sz]ations|agency|body|ministry|institution|department|company")
 _EN_PLACES = r"city|cities|country|countries|nation|nations|town|place|region|state|capital|venue|location"
+# Words that also make names (Operation Ocean Shield) or relative clauses (in which allies pledged): a place only
+# right after which/what.
+_EN_PLACES_RIGHT_AFTER = r"sea|seas|ocean|river|lake|island|islands|port|province|prefecture|continent|ally"
 _JA_PEOPLE = "人|人物|人たち|総理|首相|大臣|大統領|首脳|長官|代表|担当者|責任者|組織|機関|団体"
 _JA_PLACES = "国|都市|町|市|地域|場所|開催地|所在地|本拠地|首都"
 # 何 with a counter asks how many (何か国, 何頭); 何年, 何月 and 何日 ask when (see the date pattern), except where
@@ -47,7 +50,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
                           rf"(?:{_JA_PEOPLE}){_END}|\bwho(?:m|se)?\b|"
                           rf"\b(?:which|what) (?:\w+ ){{0,2}}?(?:{_EN_PEOPLE})\b", re.I)),
     ("place", re.compile(rf"どこ|何処|どちら|場所|所在|どの(?:国|都市|町|市|地域|州|県)|開催地|(?:{_JA_PLACES}){_END}|"
-                         rf"\bwhere\b|located|\b(?:which|what) (?:\w+ ){{0,2}}?(?:{_EN_PLACES})\b", re.I)),
+                         rf"\bwhere\b|located|\b(?:which|what) (?:\w+ ){{0,2}}?(?:{_EN_PLACES})\b|"
+                         rf"\b(?:which|what) (?-i:{_EN_PLACES_RIGHT_AFTER})\b", re.I)),
 )
 
 

@@ -73,6 +73,8 @@ _YEAR_FIRST = re.compile(r"(?:\d{4}|(?:令和|平成|昭和)(?:元|\d{1,2}))年(
 _ASKS_BODY = re.compile(r"どの(?:組織|機関|団体|役所|省庁|企業|会社)|(?:組織|機関|団体)(?:は|って)?\s*[?？]?\s*$|"
                         r"\b(?:which|what) (?:\w+ ){0,2}?(?:organi[sz]ations?|agency|agencies|body|bodies|"
                         r"institutions?|compan(?:y|ies))\b", re.I)
+_ASKS_COUNTRY = re.compile(r"\b(?:which|what) (?:\w+ )?(?:country|countries|nation|nations)\b|\bwhich ally\b|"
+                           r"(?:どの|どこの|何という)国(?!際)|国はどこ|国名", re.I)
 _ASKS_CITY = re.compile(r"\b(?:which|what) (?:city|town)\b|(?:どの|どこの|何という)(?:都市|町|市)|都市はどこ|都市名",
                         re.I)
 _NATIONS = frozenset({"nations", "states", "allies"})  # what English counts countries as (how many allies → か国)
@@ -141,7 +143,7 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
     # A list of places answers a question that may ask for several: a Japanese one (which does not say how many),
     # or an English one asking for countries, not a country.
     several = question.lang != "en" or bool(_ASKS_SEVERAL.search(asked))
-    asks_city = bool(_ASKS_CITY.search(asked))
+    asks_city, asks_country = bool(_ASKS_CITY.search(asked)), bool(_ASKS_COUNTRY.search(asked))
     case = where_case(asked)
     weights = {t: w for t, w in (question.weights or {}).items() if not t.isdigit() and t not in _UNITS}
     terms = frozenset(weights)
@@ -155,6 +157,8 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
                 continue  # 首相, 本部 alone: the prime minister of where?
             if asks_city and found.kind == "place" and _country_only(found, toks):
                 continue  # "which city": not スペイン
+            if asks_country and found.kind == "place" and (found.link == "of" or not _names_country(found, toks)):
+                continue  # "which country": not ビリニュス, nor リトアニアのビリニュス (リトアニア is found alone)
             named = _named_by_question(found, sentence.text, toks, terms, numbers)
             if named == 2 or (found.kind == "value" and not _label_asked(found, toks, terms)):
                 continue
@@ -323,6 +327,11 @@ def _matches(found: Found, text: str, tokens: Sequence[Token], terms: Collection
         return int(any(t.term in terms and t.surface in e.title for e in titled for t in tokens
                        if found.start <= t.start and t.end <= found.end))
     return 0
+
+
+def _names_country(found: Found, tokens: Sequence[Token]) -> bool:
+    """Whether a span names a country among its places (カナダ, カナダのトロント, a list with one)."""
+    return any(t.country for t in tokens if found.start <= t.start and t.end <= found.end and t.entity == "place")
 
 
 def _country_only(found: Found, tokens: Sequence[Token]) -> bool:
