@@ -70,8 +70,8 @@ def test_dates_that_do_not_exist_are_not_rendered(ja):
     ("16分野", "16 fields"), ("8つ", "8"), ("2%", "2%"), ("3割", "30%"), ("約3億円", "about 300 million yen"),
     ("総額50億米ドル", "a total of 5 billion US dollars"), ("計49パラ", "a total of 49 paragraphs"),
     ("約30万冊", "about 300,000 volumes"), ("1,234,567人", "1,234,567 people"), ("第25回", "the 25th"),
-    ("3回目", "the 3rd time"), ("数百張", "several hundred"), ("数か国", "several countries"),
-    ("三十二か国", "32 countries"),
+    ("3回目", "the 3rd time"), ("第6版", "the 6th edition"), ("数百張", "several hundred"),
+    ("数か国", "several countries"), ("三十二か国", "32 countries"),
 ])
 def test_numbers_with_their_counters(ja, en):
     assert number_en(ja) == en

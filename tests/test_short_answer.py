@@ -333,6 +333,24 @@ def test_gold_questions_asking_for_an_item_get_one(gold_asked):
     assert metrics["agreement"] >= 0.80, metrics
 
 
+def test_which_edition_or_round_asks_for_an_ordinal(analyzer):
+    text = "1999年に改訂され(第6版)、12の原則を掲げた。"
+    found = pick(analyzer, "number", "Which edition was adopted in 1999?", text, lang="en")
+    assert (_span(found, text), found.en) == ("第6版", "the 6th edition")
+    assert _span(pick(analyzer, "number", "1999年のものは第何版?", text), text) == "第6版"
+    assert expected_type("Which edition was adopted in 1999?") == "number"
+
+
+def test_numbers_of_a_date_or_a_name_in_the_question_are_no_count_it_names(analyzer):
+    from kotae.short_answer import values
+
+    assert values("IP4セッションとG7とF-35は2003-2014年に") == {2003.0, 2014.0}
+    text = "前年に引き続き4回目となるIP4セッションに出席した。"
+    asked = "2025年4月のIP4セッションは通算何回目の出席?"  # its 4 (April, IP4) is not the count 4回目
+    assert _span(pick(analyzer, "number", asked, text), text) == "4回目"
+    assert pick(analyzer, "number", "4回目の出席は何回目?", text) is None  # the count it names itself
+
+
 def test_how_many_and_how_long_take_only_what_they_ask_for(analyzer):
     from kotae.short_answer import Question, short_answer
 

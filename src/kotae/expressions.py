@@ -58,7 +58,7 @@ COUNTERS: dict[str, tuple[str, str]] = {
     "歳": ("year old", "years old"), "往復": ("round trip", "round trips"), "駅": ("station", "stations"),
     "項目": ("item", "items"), "か条": ("article", "articles"), "条": ("article", "articles"),
     "階": ("floor", "floors"), "店": ("shop", "shops"), "席": ("seat", "seats"), "票": ("vote", "votes"),
-    "点": ("point", "points"),
+    "点": ("point", "points"), "版": ("edition", "editions"),
     # Counters English leaves out (2頭 is "2", of whatever animal the question named).
     **dict.fromkeys(("つ", "個", "張り", "張", "本", "枚", "基", "頭", "匹", "羽", "台", "便", "機", "両", "棟", "軒",
                      "位", "度"), ("", "")),

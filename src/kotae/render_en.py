@@ -68,9 +68,10 @@ def render_number(expr: NumberExpr) -> str | None:
             return None
         base = f"{several} {plural}".strip() if plural else several.removesuffix(" of")
     elif expr.prefix == "第" or expr.counter in ("回目", "度目", "番目"):
-        if expr.value != int(expr.value) or expr.counter not in ("", "回", "回目", "度目", "番目"):
+        if expr.value != int(expr.value) or expr.counter not in ("", "回", "回目", "度目", "番目", "版"):
             return None
-        base = f"the {ordinal(int(expr.value))}" + (" time" if expr.counter in ("回目", "度目") else "")
+        noun = " time" if expr.counter in ("回目", "度目") else f" {singular}" if expr.counter == "版" else ""
+        base = f"the {ordinal(int(expr.value))}{noun}"  # 第6版: the 6th edition
     elif expr.counter in ("%", "パーセント", "割"):
         base = f"{amount(expr.value * (10 if expr.counter == '割' else 1))}%"
     elif (expr.counter, expr.value) in (("回", 1), ("回", 2), ("倍", 2)):

@@ -20,7 +20,7 @@ from typing import Any
 
 from kotae.clauses import phrase_after, predicate, where_case
 from kotae.en_names import Names, entities_en
-from kotae.expressions import COUNTERS, date_alone, names_other_year, parse_date, parse_number
+from kotae.expressions import COUNTERS, date_alone, find_dates, names_other_year, parse_date, parse_number
 from kotae.render_en import date_en, number_en
 from kotae.spans import BARE, OFFICES, Found, find_all
 from kotae.types import Token
@@ -39,7 +39,8 @@ _COUNTED = frozenset(plural for _, plural in COUNTERS.values() if plural)  # wha
 NUMBERS = frozenset({"number", "time", "ordinal"})  # the kinds of span a number expression makes
 NEAR = 8  # characters: a question word this far from a span counts half
 BASE = 0.1  # the support of a span with none of the question's words around it
-_VALUE = re.compile(r"(\d+(?:\.\d+)?)(?:\s*(million|billion|trillion|thousand))?", re.I)
+# A number as written, not one inside a name (G7, IP4, F-35 are names, not counts).
+_VALUE = re.compile(r"(?<![A-Za-z\d.])(?<![A-Za-z]-)(\d+(?:\.\d+)?)(?:\s*(million|billion|trillion|thousand))?", re.I)
 _SCALE_WORDS = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
 _JA_COUNTED = re.compile(rf"何\s*({'|'.join(sorted(map(re.escape, COUNTERS), key=len, reverse=True))})")
 _EN_COUNTED = re.compile(r"\bhow (?:many|much) (\w+)(?: (\w+))?|\bhow (long)\b", re.I)
@@ -55,6 +56,7 @@ _ASKS_DURATION = re.compile(_DURATION, re.I)
 _ASKS_TIME = re.compile(rf"{_DURATION}|何年|何日|\b(?:years|months|weeks|days|hours)\b", re.I)
 # A question asking how many: an ordinal (3回目, the third time) never answers it.
 _ASKS_COUNT = re.compile(r"\bhow many\b|いくつ|何\s*(?:か国|カ国|ヶ国|人|名|件|個|つ|分野|項目|回(?!目))", re.I)
+_ASKS_ORDINAL = re.compile(r"第\s*何|何\s*(?:回|度|番)目|\b(?:which|what) (?:edition|version|round)\b", re.I)
 _ASKS_SHARE = re.compile(r"percent|\bshare\b|proportion|\bratio\b|\brate\b|割合|比率|率|何\s*[%％]|何パーセント|何割",
                          re.I)
 # A question asking for a sum of money (how much money, いくら, 拠出額): only an amount in a currency answers it,
@@ -130,9 +132,14 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
         accepts = {"time": (0, 0), "date": (1, 0)}
     if question.kind == "person" and _ASKS_BODY.search(asked):
         accepts = {**accepts, "org": (0, 0), "person": (1, 0), "title": (1, 1)}
+    if _ASKS_ORDINAL.search(asked):  # which edition, 第何回: the ordinal first
+        accepts = {"ordinal": (0, 0), "number": (1, 0), "time": (1, 0)}
     if _ASKS_COUNT.search(asked) or _ASKS_DURATION.search(asked):  # how many, how long: never the third time
         accepts = {kind: rank for kind, rank in accepts.items() if kind != "ordinal"}
     numbers = values(question.text)
+    # A count the question names is no answer; the parts of a date it names (2025年4月) are no count (4回目).
+    norm = unicodedata.normalize("NFKC", question.text)
+    counts = values("".join(c for i, c in enumerate(norm) if not any(d.start <= i < d.end for d in find_dates(norm))))
     asks_share = _ASKS_SHARE.search(asked)
     counted = counted_nouns(question.text) | ({"%"} if asks_share else set())
     # いくつ, how many concepts: a count of things, never a length of time, unless the question asks how long.
@@ -159,7 +166,7 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
                 continue  # "which city": not スペイン
             if asks_country and found.kind == "place" and (found.link == "of" or not _names_country(found, toks)):
                 continue  # "which country": not ビリニュス, nor リトアニアのビリニュス (リトアニア is found alone)
-            named = _named_by_question(found, sentence.text, toks, terms, numbers)
+            named = _named_by_question(found, sentence.text, toks, terms, counts if found.kind in NUMBERS else numbers)
             if named == 2 or (found.kind == "value" and not _label_asked(found, toks, terms)):
                 continue
             matches = _matches(found, sentence.text, toks, terms, counted, uncounted, case)
