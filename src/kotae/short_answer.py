@@ -138,8 +138,7 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
         accepts = {kind: rank for kind, rank in accepts.items() if kind != "ordinal"}
     numbers = values(question.text)
     # A count the question names is no answer; the parts of a date it names (2025年4月) are no count (4回目).
-    norm = unicodedata.normalize("NFKC", question.text)
-    counts = values("".join(c for i, c in enumerate(norm) if not any(d.start <= i < d.end for d in find_dates(norm))))
+    counts = values(_without_dates(question.text))
     asks_share = _ASKS_SHARE.search(asked)
     counted = counted_nouns(question.text) | ({"%"} if asks_share else set())
     # いくつ, how many concepts: a count of things, never a length of time, unless the question asks how long.
@@ -271,6 +270,15 @@ def render(found: Found, text: str, names: Names | None, asked: Mapping[str, str
         return number_en(text)
     return entities_en(found, names, asked) if names is not None else None
 
+
+
+@lru_cache(maxsize=1024)
+def _without_dates(question: str) -> str:
+    """The question (NFKC) with its dates left out; asked once per candidate sentence, so remembered."""
+    norm = unicodedata.normalize("NFKC", question)
+    for date in sorted(find_dates(norm), key=lambda d: -d.start):
+        norm = norm[:date.start] + " " + norm[date.end:]
+    return norm
 
 
 def values(text: str) -> set[float]:
