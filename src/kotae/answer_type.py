@@ -27,6 +27,7 @@ _JA_PEOPLE = "人|人物|人たち|総理|首相|大臣|大統領|首脳|長官|
 _JA_PLACES = "国|都市|町|市|地域|場所|開催地|所在地|本拠地|首都"
 # 何 with a counter asks how many (何か国, 何頭); 何年, 何月 and 何日 ask when (see the date pattern), except where
 # 何年 is a length of time (何年間, 何年交代, 何年ごと).
+_DURATION_YEARS = re.compile(r"何年(?:間|交代|ごと|毎|おき|ぶり|以内|目)")
 _JA_COUNTERS = "|".join(re.escape(c) for c in sorted(set(COUNTERS) - {"年"}, key=len, reverse=True))
 _END = r"(?:は|って)\s*[?？]?\s*$"  # an elliptical question: the thing asked for, then は and a question mark
 # Nouns that name an amount: "what is the combined military expenditure (of …)?", 予算の総額は? ask for a number
@@ -36,7 +37,7 @@ _EN_AMOUNTS = (r"amount|total|sum|budget|cost|costs|expenditure|spending|populat
 _JA_AMOUNTS = "総額|金額|額|予算|費用|人口|人数|総数|件数|価格|規模"
 
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("number", re.compile(rf"何(?:{_JA_COUNTERS})|何年(?:間|交代|ごと|毎|おき|ぶり|以内|目)|"
+    ("number", re.compile(rf"何(?:{_JA_COUNTERS})|{_DURATION_YEARS.pattern}|"
                           r"いくつ|いくら|何割|何度目|どれくらい|どのくらい|どれぐらい|"
                           r"どのぐらい|どれほど|どれだけ|\bhow (?:many|much|large|big|long|old)\b|"
                           r"what (?:percentage|share|proportion)\b|\bnumber of\b|"
@@ -81,9 +82,6 @@ def asked_types(question: str) -> tuple[str, ...]:
         return ()
     text = _DURATION_YEARS.sub("", unicodedata.normalize("NFKC", question))
     return (kind, *(other for other, pattern in _PATTERNS if other != kind and pattern.search(text)))
-
-
-_DURATION_YEARS = re.compile(r"何年(?:間|交代|ごと|毎|おき|ぶり|以内|目)")
 
 
 def entity_types(tokens: Sequence[Token]) -> set[str]:
