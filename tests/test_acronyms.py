@@ -117,3 +117,14 @@ def test_an_english_question_reaches_the_model_without_translations_it_already_s
     vocab = {t: n for n, t in enumerate(words.values())}
     question = "Where are NATO headquarters?"
     assert make_query(question, analyzer, lexicon, vocab).encoder_text(question) == f"{question} 本部"
+
+
+def test_a_name_written_with_a_middle_dot_is_searched_by_its_parts_where_the_whole_is_unknown(analyzer):
+    lexicon = Lexicon(entries={}, skeletons={})
+    question = "事務総長は マルク・ルッテ です"  # before a blank MeCab reads the name as one word
+    assert "マルク・ルッテ" in [t.term for t in analyzer.tokens(question)]
+    vocab = {t: n for n, t in enumerate(("事務", "総長", "マルク", "ルッテ"))}  # the documents split it
+    query = make_query(question, analyzer, lexicon, vocab)
+    assert {"マルク", "ルッテ"} <= set(query.terms) and "マルク・ルッテ" not in query.missing
+    whole = make_query(question, analyzer, lexicon, {**vocab, "マルク・ルッテ": 4})
+    assert "マルク・ルッテ" in whole.terms and "マルク" not in whole.terms  # the documents' own word, kept whole

@@ -85,11 +85,22 @@ def make_query(question: str, analyzer: Analyzer, lexicon: Lexicon, vocab: dict[
         words = [w for w in english_words(latin_text) if len(w) > 1 or w.isdigit()]
         translations, unknown = translate(words, lexicon, vocab)
         terms += named_acronyms(question, lexicon.acronyms)
+    # MeCab reads a name written with a middle dot as one word or as its parts depending on what follows it
+    # (マルク・ルッテ before a blank, マルク and ルッテ before a digit): where the whole is unknown, its parts.
+    terms = [part for t in terms for part in (_dotted_parts(t, vocab) or (t,))]
     known = tuple(dict.fromkeys(t for t in terms if t in vocab))
     missing = tuple(dict.fromkeys(t for t in terms if t not in vocab))
     known, translations = spelled_out(known, translations, lexicon)
     return Query(lang=lang, terms=known, translations=tuple(translations), unknown=tuple(unknown),
                  kind=expected_type(question), missing=missing, kinds=asked_types(question))
+
+
+def _dotted_parts(term: str, vocab: dict[str, int]) -> tuple[str, ...] | None:
+    """The parts of a term joined by middle dots, where the documents know every part but not the whole."""
+    if term in vocab or "・" not in term:
+        return None
+    parts = tuple(p for p in term.split("・") if p)
+    return parts if parts and all(p in vocab for p in parts) else None
 
 
 def spelled_out(terms: tuple[str, ...], translations: list[Translation], lexicon: Lexicon
