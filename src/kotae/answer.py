@@ -29,6 +29,7 @@ from kotae.generate import generate_stream, is_refusal, llm_enabled
 from kotae.glosses import glosses_for
 from kotae.needs import Need, coverage, needs
 from kotae.query import Query
+from kotae.relative_dates import anchored, written_year
 from kotae.rerank import by_best_sentence
 from kotae.retrieve import Retriever
 from kotae.sentence_rank import Candidate, Ranker
@@ -99,6 +100,9 @@ class Answerer:
         names = self._names if query.lang == "en" else None
         found = (short_answer(short, *answer_order(sentences, cells, query.years()), names)
                  if short is not None and sentences else None)
+        if found is not None:  # ことし3月: the year its document was written in
+            document = retriever.index.documents[found.doc_id]
+            found = anchored(found, document.text, written_year(document.meta), query.lang)
         llm = llm_enabled(retriever.settings)
         # The sentences lack what the question asks for (a number, the holder of an office): the documents do not
         # say it. A language model, where one is configured, reads the passages itself and decides.

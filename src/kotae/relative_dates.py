@@ -1,0 +1,42 @@
+"""A date written relative to its document (ことし3月, 昨年12月): the year counted from the date the document gives
+for itself (its `published` or `date` field), so that an English answer can say March 2023, not just March."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from kotae.expressions import parse_date
+from kotae.render_en import render_date
+
+if TYPE_CHECKING:
+    from kotae.short_answer import ShortAnswer
+
+# The words that place a month in a year relative to the writing: this year, last year, next year.
+RELATIVE_YEARS = {"ことし": 0, "今年": 0, "本年": 0, "昨年": -1, "去年": -1, "来年": 1}
+_BEFORE = re.compile(rf"(?:{'|'.join(RELATIVE_YEARS)})$")
+_YEAR = re.compile(r"(?:19|20|21)\d\d")
+
+
+def written_year(meta: dict) -> int | None:
+    """The year a document says it was written or published in (2023-07-12 → 2023), if it says."""
+    for key in ("published", "date"):
+        found = _YEAR.match(str(meta.get(key) or "").strip())
+        if found:
+            return int(found.group())
+    return None
+
+
+def anchored(short: ShortAnswer, text: str, year: int | None, lang: str) -> ShortAnswer:
+    """The short answer taking in the relative year written before it (ことし3月 for 3月), rendered in English with
+    the year counted from `year`, the document's own (for English questions); unchanged where no such word stands
+    right before it, where it gives a year itself, or where the document does not date itself."""
+    before = _BEFORE.search(text, max(0, short.start - 3), short.start)
+    expr = parse_date(unicodedata.normalize("NFKC", short.text)) if short.kind == "date" else None
+    if before is None or expr is None or expr.year is not None or expr.month is None or year is None:
+        return short
+    counted = year + RELATIVE_YEARS[before.group()]
+    en = render_date(replace(expr, year=counted)) if lang == "en" else None
+    return replace(short, text=text[before.start():short.end], start=before.start(), en=en)
