@@ -293,7 +293,7 @@ class Answerer:
         found: list[Scored] = []
         seen: set[tuple[str, int]] = set()
         asked_years = query.years()
-        kinds = set(query.kinds or ([query.kind] if query.kind else []))
+        kinds = query.kinds
         # Asked when and where (いつどこで), the place is where it happened (ブリュッセルにおいて), not who took part.
         case = where_case(short.text) if short is not None and len(kinds) > 1 and "place" in kinds else ()
         for passage, reading in list(zip(passages, read))[:PASSAGES_READ]:

@@ -74,14 +74,19 @@ def expected_type(question: str) -> str | None:
     return None
 
 
-def asked_types(question: str) -> tuple[str, ...]:
-    """The entity types a question asks for, first the one `expected_type` gives: いつどこで, "when and where" ask for
-    a date and a place. 何年 inside a length of time (何年間) asks for no date."""
+def also_asked(question: str) -> tuple[str, ...]:
+    """The entity types a question asks for beside the one `expected_type` gives: いつどこで, "when and where" ask
+    for a place beside a date. 何年 inside a length of time (何年間) asks for no date."""
     kind = expected_type(question)
     if kind is None:
         return ()
-    text = _DURATION_YEARS.sub("", unicodedata.normalize("NFKC", question))
-    return (kind, *(other for other, pattern in _PATTERNS if other != kind and pattern.search(text)))
+    text = without_durations(unicodedata.normalize("NFKC", question))
+    return tuple(other for other, pattern in _PATTERNS if other != kind and pattern.search(text))
+
+
+def without_durations(text: str) -> str:
+    """The text without its lengths of years (何年間, 何年ごと), whose 何年 asks for no date."""
+    return _DURATION_YEARS.sub("", text)
 
 
 def entity_types(tokens: Sequence[Token]) -> set[str]:

@@ -14,14 +14,14 @@ from collections.abc import Mapping
 
 from kotae.katakana import english_skeleton, is_katakana, kana_skeleton
 from kotae.lexicon import Lexicon
-from kotae.spans import Entity, Found
+from kotae.spans import ACRONYM, Entity, Found
 
 _SMALL_WORDS = frozenset({"of", "the", "and", "for", "in", "on", "at", "to", "de", "la", "du", "von", "van"})
 _INITIALS = frozenset({"us", "uk", "un", "eu", "dc", "usa", "nato", "g7", "g20"})
 _UNVOICED = str.maketrans("gzdb", "kstp")
 _ADMINISTRATIVE = ("市", "県", "州", "町", "村", "区", "府", "都")
 _LATIN_HEAD = re.compile(r"([A-Za-z][A-Za-z0-9]*)[ \u3000]?(.+)")
-_ACRONYM_END = re.compile(r"[(（]([A-Z][A-Za-z0-9&.-]{1,11})[)）]$")
+_ACRONYM_END = re.compile(ACRONYM + "$")
 
 
 class Names:

@@ -9,7 +9,7 @@ from typing import Any
 
 from kotae.acronyms import named_acronyms
 from kotae.analyze import Analyzer
-from kotae.answer_type import asked_types, expected_type
+from kotae.answer_type import also_asked, expected_type
 from kotae.english import english_words, expand_abbreviations
 from kotae.expressions import YEAR
 from kotae.language import detect_language
@@ -29,7 +29,12 @@ class Query:
     unknown: tuple[str, ...]  # English words neither the index nor the lexicon knows
     kind: str | None  # the entity type the question asks for, if any
     missing: tuple[str, ...] = ()  # Japanese terms of the question that occur nowhere in the documents
-    kinds: tuple[str, ...] = ()  # every entity type it asks for, `kind` first (when and where: date, place)
+    also: tuple[str, ...] = ()  # entity types it asks for beside `kind` (when and where: a place beside a date)
+
+    @property
+    def kinds(self) -> frozenset[str]:
+        """Every entity type the question asks for."""
+        return frozenset(k for k in (self.kind, *self.also) if k)
 
     def groups(self) -> list[list[tuple[tuple[str, ...], float]]]:
         return [t.group for t in self.translations]
@@ -92,7 +97,7 @@ def make_query(question: str, analyzer: Analyzer, lexicon: Lexicon, vocab: dict[
     missing = tuple(dict.fromkeys(t for t in terms if t not in vocab))
     known, translations = spelled_out(known, translations, lexicon)
     return Query(lang=lang, terms=known, translations=tuple(translations), unknown=tuple(unknown),
-                 kind=expected_type(question), missing=missing, kinds=asked_types(question))
+                 kind=expected_type(question), missing=missing, also=also_asked(question))
 
 
 def _dotted_parts(term: str, vocab: dict[str, int]) -> tuple[str, ...] | None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
+from kotae.answer_type import without_durations
 from kotae.clauses import phrase_after, predicate, where_case
 from kotae.en_names import Names, entities_en
 from kotae.expressions import COUNTERS, date_alone, find_dates, names_other_year, parse_date, parse_number
@@ -69,7 +70,7 @@ _ASKS_MONEY = re.compile(r"\bhow much (?:\w+ )?(?:money|funding|funds|cash|aid)\
 _ASKS_SEVERAL = re.compile(r"\b(?:which|what)\s+(?:\w+\s+)?(?:countries|nations|states|members|partners|allies|"
                            r"cities|places|regions|areas|locations)\b|\b(?:list|name)\s+(?:the|all)\b", re.I)
 # A question asking for a year alone (何年に, in what year), of which a full date answers only the year.
-_ASKS_YEAR = re.compile(r"何年(?!間|交代|ごと|毎|おき|ぶり|以内|目|度|何月|\s*何月)|\b(?:what|which) year\b", re.I)
+_ASKS_YEAR = re.compile(r"何年(?!度|\s*何月)|\b(?:what|which) year\b", re.I)  # read without_durations
 _YEAR_FIRST = re.compile(r"(?:\d{4}|(?:令和|平成|昭和)(?:元|\d{1,2}))年(?=\s*\d{1,2}月)")
 # A question asking which body (どの組織, which agency): a body's name answers it before any person's.
 _ASKS_BODY = re.compile(r"どの(?:組織|機関|団体|役所|省庁|企業|会社)|(?:組織|機関|団体)(?:は|って)?\s*[?？]?\s*$|"
@@ -191,7 +192,7 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
     found = max(wholes, key=lambda f: f.end - f.start, default=found)
     sentence = sentences[n]
     year = _YEAR_FIRST.match(sentence.text, found.start, found.end) if found.kind == "date" else None
-    if year and _ASKS_YEAR.search(asked):
+    if year and _ASKS_YEAR.search(without_durations(asked)):
         found = replace(found, end=year.end())  # 1949年4月4日 answers "in what year" with 1949年
     text = sentence.text[found.start:found.end]
     en = render(found, text, names, question.asked) if question.lang == "en" else None

@@ -32,7 +32,8 @@ OFFICES = (*(t for t in TITLES if t != "相"), "外相", "防衛相", "国防相
 ORGANISATIONS = ("省", "庁", "局", "機構", "機関", "委員会", "理事会", "政府", "代表部", "司令部", "本部", "大使館",
                  "事務局", "議会", "連合", "同盟", "部隊", "軍", "隊", "センター", "協会", "組合", "会社", "銀行",
                  "大学", "研究所", "裁判所", "内閣", "官邸", "組織")
-_ACRONYM_AFTER = re.compile(r"[(（][A-Z][A-Za-z0-9&.-]{1,11}[)）]")  # an organisation's acronym after its name
+ACRONYM = r"[(（]([A-Z][A-Za-z0-9&.-]{1,11})[)）]"  # an organisation's Latin acronym in brackets after its name
+_ACRONYM_AFTER = re.compile(ACRONYM)
 GROUPS = ("職員", "国民", "市民", "住民", "代表団", "専門家", "関係者")
 BARE = frozenset((*OFFICES, *ORGANISATIONS, *GROUPS))  # the words alone, which name no one office or body
 # A row or line that gives a value for a label (館長\t山田花子, 本社: リヨン): the value is what the label names,
