@@ -204,16 +204,31 @@ def test_headings_are_sentences_whole_after_their_list_mark():
 
 def test_a_row_is_read_with_the_line_its_run_of_rows_is_listed_under(tmp_path):
     """A row (㉕ ラトビア(カナダ主導)) says little alone: what it is a row of stands on the line above its run of rows,
-    however many rows back, and counts toward its local coverage; a row under another lead line gets none of it."""
+    however many rows back, and counts toward its local coverage; a row under another lead line gets none of it.
+    A short title (◇ 体育館 (県立)) is part of what each of its rows says, so it counts toward the row's own coverage
+    too; a sentence that introduces rows (市内の施設は次のとおり。) is not."""
     from support import lexical_kotae
 
     kotae = lexical_kotae(tmp_path, {"sites.md": "# 市の施設\n\n◇ 図書館 (市立)\n①\t中央町(南区)\n②\t北町(北区)\n\n"
-                                                 "◇ 体育館 (県立)\n③\t東町(東区)\n④\t西町(西区)\n⑤\t港町(港区)\n"})
+                                                 "◇ 体育館 (県立)\n③\t東町(東区)\n④\t西町(西区)\n⑤\t港町(港区)\n\n"
+                                                 "体育館の予約は次の窓口でできます。\n⑥\t本庁(中区)\n⑦\t支所(港区)\n"})
     _, _, found = kotae.answerer.candidates("港区の体育館はどこ?", mode="lexical")
     by_text = {sentence.text.split("\t")[-1]: candidate for sentence, candidate in found}
     assert by_text["港町(港区)"].row and by_text["港町(港区)"].local == pytest.approx(1.0)
-    assert by_text["港町(港区)"].coverage < 1.0  # the row alone lacks 体育館
+    assert by_text["港町(港区)"].coverage == pytest.approx(1.0)  # 体育館 from its title
     assert by_text["北町(北区)"].local < by_text["港町(港区)"].local  # listed under 図書館
+    assert by_text["北町(北区)"].coverage < by_text["港町(港区)"].coverage
+    assert by_text["支所(港区)"].local == pytest.approx(1.0)  # the sentence above its rows names 体育館 ...
+    assert by_text["支所(港区)"].coverage < 1.0  # ... but titles nothing
+
+
+def test_a_short_line_without_a_sentence_end_titles_rows():
+    from kotae.chunk import heads_rows
+
+    assert heads_rows("海上連合軍") and heads_rows("統合軍司令部、多国籍司令部")
+    assert not heads_rows("体育館の予約は次の窓口でできます。")
+    assert not heads_rows("北大西洋条約機構の加盟国と各国が加盟した年の一覧表")  # longer than a title
+    assert not heads_rows("  ")
 
 
 def test_a_sentence_naming_only_another_year_than_the_question_is_marked(tmp_path):

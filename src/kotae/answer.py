@@ -18,7 +18,7 @@ import numpy as np
 from kotae.analyze import match_form
 from kotae.answer_type import entity_types, expected_type
 from kotae.answered import Answer, AnswerSentence
-from kotae.chunk import Unit, is_label
+from kotae.chunk import Unit, heads_rows, is_label
 from kotae.clauses import placed_with, where_case
 from kotae.en_names import Names
 from kotae.errors import GenerationError, KotaeError
@@ -300,10 +300,13 @@ class Answerer:
             similar = self._similarities(passage.chunk_id, vector)
             before: set[str] = set()
             lead: set[str] = set()  # the last line that is not a row: what a run of rows is a list of
+            group: set[str] = set()  # the same when it is a short title (海上連合軍): part of what each row says
             for n, (unit, tokens) in enumerate(zip(reading.units, reading.tokens)):
                 terms = {t.term for t in tokens}
                 local, before = coverage(wants, terms | before | (lead if unit.kind == "row" else set())), terms
-                lead = lead if unit.kind == "row" else terms
+                if unit.kind != "row":
+                    lead, group = terms, terms if heads_rows(passage.text[unit.start:unit.end]) else set()
+                terms = terms | group if unit.kind == "row" else terms
                 if (passage.doc_id, passage.start + unit.start) in seen:
                     continue
                 sentence = AnswerSentence(text=passage.text[unit.start:unit.end], citation=passage.rank,

@@ -22,6 +22,7 @@ _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+\S")
 _MARKED_HEADING = re.compile(r"\s*(?:#|[●■◆◇▶►➤【]|\d{1,2}[.．]\s|\(\d{1,2}\)|[①-⑳])")
 _SOFT_BREAKS = "、，,;；:： \u3000\t"
 HEADING_MAX = 40
+ROW_TITLE = 20  # characters of a line that titles the rows after it (see heads_rows)
 _LABEL = re.compile(r"[A-Za-z0-9][\w'&.-]*(?:[ \t]+[A-Za-z0-9][\w'&.-]*){0,2}", re.A)  # see is_label
 # A heading gives context to the chunks after it only this far (in targets): slide-like documents
 # have many short stand-alone lines, and a stray one must not colour a whole document.
@@ -123,6 +124,12 @@ def is_label(text: str) -> bool:
     a slide's or a figure's label, which names something and says nothing of it."""
     line = text.strip()
     return bool(_LABEL.fullmatch(line)) and not line.endswith((".", "!", "?"))
+
+
+def heads_rows(text: str) -> bool:
+    """Whether a line can title the table rows after it: short, no sentence (海上連合軍 over 司令部: ノースウッド)."""
+    line = text.strip()
+    return 0 < len(line) <= ROW_TITLE and not any(mark in line for mark in TERMINALS | {"．"})
 
 
 def _split_long(text: str, unit: Unit, limit: int) -> list[Unit]:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from kotae.acronyms import find_acronyms
 from kotae.analyze import Analyzer
+from kotae.compounds import leftover
 from kotae.english import (
     COUNTRY_WORDS,
     NUMBER_WORDS,
@@ -29,6 +30,7 @@ from kotae.types import Document
 
 MAX_CANDIDATES = 8
 PARTIAL_PENALTY = 30.0
+COMPOUND_PENALTY = 25.0  # a word learnt from a compound's gloss (see kotae.compounds), above a partial gloss
 OFFICE_PENALTY = 1.0  # a gloss's field-first form ("foreign minister"), just below the glosses written so
 _NUMERAL_KANJI = frozenset("〇一二三四五六七八九十百千万億兆")  # see Lexicon.lookup
 MAX_PHRASE = 4
@@ -59,7 +61,7 @@ class Candidate:
 
     ja: str
     terms: tuple[str, ...]
-    source: str  # "jmdict", "jmnedict", "loanword" or "sound"
+    source: str  # "jmdict", "jmnedict", "loanword", "compound" or "sound"
     rank: float  # higher is better
 
 
@@ -165,6 +167,23 @@ def gloss_rank(entry: Entry, sense_no: int, gloss_no: int) -> float:
     return -20.0 * sense_no - 2.0 * gloss_no + entry.priority / 50 - (200.0 if entry.source == "jmnedict" else 0.0)
 
 
+def _compound_glosses(entries: Iterable[Entry], forms: set[str], analyzer: Analyzer
+                      ) -> Iterable[tuple[str, tuple[str, ...], float]]:
+    """Each gloss of several words of a word of several terms in the corpus (see kotae.compounds), with its rank."""
+    for entry in entries:
+        form = next((f for f in entry.forms if f in forms), None)
+        if entry.source != "jmdict" or form is None:
+            continue
+        terms = tuple(analyzer.terms(form))
+        if len(terms) < 2:
+            continue
+        for sense_no, glosses in enumerate(entry.senses):
+            for gloss_no, gloss in enumerate(glosses):
+                key = gloss_key(gloss)
+                if key and " " in key:
+                    yield key, terms, gloss_rank(entry, sense_no, gloss_no)
+
+
 def build_lexicon(docs: Iterable[Document], analyzer: Analyzer, vocab: dict[str, int], *,
                   dictionary: bool = True, cache_dir: Path | None = None) -> tuple[Lexicon, list[str]]:
     """The lexicon for a corpus, and notes for the user (a missing dictionary)."""
@@ -174,6 +193,8 @@ def build_lexicon(docs: Iterable[Document], analyzer: Analyzer, vocab: dict[str,
     forms: set[str] = set()
     found: dict[str, dict[tuple[str, ...], Candidate]] = defaultdict(dict)
     skeletons: dict[str, set[str]] = defaultdict(set)
+
+    direct: dict[str, set[tuple[str, ...]]] = defaultdict(set)  # what glosses say outright, for compounds
 
     def add(key: str | None, cand: Candidate) -> None:
         if key and cand.terms and all(t in vocab for t in cand.terms):
@@ -208,10 +229,20 @@ def build_lexicon(docs: Iterable[Document], analyzer: Analyzer, vocab: dict[str,
                     for gloss_no, gloss in enumerate(glosses):
                         key, rank = gloss_key(gloss), gloss_rank(entry, sense_no, gloss_no)
                         add(key, Candidate(form, terms, entry.source, rank))
+                        if key and entry.source == "jmdict":
+                            direct[key].add(terms)
                         for other in office_keys(key):
                             add(other, Candidate(form, terms, entry.source, rank - OFFICE_PENALTY))
                         for word in partial_keys(key):
                             add(word, Candidate(form, terms, entry.source, rank - PARTIAL_PENALTY))
+
+        # Only for words no gloss gives outright: where one does, a part of a compound is a second, weaker reading
+        # (summit is サミット and 首脳会合; 首脳 alone would count the leaders of "the partner leaders at the summit"
+        # twice).
+        for key, terms, rank in _compound_glosses(entries, forms, analyzer):
+            learnt = leftover(key.split(), terms, direct)
+            if learnt is not None and not any(form in direct for form, _ in word_forms(learnt[0])):
+                add(learnt[0], Candidate("".join(learnt[1]), learnt[1], "compound", rank - COMPOUND_PENALTY))
 
     entries_out = {}
     for key, cands in found.items():
