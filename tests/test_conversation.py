@@ -128,6 +128,18 @@ def test_a_follow_up_is_searched_with_the_answer_it_follows_which_may_name_its_s
     assert len(retrieval_question("彼はいつ就任したの?", long, analyzer)) < 160  # a long answer is cut
 
 
+def test_a_long_answer_that_names_something_and_then_says_what_it_is_gives_the_name(analyzer):
+    """"NSATU, NATO's Security Assistance and Training for Ukraine organization": the name before the apposition;
+    a sentence gives nothing, however it is punctuated."""
+    named = [{"question": "Which new NATO body may Japan join?",
+              "answer": "NSATU, NATO's Security Assistance and Training for Ukraine organization"}]
+    assert retrieval_question("Where's its headquarters?", named, analyzer) == (
+        "Which new NATO body may Japan join? NSATU Where's its headquarters?")
+    said = [{"question": "What did he say?", "answer": "He said that the alliance would, in the years to come, grow "
+                                                       "its partnerships with many more countries in Asia."}]
+    assert retrieval_question("Why?", said, analyzer) == "What did he say? Why?"
+
+
 def test_a_follow_ups_short_answer_is_read_where_its_own_words_stand(tmp_path):
     # The earlier question's words (首相, 参加) stand by オーストラリア; the follow-up asks where it was held (開催).
     k = lexical_kotae(tmp_path, {

@@ -22,6 +22,7 @@ _EN_REFERENCE = re.compile(r"\b(?:it|its|they|them|their|he|him|his|she|her|this
                            r"the same|such)\b|^(?:and|so|then|what about|how about)\b", re.I)
 MIN_CONTENT_TERMS = 2
 ANSWER_CHARS = 60  # a short answer, not a passage
+_APPOSITION = re.compile(r"[,、，:：(（]\s*")
 _SENTENCE_END = re.compile(r"[。．.!?！？]\s*(?:\[\d+\]\s*)*$")
 
 
@@ -99,6 +100,8 @@ def named(answer: str | None) -> str:
     search back to the passage it came from."""
     lines = (answer or "").strip().splitlines()
     lead = lines[0].split(" — ")[0].strip() if lines else ""
-    if len(lead) > ANSWER_CHARS or _SENTENCE_END.search(lead):
+    if _SENTENCE_END.search(lead):
         return ""
-    return lead
+    if len(lead) > ANSWER_CHARS:  # a name and then what it is (NSATU, NATO's Security Assistance … for Ukraine)
+        lead = _APPOSITION.split(lead, maxsplit=1)[0].strip()
+    return lead if len(lead) <= ANSWER_CHARS else ""
