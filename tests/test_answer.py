@@ -413,3 +413,21 @@ def test_a_slides_labels_are_never_quoted(tmp_path):
     answer = kotae.ask("What is the NATO 2022 Strategic Concept?")
     quoted = [s.text for s in answer.sentences]
     assert quoted and not {"NATO 2022", "STRATEGIC", "CONCEPT"} & set(quoted)
+
+
+def test_a_question_about_a_year_no_cited_sentence_is_of_is_abstained(tmp_path):
+    """Asked about 2025's summit where every sentence found is of another year's, the documents do not say it; a
+    sentence with no year (ことし6月) or with the asked one answers."""
+    from kotae.answer import NO_YEAR
+
+    k = lexical_kotae(tmp_path, {"summits.md": "# 首脳会合\n\n2022年6月の首脳会合はマドリードで開催された。\n\n"
+                                               "2023年7月の首脳会合はビリニュスで開催された。\n",
+                                 "mayor.md": "# 市長\n\n市長はことし6月の港湾会議で演説した。\n"},
+                      thresholds=THRESHOLDS)
+    later = k.ask("2025年の首脳会合はどこで開催された?", mode="lexical")
+    assert later.abstained and later.note == NO_YEAR["ja"] and later.passages
+    assert k.ask("Where was the 2025 summit held?", mode="lexical").note in (None, NO_YEAR["en"])
+    known = k.ask("2023年の首脳会合はどこで開催された?", mode="lexical")
+    assert not known.abstained and known.short_answer.text == "ビリニュス"
+    speech = k.ask("市長は2024年のどの会議で演説した?", mode="lexical")  # its sentence names no year
+    assert not speech.abstained

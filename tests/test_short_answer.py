@@ -342,7 +342,7 @@ def test_which_edition_or_round_asks_for_an_ordinal(analyzer):
 
 
 def test_numbers_of_a_date_or_a_name_in_the_question_are_no_count_it_names(analyzer):
-    from kotae.short_answer import values
+    from kotae.expressions import values
 
     assert values("IP4セッションとG7とF-35は2003-2014年に") == {2003.0, 2014.0}
     text = "前年に引き続き4回目となるIP4セッションに出席した。"
@@ -409,3 +409,23 @@ def test_an_edition_year_is_no_date_and_a_document_date_answers_last(analyzer):
     assert date_alone("令和7年5月") and date_alone(" 2025年1月 ") and not date_alone("2025年1月に開設")
     assert names_other_year("2024年の達成国は22か国", {"2023"}) and not names_other_year("２０２３年時点", {"2023"})
     assert not names_other_year("達成国は増えた", {"2023"})
+
+
+@pytest.mark.parametrize(("kind", "question", "lang", "text", "expected"), [
+    ("date", "任期は最長で何年?", "ja", "大使館の任期は2年(最長更新4年)。", "4年"),  # the number marked 最長
+    ("number", "What's the longest an embassy can hold the post?", "en", "大使館の任期は2年(最長更新4年)。", "4年"),
+    ("date", "任期は何年?", "ja", "大使館の任期は2年(最長更新4年)。", "2年"),  # the usual one
+    ("number", "How long is the term?", "en", "大使館の任期は2年(最長更新4年)。", "2年"),
+    ("number", "What's the shortest a term can be?", "en", "任期は通常2年だが、最短1年もある。", "最短1年"),
+    ("date", "任期は何年?", "ja", "任期は通常2年だが、最短1年もある。", "2年"),
+])
+def test_a_question_asking_for_the_most_or_least_takes_the_number_marked_so(analyzer, kind, question, lang, text,
+                                                                            expected):
+    assert _span(pick(analyzer, kind, question, text, lang=lang), text) == expected
+
+
+def test_the_longest_asks_for_a_length_of_time_in_english():
+    from kotae.answer_type import expected_type
+
+    assert expected_type("What's the longest an embassy can serve as contact point?") == "number"
+    assert expected_type("What's the longest river in the documents?") is None  # a thing, not how long

@@ -23,7 +23,7 @@ from kotae.clauses import placed_with, where_case
 from kotae.en_names import Names
 from kotae.errors import GenerationError, KotaeError
 from kotae.events import Delta, Event, Failed, Final, Passages
-from kotae.expressions import date_alone, names_other_year
+from kotae.expressions import date_alone, names_other_year, years_named
 from kotae.generate import generate as generate_answer
 from kotae.generate import generate_stream, is_refusal, llm_enabled
 from kotae.glosses import glosses_for
@@ -39,6 +39,8 @@ from kotae.thresholds import Thresholds, load_calibration
 from kotae.types import Passage, SearchResult, Token
 
 ABSTAIN_MESSAGE = {"ja": "資料には該当する記述が見つかりませんでした。", "en": "The documents don't say."}
+NO_YEAR = {"ja": "関連する記述はありますが、質問の年のことは書かれていません。",
+           "en": "The documents discuss this, but not for the year asked about."}
 SOURCE_NOTE = "The answer is quoted from the Japanese source; the key terms are glossed in English."
 MAX_SENTENCES = 3
 # A sentence that announces a list (次のとおり…する。, as follows:) says nothing until the items after it.
@@ -104,10 +106,14 @@ class Answerer:
             document = retriever.index.documents[found.doc_id]
             found = anchored(found, document.text, written_year(document.meta), query.lang)
         llm = llm_enabled(retriever.settings)
-        # The sentences lack what the question asks for (a number, the holder of an office): the documents do not
-        # say it. A language model, where one is configured, reads the passages itself and decides.
+        # The sentences lack what the question asks for (a number, the holder of an office, anything of the year it
+        # names): the documents do not say it. A language model, where one is configured, reads the passages itself
+        # and decides.
         asked = self._cells(question) if short is not None and short.kind == "person" else ()  # the offices it names
         lacking = None if short is None or llm else unsaid(short, found, sentences, cells, asked)
+        years = query.years() | years_named(searched)  # with those no document names (2030)
+        if not llm and sentences and years and all(names_other_year(s.text, years) for s in sentences):
+            lacking = lacking or NO_YEAR  # 2025年の首脳会合 where every sentence is of 2022, 2023 or 2024
         if lacking:
             return Answer(abstained=True, sentences=(), message=ABSTAIN_MESSAGE.get(query.lang, ABSTAIN_MESSAGE["en"]),
                           note=lacking.get(query.lang, lacking["en"]), **common)

@@ -42,6 +42,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
                           r"どのぐらい|どれほど|どれだけ|\bhow (?:many|much|large|big|long|old)\b|"
                           r"what (?:percentage|share|proportion)\b|\bnumber of\b|"
                           r"\b(?:which|what) (?:edition|version|round)\b|"
+                          r"\bthe (?:longest|shortest)(?= (?:an?|the|one|anyone|you|it|they|time|period|term)\b)|"
                           rf"\bwhat (?:is|was|are|were) (?:\w+ ){{1,4}}?(?:{_EN_AMOUNTS})"
                           r"(?= (?:of|for|in|at|on)\b|\s*[?.,]|\s*$)|"
                           rf"(?:{_JA_AMOUNTS}){_END}",

@@ -195,6 +195,7 @@ def parse_number(text: str) -> NumberExpr | None:
 
 
 YEAR = re.compile(r"(?<![\d.,])(?:1[89]|20)\d\d(?![\d.,])")  # a year of the common era as written (2023)
+_COUNTED_AFTER = re.compile(r"\s*(?!年)[一-龥ぁ-んァ-ヶ]")  # 2000人, 1800件: a count, not a year
 
 
 def date_alone(text: str) -> bool:
@@ -202,7 +203,36 @@ def date_alone(text: str) -> bool:
     return DATE.fullmatch(unicodedata.normalize("NFKC", text).strip()) is not None
 
 
+def years_named(text: str) -> set[str]:
+    """The years of the common era a text names (2025 of 2025年, "the 2025 summit"), not a count (2000人)."""
+    norm = unicodedata.normalize("NFKC", text)
+    return {m.group() for m in YEAR.finditer(norm) if not _COUNTED_AFTER.match(norm, m.end())}
+
+
 def names_other_year(text: str, asked: Collection[str]) -> bool:
     """Whether a text names a year (1949, 2024年) but none of the `asked` ones."""
     named = set(YEAR.findall(unicodedata.normalize("NFKC", text)))
     return bool(named) and not named & set(asked)
+
+
+_VALUE = re.compile(r"(?<![A-Za-z\d.])(?<![A-Za-z]-)(\d+(?:\.\d+)?)(?:\s*(million|billion|trillion|thousand))?", re.I)
+_SCALE_WORDS = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
+
+
+def values(text: str) -> set[float]:
+    """The numbers written in a text (NFKC digits; 5 billion is 5,000,000,000), for telling an answer from what the
+    question already says."""
+    out = set()
+    for number, scale in _VALUE.findall(unicodedata.normalize("NFKC", text).replace(",", "")):
+        out.add(float(number) * _SCALE_WORDS.get(scale.lower(), 1))
+    return out
+
+
+def span_values(text: str, kind: str) -> set[float]:
+    """The numbers a date or number span says: its parts for a date, its value for a number (50億 is 5,000,000,000)."""
+    norm = unicodedata.normalize("NFKC", text)
+    if kind == "date":
+        expr = parse_date(norm)
+        return {float(v) for v in (expr.year, expr.month, expr.day) if v is not None} if expr else values(norm)
+    number = parse_number(norm)
+    return {number.value} if number is not None and number.value is not None else values(norm)

@@ -21,7 +21,7 @@ from typing import Any
 from kotae.answer_type import without_durations
 from kotae.clauses import phrase_after, predicate, where_case
 from kotae.en_names import Names, entities_en
-from kotae.expressions import COUNTERS, date_alone, find_dates, names_other_year, parse_date, parse_number
+from kotae.expressions import COUNTERS, date_alone, find_dates, names_other_year, parse_number, span_values, values
 from kotae.render_en import date_en, number_en
 from kotae.spans import BARE, OFFICES, Found, find_all
 from kotae.types import Token
@@ -41,8 +41,6 @@ NUMBERS = frozenset({"number", "time", "ordinal"})  # the kinds of span a number
 NEAR = 8  # characters: a question word this far from a span counts half
 BASE = 0.1  # the support of a span with none of the question's words around it
 # A number as written, not one inside a name (G7, IP4, F-35 are names, not counts).
-_VALUE = re.compile(r"(?<![A-Za-z\d.])(?<![A-Za-z]-)(\d+(?:\.\d+)?)(?:\s*(million|billion|trillion|thousand))?", re.I)
-_SCALE_WORDS = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
 _JA_COUNTED = re.compile(rf"何\s*({'|'.join(sorted(map(re.escape, COUNTERS), key=len, reverse=True))})")
 _EN_COUNTED = re.compile(r"\bhow (?:many|much) (\w+)(?: (\w+))?|\bhow (long)\b", re.I)
 _TIMES = frozenset({"years", "months", "weeks", "days", "hours"})
@@ -51,8 +49,15 @@ _JA_HOW_MANY = re.compile(r"([一-龥ァ-ヶー]+)(?:が|は|も|を)いくつ|�
 _JA_NOUN_COUNTERS = {**COUNTERS, "国": ("country", "countries")}  # 加盟国はいくつ counts countries
 # A question asking how long (任期, 期間, どれくらい), not when: a length of time answers it before any date.
 _DURATION = (r"どれ(?:くらい|ぐらい|ほど|だけ)|どの(?:くらい|ぐらい)|期間|任期|期限|長さ|何年間|何か月|何ヶ月|何カ月|"
-             r"何日間|何時間|何週間|\bhow long\b|\bhow many (?:years|months|weeks|days)\b")
+             r"何日間|何時間|何週間|最長|最短|\bhow long\b|\bhow many (?:years|months|weeks|days)\b|"
+             r"\bthe (?:longest|shortest)\b")
 _ASKS_DURATION = re.compile(_DURATION, re.I)
+# The most or the least of something (最長4年, 最大で5千人): the number a question asking for the extreme wants is the
+# one the sentence marks so, not the usual one beside it (CPEの任期は2年(最長更新4年) for "the longest").
+_ASKS_MOST = re.compile(r"最長|最大|最多|上限|\b(?:longest|maximum)\b", re.I)
+_ASKS_LEAST = re.compile(r"最短|最小|最少|下限|\b(?:shortest|minimum)\b", re.I)
+_MOST = re.compile(r"(?:最長|最大|最多|上限)[^\d０-９]{0,3}$")
+_LEAST = re.compile(r"(?:最短|最小|最少|下限)[^\d０-９]{0,3}$")
 # A question that may ask for a length of time: the same, or a year or day count (何年, how many … years).
 _ASKS_TIME = re.compile(rf"{_DURATION}|何年|何日|\b(?:years|months|weeks|days|hours)\b", re.I)
 # A question asking how many: an ordinal (3回目, the third time) never answers it.
@@ -152,6 +157,7 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
     several = question.lang != "en" or bool(_ASKS_SEVERAL.search(asked))
     asks_city, asks_country = bool(_ASKS_CITY.search(asked)), bool(_ASKS_COUNTRY.search(asked))
     case = where_case(asked)
+    extreme = _MOST if _ASKS_MOST.search(asked) else _LEAST if _ASKS_LEAST.search(asked) else None
     weights = {t: w for t, w in (question.weights or {}).items() if not t.isdigit() and t not in _UNITS}
     terms = frozenset(weights)
     best: tuple[tuple[float, ...], int, Found, bool] | None = None
@@ -172,6 +178,9 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
             matches = _matches(found, sentence.text, toks, terms, counted, uncounted, case)
             if matches < 0:
                 continue
+            if extreme is not None and found.kind in NUMBERS and (  # 最長更新4年, or 最短1年 with the mark inside
+                    extreme.search(sentence.text, 0, found.start) or extreme.search(sentence.text[:found.start + 2])):
+                matches += 1
             group, extra = accepts[found.kind]
             group += 1 if found.kind == "place" and found.tier else 0  # a place inside a longer name (京都議定書)
             score = _support(found, toks, weights) / 4**extra / 2 ** (found.tier + named)
@@ -280,25 +289,6 @@ def _without_dates(question: str) -> str:
     for date in sorted(find_dates(norm), key=lambda d: -d.start):
         norm = norm[:date.start] + " " + norm[date.end:]
     return norm
-
-
-def values(text: str) -> set[float]:
-    """The numbers written in a text (NFKC digits; 5 billion is 5,000,000,000), for telling an answer from what the
-    question already says."""
-    out = set()
-    for number, scale in _VALUE.findall(unicodedata.normalize("NFKC", text).replace(",", "")):
-        out.add(float(number) * _SCALE_WORDS.get(scale.lower(), 1))
-    return out
-
-
-def span_values(text: str, kind: str) -> set[float]:
-    """The numbers a date or number span says: its parts for a date, its value for a number (50億 is 5,000,000,000)."""
-    norm = unicodedata.normalize("NFKC", text)
-    if kind == "date":
-        expr = parse_date(norm)
-        return {float(v) for v in (expr.year, expr.month, expr.day) if v is not None} if expr else values(norm)
-    number = parse_number(norm)
-    return {number.value} if number is not None and number.value is not None else values(norm)
 
 
 def counted_nouns(question: str) -> frozenset[str]:

@@ -10,8 +10,7 @@ from typing import Any
 
 from kotae.analyze import match_form
 from kotae.evaluation.metrics import AnswerScore, share
-from kotae.expressions import parse_number
-from kotae.short_answer import span_values
+from kotae.expressions import parse_number, span_values
 
 TYPED = frozenset({"date", "number", "where", "who"})  # gold types whose answer is one item
 NUMERIC = frozenset({"date", "number"})
