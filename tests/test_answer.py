@@ -431,3 +431,13 @@ def test_a_question_about_a_year_no_cited_sentence_is_of_is_abstained(tmp_path):
     assert not known.abstained and known.short_answer.text == "ビリニュス"
     speech = k.ask("市長は2024年のどの会議で演説した?", mode="lexical")  # its sentence names no year
     assert not speech.abstained
+
+
+def test_thresholds_are_learned_within_a_budget_below_the_five_percent_target():
+    """A threshold learned at the limit of one set abstains on more of another: the gold set's budget is 4%."""
+    from kotae.evaluation.metrics import FALSE_ABSTENTION_BUDGET
+
+    good = [_score(True, False, True, c / 100) for c in range(1, 101)]
+    thresholds, _ = learn_thresholds(good)
+    assert FALSE_ABSTENTION_BUDGET < 0.05
+    assert sum(s.coverage < thresholds["lexical"]["ja"] for s in good) == 4

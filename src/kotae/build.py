@@ -32,6 +32,7 @@ from kotae.manifest import (
     Manifest,
 )
 from kotae.sentences import embed_sentences
+from kotae.supplement import bundled, read_pairs
 from kotae.types import Chunk, Document
 
 Report = Callable[[str], None]
@@ -118,8 +119,9 @@ def _build(settings: Settings, *, progress: bool, report: Report | None, embedde
     timings["lexical"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
+    pairs = [*read_pairs(bundled()), *(read_pairs(ix.lexicon_extra) if ix.lexicon_extra else ())] if ix.lexicon else []
     lexicon, lexicon_notes = build_lexicon(docs, analyzer, lexical.vocab, dictionary=ix.lexicon,
-                                           cache_dir=ix.cache_dir)
+                                           cache_dir=ix.cache_dir, supplement=pairs)
     notes.extend(lexicon_notes)
     timings["lexicon"] = time.perf_counter() - clock
     say(f"Lexicon: {len(lexicon.entries)} English keys")

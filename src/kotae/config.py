@@ -66,6 +66,8 @@ class IndexSettings(FromFile):
         "sentences", description="sentence-aware chunks, or plain fixed-size windows of chunk_target characters")
 
     lexicon: bool = Field(True, description="use JMdict/JMnedict for English questions (needs jamdict-data)")
+    lexicon_extra: Path | None = Field(None, description="a file of your own English→Japanese pairs "
+                                       "(English<TAB>Japanese a line), beside the bundled supplement")
     cache_dir: Path = Field(default_factory=default_cache_dir,
                             description="where the JMdict database is unpacked once (default: $XDG_CACHE_HOME/kotae)")
 

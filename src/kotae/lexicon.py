@@ -30,6 +30,7 @@ from kotae.types import Document
 
 MAX_CANDIDATES = 8
 PARTIAL_PENALTY = 30.0
+SUPPLEMENT_RANK = 0.0  # a supplement's rendering of English the dictionary has none for: a first sense's
 COMPOUND_PENALTY = 25.0  # a word learnt from a compound's gloss (see kotae.compounds), above a partial gloss
 OFFICE_PENALTY = 1.0  # a gloss's field-first form ("foreign minister"), just below the glosses written so
 _NUMERAL_KANJI = frozenset("〇一二三四五六七八九十百千万億兆")  # see Lexicon.lookup
@@ -61,7 +62,7 @@ class Candidate:
 
     ja: str
     terms: tuple[str, ...]
-    source: str  # "jmdict", "jmnedict", "loanword", "compound" or "sound"
+    source: str  # "jmdict", "jmnedict", "loanword", "compound", "supplement" or "sound"
     rank: float  # higher is better
 
 
@@ -185,8 +186,11 @@ def _compound_glosses(entries: Iterable[Entry], forms: set[str], analyzer: Analy
 
 
 def build_lexicon(docs: Iterable[Document], analyzer: Analyzer, vocab: dict[str, int], *,
-                  dictionary: bool = True, cache_dir: Path | None = None) -> tuple[Lexicon, list[str]]:
-    """The lexicon for a corpus, and notes for the user (a missing dictionary)."""
+                  dictionary: bool = True, cache_dir: Path | None = None,
+                  supplement: Sequence[tuple[str, str]] = ()) -> tuple[Lexicon, list[str]]:
+    """The lexicon for a corpus, and notes for the user (a missing dictionary); `supplement` holds (English,
+    Japanese) pairs the dictionary lacks (see kotae.supplement), each ranked just below the dictionary's first
+    rendering of its English, or alone."""
     # Built at index time and restricted to the corpus, so query time never opens a large dictionary.
     docs = list(docs)
     notes: list[str] = []
@@ -243,6 +247,12 @@ def build_lexicon(docs: Iterable[Document], analyzer: Analyzer, vocab: dict[str,
             learnt = leftover(key.split(), terms, direct)
             if learnt is not None and not any(form in direct for form, _ in word_forms(learnt[0])):
                 add(learnt[0], Candidate("".join(learnt[1]), learnt[1], "compound", rank - COMPOUND_PENALTY))
+
+    for english, japanese in supplement:
+        key, terms = gloss_key(english), tuple(analyzer.terms(japanese))
+        if key:
+            first = max((c.rank for c in found.get(key, {}).values()), default=None)
+            add(key, Candidate(japanese, terms, "supplement", SUPPLEMENT_RANK if first is None else first - 0.1))
 
     entries_out = {}
     for key, cands in found.items():

@@ -23,6 +23,7 @@ from kotae.lexicon import Lexicon
 from kotae.load import fingerprint
 from kotae.manifest import REBUILD, Manifest
 from kotae.sentences import SentenceVectors, load_sentences, sentence_files
+from kotae.supplement import digest as supplement_digest
 from kotae.types import Chunk, Document
 
 if TYPE_CHECKING:
@@ -142,16 +143,16 @@ def _manifest_of(folder: Path, fix: str) -> Manifest:
 
 
 def build_settings(ix: IndexSettings) -> dict[str, Any]:
-    """The parts of the settings an index is built for; any change makes the index stale."""
+    """The parts of the settings an index is built for; any change makes the index stale (a user's own lexicon pairs
+    by their content; None, as an index recorded before there were any reads, where none are given)."""
     return {
         "term_form": ix.term_form,
-        "chunk_target": ix.chunk_target,
-        "chunk_max": ix.chunk_max,
-        "chunk_overlap": ix.chunk_overlap,
+        "chunk_target": ix.chunk_target, "chunk_max": ix.chunk_max, "chunk_overlap": ix.chunk_overlap,
         "chunking": ix.chunking,
         "requested_model": ix.embed_model if ix.dense_enabled else "none",
         "lexicon": ix.lexicon,
         "index_type": ix.index_type,
+        "lexicon_extra": supplement_digest(ix.lexicon_extra),
     }
 
 

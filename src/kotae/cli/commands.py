@@ -13,7 +13,7 @@ from kotae.cli.render import fail, info, print_answer, print_document, print_res
 from kotae.config import Settings
 from kotae.errors import ConfigError, IndexMissingError, KotaeError, StaleIndexError
 
-SETTING_ARGS = ("corpus_dir", "index_dir", "embed_model", "top_k", "mode", "index_type")
+SETTING_ARGS = ("corpus_dir", "index_dir", "embed_model", "top_k", "mode", "index_type", "lexicon_extra")
 SERVER_ARGS = ("host", "port", "workers")
 
 

@@ -48,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", dest="embed_model", help="embedding model name, local folder, or 'none'")
     p.add_argument("--index-type", dest="index_type", choices=("auto", "flat", "hnsw", "ivfpq"),
                    help="FAISS index for the vectors (default: auto, by size; KOTAE_INDEX_TYPE)")
+    p.add_argument("--lexicon-extra", dest="lexicon_extra", type=Path,
+                   help="a file of your own English→Japanese pairs for English questions, English<TAB>Japanese a "
+                        "line (KOTAE_LEXICON_EXTRA)")
     check = p.add_mutually_exclusive_group()
     check.add_argument("--if-stale", action="store_true",
                        help="only build when the index is missing, out of date or damaged (its files are checked "

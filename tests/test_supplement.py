@@ -1,0 +1,81 @@
+"""English→Japanese pairs beside the dictionary: the bundled supplement and a user's own file."""
+
+from __future__ import annotations
+
+import pytest
+from support import build, make_settings
+
+from kotae.errors import ConfigError, StaleIndexError
+from kotae.lexicon import build_lexicon
+from kotae.store import load_index
+from kotae.supplement import bundled, read_pairs
+from kotae.types import Document
+
+
+def test_a_supplement_is_pairs_with_comments_and_blank_lines_ignored(tmp_path):
+    path = tmp_path / "extra.tsv"
+    path.write_text("# mine\n\nfocus area\t重点分野\n  ITPP \t 国別適合パートナーシップ計画 \n", encoding="utf-8")
+    assert read_pairs(path) == [("focus area", "重点分野"), ("ITPP", "国別適合パートナーシップ計画")]
+    assert ("area", "分野") in read_pairs(bundled())  # JMdict glosses 分野 field, sphere, realm, division, branch
+
+
+@pytest.mark.parametrize("line", ["area 分野", "area\t", "\t分野", "a\tb\tc"])
+def test_a_line_that_is_not_a_pair_is_refused_with_its_number(tmp_path, line):
+    path = tmp_path / "extra.tsv"
+    path.write_text(f"# mine\n{line}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="extra.tsv, line 2"):
+        read_pairs(path)
+
+
+def test_a_missing_supplement_is_a_one_line_error(tmp_path):
+    with pytest.raises(ConfigError, match="cannot be read"):
+        read_pairs(tmp_path / "nowhere.tsv")
+
+
+def test_a_pair_ranks_below_the_dictionarys_first_rendering_or_alone(analyzer):
+    text = "協力分野は16分野。地域の安定。連絡官を任命。"
+    docs = [Document(id="d", title="t", text=text)]
+    vocab = {t: n for n, t in enumerate(analyzer.terms(text))}
+    pairs = [("area", "分野"), ("liaison officer", "連絡官"), ("budget line", "予算")]  # 予算: not in the documents
+    lexicon, notes = build_lexicon(docs, analyzer, vocab, supplement=pairs)
+    if notes:
+        pytest.skip(notes[0])
+    area = lexicon.lookup(["area"])
+    assert [c.ja for c in area][:2] == ["地域", "分野"] and area[1].source == "supplement"  # JMdict: area → 地域 first
+    assert [c.ja for c in lexicon.lookup(["liaison", "officer"])] == ["連絡官"]
+    assert not lexicon.lookup(["budget", "line"])
+    plain, _ = build_lexicon(docs, analyzer, vocab, dictionary=False, supplement=pairs)
+    assert [c.ja for c in plain.lookup(["area"])] == ["分野"]
+
+
+def test_an_english_question_reaches_a_word_only_a_users_pair_gives(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.md").write_text("# 計画\n\n重点分野として防災を挙げた。\n", encoding="utf-8")
+    (corpus / "b.md").write_text("# 交流\n\n市民の交流を進めた。\n", encoding="utf-8")
+    extra = tmp_path / "extra.tsv"
+    extra.write_text("disaster prevention\t防災\n", encoding="utf-8")
+    settings = build(corpus, tmp_path / "index", embed_model="none", lexicon_extra=extra)
+    from kotae.facade import Kotae
+
+    k = Kotae(load_index(settings), settings)
+    assert k.search("What about disaster prevention?", mode="lexical").passages[0].doc_id == "a"
+    extra.write_text("disaster prevention\t防災\nexchange\t交流\n", encoding="utf-8")  # edited: rebuild
+    with pytest.raises(StaleIndexError, match="kotae index"):
+        load_index(settings)
+    from kotae.store import check_fresh, read_manifest
+
+    without = make_settings(corpus, tmp_path / "index", embed_model="none")  # no longer given: a rebuild drops it
+    with pytest.raises(StaleIndexError, match="lexicon_extra"):
+        check_fresh(read_manifest(without.index.index_dir), without, check_corpus=False)
+
+
+def test_the_cli_says_in_one_line_which_line_of_a_users_file_is_wrong(tmp_path, small_corpus, capsys):
+    from kotae.cli import main
+
+    bad = tmp_path / "extra.tsv"
+    bad.write_text("area 分野\n", encoding="utf-8")
+    code = main(["index", "--corpus", str(small_corpus), "--out", str(tmp_path / "index"), "--model", "none",
+                 "--lexicon-extra", str(bad), "--quiet"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1 and err == [f"kotae: {bad}, line 1: write one English word or phrase, a tab, and its Japanese."]
