@@ -168,23 +168,6 @@ def gloss_rank(entry: Entry, sense_no: int, gloss_no: int) -> float:
     return -20.0 * sense_no - 2.0 * gloss_no + entry.priority / 50 - (200.0 if entry.source == "jmnedict" else 0.0)
 
 
-def _compound_glosses(entries: Iterable[Entry], forms: set[str], analyzer: Analyzer
-                      ) -> Iterable[tuple[str, tuple[str, ...], float]]:
-    """Each gloss of several words of a word of several terms in the corpus (see kotae.compounds), with its rank."""
-    for entry in entries:
-        form = next((f for f in entry.forms if f in forms), None)
-        if entry.source != "jmdict" or form is None:
-            continue
-        terms = tuple(analyzer.terms(form))
-        if len(terms) < 2:
-            continue
-        for sense_no, glosses in enumerate(entry.senses):
-            for gloss_no, gloss in enumerate(glosses):
-                key = gloss_key(gloss)
-                if key and " " in key:
-                    yield key, terms, gloss_rank(entry, sense_no, gloss_no)
-
-
 def build_lexicon(docs: Iterable[Document], analyzer: Analyzer, vocab: dict[str, int], *,
                   dictionary: bool = True, cache_dir: Path | None = None,
                   supplement: Sequence[tuple[str, str]] = ()) -> tuple[Lexicon, list[str]]:
@@ -199,6 +182,7 @@ def build_lexicon(docs: Iterable[Document], analyzer: Analyzer, vocab: dict[str,
     skeletons: dict[str, set[str]] = defaultdict(set)
 
     direct: dict[str, set[tuple[str, ...]]] = defaultdict(set)  # what glosses say outright, for compounds
+    compounds: list[tuple[str, tuple[str, ...], float]] = []  # (gloss key, terms, rank): see kotae.compounds
 
     def add(key: str | None, cand: Candidate) -> None:
         if key and cand.terms and all(t in vocab for t in cand.terms):
@@ -235,6 +219,8 @@ def build_lexicon(docs: Iterable[Document], analyzer: Analyzer, vocab: dict[str,
                         add(key, Candidate(form, terms, entry.source, rank))
                         if key and entry.source == "jmdict":
                             direct[key].add(terms)
+                            if " " in key and len(terms) > 1:  # a compound's gloss of several words
+                                compounds.append((key, terms, rank))
                         for other in office_keys(key):
                             add(other, Candidate(form, terms, entry.source, rank - OFFICE_PENALTY))
                         for word in partial_keys(key):
@@ -243,7 +229,7 @@ def build_lexicon(docs: Iterable[Document], analyzer: Analyzer, vocab: dict[str,
         # Only for words no gloss gives outright: where one does, a part of a compound is a second, weaker reading
         # (summit is サミット and 首脳会合; 首脳 alone would count the leaders of "the partner leaders at the summit"
         # twice).
-        for key, terms, rank in _compound_glosses(entries, forms, analyzer):
+        for key, terms, rank in compounds:
             learnt = leftover(key.split(), terms, direct)
             if learnt is not None and not any(form in direct for form, _ in word_forms(learnt[0])):
                 add(learnt[0], Candidate("".join(learnt[1]), learnt[1], "compound", rank - COMPOUND_PENALTY))
