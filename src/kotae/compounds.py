@@ -2,9 +2,9 @@
 translate a part of the compound, the one word left names the part left.
 
 JMdict glosses 海上 only as "on the sea", but 海上自衛隊 as "Maritime Self Defense Forces": with "self defense" known
-as 自衛 and "forces" as 隊, "maritime" is 海上. In the same way "council" is 理事会 (安全保障理事会, "Security Council")
-and "spending" is 費 (軍事費, "military spending"). A word is learnt only where the alignment leaves no choice: one
-English word and one run of at most two terms unaccounted for.
+as 自衛 and "forces" as 隊, "maritime" is 海上. In the same way "territorial" is 領土 (領土保全, "maintenance of
+territorial integrity"). A word is learnt only where the alignment leaves no choice: one English word and one run
+of at most two terms (of two characters or more) unaccounted for.
 """
 
 from __future__ import annotations

@@ -144,7 +144,7 @@ def _manifest_of(folder: Path, fix: str) -> Manifest:
 
 def build_settings(ix: IndexSettings) -> dict[str, Any]:
     """The parts of the settings an index is built for; any change makes the index stale (a user's own lexicon pairs
-    by their content; None, as an index recorded before there were any reads, where none are given)."""
+    by their content, or None without them: what an older index, which records nothing of them, also reads as)."""
     return {
         "term_form": ix.term_form,
         "chunk_target": ix.chunk_target, "chunk_max": ix.chunk_max, "chunk_overlap": ix.chunk_overlap,
