@@ -95,6 +95,8 @@ def _build(settings: Settings, *, progress: bool, report: Report | None, embedde
     timings: dict[str, float] = {}
     notes: list[str] = []
     clock = time.perf_counter()
+    # Read first, so that a malformed file of the user's is refused before any work.
+    pairs = [*read_pairs(bundled()), *(read_pairs(ix.lexicon_extra) if ix.lexicon_extra else ())] if ix.lexicon else []
 
     corpus = read_corpus(ix.corpus_dir, cache)
     if strict and corpus.skipped:
@@ -119,7 +121,6 @@ def _build(settings: Settings, *, progress: bool, report: Report | None, embedde
     timings["lexical"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    pairs = [*read_pairs(bundled()), *(read_pairs(ix.lexicon_extra) if ix.lexicon_extra else ())] if ix.lexicon else []
     lexicon, lexicon_notes = build_lexicon(docs, analyzer, lexical.vocab, dictionary=ix.lexicon,
                                            cache_dir=ix.cache_dir, supplement=pairs)
     notes.extend(lexicon_notes)
