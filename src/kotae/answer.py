@@ -111,7 +111,7 @@ class Answerer:
         # and decides.
         asked = self._cells(question) if short is not None and short.kind == "person" else ()  # the offices it names
         lacking = None if short is None or llm else unsaid(short, found, sentences, cells, asked)
-        years = query.years() | years_named(searched)  # with those no document names (2030)
+        years = years_named(searched)  # those no document names too (2030)
         if not llm and sentences and years and all(names_other_year(s.text, years) for s in sentences):
             lacking = lacking or NO_YEAR  # 2025年の首脳会合 where every sentence is of 2022, 2023 or 2024
         if lacking:

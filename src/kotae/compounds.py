@@ -34,10 +34,8 @@ def leftover(words: Sequence[str], terms: Sequence[str],
             spans = _spans(words[i:i + n], terms, known)
             if spans:
                 break
-        else:
-            n = 1
-            if words[i] not in STOPWORDS:
-                unmatched.append(words[i])
+        if not spans and words[i] not in STOPWORDS:  # no phrase from here is known: n is 1
+            unmatched.append(words[i])
         for start, end in spans:
             covered[start:end] = [True] * (end - start)
         i += n

@@ -211,7 +211,7 @@ def years_named(text: str) -> set[str]:
 
 def names_other_year(text: str, asked: Collection[str]) -> bool:
     """Whether a text names a year (1949, 2024年) but none of the `asked` ones."""
-    named = set(YEAR.findall(unicodedata.normalize("NFKC", text)))
+    named = years_named(text)
     return bool(named) and not named & set(asked)
 
 

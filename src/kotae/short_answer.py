@@ -54,10 +54,11 @@ _DURATION = (r"どれ(?:くらい|ぐらい|ほど|だけ)|どの(?:くらい|�
 _ASKS_DURATION = re.compile(_DURATION, re.I)
 # The most or the least of something (最長4年, 最大で5千人): the number a question asking for the extreme wants is the
 # one the sentence marks so, not the usual one beside it (CPEの任期は2年(最長更新4年) for "the longest").
-_ASKS_MOST = re.compile(r"最長|最大|最多|上限|\b(?:longest|maximum)\b", re.I)
-_ASKS_LEAST = re.compile(r"最短|最小|最少|下限|\b(?:shortest|minimum)\b", re.I)
-_MOST = re.compile(r"(?:最長|最大|最多|上限)[^\d０-９]{0,3}$")
-_LEAST = re.compile(r"(?:最短|最小|最少|下限)[^\d０-９]{0,3}$")
+_MOST_JA, _LEAST_JA = "最長|最大|最多|上限", "最短|最小|最少|下限"
+_ASKS_MOST = re.compile(rf"{_MOST_JA}|\b(?:longest|maximum)\b", re.I)
+_ASKS_LEAST = re.compile(rf"{_LEAST_JA}|\b(?:shortest|minimum)\b", re.I)
+_MOST = re.compile(rf"(?:{_MOST_JA})[^\d０-９]{{0,3}}$")  # the mark, then what stands between it and the number
+_LEAST = re.compile(rf"(?:{_LEAST_JA})[^\d０-９]{{0,3}}$")
 # A question that may ask for a length of time: the same, or a year or day count (何年, how many … years).
 _ASKS_TIME = re.compile(rf"{_DURATION}|何年|何日|\b(?:years|months|weeks|days|hours)\b", re.I)
 # A question asking how many: an ordinal (3回目, the third time) never answers it.
