@@ -441,3 +441,12 @@ def test_thresholds_are_learned_within_a_budget_below_the_five_percent_target():
     thresholds, _ = learn_thresholds(good)
     assert FALSE_ABSTENTION_BUDGET < 0.05
     assert sum(s.coverage < thresholds["lexical"]["ja"] for s in good) == 4
+
+
+def test_a_year_is_read_from_the_text_and_a_count_is_not_a_year():
+    from kotae.expressions import names_other_year, years_named
+
+    assert years_named("2025年のNATO首脳会合") == {"2025"} and years_named("the ２０２５ summit") == {"2025"}
+    assert years_named("約2000人の兵士") == set()  # a count
+    assert not names_other_year("約2000人の兵士を派遣した。", {"2025"})  # names no year, so no other year either
+    assert names_other_year("2023年7月の首脳会合", {"2025"})
