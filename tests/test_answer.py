@@ -309,6 +309,18 @@ def test_a_line_that_is_a_date_alone_answers_only_when(tmp_path):
     assert "令和7年5月" in [s.text for s, _ in when]
 
 
+def test_a_numbered_article_is_met_only_by_its_own_number(tmp_path):
+    """第10条 holds the 第 and the 条 of 第5条 but is another article: asked about 第5条 (or Article 5), it meets
+    nothing of the question."""
+    kotae = lexical_kotae(tmp_path, {
+        "treaty.md": "# 規約\n\n第5条 攻撃は全締約国への攻撃とみなす。\n\n第10条 全会一致で加入を招請できる。\n",
+        "other.md": LIBRARY}, Thresholds.never())
+    for question in ("第5条には何が定められている?", "What does Article 5 say?"):
+        _, _, found = kotae.answerer.candidates(question, mode="lexical")
+        met = {sentence.text.split()[0]: candidate.coverage for sentence, candidate in found}
+        assert met["第5条"] > met["第10条"] == 0.0, question
+
+
 def test_an_answer_numbers_its_sources_in_the_order_it_cites_them():
     from kotae.answer import AnswerSentence, _in_citation_order
     from kotae.types import Passage
@@ -431,6 +443,24 @@ def test_a_question_about_a_year_no_cited_sentence_is_of_is_abstained(tmp_path):
     assert not known.abstained and known.short_answer.text == "ビリニュス"
     speech = k.ask("市長は2024年のどの会議で演説した?", mode="lexical")  # its sentence names no year
     assert not speech.abstained
+
+
+def test_a_year_given_as_a_documents_own_date_asks_for_no_year(tmp_path):
+    """"According to the May 2025 paper" names the document, not the year of what is asked: a document dated 2025-05
+    that gives 2023's figures answers; the same year without its month, or with another month, still asks for 2025."""
+    from kotae.relative_dates import dating_years, written_month
+
+    assert written_month({"published": "2025-05"}) == (2025, 5) and written_month({"date": "2023-07-12"}) == (2023, 7)
+    assert written_month({"published": "2025"}) is None
+    assert dating_years("外務省の２０２５年５月の資料では?", {(2025, 5)}) == {"2025"}
+    assert dating_years("According to the May 2025 overview, how many?", {(2025, 5)}) == {"2025"}
+    assert dating_years("2025年の首脳会合は?", {(2025, 5)}) == set()
+    assert dating_years("2025年6月の首脳会合は?", {(2025, 5)}) == set()
+    paper = "---\ntitle: 概要\npublished: 2025-05\n---\n# 兵力\n\n2023年の加盟国軍隊の合計は約335万人。\n"
+    k = lexical_kotae(tmp_path, {"paper.md": paper}, thresholds=THRESHOLDS)
+    dated = k.ask("2025年5月の資料によると、加盟国軍隊の合計は?", mode="lexical")
+    assert not dated.abstained and "335万人" in dated.sentences[0].text
+    assert k.ask("2025年の加盟国軍隊の合計は?", mode="lexical").abstained
 
 
 def test_thresholds_are_learned_within_a_budget_below_the_five_percent_target():

@@ -140,6 +140,22 @@ def test_a_long_answer_that_names_something_and_then_says_what_it_is_gives_the_n
     assert retrieval_question("Why?", said, analyzer) == "What did he say? Why?"
 
 
+def test_a_short_reply_ending_in_a_full_stop_names_what_it_says(analyzer):
+    """A person's or another system's reply ends with a full stop (Jens Stoltenberg.), a quoted sentence with 。: the
+    reply still names what "he" or "it" is, and a long one its name before the apposition; a list of names is kept
+    whole or not at all, never cut to its first name."""
+    def searched(answer: str) -> str:
+        return retrieval_question("Where did he go?", [{"question": "Who came?", "answer": answer}], analyzer)
+
+    assert searched("Jens Stoltenberg.") == "Who came? Jens Stoltenberg Where did he go?"
+    assert searched("The NATO Security Assistance and Training for Ukraine (NSATU), a new NATO command.") == (
+        "Who came? The NATO Security Assistance and Training for Ukraine Where did he go?")
+    assert searched("Estonia, Latvia, Lithuania, Slovakia, Slovenia, Bulgaria, Romania and Sweden.") == (
+        "Who came? Where did he go?")
+    assert searched("Estonia, Latvia and Lithuania.") == "Who came? Estonia, Latvia and Lithuania Where did he go?"
+    assert searched("現在の市長は山田太郎である。") == "Who came? Where did he go?"
+
+
 def test_a_follow_ups_short_answer_is_read_where_its_own_words_stand(tmp_path):
     # The earlier question's words (首相, 参加) stand by オーストラリア; the follow-up asks where it was held (開催).
     k = lexical_kotae(tmp_path, {

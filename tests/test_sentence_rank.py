@@ -270,3 +270,18 @@ def test_a_question_asking_when_and_where_types_only_sentences_naming_both(tmp_p
     assert typed("協力計画はいつ署名された?") == {"2013": True, "2014": True}
     # Where it happened: a place taking で, において (ブリュッセルにおいて), not a country taking part (日本と).
     assert typed("協力計画はいつどこで署名された?") == {"2013": False, "2014": True}
+
+
+def test_a_list_item_is_read_with_the_short_heading_it_stands_under(tmp_path):
+    """A list item (① 「抑止と防衛」…) often says only what the heading over it (3つの中核的任務) is a list of: the
+    heading's words count toward each item's own coverage, through the run of items; items after a sentence get
+    none of it, and rows keep their own title."""
+    from support import lexical_kotae
+
+    kotae = lexical_kotae(tmp_path, {"plan.md": "# 計画\n\n## 三つの中核的任務\n\n- 抑止と防衛\n- 危機予防と管理\n\n"
+                                                "市は次の施設を運営している。\n\n- 図書館\n- 体育館\n"})
+    _, _, found = kotae.answerer.candidates("中核的任務は何?", mode="lexical")
+    by_text = {sentence.text.lstrip("- "): candidate for sentence, candidate in found}
+    assert by_text["抑止と防衛"].coverage == pytest.approx(1.0)
+    assert by_text["危機予防と管理"].coverage == pytest.approx(1.0)  # the second item too
+    assert by_text["図書館"].coverage == 0.0  # under a sentence, not a heading

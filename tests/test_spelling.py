@@ -74,3 +74,19 @@ def test_a_numbered_article_is_searched_as_the_documents_number_it():
     # Where the documents number nothing that way, the words are read one by one.
     found, _ = translate(["chapter", "5"], lexicon, vocab)
     assert [t.source for t in found] == ["5"]
+
+
+def test_a_japanese_questions_numbered_part_is_one_run_of_terms():
+    """第5条 in a Japanese question is met by a sentence only with its number and counter together, as Article 5
+    is: 第10条 holds 第 and 条 but is not 第5条. A count (5か国) stays terms, and so does a part the documents never
+    number."""
+    from kotae.translate import numbered_parts
+
+    vocab = {"第": 0, "5": 1, "条": 2, "か国": 3, "章": 4}
+    parts, rest = numbered_parts(["規約", "の", "第", "5", "条", "は"], vocab)
+    assert [(t.source, t.candidates) for t in parts] == [("第5条", (("第", "5", "条"),))]
+    assert rest == ["規約", "の", "は"]
+    parts, rest = numbered_parts(["5", "条"], vocab)
+    assert [t.candidates for t in parts] == [(("5", "条"),)] and rest == []
+    assert numbered_parts(["5", "か国"], vocab) == ([], ["5", "か国"])
+    assert numbered_parts(["第", "7", "章"], vocab) == ([], ["第", "7", "章"])  # no 7 in the documents

@@ -29,7 +29,7 @@ from kotae.generate import generate_stream, is_refusal, llm_enabled
 from kotae.glosses import glosses_for
 from kotae.needs import Need, coverage, needs
 from kotae.query import Query
-from kotae.relative_dates import anchored, written_year
+from kotae.relative_dates import anchored, dating_years, written_month, written_year
 from kotae.rerank import by_best_sentence
 from kotae.retrieve import Retriever
 from kotae.sentence_rank import Candidate, Ranker
@@ -111,7 +111,8 @@ class Answerer:
         # and decides.
         asked = self._cells(question) if short is not None and short.kind == "person" else ()  # the offices it names
         lacking = None if short is None or llm else unsaid(short, found, sentences, cells, asked)
-        years = years_named(searched)  # those no document names too (2030)
+        # Those no document names too (2030); not one given as a cited document's date (2025年5月の資料).
+        years = years_named(searched) - dating_years(searched, self._written(sentences))
         if not llm and sentences and years and all(names_other_year(s.text, years) for s in sentences):
             lacking = lacking or NO_YEAR  # 2025年の首脳会合 where every sentence is of 2022, 2023 or 2024
         if lacking:
@@ -237,6 +238,11 @@ class Answerer:
             weights = {t: w if t in mine else w * EARLIER_WORDS for t, w in weights.items()}
         return Question(kind, question, weights, asked, query.lang)
 
+    def _written(self, sentences: Sequence[AnswerSentence]) -> set[tuple[int, int]]:
+        """The year and month each cited document gives for itself, where it does."""
+        documents = self.retriever.index.documents
+        return {d for d in (written_month(documents[doc].meta) for doc in {s.doc_id for s in sentences}) if d}
+
     def _analyse_cells(self, text: str) -> tuple[Token, ...]:
         """A sentence's tokens with a table row's cells read apart (MeCab reads across a tab, and may take a name
         in one cell for a suffix of the word in the cell before), offsets unchanged."""
@@ -307,12 +313,18 @@ class Answerer:
             before: set[str] = set()
             lead: set[str] = set()  # the last line that is not a row: what a run of rows is a list of
             group: set[str] = set()  # the same when it is a short title (海上連合軍): part of what each row says
+            title: set[str] = set()  # a short heading over list items (3つの中核的任務): part of what each says
             for n, (unit, tokens) in enumerate(zip(reading.units, reading.tokens)):
                 terms = {t.term for t in tokens}
-                local, before = coverage(wants, terms | before | (lead if unit.kind == "row" else set())), terms
+                titled = title if unit.kind == "bullet" else set()
+                above = titled | (lead if unit.kind == "row" else set())
+                local, before = coverage(wants, terms | before | above), terms
                 if unit.kind != "row":
-                    lead, group = terms, terms if heads_rows(passage.text[unit.start:unit.end]) else set()
-                terms = terms | group if unit.kind == "row" else terms
+                    short_line = heads_rows(passage.text[unit.start:unit.end])
+                    lead, group = terms, terms if short_line else set()
+                    if unit.kind != "bullet":  # a run of items keeps the heading over it
+                        title = terms if unit.kind == "heading" and short_line else set()
+                terms = terms | group if unit.kind == "row" else terms | titled
                 if (passage.doc_id, passage.start + unit.start) in seen:
                     continue
                 sentence = AnswerSentence(text=passage.text[unit.start:unit.end], citation=passage.rank,

@@ -23,6 +23,7 @@ _EN_REFERENCE = re.compile(r"\b(?:it|its|they|them|their|he|him|his|she|her|this
 MIN_CONTENT_TERMS = 2
 ANSWER_CHARS = 60  # a short answer, not a passage
 _APPOSITION = re.compile(r"[,、，:：(（]\s*")
+_LIST_MARKS = re.compile(r"[,、，]")
 _SENTENCE_END = re.compile(r"[。．.!?！？]\s*(?:\[\d+\]\s*)*$")
 
 
@@ -100,8 +101,11 @@ def named(answer: str | None) -> str:
     search back to the passage it came from."""
     lines = (answer or "").strip().splitlines()
     lead = lines[0].split(" — ")[0].strip() if lines else ""
+    if lead.endswith(".") and not lead.endswith(".."):  # a reply's full stop (Jens Stoltenberg.), not a quote's 。
+        lead = lead[:-1].rstrip()
     if _SENTENCE_END.search(lead):
         return ""
-    if len(lead) > ANSWER_CHARS:  # a name and then what it is (NSATU, NATO's Security Assistance … for Ukraine)
+    if len(lead) > ANSWER_CHARS and len(_LIST_MARKS.findall(lead)) < 2:
+        # a name and then what it is (NSATU, NATO's Security Assistance … for Ukraine), not a list of names
         lead = _APPOSITION.split(lead, maxsplit=1)[0].strip()
     return lead if len(lead) <= ANSWER_CHARS else ""

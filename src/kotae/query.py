@@ -14,7 +14,7 @@ from kotae.english import english_words, expand_abbreviations
 from kotae.expressions import YEAR
 from kotae.language import detect_language
 from kotae.lexicon import Lexicon
-from kotae.translate import Translation, translate
+from kotae.translate import Translation, numbered_parts, translate
 
 _LATIN = re.compile(r"^[A-Za-z0-9'’-]+$")
 
@@ -77,8 +77,8 @@ def make_query(question: str, analyzer: Analyzer, lexicon: Lexicon, vocab: dict[
     lang = detect_language(question)
     tokens = analyzer.tokens(question)
     if lang == "ja":
-        terms = [t.term for t in tokens]
-        translations, unknown = [], []
+        translations, terms = numbered_parts([t.term for t in tokens], vocab)
+        unknown = []
     else:
         latin = [t for t in tokens if _LATIN.match(unicodedata.normalize("NFKC", t.surface))]
         terms = [t.term for t in tokens if t not in latin]

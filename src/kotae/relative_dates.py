@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from kotae.expressions import parse_date
-from kotae.render_en import render_date
+from kotae.render_en import MONTHS, render_date
 
 if TYPE_CHECKING:
     from kotae.short_answer import ShortAnswer
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 RELATIVE_YEARS = {"ことし": 0, "今年": 0, "本年": 0, "昨年": -1, "去年": -1, "来年": 1}
 _BEFORE = re.compile(rf"(?:{'|'.join(RELATIVE_YEARS)})$")
 _YEAR = re.compile(r"(?:19|20|21)\d\d")
+_YEAR_MONTH = re.compile(r"((?:19|20|21)\d\d)-(\d\d)")
 
 
 def written_year(meta: dict) -> int | None:
@@ -40,3 +42,21 @@ def anchored(short: ShortAnswer, text: str, year: int | None, lang: str) -> Shor
     counted = year + RELATIVE_YEARS[before.group()]
     en = render_date(replace(expr, year=counted)) if lang == "en" else None
     return replace(short, text=text[before.start():short.end], start=before.start(), en=en)
+
+
+def written_month(meta: dict) -> tuple[int, int] | None:
+    """The year and month a document says it was written or published in (2025-05 → (2025, 5)), if it says."""
+    for key in ("published", "date"):
+        found = _YEAR_MONTH.match(str(meta.get(key) or "").strip())
+        if found:
+            return int(found.group(1)), int(found.group(2))
+    return None
+
+
+def dating_years(question: str, dates: Collection[tuple[int, int]]) -> set[str]:
+    """The years a question names with the month of one of the `dates` (its documents' own, see `written_month`):
+    外務省の2025年5月の資料, the May 2025 overview, which say which document, not what year the answer is of."""
+    text = unicodedata.normalize("NFKC", question)
+    return {str(year) for year, month in dates
+            if re.search(rf"(?<!\d){year}\s*年\s*0?{month}\s*月|\b{MONTHS[month - 1]},?\s+(?:of\s+)?{year}\b", text,
+                         re.I)}

@@ -10,6 +10,7 @@ from kotae.lexicon import MAX_PHRASE, Lexicon
 
 # How Japanese documents number their parts: Article 5 is 第5条 (第 5 条 as index terms).
 _NUMBERED = {"article": "条", "chapter": "章", "section": "節", "paragraph": "項", "clause": "項"}
+_COUNTERS = {*_NUMBERED.values(), "号", "編"}
 WEIGHT_DECAY = 0.5  # each candidate weighs this much of the one before it (see candidate_weight)
 
 
@@ -106,3 +107,23 @@ def _numbered(pair: Sequence[str], vocab: dict[str, int]) -> Translation | None:
         return None
     run = ("第", str(int(pair[1])), _NUMBERED[pair[0]])
     return Translation(" ".join(pair), (run,), (1.0,)) if all(t in vocab for t in run) else None
+
+
+def numbered_parts(terms: Sequence[str], vocab: dict[str, int]) -> tuple[list[Translation], list[str]]:
+    """A Japanese question's numbered parts (第5条, 3章) read as one run each, as `_numbered` reads Article 5, so that
+    a sentence meets it only with the number and the counter together (第10条 does not meet 第5条 by its 第 and 条);
+    and the question's other terms."""
+    parts: list[Translation] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(terms):
+        start = i + (terms[i] == "第")
+        if start + 1 < len(terms) and terms[start].isdigit() and terms[start + 1] in _COUNTERS:
+            run = (*terms[i:start], str(int(terms[start])), terms[start + 1])
+            if all(t in vocab for t in run):
+                parts.append(Translation("".join(run), (run,), (1.0,)))
+                i = start + 2
+                continue
+        rest.append(terms[i])
+        i += 1
+    return parts, rest
