@@ -24,6 +24,7 @@ from kotae.en_names import Names
 from kotae.errors import GenerationError, KotaeError
 from kotae.events import Delta, Event, Failed, Final, Passages
 from kotae.expressions import date_alone, names_other_year, years_named
+from kotae.footnotes import cited_by
 from kotae.generate import generate as generate_answer
 from kotae.generate import generate_stream, is_refusal, llm_enabled
 from kotae.glosses import glosses_for
@@ -61,6 +62,7 @@ class Reading:
     units: tuple[Unit, ...]
     tokens: tuple[tuple[Token, ...], ...]  # the tokens of each unit
     context: frozenset[str]
+    cited: tuple[frozenset[str], ...]  # for each unit that is a note, the terms of what cites it (see footnotes)
 
 
 class Answerer:
@@ -255,7 +257,11 @@ class Answerer:
         units = tuple(sentence_units(chunk.text))
         inside = tuple(tuple(t for t in tokens if u.start <= t.start and t.end <= u.end) for u in units)
         heading = set(analyzer.terms(chunk.heading)) if chunk.heading else set()
-        return Reading(units, inside, frozenset({t.term for t in tokens} | heading))
+        document = self.retriever.index.documents[chunk.doc_id].text
+        cited = tuple(frozenset(analyzer.terms(words)) if (words := cited_by(document, chunk.start + u.start,
+                                                                             chunk.start + u.end)) else frozenset()
+                      for u in units)
+        return Reading(units, inside, frozenset({t.term for t in tokens} | heading), cited)
 
     def candidates(self, question: str, *, history: Sequence[Mapping[str, Any]] | None = None,
                    mode: str | None = None) -> tuple[str, str, list[tuple[AnswerSentence, Candidate]]]:
@@ -315,7 +321,7 @@ class Answerer:
             group: set[str] = set()  # the same when it is a short title (海上連合軍): part of what each row says
             title: set[str] = set()  # a short heading over list items (3つの中核的任務): part of what each says
             for n, (unit, tokens) in enumerate(zip(reading.units, reading.tokens)):
-                terms = {t.term for t in tokens}
+                terms = {t.term for t in tokens} | reading.cited[n]
                 titled = title if unit.kind == "bullet" else set()
                 above = titled | (lead if unit.kind == "row" else set())
                 local, before = coverage(wants, terms | before | above), terms
@@ -333,7 +339,8 @@ class Answerer:
                 found_item = short_answer(short, [sentence], [self._cells(sentence.text)]) if short else None
                 item = found_item is not None
                 dated = date_alone(sentence.text)  # 令和7年5月: dates its document, which "when" may ask
-                if (unit.kind == "heading" or dated or is_label(sentence.text)) and not item:
+                heading = unit.kind == "heading" and not reading.cited[n]  # a note is no heading, however short
+                if (heading or dated or is_label(sentence.text)) and not item:
                     continue  # a heading only names what follows it, unless it holds the asked-for item (7か国)
                 # As an answer to "when" it says nothing of what the question names: no item, no type of its own.
                 # Typed: it names every type asked for (a date and a place for いつどこで).
@@ -344,7 +351,7 @@ class Answerer:
                                       local=local, rank=passage.rank, typed=typed, row=unit.kind == "row",
                                       length=unit.end - unit.start,
                                       item=item, similarity=float(similar[n]) if similar is not None else None,
-                                      heading=unit.kind == "heading",
+                                      heading=heading,
                                       described=found_item is not None and found_item.described,
                                       other_year=bool(asked_years) and names_other_year(sentence.text, asked_years))
                 found.append((sentence, terms, candidate))
