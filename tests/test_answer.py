@@ -322,7 +322,7 @@ def test_a_numbered_article_is_met_only_by_its_own_number(tmp_path):
 
 
 def test_an_answer_numbers_its_sources_in_the_order_it_cites_them():
-    from kotae.answer import AnswerSentence, _in_citation_order
+    from kotae.answered import AnswerSentence, in_citation_order
     from kotae.types import Passage
 
     passages = [Passage(rank=r, doc_id="d", title="t", chunk_id=f"d:{r}", start=100 * r, end=100 * r + 50,
@@ -332,12 +332,12 @@ def test_an_answer_numbers_its_sources_in_the_order_it_cites_them():
         return AnswerSentence(text="x", citation=citation, doc_id="d", start=start, end=start + 1)
 
     # The best sentence is in the third passage; the others in the first and the third.
-    sentences, sources = _in_citation_order([sentence(3, 310), sentence(1, 120), sentence(3, 305)], passages)
+    sentences, sources = in_citation_order([sentence(3, 310), sentence(1, 120), sentence(3, 305)], passages)
     assert [s.citation for s in sentences] == [1, 1, 2]  # the best first, then by source and place in the text
     assert [s.start for s in sentences] == [310, 305, 120]
     assert [(p.rank, p.chunk_id) for p in sources] == [(1, "d:3"), (2, "d:1"), (3, "d:2"), (4, "d:4")]
     assert all(sources[s.citation - 1].start <= s.start < sources[s.citation - 1].end for s in sentences)
-    assert _in_citation_order([], passages) == ((), tuple(passages))
+    assert in_citation_order([], passages) == ((), tuple(passages))
 
 
 def test_retrieval_is_scored_in_retrieval_order_though_an_answer_numbers_its_sources_by_citation(retriever,

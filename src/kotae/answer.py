@@ -17,7 +17,7 @@ import numpy as np
 
 from kotae.analyze import match_form
 from kotae.answer_type import entity_types, expected_type
-from kotae.answered import Answer, AnswerSentence
+from kotae.answered import ABSTAIN_MESSAGE, Answer, AnswerSentence, in_citation_order, with_reply
 from kotae.chunk import Unit, heads_rows, is_label
 from kotae.clauses import placed_with, where_case
 from kotae.en_names import Names
@@ -39,7 +39,6 @@ from kotae.short_answer import Question, answer_order, short_answer, unsaid
 from kotae.thresholds import Thresholds, load_calibration
 from kotae.types import Passage, SearchResult, Token
 
-ABSTAIN_MESSAGE = {"ja": "資料には該当する記述が見つかりませんでした。", "en": "The documents don't say."}
 NO_YEAR = {"ja": "関連する記述はありますが、質問の年のことは書かれていません。",
            "en": "The documents discuss this, but not for the year asked about."}
 SOURCE_NOTE = "The answer is quoted from the Japanese source; the key terms are glossed in English."
@@ -98,7 +97,7 @@ class Answerer:
             return Answer(abstained=True, sentences=(), message=ABSTAIN_MESSAGE.get(query.lang, ABSTAIN_MESSAGE["en"]),
                           note=result.note, **common)
         chosen = self._sentences(result.passages, read, wants, query, short, vector, result.mode, found)
-        sentences, passages = _in_citation_order([s for s, _ in chosen], result.passages)
+        sentences, passages = in_citation_order([s for s, _ in chosen], result.passages)
         common["passages"] = passages
         cells = [self._cells(s.text) for s in sentences]
         names = self._names if query.lang == "en" else None
@@ -278,7 +277,7 @@ class Answerer:
                    ) -> list[tuple[AnswerSentence, set[str]]]:
         """The best sentence first, then up to two more that score close to it, by passage and in the order of the
         text; each with its terms; among the candidate sentences `found`, where the search has scored them. (Their
-        citations are numbered in order of appearance afterwards: see `_in_citation_order`.)"""
+        citations are numbered in order of appearance afterwards: see `in_citation_order`.)"""
         if found is None:
             found = self._candidates(passages, read, wants, query, short, vector)
         if not found:
@@ -367,30 +366,3 @@ class Answerer:
     def _chunk_number(self) -> dict[str, int]:
         return {c.id: i for i, c in enumerate(self.retriever.index.chunks)}
 
-
-def _in_citation_order(sentences: Sequence[AnswerSentence], passages: Sequence[Passage]
-                       ) -> tuple[tuple[AnswerSentence, ...], tuple[Passage, ...]]:
-    """The answer's sources numbered in the order the answer cites them: the passage of the best sentence (the
-    first) is [1], the others it cites follow in the order retrieval ranked them, then those not cited. The
-    sentences after the first go by source and in the order of the text, so an answer reads [1] … [1] … [2]."""
-    if not sentences:
-        return (), tuple(passages)
-    first, *rest = sentences
-    cited = [first.citation, *sorted({s.citation for s in rest} - {first.citation})]
-    order = cited + [p.rank for p in passages if p.rank not in cited]
-    number = {rank: n for n, rank in enumerate(order, start=1)}
-    by_rank = {p.rank: p for p in passages}
-    renumbered = [replace(s, citation=number[s.citation]) for s in sentences]
-    return ((renumbered[0], *sorted(renumbered[1:], key=lambda s: (s.citation, s.start))),
-            tuple(replace(by_rank[rank], rank=number[rank]) for rank in order))
-
-
-def with_reply(answer: Answer, reply: str | None | GenerationError) -> Answer:
-    """A quoted answer after a language model's reply: the reply's text, an abstention when the model refused
-    (None), or the quoted answer with a note when the model failed."""
-    if isinstance(reply, GenerationError):
-        return replace(answer, note=f"{reply} The answer below is quoted from the documents instead.")
-    if reply is None:
-        return replace(answer, abstained=True, sentences=(), glosses=(), note=None, short_answer=None,
-                       message=ABSTAIN_MESSAGE.get(answer.lang, ABSTAIN_MESSAGE["en"]))
-    return replace(answer, generated=reply, note=None, glosses=())

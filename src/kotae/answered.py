@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
+from kotae.errors import GenerationError
 from kotae.glosses import Gloss
 from kotae.short_answer import ShortAnswer
 from kotae.types import Passage
+
+ABSTAIN_MESSAGE = {"ja": "資料には該当する記述が見つかりませんでした。", "en": "The documents don't say."}
 
 
 @dataclass(frozen=True)
@@ -75,3 +79,31 @@ class Answer:
                 "message": self.message, "note": self.note, "confidence": round(self.confidence, 4),
                 "glosses": [{"ja": g.ja, "en": g.en} for g in self.glosses], "query_terms": list(self.query_terms),
                 "passages": [p.to_dict() for p in self.passages]}
+
+
+def in_citation_order(sentences: Sequence[AnswerSentence], passages: Sequence[Passage]
+                       ) -> tuple[tuple[AnswerSentence, ...], tuple[Passage, ...]]:
+    """The answer's sources numbered in the order the answer cites them: the passage of the best sentence (the
+    first) is [1], the others it cites follow in the order retrieval ranked them, then those not cited. The
+    sentences after the first go by source and in the order of the text, so an answer reads [1] … [1] … [2]."""
+    if not sentences:
+        return (), tuple(passages)
+    first, *rest = sentences
+    cited = [first.citation, *sorted({s.citation for s in rest} - {first.citation})]
+    order = cited + [p.rank for p in passages if p.rank not in cited]
+    number = {rank: n for n, rank in enumerate(order, start=1)}
+    by_rank = {p.rank: p for p in passages}
+    renumbered = [replace(s, citation=number[s.citation]) for s in sentences]
+    return ((renumbered[0], *sorted(renumbered[1:], key=lambda s: (s.citation, s.start))),
+            tuple(replace(by_rank[rank], rank=number[rank]) for rank in order))
+
+
+def with_reply(answer: Answer, reply: str | None | GenerationError) -> Answer:
+    """A quoted answer after a language model's reply: the reply's text, an abstention when the model refused
+    (None), or the quoted answer with a note when the model failed."""
+    if isinstance(reply, GenerationError):
+        return replace(answer, note=f"{reply} The answer below is quoted from the documents instead.")
+    if reply is None:
+        return replace(answer, abstained=True, sentences=(), glosses=(), note=None, short_answer=None,
+                       message=ABSTAIN_MESSAGE.get(answer.lang, ABSTAIN_MESSAGE["en"]))
+    return replace(answer, generated=reply, note=None, glosses=())
