@@ -285,3 +285,14 @@ def test_a_list_item_is_read_with_the_short_heading_it_stands_under(tmp_path):
     assert by_text["抑止と防衛"].coverage == pytest.approx(1.0)
     assert by_text["危機予防と管理"].coverage == pytest.approx(1.0)  # the second item too
     assert by_text["図書館"].coverage == 0.0  # under a sentence, not a heading
+
+
+def test_a_short_line_over_table_rows_is_no_answer_of_its_own(tmp_path):
+    """海上連合軍 over 司令部: ノースウッド names what its rows are, as a heading does: the rows are quoted, not the
+    title, which says nothing of what is asked."""
+    from support import lexical_kotae
+
+    kotae = lexical_kotae(tmp_path, {"sites.md": "# 施設\n\n体育館の利用\n①\t東町(東区)\n②\t西町(西区)\n"})
+    _, _, found = kotae.answerer.candidates("体育館はどこ?", mode="lexical")
+    quoted = {sentence.text for sentence, _ in found}
+    assert "体育館の利用" not in quoted and any("東町" in text for text in quoted)

@@ -338,7 +338,10 @@ class Answerer:
                 found_item = short_answer(short, [sentence], [self._cells(sentence.text)]) if short else None
                 item = found_item is not None
                 dated = date_alone(sentence.text)  # 令和7年5月: dates its document, which "when" may ask
-                heading = unit.kind == "heading" and not reading.cited[n]  # a note is no heading, however short
+                # A note is no heading, however short; a short line over table rows is one (海上連合軍: see heads_rows).
+                titles = unit.kind != "row" and n + 1 < len(reading.units) and reading.units[n + 1].kind == "row" and (
+                    heads_rows(sentence.text))
+                heading = (unit.kind == "heading" or titles) and not reading.cited[n]
                 if (heading or dated or is_label(sentence.text)) and not item:
                     continue  # a heading only names what follows it, unless it holds the asked-for item (7か国)
                 # As an answer to "when" it says nothing of what the question names: no item, no type of its own.
