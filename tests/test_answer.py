@@ -321,6 +321,24 @@ def test_a_numbered_article_is_met_only_by_its_own_number(tmp_path):
         assert met["第5条"] > met["第10条"] == 0.0, question
 
 
+def test_a_question_about_an_article_the_documents_lack_is_abstained(tmp_path):
+    """第99条 or Article 99 of a treaty whose documents stop at 第10条: the documents do not say, in a note of the
+    question's language, however well the rest of the question matches."""
+    from kotae.answer import NO_PART
+
+    kotae = lexical_kotae(tmp_path, {
+        "treaty.md": "# 規約\n\n第5条 攻撃は全締約国への攻撃とみなす。\n\n第十条 全会一致で加入を招請できる。\n",
+        "other.md": LIBRARY}, Thresholds.never())
+    answer = kotae.ask("規約の第99条には何が定められている?", mode="lexical")
+    assert answer.abstained and answer.note == NO_PART["ja"]
+    english = kotae.ask("What does Article 99 say about an attack?", mode="lexical")
+    assert english.abstained and english.note == NO_PART["en"]
+    alone = kotae.ask("What does Article 99 of it say?", mode="lexical")  # no other word the documents know
+    assert alone.abstained and "article 99" in alone.note
+    assert kotae.ask("規約の第10条には何が定められている?", mode="lexical").sentences[0].text.startswith("第十条")
+    assert not kotae.ask("What does Article 5 say?", mode="lexical").abstained
+
+
 def test_an_answer_numbers_its_sources_in_the_order_it_cites_them():
     from kotae.answered import AnswerSentence, in_citation_order
     from kotae.types import Passage
@@ -480,3 +498,4 @@ def test_a_year_is_read_from_the_text_and_a_count_is_not_a_year():
     assert years_named("約2000人の兵士") == set()  # a count
     assert not names_other_year("約2000人の兵士を派遣した。", {"2025"})  # names no year, so no other year either
     assert names_other_year("2023年7月の首脳会合", {"2025"})
+

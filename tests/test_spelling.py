@@ -78,15 +78,35 @@ def test_a_numbered_article_is_searched_as_the_documents_number_it():
 
 def test_a_japanese_questions_numbered_part_is_one_run_of_terms():
     """第5条 in a Japanese question is met by a sentence only with its number and counter together, as Article 5
-    is: 第10条 holds 第 and 条 but is not 第5条. A count (5か国) stays terms, and so does a part the documents never
-    number."""
-    from kotae.translate import numbered_parts
+    is: 第10条 holds 第 and 条 but is not 第5条. A count (5か国) stays terms, and so does a part other than an article
+    that the documents never number so (第7章: they may number chapters 7.); an article they lack (第99条) is one
+    term, which no passage holds."""
+    from kotae.numbered import numbered_terms
 
     vocab = {"第": 0, "5": 1, "条": 2, "か国": 3, "章": 4}
-    parts, rest = numbered_parts(["規約", "の", "第", "5", "条", "は"], vocab)
-    assert [(t.source, t.candidates) for t in parts] == [("第5条", (("第", "5", "条"),))]
+    parts, rest = numbered_terms(["規約", "の", "第", "5", "条", "は"], vocab)
+    assert parts == [("第5条", (("第", "5", "条"),))]
     assert rest == ["規約", "の", "は"]
-    parts, rest = numbered_parts(["5", "条"], vocab)
-    assert [t.candidates for t in parts] == [(("5", "条"),)] and rest == []
-    assert numbered_parts(["5", "か国"], vocab) == ([], ["5", "か国"])
-    assert numbered_parts(["第", "7", "章"], vocab) == ([], ["第", "7", "章"])  # no 7 in the documents
+    parts, rest = numbered_terms(["5", "条"], vocab)
+    assert parts == [("5条", (("5", "条"),))] and rest == []
+    assert numbered_terms(["5", "か国"], vocab) == ([], ["5", "か国"])
+    assert numbered_terms(["第", "7", "章"], vocab) == ([], ["第", "7", "章"])  # no 7 in the documents
+    assert numbered_terms(["第", "99", "条", "は"], vocab) == ([], ["第99条", "は"])
+
+
+def test_an_article_is_found_as_the_documents_number_it_in_kanji_numerals():
+    """Documents that write 第九十九条 are met by 第99条 and Article 99, through the analyzer that read them."""
+    from kotae.analyze import Analyzer
+    from kotae.numbered import is_missing_article, numbered_terms, numbered_words
+    from kotae.numerals import kanji_numeral
+
+    assert [kanji_numeral(n) for n in (5, 10, 12, 99, 105, 1949)] == ["五", "十", "十二", "九十九", "百五",
+                                                                     "千九百四十九"]
+    analyzer = Analyzer()
+    vocab = {t: 0 for t in analyzer.terms("第九十九条 第五条 締約国")}
+    parts, _ = numbered_terms(analyzer.terms("第99条には何が?"), vocab, analyzer.terms)
+    assert parts == [("第99条", (tuple(analyzer.terms("第九十九条")),))]
+    assert numbered_words(["article", "5"], vocab, analyzer.terms) == (tuple(analyzer.terms("第五条")),)
+    assert numbered_words(["article", "7"], vocab, analyzer.terms) == ()  # asked for, and lacking
+    assert numbered_words(["chapter", "7"], vocab, analyzer.terms) is None  # read word by word
+    assert is_missing_article("第7条") and is_missing_article("article 7") and not is_missing_article("7か国")

@@ -29,6 +29,7 @@ from kotae.generate import generate as generate_answer
 from kotae.generate import generate_stream, is_refusal, llm_enabled
 from kotae.glosses import glosses_for
 from kotae.needs import Need, coverage, needs
+from kotae.numbered import is_missing_article
 from kotae.query import Query
 from kotae.relative_dates import anchored, dating_years, written_month, written_year
 from kotae.rerank import by_best_sentence
@@ -41,6 +42,7 @@ from kotae.types import Passage, SearchResult, Token
 
 NO_YEAR = {"ja": "関連する記述はありますが、質問の年のことは書かれていません。",
            "en": "The documents discuss this, but not for the year asked about."}
+NO_PART = {"ja": "資料には、質問の番号の条はありません。", "en": "The documents have no article of that number."}
 SOURCE_NOTE = "The answer is quoted from the Japanese source; the key terms are glossed in English."
 MAX_SENTENCES = 3
 # A sentence that announces a list (次のとおり…する。, as follows:) says nothing until the items after it.
@@ -116,6 +118,8 @@ class Answerer:
         years = years_named(searched) - dating_years(searched, self._written(sentences))
         if not llm and sentences and years and all(names_other_year(s.text, years) for s in sentences):
             lacking = lacking or NO_YEAR  # 2025年の首脳会合 where every sentence is of 2022, 2023 or 2024
+        if not llm and any(is_missing_article(t) for t in (*query.missing, *query.unknown)):
+            lacking = lacking or NO_PART  # 第99条, Article 99: an article no document has
         if lacking:
             return Answer(abstained=True, sentences=(), message=ABSTAIN_MESSAGE.get(query.lang, ABSTAIN_MESSAGE["en"]),
                           note=lacking.get(query.lang, lacking["en"]), **common)

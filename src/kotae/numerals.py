@@ -18,6 +18,19 @@ ERAS: dict[str, date] = {"明治": date(1868, 10, 23), "大正": date(1912, 7, 3
 _SOLAR_CALENDAR = date(1873, 1, 1)
 
 
+def kanji_numeral(number: int) -> str:
+    """A number below 10,000 in positional kanji numerals, as documents number their articles (5 → 五, 12 → 十二,
+    99 → 九十九, 105 → 百五); 〇 for 0."""
+    if number == 0:
+        return "〇"
+    out = ""
+    for unit, value in (("千", 1000), ("百", 100), ("十", 10)):
+        digit, number = divmod(number, value)
+        if digit:
+            out += (KANJI_DIGITS[digit] if digit > 1 else "") + unit
+    return out + (KANJI_DIGITS[number] if number else "")
+
+
 def kanji_value(text: str) -> int | None:
     """The value of a kanji numeral: positional (三十二 = 32, 千九百四十九 = 1949) or digit by digit (二〇二三)."""
     if not text or any(ch not in KANJI_DIGITS and ch not in _SMALL_UNITS for ch in text):

@@ -14,7 +14,8 @@ from kotae.english import english_words, expand_abbreviations
 from kotae.expressions import YEAR
 from kotae.language import detect_language
 from kotae.lexicon import Lexicon
-from kotae.translate import Translation, numbered_parts, translate
+from kotae.numbered import numbered_terms
+from kotae.translate import Translation, translate
 
 _LATIN = re.compile(r"^[A-Za-z0-9'’-]+$")
 
@@ -77,7 +78,8 @@ def make_query(question: str, analyzer: Analyzer, lexicon: Lexicon, vocab: dict[
     lang = detect_language(question)
     tokens = analyzer.tokens(question)
     if lang == "ja":
-        translations, terms = numbered_parts([t.term for t in tokens], vocab)
+        parts, terms = numbered_terms([t.term for t in tokens], vocab, analyzer.terms)
+        translations = [Translation(name, runs, (1.0,) * len(runs)) for name, runs in parts]
         unknown = []
     else:
         latin = [t for t in tokens if _LATIN.match(unicodedata.normalize("NFKC", t.surface))]
@@ -88,7 +90,7 @@ def make_query(question: str, analyzer: Analyzer, lexicon: Lexicon, vocab: dict[
         latin_text = expand_abbreviations(" ".join(t.surface for t in latin),
                                           keep=lambda a: a.lower() in vocab or a.lower() in lexicon.acronyms)
         words = [w for w in english_words(latin_text) if len(w) > 1 or w.isdigit()]
-        translations, unknown = translate(words, lexicon, vocab)
+        translations, unknown = translate(words, lexicon, vocab, analyzer.terms)
         terms += named_acronyms(question, lexicon.acronyms)
     # MeCab reads a name written with a middle dot as one word or as its parts depending on what follows it
     # (マルク・ルッテ before a blank, マルク and ルッテ before a digit): where the whole is unknown, its parts.

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from kotae.english import STOPWORDS, is_english_word, written_out
 from kotae.lexicon import MAX_PHRASE, Lexicon
+from kotae.numbered import numbered_words
 
-# How Japanese documents number their parts: Article 5 is 第5条 (第 5 条 as index terms).
-_NUMBERED = {"article": "条", "chapter": "章", "section": "節", "paragraph": "項", "clause": "項"}
-_COUNTERS = {*_NUMBERED.values(), "号", "編"}
 WEIGHT_DECAY = 0.5  # each candidate weighs this much of the one before it (see candidate_weight)
 
 
@@ -35,8 +33,10 @@ def candidate_weight(position: int) -> float:
     return WEIGHT_DECAY**position
 
 
-def translate(words: Sequence[str], lexicon: Lexicon, vocab: dict[str, int]) -> tuple[list[Translation], list[str]]:
-    """English words → translations (phrases first, longest match) and the words nothing matched."""
+def translate(words: Sequence[str], lexicon: Lexicon, vocab: dict[str, int],
+              spell: Callable[[str], Sequence[str]] | None = None) -> tuple[list[Translation], list[str]]:
+    """English words → translations (phrases first, longest match) and the words nothing matched; `spell` gives
+    the index terms of a Japanese text (for a numbered part written in kanji numerals, see kotae.numbered)."""
     out: list[Translation] = []
     unknown: list[str] = []
     i = 0
@@ -44,9 +44,12 @@ def translate(words: Sequence[str], lexicon: Lexicon, vocab: dict[str, int]) -> 
         if words[i] in STOPWORDS:
             i += 1
             continue
-        numbered = _numbered(words[i:i + 2], vocab)
-        if numbered:  # Article 5 → 第5条, not any 5 (令和7年5月)
-            out.append(numbered)
+        numbered = numbered_words(words[i:i + 2], vocab, spell)
+        if numbered is not None:  # Article 5 → 第5条 or 第五条, not any 5 (令和7年5月)
+            if numbered:
+                out.append(Translation(" ".join(words[i:i + 2]), numbered, (1.0,) * len(numbered)))
+            else:  # Article 99 where the documents have no 第99条: asked, and unmet
+                unknown.append(" ".join(words[i:i + 2]))
             i += 2
             continue
         for n in range(min(MAX_PHRASE, len(words) - i), 0, -1):
@@ -99,31 +102,3 @@ def compound_parts(word: str, lexicon: Lexicon, vocab: dict[str, int]) -> list[s
     return max(splits, key=lambda parts: (sum(p in vocab or p in lexicon.entries for p in parts),
                                           min(map(len, parts))), default=[])
 
-
-def _numbered(pair: Sequence[str], vocab: dict[str, int]) -> Translation | None:
-    """A numbered part of a document (article 5, chapter 2) as its Japanese numbering, 第5条, where the documents
-    use that numbering; None otherwise."""
-    if len(pair) < 2 or pair[0] not in _NUMBERED or not pair[1].isdigit():
-        return None
-    run = ("第", str(int(pair[1])), _NUMBERED[pair[0]])
-    return Translation(" ".join(pair), (run,), (1.0,)) if all(t in vocab for t in run) else None
-
-
-def numbered_parts(terms: Sequence[str], vocab: dict[str, int]) -> tuple[list[Translation], list[str]]:
-    """A Japanese question's numbered parts (第5条, 3章) read as one run each, as `_numbered` reads Article 5, so that
-    a sentence meets it only with the number and the counter together (第10条 does not meet 第5条 by its 第 and 条);
-    and the question's other terms."""
-    parts: list[Translation] = []
-    rest: list[str] = []
-    i = 0
-    while i < len(terms):
-        start = i + (terms[i] == "第")
-        if start + 1 < len(terms) and terms[start].isdigit() and terms[start + 1] in _COUNTERS:
-            run = (*terms[i:start], str(int(terms[start])), terms[start + 1])
-            if all(t in vocab for t in run):
-                parts.append(Translation("".join(run), (run,), (1.0,)))
-                i = start + 2
-                continue
-        rest.append(terms[i])
-        i += 1
-    return parts, rest
