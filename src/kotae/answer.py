@@ -237,11 +237,12 @@ class Answerer:
         weights = {t: idf(t) for t in query.terms}
         for _, run, likely in translated:  # a translation's words weigh as likely as it is
             weights.update({t: max(weights.get(t, 0.0), idf(t) * likely) for t in run})
+        mine: frozenset[str] = frozenset()
         if searched is not None and searched != question:  # a follow-up: its own words say where to look
             own = self.retriever.query(question)
-            mine = {*own.terms, *(t for tr in own.translations for run in tr.candidates for t in run)}
+            mine = frozenset({*own.terms, *(t for tr in own.translations for run in tr.candidates for t in run)})
             weights = {t: w if t in mine else w * EARLIER_WORDS for t, w in weights.items()}
-        return Question(kind, question, weights, asked, query.lang)
+        return Question(kind, question, weights, asked, query.lang, own=mine)
 
     def _written(self, sentences: Sequence[AnswerSentence]) -> set[tuple[int, int]]:
         """The year and month each cited document gives for itself, where it does."""

@@ -125,6 +125,9 @@ class Question:
     weights: Mapping[str, float] | None = None  # each of its terms by how much it says (its IDF)
     asked: Mapping[str, str] | None = None
     lang: str = "ja"
+    # A follow-up's own terms (its words' Japanese): where a sentence holds one, its item stands there ("Where is its
+    # headquarters?": by 本部 or 司令部, not in the sentence the question before it was answered by). Empty: any.
+    own: frozenset[str] = frozenset()
 
 
 def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[Sequence[Token]],
@@ -163,7 +166,10 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
     terms = frozenset(weights)
     best: tuple[tuple[float, ...], int, Found, bool] | None = None
     accepted: list[tuple[int, Found]] = []  # every span that may answer, with its sentence
+    holding = [bool(question.own & {t.term for t in toks}) for toks in tokens]
     for n, (sentence, toks) in enumerate(zip(sentences, tokens)):
+        if any(holding) and not holding[n]:
+            continue
         for found in _found(sentence.text, tuple(toks)):
             if found.kind not in accepts or (found.link == "list" and not several):
                 continue
