@@ -115,6 +115,22 @@ def test_a_question_naming_an_office_field_first_finds_the_gloss_written_the_oth
     assert "外務大臣" in [c.ja for c in lexicon.lookup(["foreign", "minister"])]  # JMdict: Minister for Foreign Affairs
 
 
+def test_a_katakana_word_with_v_is_found_under_the_spelling_the_dictionary_files_it_under(analyzer):
+    """ヴィースバーデン is in JMnedict as ウィースバーデン (Wiesbaden): the lexicon offers the documents' own
+    spelling for the English name."""
+    from kotae.katakana import spelling_variants
+
+    assert spelling_variants("ヴィースバーデン") == {"ビースバーデン", "ウィースバーデン"}
+    assert spelling_variants("ヴァイオリン") == {"バイオリン", "ワイオリン"}
+    assert spelling_variants("ブリュッセル") == set()
+    docs = [Document(id="d", title="t", text="司令部はドイツのヴィースバーデンに置かれた。")]
+    vocab = {t: n for n, t in enumerate(analyzer.terms(docs[0].text))}
+    lexicon, notes = build_lexicon(docs, analyzer, vocab)
+    if notes:
+        pytest.skip(notes[0])
+    assert "ヴィースバーデン" in [c.ja for c in lexicon.lookup(["wiesbaden"])]
+
+
 def test_a_word_with_twenty_translations_does_not_outweigh_a_word_with_one():
     # Chunk 0 holds the one translation of a rare word; chunk 1 holds one of twenty translations of another.
     many = [f"m{i}" for i in range(20)]

@@ -55,3 +55,18 @@ def sounds_alike(english: str, kana: str, likeness: float = SHORT_LIKENESS) -> b
     """Whether an English word reads as a katakana word, vowels included: a consonant skeleton of two letters
     (rutte → rt) is shared by too many words to go by alone (ルッテ, but also レート and ラット)."""
     return difflib.SequenceMatcher(None, english, romaji(kana)).ratio() >= likeness
+
+
+# The ヴ spellings of a loanword and the older ones dictionaries may list instead (ヴィースバーデン, ウィースバーデン).
+_V_SPELLINGS = (("ヴァ", ("バ", "ワ")), ("ヴィ", ("ビ", "ウィ")), ("ヴェ", ("ベ", "ウェ")), ("ヴォ", ("ボ", "ウォ")),
+                ("ヴ", ("ブ",)))
+
+
+def spelling_variants(word: str) -> set[str]:
+    """The other ways a katakana word with ヴ is spelt (ヴィースバーデン → ビースバーデン, ウィースバーデン): 表記ゆれ a
+    dictionary may file it under; none for a word without ヴ."""
+    variants = {word}
+    for v, others in _V_SPELLINGS:
+        variants = {w.replace(v, other) for w in variants for other in others if v in w} | {
+            w for w in variants if v not in w}
+    return {w for w in variants if w != word and "ヴ" not in w} if "ヴ" in word else set()

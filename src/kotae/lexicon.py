@@ -24,7 +24,7 @@ from kotae.english import (
     written_out,
 )
 from kotae.jmdict import Entry, JMdictUnavailable, entries_for_forms
-from kotae.katakana import LIKENESS, english_skeleton, is_katakana, kana_skeleton, sounds_alike
+from kotae.katakana import LIKENESS, english_skeleton, is_katakana, kana_skeleton, sounds_alike, spelling_variants
 from kotae.spelling import Speller
 from kotae.types import Document
 
@@ -204,13 +204,15 @@ def build_lexicon(docs: Iterable[Document], analyzer: Analyzer, vocab: dict[str,
                 skeletons[kana_skeleton(tok.term)].add(tok.term)
 
     if dictionary:
+        # A katakana word the dictionary may file under another spelling (ヴィースバーデン as ウィースバーデン).
+        spelt = {v: f for f in forms if is_katakana(f) for v in spelling_variants(f) if v not in forms}
         try:
-            entries = entries_for_forms(forms, cache_dir=cache_dir)
+            entries = entries_for_forms(forms | set(spelt), cache_dir=cache_dir)
         except JMdictUnavailable as exc:
             entries = []
             notes.append(f"{exc} English questions will match loanwords and names only.")
         for entry in entries:
-            matched = [f for f in entry.forms if f in forms]
+            matched = [f for f in entry.forms if f in forms] or [spelt[f] for f in entry.forms if f in spelt]
             for form in matched[:1]:
                 terms = tuple(analyzer.terms(form))
                 for sense_no, glosses in enumerate(entry.senses):
