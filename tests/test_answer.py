@@ -321,6 +321,17 @@ def test_a_numbered_article_is_met_only_by_its_own_number(tmp_path):
         assert met["第5条"] > met["第10条"] == 0.0, question
 
 
+def test_a_japanese_question_with_an_acronym_gets_no_note_on_english_glosses(tmp_path):
+    from kotae.answer import SOURCE_NOTE
+
+    kotae = lexical_kotae(tmp_path, {"unit.md": "# PfP\n\nPfPの司令部はヴィースバーデンにある。\n",
+                                     "other.md": LIBRARY}, Thresholds.never())
+    mixed = kotae.ask("PfPの司令部はどこ?", mode="lexical")
+    assert mixed.lang == "mixed" and not mixed.abstained and not mixed.glosses and mixed.note is None
+    english = kotae.ask("Where is the PfP command?", mode="lexical")
+    assert not english.abstained and english.note == SOURCE_NOTE
+
+
 def test_a_question_about_an_article_the_documents_lack_is_abstained(tmp_path):
     """第99条 or Article 99 of a treaty whose documents stop at 第10条: the documents do not say, in a note of the
     question's language, however well the rest of the question matches."""

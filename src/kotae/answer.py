@@ -125,7 +125,9 @@ class Answerer:
                           note=lacking.get(query.lang, lacking["en"]), **common)
         glosses = (glosses_for([match_form(s.text) for s in sentences], set().union(*(terms for _, terms in chosen)),
                                query) if query.lang != "ja" else ())
-        notes = (result.note, SOURCE_NOTE if query.lang != "ja" else None)  # a lexical fallback; the source language
+        # A lexical fallback; the source language, for an English question or where English words were glossed (not
+        # for a Japanese question with an acronym in it, PfPの…).
+        notes = (result.note, SOURCE_NOTE if query.lang == "en" or glosses else None)
         answer = Answer(abstained=False, sentences=sentences, glosses=glosses,
                         note=" ".join(n for n in notes if n) or None, short_answer=found, **common)
         if not (generate and llm):
