@@ -79,3 +79,26 @@ def test_the_cli_says_in_one_line_which_line_of_a_users_file_is_wrong(tmp_path, 
                  "--lexicon-extra", str(bad), "--quiet"])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 1 and err == [f"kotae: {bad}, line 1: write one English word or phrase, a tab, and its Japanese."]
+
+
+def test_a_change_to_how_the_lexicon_is_built_makes_an_index_stale_for_rebuilding_only(tmp_path, small_corpus,
+                                                                                         monkeypatch):
+    """New bundled pairs or new lexicon rules in a release: `kotae index --if-stale` rebuilds (strict), while a
+    server keeps serving the index it has; an index built without the lexicon records none."""
+    import kotae.lexicon
+    from kotae.store import check_fresh, read_manifest
+
+    settings = build(small_corpus, tmp_path / "index", embed_model="none")
+    manifest = read_manifest(settings.index.index_dir)
+    assert manifest.settings["lexicon_rules"] == kotae.lexicon.rules()
+    check_fresh(manifest, settings, check_corpus=False)
+    kotae.lexicon.rules.cache_clear()
+    monkeypatch.setattr(kotae.lexicon, "RULES", kotae.lexicon.RULES + 1)
+    try:
+        with pytest.raises(StaleIndexError, match="lexicon_rules"):
+            check_fresh(manifest, settings, check_corpus=False)
+        check_fresh(manifest, settings, check_corpus=False, strict=False)
+    finally:
+        kotae.lexicon.rules.cache_clear()
+    plain = build(small_corpus, tmp_path / "plain", embed_model="none", lexicon=False)
+    assert read_manifest(plain.index.index_dir).settings["lexicon_rules"] is None

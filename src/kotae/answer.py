@@ -331,8 +331,8 @@ class Answerer:
                 titled = title if unit.kind == "bullet" else set()
                 above = titled | (lead if unit.kind == "row" else set())
                 local, before = coverage(wants, terms | before | above), terms
+                short_line = unit.kind != "row" and heads_rows(passage.text[unit.start:unit.end])
                 if unit.kind != "row":
-                    short_line = heads_rows(passage.text[unit.start:unit.end])
                     lead, group = terms, terms if short_line else set()
                     if unit.kind != "bullet":  # a run of items keeps the heading over it
                         title = terms if unit.kind == "heading" and short_line else set()
@@ -346,8 +346,7 @@ class Answerer:
                 item = found_item is not None
                 dated = date_alone(sentence.text)  # 令和7年5月: dates its document, which "when" may ask
                 # A note is no heading, however short; a short line over table rows is one (海上連合軍: see heads_rows).
-                titles = unit.kind != "row" and n + 1 < len(reading.units) and reading.units[n + 1].kind == "row" and (
-                    heads_rows(sentence.text))
+                titles = short_line and n + 1 < len(reading.units) and reading.units[n + 1].kind == "row"
                 heading = (unit.kind == "heading" or titles) and not reading.cited[n]
                 if (heading or dated or is_label(sentence.text)) and not item:
                     continue  # a heading only names what follows it, unless it holds the asked-for item (7か国)

@@ -7,7 +7,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 
 from kotae.acronyms import find_acronyms
@@ -26,8 +26,12 @@ from kotae.english import (
 from kotae.jmdict import Entry, JMdictUnavailable, entries_for_forms
 from kotae.katakana import LIKENESS, english_skeleton, is_katakana, kana_skeleton, sounds_alike, spelling_variants
 from kotae.spelling import Speller
+from kotae.supplement import bundled, digest
 from kotae.types import Document
 
+# What the lexicon's building is: bumped when a change to it changes what a lexicon holds (the words learnt from
+# compounds, the ヴ spellings), so that an index built before is stale, as it is when the bundled supplement changes.
+RULES = 2
 MAX_CANDIDATES = 8
 PARTIAL_PENALTY = 30.0
 SUPPLEMENT_RANK = 0.0  # a supplement's rendering of English the dictionary has none for: a first sense's
@@ -37,6 +41,12 @@ _NUMERAL_KANJI = frozenset("〇一二三四五六七八九十百千万億兆")  
 MAX_PHRASE = 4
 MAX_NGRAM = 4
 _PAREN = re.compile(r"\([^)]*\)|\[[^]]*\]")
+
+
+@cache
+def rules() -> str:
+    """What an index records of how its lexicon was built: `RULES` and the bundled supplement's content."""
+    return f"{RULES}:{digest(bundled())}"
 
 
 def gloss_key(gloss: str) -> str | None:

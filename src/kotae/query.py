@@ -79,7 +79,7 @@ def make_query(question: str, analyzer: Analyzer, lexicon: Lexicon, vocab: dict[
     tokens = analyzer.tokens(question)
     if lang == "ja":
         parts, terms = numbered_terms([t.term for t in tokens], vocab, analyzer.terms)
-        translations = [Translation(name, runs, (1.0,) * len(runs)) for name, runs in parts]
+        translations = [Translation.alike(name, runs) for name, runs in parts]
         unknown = []
     else:
         latin = [t for t in tokens if _LATIN.match(unicodedata.normalize("NFKC", t.surface))]
@@ -122,5 +122,5 @@ def spelled_out(terms: tuple[str, ...], translations: list[Translation], lexicon
         extra = [f for f in forms if f not in t.candidates]
         out.append(Translation(t.source, (*t.candidates, *extra), (*t.weights, *[1.0] * len(extra))) if extra else t)
     spelled = [t for t in terms if t in lexicon.acronyms]
-    out += [Translation(t, ((t,), *lexicon.acronyms[t]), (1.0,) * (1 + len(lexicon.acronyms[t]))) for t in spelled]
+    out += [Translation.alike(t, ((t,), *lexicon.acronyms[t])) for t in spelled]
     return tuple(t for t in terms if t not in spelled), out

@@ -20,6 +20,7 @@ from kotae.errors import IndexMissingError, IndexWriteError, StaleIndexError
 from kotae.integrity import check_files, damaged, expect_count, file_records, reading, reason, remove_build, seal
 from kotae.lexical import LexicalIndex
 from kotae.lexicon import Lexicon
+from kotae.lexicon import rules as lexicon_rules
 from kotae.load import fingerprint
 from kotae.manifest import REBUILD, Manifest
 from kotae.sentences import SentenceVectors, load_sentences, sentence_files
@@ -143,16 +144,16 @@ def _manifest_of(folder: Path, fix: str) -> Manifest:
 
 
 def build_settings(ix: IndexSettings) -> dict[str, Any]:
-    """The parts of the settings an index is built for; any change makes the index stale (a user's own lexicon pairs
-    by their content, or None without them: what an older index, which records nothing of them, also reads as)."""
+    """The parts of the settings an index is built for; any change makes the index stale (a user's lexicon pairs by
+    their content, None without them, as an older index reads; how its lexicon was built: kotae.lexicon.rules)."""
     return {
         "term_form": ix.term_form,
         "chunk_target": ix.chunk_target, "chunk_max": ix.chunk_max, "chunk_overlap": ix.chunk_overlap,
         "chunking": ix.chunking,
         "requested_model": ix.embed_model if ix.dense_enabled else "none",
-        "lexicon": ix.lexicon,
-        "index_type": ix.index_type,
+        "lexicon": ix.lexicon, "index_type": ix.index_type,
         "lexicon_extra": supplement_digest(ix.lexicon_extra),
+        "lexicon_rules": lexicon_rules() if ix.lexicon else None,
     }
 
 

@@ -20,6 +20,11 @@ class Translation:
     candidates: tuple[tuple[str, ...], ...]
     weights: tuple[float, ...]
 
+    @classmethod
+    def alike(cls, source: str, candidates: tuple[tuple[str, ...], ...]) -> Translation:
+        """A translation whose candidates are all equally meant (第5条 and 第五条 for Article 5)."""
+        return cls(source, candidates, (1.0,) * len(candidates))
+
     @property
     def group(self) -> list[tuple[tuple[str, ...], float]]:
         return list(zip(self.candidates, self.weights))
@@ -47,7 +52,7 @@ def translate(words: Sequence[str], lexicon: Lexicon, vocab: dict[str, int],
         numbered = numbered_words(words[i:i + 2], vocab, spell)
         if numbered is not None:  # Article 5 → 第5条 or 第五条, not any 5 (令和7年5月)
             if numbered:
-                out.append(Translation(" ".join(words[i:i + 2]), numbered, (1.0,) * len(numbered)))
+                out.append(Translation.alike(" ".join(words[i:i + 2]), numbered))
             else:  # Article 99 where the documents have no 第99条: asked, and unmet
                 unknown.append(" ".join(words[i:i + 2]))
             i += 2
@@ -101,4 +106,3 @@ def compound_parts(word: str, lexicon: Lexicon, vocab: dict[str, int]) -> list[s
     # Parts the lexicon has as written before inflected ones (war ship, not wars hip), then the more even split.
     return max(splits, key=lambda parts: (sum(p in vocab or p in lexicon.entries for p in parts),
                                           min(map(len, parts))), default=[])
-
