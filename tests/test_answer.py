@@ -467,7 +467,8 @@ def test_a_question_about_a_year_no_cited_sentence_is_of_is_abstained(tmp_path):
                       thresholds=THRESHOLDS)
     later = k.ask("2025年の首脳会合はどこで開催された?", mode="lexical")
     assert later.abstained and later.note == NO_YEAR["ja"] and later.passages
-    assert k.ask("Where was the 2025 summit held?", mode="lexical").note in (None, NO_YEAR["en"])
+    english = k.ask("Where was the 2025 summit held?", mode="lexical")  # by its year, or by its words' coverage
+    assert english.abstained and english.note in (None, NO_YEAR["en"])
     known = k.ask("2023年の首脳会合はどこで開催された?", mode="lexical")
     assert not known.abstained and known.short_answer.text == "ビリニュス"
     speech = k.ask("市長は2024年のどの会議で演説した?", mode="lexical")  # its sentence names no year
