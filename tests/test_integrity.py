@@ -80,6 +80,14 @@ def _build_args(settings) -> list[str]:
     return ["--out", str(settings.index.index_dir), "--corpus", str(settings.index.corpus_dir)]
 
 
+def _without_a_record_line(path: Path) -> None:
+    """The manifest with a line of its first file record removed. Its middle line, as other files lose, may be a
+    build timing, which nothing reads back (an index without it is whole); a file record is what it vouches for."""
+    lines = writable(path).read_text(encoding="utf-8").splitlines(keepends=True)
+    first = next(n for n, line in enumerate(lines) if line.strip() == '"files": {') + 1  # "<path>": {
+    path.write_text("".join(lines[:first + 1] + lines[first + 2:]), encoding="utf-8")
+
+
 def _one_line(code: int, err: str, name: str) -> str:
     lines = err.strip().splitlines()
     assert code == 1 and len(lines) == 1, err
@@ -112,7 +120,10 @@ def test_an_undamaged_copy_is_up_to_date_and_intact(template, tmp_path, capsys):
 @pytest.mark.parametrize(("name", "how"), _matrix(LEXICAL_FILES))
 def test_damage_is_one_line_naming_the_file_and_if_stale_repairs_it(template, tmp_path, capsys, name, how):
     settings = _copy(template, tmp_path)
-    damage(_target(settings, name), how)
+    if name == store.MANIFEST and how == "line removed":
+        _without_a_record_line(_target(settings, name))
+    else:
+        damage(_target(settings, name), how)
     _one_line(*_cli(capsys, "search", QUESTION, *_where(settings)), name)
     _one_line(*_cli(capsys, "index", "--verify", *_build_args(settings)), name)
     with pytest.raises(DamagedIndexError, match=name.replace(".", r"\.")):
