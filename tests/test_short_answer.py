@@ -429,3 +429,12 @@ def test_the_longest_asks_for_a_length_of_time_in_english():
 
     assert expected_type("What's the longest an embassy can serve as contact point?") == "number"
     assert expected_type("What's the longest river in the documents?") is None  # a thing, not how long
+
+
+def test_what_a_how_many_question_counts_is_the_counter_its_noun_ends_or_starts_with():
+    from kotae.short_answer import counted_nouns
+
+    assert counted_nouns("協力分野はいくつ?") == {"fields"}
+    assert counted_nouns("いくつの分野がありますか") == {"fields"}
+    assert counted_nouns("いくつの協力分野が盛り込まれましたか") == {"fields"}
+    assert counted_nouns("いくつの計画がありますか") == set()

@@ -112,7 +112,7 @@ class Retriever:
             hits = chunks if self.index.sentences is None else by_sentences(chunks, vector, self.index.sentences)
             rankings.append(Ranking("dense", hits))
         hits = self._combine(rankings, mode, query.lang)[:top_k]
-        passages = tuple(self._passage(rank, i, score) for rank, (i, score) in enumerate(hits, start=1))
+        passages = tuple(self.passage(rank, i, score) for rank, (i, score) in enumerate(hits, start=1))
         note = None
         if not passages and query.empty:
             unknown = f" ({', '.join(query.unknown)})" if query.unknown else ""
@@ -234,7 +234,8 @@ class Retriever:
         fused = rrf({r.name: [i for i, _ in r.hits] for r in rankings}, weights, k=retrieval.rrf_k)
         return [(int(i), score) for i, score in fused]
 
-    def _passage(self, rank: int, i: int, score: float) -> Passage:
+    def passage(self, rank: int, i: int, score: float) -> Passage:
+        """Chunk `i` as a passage of a result, at `rank`."""
         chunk = self.index.chunks[i]
         doc = self.index.documents[chunk.doc_id]
         return Passage(rank=rank, doc_id=chunk.doc_id, title=doc.title, chunk_id=chunk.id, start=chunk.start,

@@ -1,0 +1,53 @@
+"""A count that the text gives only after the passage naming what it counts, in the chunk that follows it.
+
+Chunks end where a size says, not where a subject does: 新たな連携協定「みどり連携計画」をまとめました… closes one
+chunk and そして重点的な取り組みとして…12分野を明記しています opens the next, which never names the plan again. Asked
+how many areas the plan names, retrieval finds the first chunk (it names the plan) and its sentences give no count
+of areas. Before such an answer is abstained (see kotae.short_answer.unsaid), the first sentences the
+next chunk adds are read for a count of what the question counts.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Sequence
+
+from kotae.answered import AnswerSentence
+from kotae.expressions import parse_number
+from kotae.short_answer import Question, short_answer
+from kotae.types import Passage, Token
+
+READ_ON = 3  # sentences read past the end of the passage: the count follows what it counts closely, or not at all
+
+
+def next_chunk(chunks: Sequence, number: int) -> int | None:
+    """The index of the chunk after chunk `number` in the same document, or None at a document's end."""
+    after = number + 1
+    return after if after < len(chunks) and chunks[after].doc_id == chunks[number].doc_id else None
+
+
+def _counter(number: str) -> str | None:
+    """What a number counts, by its counter (分野 for 12分野), or None."""
+    expr = parse_number(unicodedata.normalize("NFKC", number))
+    return expr.counter if expr else None
+
+
+def counted_after(question: Question, passage: Passage, following: Passage, units: Sequence,
+                  cells: Callable[[str], Sequence[Token]]) -> AnswerSentence | None:
+    """The first of the READ_ON sentences that `following` (the chunk after `passage`, with its sentence `units`)
+    adds to `passage` which counts what the question counts or names (12分野 for いくつの分野, how many areas),
+    cited as `following`; or None. Running text only: a table row or list item is about something else than the
+    one before it."""
+    if question.kind != "number" or following.doc_id != passage.doc_id:
+        return None
+    added = [u for u in units if following.start + u.start >= passage.end][:READ_ON]
+    for unit in added:
+        if unit.kind != "sentence":  # rows, items and headings stand each for itself: the next is another's
+            return None
+        sentence = AnswerSentence(text=following.text[unit.start:unit.end], citation=following.rank,
+                                  doc_id=following.doc_id, start=following.start + unit.start,
+                                  end=following.start + unit.end)
+        found = short_answer(question, [sentence], [cells(sentence.text)])
+        if found is not None and (found.described or _counter(found.text) in (question.weights or {})):
+            return sentence
+    return None
