@@ -248,6 +248,10 @@ def test_a_list_of_places_answers_a_question_asking_for_several(analyzer):
     ("What daylight saving rules apply?", None),
     ("In which sea did they train?", "place"), ("Which ally leads it?", "place"),
     ("What was Operation Ocean Shield?", None), ("Which paper, in which allies pledged it, came first?", None),
+    # A leading "when" clause sets the time of what is asked; with an auxiliary after it, it asks when.
+    ("When he came to Japan, which navy base did he visit?", "place"),
+    ("When the earthquake hit, what did Japan send?", None), ("When was it signed, and where?", "date"),
+    ("When did the library open?", "date"), ("視察した基地は?", "place"),
 ])
 def test_which_questions_ask_for_an_item(question, kind):
     assert expected_type(question) == kind

@@ -19,12 +19,12 @@ _DATE_UNITS = frozenset({"年", "月", "日", "年度"})
 # Nouns that say what a "which …" question or an elliptical Japanese one (…した国は?) asks for.
 _EN_PEOPLE = (r"person|people|official|officials|minister|ministers|leader|leaders|president|secretary|politician|"
               r"diplomat|ambassador|organi[sz]ation|organi[sz]ations|agency|body|ministry|institution|department|company")
-_EN_PLACES = r"city|cities|country|countries|nation|nations|town|place|region|state|capital|venue|location"
+_EN_PLACES = r"city|cities|country|countries|nation|nations|town|place|region|state|capital|venue|location|base|bases"
 # Words that also make names (Operation Ocean Shield) or relative clauses (in which allies pledged): a place only
 # right after which/what.
 _EN_PLACES_RIGHT_AFTER = r"sea|seas|ocean|river|lake|island|islands|port|province|prefecture|continent|ally"
 _JA_PEOPLE = "人|人物|人たち|総理|首相|大臣|大統領|首脳|長官|代表|担当者|責任者|組織|機関|団体"
-_JA_PLACES = "国|都市|町|市|地域|場所|開催地|所在地|本拠地|首都"
+_JA_PLACES = "国|都市|町|市|地域|場所|開催地|所在地|本拠地|首都|基地"
 # 何 with a counter asks how many (何か国, 何頭); 何年, 何月 and 何日 ask when (see the date pattern), except where
 # 何年 is a length of time (何年間, 何年交代, 何年ごと).
 _DURATION_YEARS = re.compile(r"何年(?:間|交代|ごと|毎|おき|ぶり|以内|目)")
@@ -64,9 +64,20 @@ _WHO_IS_NAMED = re.compile(r"(?i:who (?:is|was)) (?!(?i:.*(?:'s\b|\b(?:secretary
                            r"ambassador|commander|head|director|leader|chief|king|queen)\b)))(?:[A-Z][\w.'-]*\s*){1,4}\??")
 
 
+# "When he came to Japan, which base did he visit?": a clause that sets the time of what is asked, not a question
+# about when (an auxiliary after "when" makes it one: "When was it signed, and where?").
+_WHEN_CLAUSE = re.compile(r"^\s*when\b(?!\s+(?:was|were|is|are|did|do|does|will|has|have|had|can|could|should|would)\b)"
+                          r"[^,?]*,\s*(?=.*\b(?:what|which|who|whom|whose|where|how)\b)", re.I)
+
+
+def _asking(question: str) -> str:
+    """The question as its words of asking are read: without a leading "when" clause that only sets a time."""
+    return _WHEN_CLAUSE.sub("", unicodedata.normalize("NFKC", question), count=1)
+
+
 def expected_type(question: str) -> str | None:
     """The entity type a question asks for, or None for other questions (what, why, how, who is <name>)."""
-    text = unicodedata.normalize("NFKC", question)
+    text = _asking(question)
     if _WHO_IS_NAMED.fullmatch(text.strip()):
         return None
     for kind, pattern in _PATTERNS:
@@ -81,7 +92,7 @@ def also_asked(question: str) -> tuple[str, ...]:
     kind = expected_type(question)
     if kind is None:
         return ()
-    text = without_durations(unicodedata.normalize("NFKC", question))
+    text = without_durations(_asking(question))
     return tuple(other for other, pattern in _PATTERNS if other != kind and pattern.search(text))
 
 
