@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from support import build
 
-from kotae.answer import Answerer
 from kotae.chunk import Unit
 from kotae.continuation import counted_after, next_chunk
 from kotae.facade import Kotae
@@ -26,6 +25,7 @@ PLAN = """# 市と大学の連携
 具体的には、防災では学生が市の訓練に参加します。
 """
 OTHER = "# 港の祭り\n\n港の祭りは毎年7月に開かれ、3日間で約5万人が訪れます。\n"
+QUESTION = "みどり連携計画には、いくつの分野が盛り込まれていますか？"
 THRESHOLDS = Thresholds({"lexical": {"ja": 0.2, "en": 0.2}})
 
 
@@ -49,7 +49,7 @@ def test_the_count_is_split_from_what_it_counts(kotae_plan):
 
 
 def test_a_count_in_the_next_chunk_answers_how_many(kotae_plan):
-    answer = kotae_plan.ask("みどり連携計画には、いくつの分野が盛り込まれていますか？", mode="lexical", top_k=1)
+    answer = kotae_plan.ask(QUESTION, mode="lexical", top_k=1)
     assert not answer.abstained, answer.note
     assert answer.short_answer is not None and answer.short_answer.text == "12分野"
     first = answer.sentences[0]
@@ -61,12 +61,12 @@ def test_a_count_in_the_next_chunk_answers_how_many(kotae_plan):
     assert any("みどり連携計画" in s.text for s in answer.sentences[1:]), "the sentence naming the plan follows"
 
 
-def test_without_the_next_chunk_the_question_is_abstained_for_lack_of_a_number(kotae_plan):
+def test_without_the_next_chunk_the_question_is_abstained_for_lack_of_a_number(kotae_plan, monkeypatch):
     """The same question, read as before: only the passage retrieval returned (top_k=1: the one naming the plan)."""
-    answerer = kotae_plan.answerer
-    plain = Answerer(answerer.retriever, THRESHOLDS, answerer.ranker)
-    plain._counted_after = lambda *_: None
-    answer = plain.ask("みどり連携計画には、いくつの分野が盛り込まれていますか？", mode="lexical", top_k=1)
+    import kotae.answer
+
+    monkeypatch.setattr(kotae.answer, "continued", lambda *_: None)
+    answer = kotae_plan.answerer.ask(QUESTION, mode="lexical", top_k=1)
     assert answer.abstained and answer.note == NO_NUMBER["ja"]
 
 

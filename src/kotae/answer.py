@@ -20,7 +20,7 @@ from kotae.answer_type import entity_types, expected_type
 from kotae.answered import ABSTAIN_MESSAGE, Answer, AnswerSentence, in_citation_order, with_reply
 from kotae.chunk import Unit, heads_rows, is_label
 from kotae.clauses import placed_with, where_case
-from kotae.continuation import counted_after, next_chunk
+from kotae.continuation import continued
 from kotae.en_names import Names
 from kotae.errors import GenerationError, KotaeError
 from kotae.events import Delta, Event, Failed, Final, Passages
@@ -115,7 +115,9 @@ class Answerer:
         # and decides.
         asked = self._cells(question) if short is not None and short.kind == "person" else ()  # the offices it names
         lacking = None if short is None or llm else unsaid(short, found, sentences, cells, asked)
-        if lacking is NO_NUMBER and (went_on := self._counted_after(short, result.passages, [s for s, _ in chosen])):
+        if lacking is NO_NUMBER and (went_on := continued(
+                short, result.passages, [s for s, _ in chosen], retriever.index.chunks, self._chunk_number,
+                retriever.passage, lambda chunk_id: self._read(chunk_id).units, self._cells)):
             (sentences, common["passages"]), lacking = went_on, None  # the count the next chunk gives
             found = short_answer(short, [sentences[0]], [self._cells(sentences[0].text)], names)
         # Those no document names too (2030); not one given as a cited document's date (2025年5月の資料).
@@ -249,25 +251,6 @@ class Answerer:
             mine = frozenset({*own.terms, *(t for tr in own.translations for run in tr.candidates for t in run)})
             weights = {t: w if t in mine else w * EARLIER_WORDS for t, w in weights.items()}
         return Question(kind, question, weights, asked, query.lang, own=mine)
-
-    def _counted_after(self, short: Question, passages: Sequence[Passage], chosen: Sequence[AnswerSentence]
-                       ) -> tuple[tuple[AnswerSentence, ...], tuple[Passage, ...]] | None:
-        """The answer's sentences and passages where the chunk after one of the passages counts what the
-        question counts (see kotae.continuation): that count first, cited from that chunk, then the sentence chosen
-        from the passage it follows, if any."""
-        chunks = self.retriever.index.chunks
-        for passage in passages:
-            after = next_chunk(chunks, self._chunk_number[passage.chunk_id])
-            if after is None:
-                continue
-            following = next((p for p in passages if p.chunk_id == chunks[after].id), None)
-            following = following or self.retriever.passage(max(p.rank for p in passages) + 1, after, 0.0)
-            sentence = counted_after(short, passage, following, self._read(following.chunk_id).units, self._cells)
-            if sentence is not None:
-                named = [s for s in chosen if s.citation == passage.rank][:1]
-                return in_citation_order([sentence, *named],
-                                         passages if following in passages else (*passages, following))
-        return None
 
     def _written(self, sentences: Sequence[AnswerSentence]) -> set[tuple[int, int]]:
         """The year and month each cited document gives for itself, where it does."""

@@ -10,9 +10,9 @@ next chunk adds are read for a count of what the question counts.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
-from kotae.answered import AnswerSentence
+from kotae.answered import AnswerSentence, in_citation_order
 from kotae.expressions import parse_number
 from kotae.short_answer import Question, short_answer
 from kotae.types import Passage, Token
@@ -50,4 +50,26 @@ def counted_after(question: Question, passage: Passage, following: Passage, unit
         found = short_answer(question, [sentence], [cells(sentence.text)])
         if found is not None and (found.described or _counter(found.text) in (question.weights or {})):
             return sentence
+    return None
+
+
+def continued(question: Question, passages: Sequence[Passage], chosen: Sequence[AnswerSentence], chunks: Sequence,
+              numbers: Mapping[str, int], passage_at: Callable[[int, int, float], Passage],
+              units_of: Callable[[str], Sequence], cells: Callable[[str], Sequence[Token]]
+              ) -> tuple[tuple[AnswerSentence, ...], tuple[Passage, ...]] | None:
+    """The answer's sentences and passages where the chunk after one of the `passages` (in their order) counts what
+    the question counts: that count first, cited from that chunk (a passage of the answer's, added after the rest if
+    it was not one), then the sentence `chosen` from the passage it follows, if any; None where no chunk does.
+    `numbers` gives each chunk's index in `chunks`, `passage_at(rank, index, score)` makes a chunk a passage, and
+    `units_of` gives a chunk's sentence units."""
+    for passage in passages:
+        after = next_chunk(chunks, numbers[passage.chunk_id])
+        if after is None:
+            continue
+        following = next((p for p in passages if p.chunk_id == chunks[after].id), None)
+        following = following or passage_at(max(p.rank for p in passages) + 1, after, 0.0)
+        sentence = counted_after(question, passage, following, units_of(following.chunk_id), cells)
+        if sentence is not None:
+            named = [s for s in chosen if s.citation == passage.rank][:1]
+            return in_citation_order([sentence, *named], passages if following in passages else (*passages, following))
     return None

@@ -302,7 +302,8 @@ def counted_nouns(question: str) -> frozenset[str]:
     """What the question counts, as the English plural of a counter (何か国, how many countries → countries)."""
     text = unicodedata.normalize("NFKC", question)
     nouns = {COUNTERS[m.group(1)][1] for m in _JA_COUNTED.finditer(text)}
-    for m in _JA_HOW_MANY.finditer(text):  # 協力分野がいくつ, いくつの(協力)分野: what the noun ends or starts with counts
+    # 協力分野がいくつ, いくつの(協力)分野: the counter its noun ends or starts with counts
+    for m in _JA_HOW_MANY.finditer(text):
         before, after = m.group(1) or "", m.group(2) or ""
         nouns |= {plural for counter, (_, plural) in _JA_NOUN_COUNTERS.items() if plural and (
             before.endswith(counter) or after.startswith(counter) or after.endswith(counter))}
