@@ -292,3 +292,13 @@ def test_a_word_is_looked_up_as_written_then_its_base_forms_then_their_nouns_and
     assert forms["signature"] == forms["signing"] == INFLECTION_PENALTY
     assert forms["signs"] == DERIVATION_PENALTY and dict(word_forms("sign"))["signature"] == DERIVATION_PENALTY
     assert word_forms("signed") is word_forms("signed")  # lemmatised once per process
+
+
+def test_the_going_of_a_future_and_passing_prepositions_are_not_words_to_translate():
+    from kotae.english import STOPWORDS, english_words
+
+    assert english_words("Is Japan going to send weapons?") == ["is", "japan", "to", "send", "weapons"]
+    assert english_words("are they gonna join?") == ["are", "they", "join"]
+    assert "going" in english_words("Who is going to Brussels?")  # going somewhere: a verb of its own
+    assert "going" in english_words("What is going on?")
+    assert {"through", "via"} <= STOPWORDS

@@ -17,7 +17,7 @@ STOPWORDS = frozenset([
     "when", "where", "why", "how", "this", "that", "these", "those", "there", "here", "it", "its", "they", "them",
     "their", "he", "him", "his", "she", "her", "we", "our", "us", "you", "your", "i", "me", "my", "can", "could",
     "will", "would", "shall", "should", "may", "might", "must", "also", "any", "some", "all", "each", "other",
-    "such", "very", "more", "most", "much", "many", "tell", "please", "know", "ever", "just",
+    "such", "very", "more", "most", "much", "many", "tell", "please", "know", "ever", "just", "through", "via",
 ])
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 # British spellings folded to American on both sides, so defence and defense meet.
@@ -69,9 +69,17 @@ def expand_abbreviations(text: str, keep: Callable[[str], bool] = lambda _: Fals
 
 
 def english_words(text: str) -> list[str]:
-    """Folded English words of a text, hyphenated compounds split into their parts."""
+    """Folded English words of a text, hyphenated compounds split into their parts; without the "going" of a
+    future ("is Japan going to send": no going anywhere)."""
     text = unicodedata.normalize("NFKC", text).lower().replace("-", " ").replace("’", "'")
-    return [fold(w.removesuffix("'s")) for w in _WORD.findall(text)]
+    words = [fold(w.removesuffix("'s")) for w in _WORD.findall(text)]
+    return [w for i, w in enumerate(words) if not (w in ("going", "gonna") and _future(words, i))]
+
+
+def _future(words: list[str], i: int) -> bool:
+    """Whether words[i] (going, gonna) makes a future of the verb after it: going to send, gonna send."""
+    verb = i + 2 if words[i] == "going" else i + 1
+    return verb < len(words) and (words[i] == "gonna" or words[i + 1] == "to") and "VERB" in _lemma_table(words[verb])
 
 
 def is_english_word(word: str) -> bool:
