@@ -22,6 +22,7 @@ from kotae.chunk import Unit, heads_rows, is_label
 from kotae.clauses import placed_with, where_case
 from kotae.continuation import continued
 from kotae.en_names import Names
+from kotae.enumeration import asked_items, listed_items
 from kotae.errors import GenerationError, KotaeError
 from kotae.events import Delta, Event, Failed, Final, Passages
 from kotae.expressions import date_alone, names_other_year, years_named
@@ -99,7 +100,8 @@ class Answerer:
         if not result.passages or confidence < threshold:
             return Answer(abstained=True, sentences=(), message=ABSTAIN_MESSAGE.get(query.lang, ABSTAIN_MESSAGE["en"]),
                           note=result.note, **common)
-        chosen = self._sentences(result.passages, read, wants, query, short, vector, result.mode, found)
+        items = asked_items(question) if short is None or short.kind not in ("number", "date") else None
+        chosen = self._sentences(result.passages, read, wants, query, short, vector, result.mode, found, items)
         sentences, passages = in_citation_order([s for s, _ in chosen], result.passages)
         common["passages"] = passages
         cells = [self._cells(s.text) for s in sentences]
@@ -286,11 +288,13 @@ class Answerer:
         return result.mode, query.lang, [(sentence, candidate) for sentence, _, candidate in found]
 
     def _sentences(self, passages: Sequence[Passage], read: Sequence[Reading], wants: Sequence[Need], query: Query,
-                   short: Question | None, vector: np.ndarray | None, mode: str, found: list[Scored] | None = None
-                   ) -> list[tuple[AnswerSentence, set[str]]]:
+                   short: Question | None, vector: np.ndarray | None, mode: str, found: list[Scored] | None = None,
+                   items: int | None = None) -> list[tuple[AnswerSentence, set[str]]]:
         """The best sentence first, then up to two more that score close to it, by passage and in the order of the
-        text; each with its terms; among the candidate sentences `found`, where the search has scored them. (Their
-        citations are numbered in order of appearance afterwards: see `in_citation_order`.)"""
+        text; each with its terms; among the candidate sentences `found`, where the search has scored them. A question
+        asking for `items` things by name (the three core tasks) leads with a sentence within the margin that lists as
+        many (see kotae.enumeration). (Their citations are numbered in order of appearance afterwards: see
+        `in_citation_order`.)"""
         if found is None:
             found = self._candidates(passages, read, wants, query, short, vector)
         if not found:
@@ -309,6 +313,10 @@ class Answerer:
                            and not found[i][2].other_year and found[i][0].doc_id == best.doc_id), None)
             if holder is not None:
                 best, rest = found[holder][0], [best, *rest][:MAX_SENTENCES - 1]
+        lister = next((i for i in order if items and scores[i] >= scores[order[0]] - margin
+                       and listed_items(found[i][0].text) == items), None)
+        if lister is not None and found[lister][0] != best:  # asked for three things: the list of three first
+            best, rest = found[lister][0], [s for s in [best, *rest] if s != found[lister][0]][:MAX_SENTENCES - 1]
         if _ANNOUNCES.search(best.text):  # 次のとおり協力を推進する。: what it announces follows it
             after = [s for s, _, _ in found[order[0] + 1:] if (s.doc_id, s.citation) == (best.doc_id, best.citation)]
             rest = after[:MAX_SENTENCES - 1] or rest

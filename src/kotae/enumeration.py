@@ -1,0 +1,48 @@
+"""Questions that ask for a number of things by name (the three core tasks, 3つの中核的任務, which four areas), and
+sentences that list that many: a list of as many short items as were asked for answers it better than any one item,
+however many of the question's words that one shares.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_EN_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+# "the three core tasks", "what four areas", "which two commands": a count before a plural noun (up to three words on).
+_EN_ASKED = re.compile(rf"\b(?:the|what|which)\s+({'|'.join(_EN_NUMBERS)}|[2-9]|10)\s+(?:[\w'-]+\s+){{0,3}}?[\w-]+s\b",
+                       re.I)
+# 3つの中核的任務, 四つの分野, 2か国の
+_JA_ASKED = re.compile(r"([2-9]|10|[二三四五六七八九十])(?:つ|個|項目|分野|か国|カ国|ヶ国|ケ国)の")
+_MARK = re.compile(r"^\s*(?:[①-⑳]|[(（]\d+[)）]|\d+[.)]|[・•●○◆■▪\-*])\s*")
+_OPEN, _CLOSE = "「『(（[【", "」』)）]】"
+_HIRAGANA = re.compile(r"[ぁ-ゖ]")  # a piece ending in a particle or a verb's ending is a clause, not an item
+ITEM = 20  # characters: an item of a list names a thing; a longer piece is a clause of a sentence
+
+
+def asked_items(question: str) -> int | None:
+    """How many things the question asks to be named, or None when it names no such count."""
+    text = unicodedata.normalize("NFKC", question)
+    if m := _EN_ASKED.search(text):
+        word = m.group(1).lower()
+        return _EN_NUMBERS.get(word) or int(word)
+    if m := _JA_ASKED.search(text):
+        return int(m.group(1)) if m.group(1).isdigit() else "一二三四五六七八九十".index(m.group(1)) + 1
+    return None
+
+
+def listed_items(sentence: str) -> int:
+    """How many items a sentence is a list of (「抑止と防衛」、「危機予防・管理」、「協調的安全保障」: 3): its pieces
+    between commas outside brackets, when there are two or more and each is short and ends in no hiragana (計画は、
+    2024年に採択; 課題に取り組み、成果を報告する: clauses, not items); 0 for any other sentence."""
+    text = _MARK.sub("", unicodedata.normalize("NFKC", sentence).strip()).rstrip("。.")
+    pieces, depth, start = [], 0, 0
+    for i, char in enumerate(text):
+        depth += (char in _OPEN) - (char in _CLOSE)
+        if char in "、," and depth <= 0:
+            pieces.append(text[start:i])
+            start = i + 1
+    pieces.append(text[start:])
+    pieces = [p.strip() for p in pieces]
+    return len(pieces) if len(pieces) >= 2 and all(0 < len(p) <= ITEM and not _HIRAGANA.match(p[-1])
+                                                   for p in pieces) else 0
