@@ -153,10 +153,27 @@ def test_an_english_who_question_naming_an_office_no_sentence_names_is_unsaid(an
     def lacking(*texts):
         sentences = [Sentence(t, f"doc-{n}", 0, len(t)) for n, t in enumerate(texts)]
         question = Question("person", "Who is the commander of NSATU?", {"司令官": 1.0, "nsatu": 1.0}, None, "en")
-        return unsaid(question, None, sentences, [analyzer.tokens(t) for t in texts], ())
+        tokens = [analyzer.tokens(t) for t in texts]
+        return unsaid(question, short_answer(question, sentences, tokens), sentences, tokens, ())
 
     assert lacking("NSATUはドイツに司令部を置く。") == NO_HOLDER  # its office, among the terms it was translated into
     assert lacking("NSATUのスミス司令官が訪日した。") is None
+    assert lacking("NSATUの司令官が新たに着任した。") == NO_HOLDER  # the office, but nobody holding it
+
+
+def test_a_question_asking_for_the_name_of_an_office_holder_asks_for_a_person(analyzer):
+    from kotae.short_answer import NO_HOLDER, unsaid
+
+    assert expected_type("初代専任大使の名前は？") == "person"
+    assert expected_type("What is the name of the first ambassador?") == "person"
+    assert expected_type("大使は何という名前の人ですか？") == "person"
+    assert expected_type("艦艇の名前は？") is None  # a thing's name, not a person's
+    text = "2025年1月\t代表部における専任大使着任"
+    question = Question("person", "代表部の専任大使の名前は？", {"大使": 1.0}, None, "ja")
+    tokens = [analyzer.tokens(text)]
+    sentences = [Sentence(text, "doc", 0, len(text))]
+    found = short_answer(question, sentences, tokens)
+    assert found is None and unsaid(question, found, sentences, tokens, analyzer.tokens(question.text)) == NO_HOLDER
 
 
 def test_a_place_leading_or_hosting_is_the_place_not_part_of_a_name(analyzer):

@@ -24,6 +24,10 @@ _EN_PLACES = r"city|cities|country|countries|nation|nations|town|place|region|st
 # right after which/what.
 _EN_PLACES_RIGHT_AFTER = r"sea|seas|ocean|river|lake|island|islands|port|province|prefecture|continent|ally"
 _JA_PEOPLE = "人|人物|人たち|総理|首相|大臣|大統領|首脳|長官|代表|担当者|責任者|組織|機関|団体"
+# Offices whose holder's name a question may ask for (専任大使の名前は, the name of the ambassador).
+_JA_OFFICES = "大使|事務総長|首相|総理|大臣|長官|司令官|大統領|代表|館長|議長"
+_EN_OFFICES = (r"ambassadors?|secretar(?:y|ies)|ministers?|presidents?|commanders?|chiefs?|heads?|leaders?|"
+               r"directors?|chairs?")
 _JA_PLACES = "国|都市|町|市|地域|場所|開催地|所在地|本拠地|首都|基地"
 # 何 with a counter asks how many (何か国, 何頭); 何年, 何月 and 何日 ask when (see the date pattern), except where
 # 何年 is a length of time (何年間, 何年交代, 何年ごと).
@@ -50,6 +54,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("date", re.compile(r"いつ|何年|何月|何日|時期|日付|年月|\bwhen\b|\b(?:what|which) (?:exact |precise |calendar )?"
                         r"(?:year|month|date|day)s?\b", re.I)),
     ("person", re.compile(rf"誰|だれ|何者|どなた|どんな人|どういう人|どの(?:人|組織|機関|団体|役所|省庁|企業|会社)|"
+                          rf"(?:{_JA_OFFICES})(?:の|って)?(?:名前|氏名)|何という(?:名前の)?人|"
+                          rf"\bname of (?:\w+ ){{0,4}}?(?:{_EN_OFFICES})\b|"
                           rf"(?:{_JA_PEOPLE}){_END}|\bwho(?:m|se)?\b|"
                           rf"\b(?:which|what) (?:\w+ ){{0,2}}?(?:{_EN_PEOPLE})\b", re.I)),
     ("place", re.compile(rf"どこ|何処|どちら|場所|所在|どの(?:国|都市|町|市|地域|州|県)|開催地|(?:{_JA_PLACES}){_END}|"

@@ -240,14 +240,15 @@ def unsaid(question: Question, found: ShortAnswer | None, sentences: Sequence[An
            tokens: Sequence[Sequence[Token]], question_tokens: Sequence[Token]) -> dict[str, str] | None:
     """Why the cited sentences cannot answer, as a note in each language, or None when they may: a how-many
     question with no number of what it counts (measured on the gold and holdout sets: no such answer held the
-    evidence), or a who-question naming an office (司令官は誰) that no sentence names, alone or as a title."""
+    evidence), or a who-question naming an office (司令官は誰) that no sentence names, alone or as a title, or
+    whose holder no sentence names (専任大使着任: the office, nobody in it)."""
     if question.kind == "number" and found is None:
         return NO_NUMBER
     if question.kind == "person":  # an English question's offices are among the terms it was translated into
         asked = (offices(question.text, question_tokens) if question.lang != "en"
                  else {t for t in question.weights or {} if t in OFFICES})
         named = set().union(*(offices(s.text, t) for s, t in zip(sentences, tokens)))
-        if asked and not any(_same_office(a, n) for a in asked for n in named):
+        if asked and (found is None or not any(_same_office(a, n) for a in asked for n in named)):
             return NO_HOLDER
     return None
 
