@@ -511,3 +511,29 @@ def test_a_year_is_read_from_the_text_and_a_count_is_not_a_year():
     assert not names_other_year("約2000人の兵士を派遣した。", {"2025"})  # names no year, so no other year either
     assert names_other_year("2023年7月の首脳会合", {"2025"})
 
+
+PORT = "# 港の祭り\n\n港の祭りは毎年7月に開かれ、3日間で約5万人が訪れます。\n"
+BYLINE = """# 図書館の新館
+
+令和3年4月
+市教育委員会生涯学習課
+
+松本市中央図書館の新館は、2021年4月1日に開館し、初日に約3千人が訪れた。
+"""
+
+
+def test_a_line_sharing_none_of_the_questions_words_never_leads_the_answer(tmp_path):
+    """A ranker that prefers short lines would lead with the byline; within its margin a sentence sharing the
+    question's words leads instead."""
+    from kotae.sentence_rank import FEATURES, Ranker
+
+    kotae = lexical_kotae(tmp_path, {"library.md": BYLINE, "port.md": PORT},
+                          thresholds=Thresholds({"lexical": {"ja": 0.1, "en": 0.1}}))
+    weights = [-1.0 if f == "length" else 0.1 if f == "coverage" else 0.0 for f in FEATURES]
+    short_first = Answerer(kotae.retriever, Thresholds({"lexical": {"ja": 0.1, "en": 0.1}}),
+                          ranker=Ranker({"lexical": {"ja": weights}}))
+    found = short_first.candidates("図書館の新館には初日に何人が訪れた?", mode="lexical")[2]
+    scores, _ = short_first.ranker.scores([c for _, c in found], "lexical", "ja")
+    assert found[int(scores.argmax())][0].text == "市教育委員会生涯学習課"  # what the ranker alone would lead with
+    answer = short_first.ask("図書館の新館には初日に何人が訪れた?", mode="lexical")
+    assert answer.sentences[0].text.startswith("松本市中央図書館の新館は")

@@ -57,3 +57,4 @@ def test_a_question_asking_for_three_things_is_answered_first_by_the_list_of_thr
     # Asked without the count, the item sharing more of the question's words may come first, as before.
     plain = kotae_plan.ask("みどり連携計画の基本方針は？", mode="lexical")
     assert not plain.sentences[0].text.endswith("「環境」、「防災」、「観光」")
+

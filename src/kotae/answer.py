@@ -313,6 +313,10 @@ class Answerer:
                            and not found[i][2].other_year and found[i][0].doc_id == best.doc_id), None)
             if holder is not None:
                 best, rest = found[holder][0], [best, *rest][:MAX_SENTENCES - 1]
+        if not found[order[0]][2].local:  # shares none of the question's words, nor does the line before it
+            sharing = next((i for i in order if scores[i] >= scores[order[0]] - margin and found[i][2].local), None)
+            if sharing is not None:
+                best, rest = found[sharing][0], [s for s in [best, *rest] if s != found[sharing][0]][:MAX_SENTENCES - 1]
         lister = next((i for i in order if items and scores[i] >= scores[order[0]] - margin
                        and listed_items(found[i][0].text) == items), None)
         if lister is not None and found[lister][0] != best:  # asked for three things: the list of three first
