@@ -301,4 +301,4 @@ def test_the_going_of_a_future_and_passing_prepositions_are_not_words_to_transla
     assert english_words("are they gonna join?") == ["are", "they", "join"]
     assert "going" in english_words("Who is going to Brussels?")  # going somewhere: a verb of its own
     assert "going" in english_words("What is going on?")
-    assert {"through", "via", "actually", "really"} <= STOPWORDS  # actually is no "actual place" (現地)
+    assert {"through", "via"} <= STOPWORDS

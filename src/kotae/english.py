@@ -18,7 +18,6 @@ STOPWORDS = frozenset([
     "their", "he", "him", "his", "she", "her", "we", "our", "us", "you", "your", "i", "me", "my", "can", "could",
     "will", "would", "shall", "should", "may", "might", "must", "also", "any", "some", "all", "each", "other",
     "such", "very", "more", "most", "much", "many", "tell", "please", "know", "ever", "just", "through", "via",
-    "actually", "really", "basically", "literally",
 ])
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 # British spellings folded to American on both sides, so defence and defense meet.
