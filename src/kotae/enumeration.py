@@ -1,4 +1,4 @@
-"""Questions that ask for a number of things by name (the three core tasks, 3つの中核的任務, which four areas), and
+"""Questions that ask for a number of things by name (the three core tasks, 3つの基本方針, which four areas), and
 sentences that list that many: a list of as many short items as were asked for answers it better than any one item,
 however many of the question's words that one shares.
 """
@@ -12,7 +12,7 @@ _EN_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
 # "the three core tasks", "what four areas", "which two commands": a count before a plural noun (up to three words on).
 _EN_ASKED = re.compile(rf"\b(?:the|what|which)\s+({'|'.join(_EN_NUMBERS)}|[2-9]|10)\s+(?:[\w'-]+\s+){{0,3}}?[\w-]+s\b",
                        re.I)
-# 3つの中核的任務, 四つの分野, 2か国の
+# 3つの基本方針, 四つの分野, 2か国の
 _JA_ASKED = re.compile(r"([2-9]|10|[二三四五六七八九十])(?:つ|個|項目|分野|か国|カ国|ヶ国|ケ国)の")
 _MARK = re.compile(r"^\s*(?:[①-⑳]|[(（]\d+[)）]|\d+[.)]|[・•●○◆■▪\-*])\s*")
 _OPEN, _CLOSE = "「『(（[【", "」』)）]】"
@@ -32,7 +32,7 @@ def asked_items(question: str) -> int | None:
 
 
 def listed_items(sentence: str) -> int:
-    """How many items a sentence is a list of (「抑止と防衛」、「危機予防・管理」、「協調的安全保障」: 3): its pieces
+    """How many items a sentence is a list of (「環境」、「防災・減災」、「観光」: 3): its pieces
     between commas outside brackets, when there are two or more and each is short and ends in no hiragana (計画は、
     2024年に採択; 課題に取り組み、成果を報告する: clauses, not items); 0 for any other sentence."""
     text = _MARK.sub("", unicodedata.normalize("NFKC", sentence).strip()).rstrip("。.")
