@@ -301,26 +301,30 @@ class Answerer:
             return []
         scores, margin = self.ranker.scores([c for _, _, c in found], mode, query.lang)
         order = sorted(range(len(found)), key=lambda i: (-scores[i], found[i][0].citation, found[i][0].start))
-        best = found[order[0]][0]
-        rest = [found[i][0] for i in order[1:] if scores[i] >= scores[order[0]] - margin][:MAX_SENTENCES - 1]
+        within = [i for i in order if scores[i] >= scores[order[0]] - margin]  # best first
+        best, rest = found[within[0]][0], [found[i][0] for i in within[1:]][:MAX_SENTENCES - 1]
+
+        def lead(i: int) -> tuple[AnswerSentence, list[AnswerSentence]]:
+            """Candidate i first, then the sentences chosen so far, without it."""
+            return found[i][0], [s for s in [best, *rest] if s != found[i][0]][:MAX_SENTENCES - 1]
+
         # A how-many question whose chosen sentences give no number (it would be abstained, see unsaid), or only
         # numbers for other years than it asks about, leads with the best sentence of the same document within the
         # margin that counts what it asks, for no other year than the question's.
         chosen = {best, *rest}
         if short is not None and short.kind == "number" and not any(
                 c.item and not c.other_year for s, _, c in found if s in chosen):
-            holder = next((i for i in order if scores[i] >= scores[order[0]] - margin and found[i][2].described
-                           and not found[i][2].other_year and found[i][0].doc_id == best.doc_id), None)
+            holder = next((i for i in within if found[i][2].described and not found[i][2].other_year
+                           and found[i][0].doc_id == best.doc_id), None)
             if holder is not None:
-                best, rest = found[holder][0], [best, *rest][:MAX_SENTENCES - 1]
-        if not found[order[0]][2].local:  # shares none of the question's words, nor does the line before it
-            sharing = next((i for i in order if scores[i] >= scores[order[0]] - margin and found[i][2].local), None)
+                best, rest = lead(holder)
+        if not found[within[0]][2].local:  # shares none of the question's words, nor does the line before it
+            sharing = next((i for i in within if found[i][2].local), None)
             if sharing is not None:
-                best, rest = found[sharing][0], [s for s in [best, *rest] if s != found[sharing][0]][:MAX_SENTENCES - 1]
-        lister = next((i for i in order if items and scores[i] >= scores[order[0]] - margin
-                       and listed_items(found[i][0].text) == items), None)
-        if lister is not None and found[lister][0] != best:  # asked for three things: the list of three first
-            best, rest = found[lister][0], [s for s in [best, *rest] if s != found[lister][0]][:MAX_SENTENCES - 1]
+                best, rest = lead(sharing)
+        lister = next((i for i in within if items and listed_items(found[i][0].text) == items), None)
+        if lister is not None:  # asked for three things: the list of three first
+            best, rest = lead(lister)
         if _ANNOUNCES.search(best.text):  # 次のとおり協力を推進する。: what it announces follows it
             after = [s for s, _, _ in found[order[0] + 1:] if (s.doc_id, s.citation) == (best.doc_id, best.citation)]
             rest = after[:MAX_SENTENCES - 1] or rest

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from kotae.numerals import kanji_value
+
 _EN_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
 # "the three core tasks", "what four areas", "which two commands": a count before a plural noun (up to three words on).
 _EN_ASKED = re.compile(rf"\b(?:the|what|which)\s+({'|'.join(_EN_NUMBERS)}|[2-9]|10)\s+(?:[\w'-]+\s+){{0,3}}?[\w-]+s\b",
@@ -27,7 +29,7 @@ def asked_items(question: str) -> int | None:
         word = m.group(1).lower()
         return _EN_NUMBERS.get(word) or int(word)
     if m := _JA_ASKED.search(text):
-        return int(m.group(1)) if m.group(1).isdigit() else "一二三四五六七八九十".index(m.group(1)) + 1
+        return int(m.group(1)) if m.group(1).isdigit() else kanji_value(m.group(1))
     return None
 
 
