@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from support import lexical_kotae
 
 from kotae.cli import main
-from kotae.conversation import Turn, read_history, retrieval_question
+from kotae.conversation import Turn, last_named, read_history, retrieval_question
 from kotae.errors import HistoryError
 from kotae.facade import Kotae
 from kotae.thresholds import Thresholds
@@ -216,3 +216,25 @@ def test_a_japanese_follow_up_of_common_words_only_leans_on_the_question_before_
     assert kotae.retriever.common("日本") and not kotae.retriever.common("nsatu")
     assert kotae.search(question, mode="lexical").passages[0].doc_id != "nsatu"  # alone, it finds other passages
     assert kotae.search(question, history=history, mode="lexical").passages[0].doc_id == "nsatu"
+
+
+def test_a_follow_up_is_not_answered_with_what_the_answer_before_it_named(tmp_path):
+    # 今の会員は? after 設立時の会員は? / 12人: the sentence with 12人 holds the earlier words, but 12人 was said.
+    k = lexical_kotae(tmp_path, {
+        "club.md": "# 会員\n\n設立時の会員は12人で、2010年に会則を定めた。\n\n現在の会員は45人である。\n",
+        "other.md": "# 図書館\n\n図書館は2021年に開館した。\n"}, Thresholds.never())
+    history = [{"question": "クラブ設立時の会員は何人?", "answer": "12人（2010年に会則）"}]
+    answer = k.ask("じゃあ今の会員は何人?", history=history)
+    assert answer.short_answer is not None and answer.short_answer.text == "45人"
+    assert last_named(history) == "12人"
+    # What the answer named after its first item (2010年) still answers.
+    when = k.ask("その会則はいつ定めた?", history=history)
+    assert when.short_answer is not None and when.short_answer.text == "2010年"
+
+
+def test_the_last_answer_names_its_first_item():
+    assert last_named([{"question": "誰?", "answer": "マルク・ルッテ(2024年10月から現職)"}]) == "マルク・ルッテ"
+    assert last_named([{"role": "user", "content": "Who?"}, {"role": "assistant", "content": "Mark Rutte."}]) == (
+        "Mark Rutte")
+    assert last_named([{"question": "何?", "answer": "現在の市長は山田太郎である。"}]) == ""  # a quote names nothing
+    assert last_named([]) == last_named(None) == ""

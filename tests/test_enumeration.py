@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from support import lexical_kotae
 
-from kotae.enumeration import asked_items, listed_items
+from kotae.enumeration import ALL, answers_items, asked_items, heads_nothing, listed_items
 from kotae.thresholds import Thresholds
 
 
@@ -14,6 +14,8 @@ from kotae.thresholds import Thresholds
     ("what were the 4 flagship projects?", 4), ("Which two commands does it name?", 2),
     ("計画が掲げる3つの基本方針は？", 3), ("三つの任務を挙げて", 3), ("2か国の名前は?", 2),
     ("Who is the secretary general?", None), ("基本方針は何ですか", None), ("What is the third task?", None),
+    ("参加している町をすべて挙げてください", ALL), ("List the member towns.", ALL), ("Name all the towns.", ALL),
+    ("加盟している町は全部でどこ?", ALL), ("What are the 3 towns? List them.", 3),
 ])
 def test_the_count_of_things_a_question_asks_for(question, count):
     assert asked_items(question) == count
@@ -28,6 +30,9 @@ def test_the_count_of_things_a_question_asks_for(question, count):
     ("計画は、2024年に採択。", 0),
     ("環境教育と防災", 0),  # one piece
     ("市と大学が共同で進める長期的な地域づくりの取り組み、観光", 0),  # a piece too long for an item
+    ("静岡 浜松 沼津 アラブ首長国連邦", 4),  # names between spaces
+    ("人口 5万人 2024年", 0), ("本部 ブリュッセル", 0),  # a label and its values; two are no list by spaces
+    ("市は 毎年 祭りを 開く", 0),  # words of a sentence, each ending in hiragana
 ])
 def test_how_many_items_a_sentence_lists(sentence, count):
     assert listed_items(sentence) == count
@@ -58,3 +63,32 @@ def test_a_question_asking_for_three_things_is_answered_first_by_the_list_of_thr
     plain = kotae_plan.ask("みどり連携計画の基本方針は？", mode="lexical")
     assert not plain.sentences[0].text.endswith("「環境」、「防災」、「観光」")
 
+
+
+def test_a_list_answers_as_many_things_as_asked_or_several_for_all():
+    assert answers_items("静岡、浜松、沼津", 3) and not answers_items("静岡、浜松、沼津", 2)
+    assert answers_items("静岡 浜松 沼津", ALL) and not answers_items("静岡、浜松", ALL)
+    assert not answers_items("静岡、浜松、沼津", None)
+    assert heads_nothing("● 参加する町 3町") and not heads_nothing("静岡 浜松 沼津")
+
+
+TOWNS = """# 東海連携
+
+●東海連携 3町
+
+(2004年6月～)
+
+観光と防災の分野で協力する町の枠組みであり、防災訓練、観光振興等の分野で協力。
+
+静岡 浜松 沼津
+
+(注)富士も参加に関心。
+"""
+
+
+def test_a_question_asking_for_all_is_answered_by_the_line_that_lists_them(tmp_path):
+    # The line of names stands alone like a heading and shares no word with the question; it still answers.
+    k = lexical_kotae(tmp_path, {"towns.md": TOWNS, "port.md": OTHER},
+                      thresholds=Thresholds({"lexical": {"ja": 0.2, "en": 0.2}}))
+    answer = k.ask("東海連携に参加している町をすべて挙げてください。", mode="lexical")
+    assert not answer.abstained and answer.sentences[0].text == "静岡 浜松 沼津"

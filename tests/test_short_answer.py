@@ -269,6 +269,11 @@ def test_a_list_of_places_answers_a_question_asking_for_several(analyzer):
     ("When he came to Japan, which navy base did he visit?", "place"),
     ("When the earthquake hit, what did Japan send?", None), ("When was it signed, and where?", "date"),
     ("When did the library open?", "date"), ("視察した基地は?", "place"),
+    # English asks first: a "when" or "how many" after the words of asking only qualifies them.
+    ("Which city was the mayor visiting when the storm hit?", "place"),
+    ("Who led the council when the bridge opened?", "person"),
+    ("When was it founded, and how many members did it have?", "date"),
+    ("How many visitors came when the museum reopened?", "number"),
 ])
 def test_which_questions_ask_for_an_item(question, kind):
     assert expected_type(question) == kind

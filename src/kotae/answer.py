@@ -21,8 +21,9 @@ from kotae.answered import ABSTAIN_MESSAGE, Answer, AnswerSentence, in_citation_
 from kotae.chunk import Unit, heads_rows, is_label
 from kotae.clauses import placed_with, where_case
 from kotae.continuation import continued
+from kotae.conversation import last_named
 from kotae.en_names import Names
-from kotae.enumeration import asked_items, listed_items
+from kotae.enumeration import answers_items, asked_items, heads_nothing
 from kotae.errors import GenerationError, KotaeError
 from kotae.events import Delta, Event, Failed, Final, Passages
 from kotae.expressions import date_alone, names_other_year, years_named
@@ -88,7 +89,7 @@ class Answerer:
         false (a caller streaming the model's reply itself, see `with_reply`)."""
         retriever = self.retriever
         searched, query, result, vector = self._search(question, history, mode=mode, top_k=top_k, qid=qid)
-        wants, short = needs(query, retriever.index.lexical), self._short_question(question, query, searched)
+        wants, short = needs(query, retriever.index.lexical), self._short_question(question, query, searched, history)
         result, found = self._reordered(result, query, wants, short, vector)
         read = [self._read(p.chunk_id) for p in result.passages[:max(CONFIDENCE_DEPTH, PASSAGES_READ)]]
         covered = max((coverage(wants, r.context) for r in read[:CONFIDENCE_DEPTH]), default=0.0)
@@ -102,8 +103,7 @@ class Answerer:
                           note=result.note, **common)
         items = asked_items(question) if short is None or short.kind not in ("number", "date") else None
         chosen = self._sentences(result.passages, read, wants, query, short, vector, result.mode, found, items)
-        sentences, passages = in_citation_order([s for s, _ in chosen], result.passages)
-        common["passages"] = passages
+        sentences, common["passages"] = in_citation_order([s for s, _ in chosen], result.passages)
         cells = [self._cells(s.text) for s in sentences]
         names = self._names if query.lang == "en" else None
         found = (short_answer(short, *answer_order(sentences, cells, query.years()), names)
@@ -141,7 +141,7 @@ class Answerer:
         if not (generate and llm):
             return answer
         try:
-            reply = generate_answer(question, query.lang, passages, retriever.settings)
+            reply = generate_answer(question, query.lang, common["passages"], retriever.settings)
         except GenerationError as exc:
             LOG.warning("generation failed; answering with quotes", extra={"reason": str(exc)})
             return with_reply(answer, exc)
@@ -230,10 +230,11 @@ class Answerer:
                top_k: int | None = None, qid: str | None = None) -> SearchResult:
         """The passages that answer `question`, in the order `ask` reads them (see kotae.rerank)."""
         searched, query, result, vector = self._search(question, history, mode=mode, top_k=top_k, qid=qid)
-        wants = needs(query, self.retriever.index.lexical)
-        return self._reordered(result, query, wants, self._short_question(question, query, searched), vector)[0]
+        short = self._short_question(question, query, searched, history)
+        return self._reordered(result, query, needs(query, self.retriever.index.lexical), short, vector)[0]
 
-    def _short_question(self, question: str, query: Query, searched: str | None = None) -> Question | None:
+    def _short_question(self, question: str, query: Query, searched: str | None = None,
+                        history: Sequence[Mapping[str, Any]] | None = None) -> Question | None:
         """What the question itself (not the conversation before it) asks for, as short answers read it; None for
         a question that asks for no single item. `query` is the text searched (`searched`): in a follow-up the
         earlier question's words, which chose the sentence, weigh EARLIER_WORDS of its own, which say where in
@@ -247,12 +248,12 @@ class Answerer:
         weights = {t: idf(t) for t in query.terms}
         for _, run, likely in translated:  # a translation's words weigh as likely as it is
             weights.update({t: max(weights.get(t, 0.0), idf(t) * likely) for t in run})
-        mine: frozenset[str] = frozenset()
-        if searched is not None and searched != question:  # a follow-up: its own words say where to look
-            own = self.retriever.query(question)
-            mine = frozenset({*own.terms, *(t for tr in own.translations for run in tr.candidates for t in run)})
-            weights = {t: w if t in mine else w * EARLIER_WORDS for t, w in weights.items()}
-        return Question(kind, question, weights, asked, query.lang, own=mine)
+        if searched in (None, question):
+            return Question(kind, question, weights, asked, query.lang)
+        own = self.retriever.query(question)  # a follow-up: its own words say where to look
+        mine = frozenset({*own.terms, *(t for tr in own.translations for run in tr.candidates for t in run)})
+        weights = {t: w if t in mine else w * EARLIER_WORDS for t, w in weights.items()}
+        return Question(kind, question, weights, asked, query.lang, own=mine, earlier=last_named(history))
 
     def _written(self, sentences: Sequence[AnswerSentence]) -> set[tuple[int, int]]:
         """The year and month each cited document gives for itself, where it does."""
@@ -284,7 +285,7 @@ class Answerer:
         searched, query, result, vector = self._search(question, history, mode=mode)
         read = [self._read(p.chunk_id) for p in result.passages[:PASSAGES_READ]]
         found = self._candidates(result.passages, read, needs(query, self.retriever.index.lexical), query,
-                                 self._short_question(question, query, searched), vector)
+                                 self._short_question(question, query, searched, history), vector)
         return result.mode, query.lang, [(sentence, candidate) for sentence, _, candidate in found]
 
     def _sentences(self, passages: Sequence[Passage], read: Sequence[Reading], wants: Sequence[Need], query: Query,
@@ -322,7 +323,7 @@ class Answerer:
             sharing = next((i for i in within if found[i][2].local), None)
             if sharing is not None:
                 best, rest = lead(sharing)
-        lister = next((i for i in within if items and listed_items(found[i][0].text) == items), None)
+        lister = next((i for i in within if answers_items(found[i][0].text, items)), None)
         if lister is not None:  # asked for three things: the list of three first
             best, rest = lead(lister)
         if _ANNOUNCES.search(best.text):  # 次のとおり協力を推進する。: what it announces follows it
@@ -370,7 +371,7 @@ class Answerer:
                 # A note is no heading, however short; a short line over table rows is one (海上連合軍: see heads_rows).
                 titles = short_line and n + 1 < len(reading.units) and reading.units[n + 1].kind == "row"
                 heading = (unit.kind == "heading" or titles) and not reading.cited[n]
-                if (heading or dated or is_label(sentence.text)) and not item:
+                if (heading and heads_nothing(sentence.text) or dated or is_label(sentence.text)) and not item:
                     continue  # a heading only names what follows it, unless it holds the asked-for item (7か国)
                 # As an answer to "when" it says nothing of what the question names: no item, no type of its own.
                 # Typed: it names every type asked for (a date and a place for いつどこで).

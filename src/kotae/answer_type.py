@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 
 from kotae.expressions import COUNTERS
+from kotae.language import detect_language
 from kotae.types import Token
 
 _DATE_UNITS = frozenset({"年", "月", "日", "年度"})
@@ -86,6 +87,12 @@ def expected_type(question: str) -> str | None:
     text = _asking(question)
     if _WHO_IS_NAMED.fullmatch(text.strip()):
         return None
+    if detect_language(text) == "en":
+        # English asks first and qualifies after: "Which country was he visiting when he met her?" asks for a place,
+        # so the earliest words of asking decide (Japanese puts them anywhere, so its patterns go by precedence).
+        found = [(match.start(), order, kind) for order, (kind, pattern) in enumerate(_PATTERNS)
+                 if (match := pattern.search(text))]
+        return min(found)[2] if found else None
     for kind, pattern in _PATTERNS:
         if pattern.search(text):
             return kind

@@ -95,6 +95,13 @@ def retrieval_question(question: str, history: Sequence[Mapping[str, Any]] | Non
     return " ".join(part for part in (last.question.strip(), named(last.answer), question) if part)
 
 
+def last_named(history: Sequence[Mapping[str, Any]] | None) -> str:
+    """What the answer to the conversation's last question names first (see `named`), up to a bracket or comma: 12か国
+    of 12か国（1949年設立）. Empty where there is none."""
+    last = next((turn for turn in reversed(read_history(history)) if turn.question.strip()), None)
+    return _APPOSITION.split(named(last.answer), maxsplit=1)[0].strip() if last is not None else ""
+
+
 def named(answer: str | None) -> str:
     """What an earlier answer names, for a follow-up that may refer to it ("he", その人): a short answer (Mark Rutte,
     2022年6月; the lead of kotae's own answers, before " — "), never a quoted sentence, which would only pull the

@@ -128,6 +128,7 @@ class Question:
     # A follow-up's own terms (its words' Japanese): where a sentence holds one, its item stands there ("Where is its
     # headquarters?": by 本部 or 司令部, not in the sentence the question before it was answered by). Empty: any.
     own: frozenset[str] = frozenset()
+    earlier: str = ""  # what the answer before a follow-up named first: no answer to it (12か国, then 今の加盟国は?)
 
 
 def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[Sequence[Token]],
@@ -167,11 +168,13 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
     best: tuple[tuple[float, ...], int, Found, bool] | None = None
     accepted: list[tuple[int, Found]] = []  # every span that may answer, with its sentence
     holding = [bool(question.own & {t.term for t in toks}) for toks in tokens]
+    earlier = unicodedata.normalize("NFKC", question.earlier)
     for n, (sentence, toks) in enumerate(zip(sentences, tokens)):
         if any(holding) and not holding[n]:
             continue
         for found in _found(sentence.text, tuple(toks)):
-            if found.kind not in accepts or (found.link == "list" and not several):
+            if found.kind not in accepts or (found.link == "list" and not several) or (
+                    earlier and unicodedata.normalize("NFKC", sentence.text[found.start:found.end]) == earlier):
                 continue
             if found.kind in ("title", "org", "group") and sentence.text[found.start:found.end] in BARE:
                 continue  # 首相, 本部 alone: the prime minister of where?
