@@ -170,17 +170,17 @@ def test_a_follow_ups_short_answer_is_read_where_its_own_words_stand(tmp_path):
 def test_a_follow_ups_item_stands_in_a_cited_sentence_holding_its_own_words(tmp_path):
     """The sentence that answered the question before (参加, 検討, ロシア) may come first; a follow-up asking where
     its headquarters is takes its place from the cited sentence that names a headquarters (司令部)."""
-    from kotae.answer import Answerer
     from kotae.answered import AnswerSentence
+    from kotae.asked import own_terms, short_question
     from kotae.short_answer import short_answer
 
     k = lexical_kotae(tmp_path, {
         "unit.md": "# 新組織\n\n防衛省は、ロシアの侵攻を受けて新組織への参加を検討している。\n\n"
                    "新組織はドイツのヴィースバーデンに司令部を置く。\n",
         "other.md": "# 図書館\n\n図書館は2021年に開館した。\n"}, Thresholds.never())
-    answerer: Answerer = k.answerer
     searched = "防衛省が参加を検討している組織は? その司令部はどこ?"
-    question = answerer._short_question("その司令部はどこ?", k.retriever.query(searched), searched)
+    question = short_question(k.retriever.index.lexical.idf, "その司令部はどこ?", k.retriever.query(searched),
+                              own_terms(k.retriever, "その司令部はどこ?", searched))
     texts = ["防衛省は、ロシアの侵攻を受けて新組織への参加を検討している。",
              "新組織はドイツのヴィースバーデンに司令部を置く。"]
     sentences = [AnswerSentence(text, 1, "unit", 0, len(text)) for text in texts]

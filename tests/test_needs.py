@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kotae.needs import LIKELY_FLOOR, Need, coverage, needs
+from kotae.needs import LIKELY_FLOOR, Need, coverage, needs, own_first
 from kotae.query import Query
 from kotae.translate import Translation
 
@@ -38,3 +38,13 @@ def test_a_need_without_likelihoods_is_met_fully_by_any_alternative():
     assert need.met({"nato"}) == need.met({"北大西洋", "条約"}) == 1.0
     assert need.met({"北大西洋"}) == 0.0  # a run is met only whole
     assert Need((), 3.0).met({"anything"}) == 0.0  # a word the documents never use
+
+
+def test_a_follow_ups_own_words_weigh_fully_and_the_earlier_questions_less():
+    wants = [Need((("司令部",),), 2.0), Need((("参加",),), 4.0), Need((("本部",), ("司令部",)), 1.0), Need((), 4.0)]
+    chosen = own_first(wants, frozenset({"司令部"}), 0.25)
+    assert [n.weight for n in chosen] == [2.0, 1.0, 1.0, 1.0]  # an alternative of its own keeps a need whole
+    assert own_first(wants, None, 0.25) == wants  # not a follow-up
+    # The sentence naming the headquarters now covers more than the one that answered the earlier question.
+    assert coverage(chosen, {"司令部"}) > coverage(chosen, {"参加"})
+    assert coverage(wants, {"司令部"}) < coverage(wants, {"参加"})

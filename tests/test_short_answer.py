@@ -274,6 +274,9 @@ def test_a_list_of_places_answers_a_question_asking_for_several(analyzer):
     ("Who led the council when the bridge opened?", "person"),
     ("When was it founded, and how many members did it have?", "date"),
     ("How many visitors came when the museum reopened?", "number"),
+    # Between "what" and the noun, a verb: what the thing does, not which one it is.
+    ("What does that agency actually do?", None), ("What is the city known for?", None),
+    ("What new agency runs it?", "person"), ("Which two cities signed it?", "place"),
 ])
 def test_which_questions_ask_for_an_item(question, kind):
     assert expected_type(question) == kind

@@ -16,12 +16,12 @@ from typing import Any
 import numpy as np
 
 from kotae.analyze import match_form
-from kotae.answer_type import entity_types, expected_type
+from kotae.answer_type import entity_types
 from kotae.answered import ABSTAIN_MESSAGE, Answer, AnswerSentence, in_citation_order, with_reply
+from kotae.asked import what_it_asks
 from kotae.chunk import Unit, heads_rows, is_label
 from kotae.clauses import placed_with, where_case
 from kotae.continuation import continued
-from kotae.conversation import last_named
 from kotae.en_names import Names
 from kotae.enumeration import answers_items, asked_items, heads_nothing
 from kotae.errors import GenerationError, KotaeError
@@ -31,7 +31,7 @@ from kotae.footnotes import cited_by
 from kotae.generate import generate as generate_answer
 from kotae.generate import generate_stream, is_refusal, llm_enabled
 from kotae.glosses import glosses_for
-from kotae.needs import Need, coverage, needs
+from kotae.needs import Need, coverage
 from kotae.numbered import is_missing_article
 from kotae.query import Query
 from kotae.relative_dates import anchored, dating_years, written_month, written_year
@@ -52,7 +52,6 @@ MAX_SENTENCES = 3
 _ANNOUNCES = re.compile(r"(?:次|以下)の(?:とおり|通り|ように|ような)[^。]*[。:：]?\s*$"
                         r"|as follows[.:]?\s*$|the following:\s*$", re.I)
 PASSAGES_READ = 3  # answer sentences come from the top passages only
-EARLIER_WORDS = 0.25  # a follow-up's short answer: the weight of the earlier question's words against its own
 CONFIDENCE_DEPTH = 5  # confidence looks at this many passages, however many are shown
 READINGS_KEPT = 4096  # analysed passages kept between questions (a passage is one chunk of the index)
 LOG = logging.getLogger("kotae.answer")
@@ -89,8 +88,8 @@ class Answerer:
         false (a caller streaming the model's reply itself, see `with_reply`)."""
         retriever = self.retriever
         searched, query, result, vector = self._search(question, history, mode=mode, top_k=top_k, qid=qid)
-        wants, short = needs(query, retriever.index.lexical), self._short_question(question, query, searched, history)
-        result, found = self._reordered(result, query, wants, short, vector)
+        wants, choosing, short = what_it_asks(retriever, question, query, searched, history)
+        result, found = self._reordered(result, query, choosing, short, vector)
         read = [self._read(p.chunk_id) for p in result.passages[:max(CONFIDENCE_DEPTH, PASSAGES_READ)]]
         covered = max((coverage(wants, r.context) for r in read[:CONFIDENCE_DEPTH]), default=0.0)
         confidence = self.thresholds.confidence(covered, result.relatedness, result.mode, query.lang)
@@ -102,7 +101,7 @@ class Answerer:
             return Answer(abstained=True, sentences=(), message=ABSTAIN_MESSAGE.get(query.lang, ABSTAIN_MESSAGE["en"]),
                           note=result.note, **common)
         items = asked_items(question) if short is None or short.kind not in ("number", "date") else None
-        chosen = self._sentences(result.passages, read, wants, query, short, vector, result.mode, found, items)
+        chosen = self._sentences(result.passages, read, choosing, query, short, vector, result.mode, found, items)
         sentences, common["passages"] = in_citation_order([s for s, _ in chosen], result.passages)
         cells = [self._cells(s.text) for s in sentences]
         names = self._names if query.lang == "en" else None
@@ -230,30 +229,8 @@ class Answerer:
                top_k: int | None = None, qid: str | None = None) -> SearchResult:
         """The passages that answer `question`, in the order `ask` reads them (see kotae.rerank)."""
         searched, query, result, vector = self._search(question, history, mode=mode, top_k=top_k, qid=qid)
-        short = self._short_question(question, query, searched, history)
-        return self._reordered(result, query, needs(query, self.retriever.index.lexical), short, vector)[0]
-
-    def _short_question(self, question: str, query: Query, searched: str | None = None,
-                        history: Sequence[Mapping[str, Any]] | None = None) -> Question | None:
-        """What the question itself (not the conversation before it) asks for, as short answers read it; None for
-        a question that asks for no single item. `query` is the text searched (`searched`): in a follow-up the
-        earlier question's words, which chose the sentence, weigh EARLIER_WORDS of its own, which say where in
-        the sentence the item stands (その時の開催地はどこ? → the place by 開催, not the one by 首相)."""
-        kind = expected_type(question)
-        if kind is None:
-            return None
-        translated = [(tr.source, run, w) for tr in query.translations for run, w in tr.group]
-        asked = {"".join(run): source for source, run, _ in reversed(translated)}  # the likeliest reading wins
-        idf = self.retriever.index.lexical.idf
-        weights = {t: idf(t) for t in query.terms}
-        for _, run, likely in translated:  # a translation's words weigh as likely as it is
-            weights.update({t: max(weights.get(t, 0.0), idf(t) * likely) for t in run})
-        if searched in (None, question):
-            return Question(kind, question, weights, asked, query.lang)
-        own = self.retriever.query(question)  # a follow-up: its own words say where to look
-        mine = frozenset({*own.terms, *(t for tr in own.translations for run in tr.candidates for t in run)})
-        weights = {t: w if t in mine else w * EARLIER_WORDS for t, w in weights.items()}
-        return Question(kind, question, weights, asked, query.lang, own=mine, earlier=last_named(history))
+        _, choosing, short = what_it_asks(self.retriever, question, query, searched, history)
+        return self._reordered(result, query, choosing, short, vector)[0]
 
     def _written(self, sentences: Sequence[AnswerSentence]) -> set[tuple[int, int]]:
         """The year and month each cited document gives for itself, where it does."""
@@ -284,8 +261,8 @@ class Answerer:
         language, each sentence with what is known of it)."""
         searched, query, result, vector = self._search(question, history, mode=mode)
         read = [self._read(p.chunk_id) for p in result.passages[:PASSAGES_READ]]
-        found = self._candidates(result.passages, read, needs(query, self.retriever.index.lexical), query,
-                                 self._short_question(question, query, searched, history), vector)
+        _, choosing, short = what_it_asks(self.retriever, question, query, searched, history)
+        found = self._candidates(result.passages, read, choosing, query, short, vector)
         return result.mode, query.lang, [(sentence, candidate) for sentence, _, candidate in found]
 
     def _sentences(self, passages: Sequence[Passage], read: Sequence[Reading], wants: Sequence[Need], query: Query,

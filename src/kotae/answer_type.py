@@ -29,6 +29,10 @@ _JA_PEOPLE = "人|人物|人たち|総理|首相|大臣|大統領|首脳|長官|
 _JA_OFFICES = "大使|事務総長|首相|総理|大臣|長官|司令官|大統領|代表|館長|議長"
 _EN_OFFICES = (r"ambassadors?|secretar(?:y|ies)|ministers?|presidents?|commanders?|chiefs?|heads?|leaders?|"
                r"directors?|chairs?")
+# Up to two words between "which" and the noun it asks about (which government official), none of them a verb
+# (What does the organisation do? asks what it does, not for an organisation).
+_QUALIFIERS = (r"(?:(?!(?:is|are|was|were|do|does|did|has|have|had|will|would|can|could|should|may|might|must)\b)"
+               r"\w+ ){0,2}?")
 _JA_PLACES = "国|都市|町|市|地域|場所|開催地|所在地|本拠地|首都|基地"
 # 何 with a counter asks how many (何か国, 何頭); 何年, 何月 and 何日 ask when (see the date pattern), except where
 # 何年 is a length of time (何年間, 何年交代, 何年ごと).
@@ -58,9 +62,9 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
                           rf"(?:{_JA_OFFICES})(?:の|って)?(?:名前|氏名)|何という(?:名前の)?人|"
                           rf"\bname of (?:\w+ ){{0,4}}?(?:{_EN_OFFICES})\b|"
                           rf"(?:{_JA_PEOPLE}){_END}|\bwho(?:m|se)?\b|"
-                          rf"\b(?:which|what) (?:\w+ ){{0,2}}?(?:{_EN_PEOPLE})\b", re.I)),
+                          rf"\b(?:which|what) {_QUALIFIERS}(?:{_EN_PEOPLE})\b", re.I)),
     ("place", re.compile(rf"どこ|何処|どちら|場所|所在|どの(?:国|都市|町|市|地域|州|県)|開催地|(?:{_JA_PLACES}){_END}|"
-                         rf"\bwhere\b|located|\b(?:which|what) (?:\w+ ){{0,2}}?(?:{_EN_PLACES})\b|"
+                         rf"\bwhere\b|located|\b(?:which|what) {_QUALIFIERS}(?:{_EN_PLACES})\b|"
                          rf"\b(?:which|what) (?-i:{_EN_PLACES_RIGHT_AFTER})\b", re.I)),
 )
 

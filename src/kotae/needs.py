@@ -5,7 +5,7 @@ on it."""
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from kotae.query import Query
@@ -53,3 +53,13 @@ def coverage(wants: Sequence[Need], terms: Collection[str]) -> float:
     """The share of the needs' weight that `terms` meet, each need as fully as its alternative found is likely."""
     total = sum(n.weight for n in wants)
     return sum(n.weight * n.met(terms) for n in wants) / total if total else 0.0
+
+
+def own_first(wants: Sequence[Need], own: Collection[str] | None, earlier: float) -> list[Need]:
+    """A follow-up's needs as its sentences are chosen: those its own words (`own`) meet at full weight, those of
+    the conversation before it at `earlier` of theirs (what the earlier question asked was answered already). All
+    at full weight where `own` is None (not a follow-up)."""
+    if own is None:
+        return list(wants)
+    return [n if any(run and all(t in own for t in run) for run in n.alternatives)
+            else replace(n, weight=n.weight * earlier) for n in wants]
