@@ -222,7 +222,8 @@ def test_later_candidates_weigh_less():
 @pytest.mark.parametrize(("word", "noun"), [("sign", "signature"), ("revise", "revision"),
                                             ("establish", "establishment"), ("cooperate", "cooperation"),
                                             ("european", "europe"), ("asian", "asia"), ("political", "politics"),
-                                            ("economic", "economy"), ("regional", "region")])
+                                            ("economic", "economy"), ("regional", "region"),
+                                            ("prioritize", "priority"), ("summarise", "summary")])
 def test_verbs_and_adjectives_reach_the_nouns_dictionaries_gloss(word, noun):
     assert noun in derived(word)
 
@@ -235,6 +236,7 @@ def test_adverbs_reach_the_adjectives_dictionaries_gloss(adverb, adjective):
 
 def test_words_that_only_look_like_adverbs_keep_their_own_meaning():
     assert "ear" not in derived("early") and "famy" not in derived("family")
+    assert "reality" not in derived("realize")  # 実現, not 現
 
 
 def test_derived_nouns_rank_below_the_word_itself():

@@ -128,6 +128,9 @@ def lemmas(word: str) -> list[str]:
 _VERB_NOUNS = (("", "ing"), ("", "ion"), ("e", "ion"), ("", "ation"), ("e", "ation"), ("", "ment"), ("", "ature"),
                ("e", "al"), ("", "al"), ("", "ance"), ("", "ence"))
 # Adjectives behind adverbs (jointly → joint 共同, individually → individual 個別, geographically → geographic 地理的).
+# Nouns behind verbs made with -ize (prioritize → priority 優先, summarize → summary 概要); not -ity, which would
+# read realize as reality (現) before its own 実現.
+_IZE_NOUNS = (("ize", "y"), ("ise", "y"))
 _ADVERB_ADJECTIVES = (("ically", "ic"), ("ally", "al"), ("ily", "y"), ("ably", "able"), ("ibly", "ible"), ("ly", ""))
 _ADJECTIVE_NOUNS = (("ean", "e"), ("ian", "ia"), ("ian", "e"), ("an", "a"), ("ese", "a"), ("ese", ""), ("ish", ""),
                      ("al", ""), ("al", "s"), ("ic", "y"), ("ical", "y"))
@@ -163,7 +166,7 @@ def _act_nouns(base: str) -> list[str]:
 def derived(base: str) -> list[str]:
     """Nouns and place names a base form may stand for, when the dictionary glosses those instead."""
     out = _act_nouns(base) + ([base + "s"] if len(base) > 2 else [])
-    for suffix, repl in _ADJECTIVE_NOUNS:
+    for suffix, repl in (*_ADJECTIVE_NOUNS, *_IZE_NOUNS):
         if base.endswith(suffix) and len(base) > len(suffix) + 2:
             out.append(base[: -len(suffix)] + repl)
     if set(_lemma_table(base)) == {"ADV"}:  # early and family are words of their own, not adverbs of "ear", "famy"
