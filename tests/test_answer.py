@@ -147,6 +147,8 @@ def test_a_how_many_question_whose_answer_gives_no_such_number_is_abstained(retr
     staff = library.ask("松本市中央図書館の職員は何人ですか", mode="lexical")  # the passage counts books, not people
     assert staff.abstained and staff.note == NO_NUMBER["ja"] and staff.passages
     assert staff.confidence >= staff.threshold  # the rule abstained, not the confidence
+    visit = library.ask("松本市中央図書館の見学は何分間ですか", mode="lexical")  # a length of time no sentence gives
+    assert visit.abstained and visit.note == NO_NUMBER["ja"]
     books = answerer.ask("松本市中央図書館の蔵書は何冊ですか")
     assert not books.abstained and books.short_answer.text == "約30万冊"
 

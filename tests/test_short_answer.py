@@ -277,6 +277,7 @@ def test_a_list_of_places_answers_a_question_asking_for_several(analyzer):
     # Between "what" and the noun, a verb: what the thing does, not which one it is.
     ("What does that agency actually do?", None), ("What is the city known for?", None),
     ("What new agency runs it?", "person"), ("Which two cities signed it?", "place"),
+    ("会談は何分間行われた?", "number"), ("何日間の日程?", "number"),  # lengths of time: counted
 ])
 def test_which_questions_ask_for_an_item(question, kind):
     assert expected_type(question) == kind

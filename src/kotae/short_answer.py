@@ -43,14 +43,14 @@ BASE = 0.1  # the support of a span with none of the question's words around it
 # A number as written, not one inside a name (G7, IP4, F-35 are names, not counts).
 _JA_COUNTED = re.compile(rf"何\s*({'|'.join(sorted(map(re.escape, COUNTERS), key=len, reverse=True))})")
 _EN_COUNTED = re.compile(r"\bhow (?:many|much) (\w+)(?: (\w+))?|\bhow (long)\b", re.I)
-_TIMES = frozenset({"years", "months", "weeks", "days", "hours"})
+_TIMES = frozenset({"years", "months", "weeks", "days", "hours", "minutes"})
 _LENGTHS = _TIMES | {"km", "metres"}  # how long
 _JA_HOW_MANY = re.compile(r"([一-龥ァ-ヶー]+)(?:が|は|も|を)いくつ|いくつの([一-龥ァ-ヶー]+)")
 _JA_NOUN_COUNTERS = {**COUNTERS, "国": ("country", "countries")}  # 加盟国はいくつ counts countries
 # A question asking how long (任期, 期間, どれくらい), not when: a length of time answers it before any date.
 _DURATION = (r"どれ(?:くらい|ぐらい|ほど|だけ)|どの(?:くらい|ぐらい)|期間|任期|期限|長さ|何年間|何か月|何ヶ月|何カ月|"
-             r"何日間|何時間|何週間|最長|最短|\bhow long\b|\bhow many (?:years|months|weeks|days)\b|"
-             r"\bthe (?:longest|shortest)\b")
+             r"何日間|何時間|何週間|何分間|最長|最短|\bhow long\b|"
+             r"\bhow many (?:years|months|weeks|days|hours|minutes)\b|\bthe (?:longest|shortest)\b")
 _ASKS_DURATION = re.compile(_DURATION, re.I)
 # The most or the least of something (最長4年, 最大で5千人): the number a question asking for the extreme wants is the
 # one the sentence marks so, not the usual one beside it (CPEの任期は2年(最長更新4年) for "the longest").
@@ -60,7 +60,7 @@ _ASKS_LEAST = re.compile(rf"{_LEAST_JA}|\b(?:shortest|minimum)\b", re.I)
 _MOST = re.compile(rf"(?:{_MOST_JA})[^\d０-９]{{0,3}}$")  # the mark, then what stands between it and the number
 _LEAST = re.compile(rf"(?:{_LEAST_JA})[^\d０-９]{{0,3}}$")
 # A question that may ask for a length of time: the same, or a year or day count (何年, how many … years).
-_ASKS_TIME = re.compile(rf"{_DURATION}|何年|何日|\b(?:years|months|weeks|days|hours)\b", re.I)
+_ASKS_TIME = re.compile(rf"{_DURATION}|何年|何日|\b(?:years|months|weeks|days|hours|minutes)\b", re.I)
 # A question asking how many: an ordinal (3回目, the third time) never answers it.
 _ASKS_COUNT = re.compile(r"\bhow many\b|いくつ|何\s*(?:か国|カ国|ヶ国|人|名|件|個|つ|分野|項目|回(?!目))", re.I)
 _ASKS_ORDINAL = re.compile(r"第\s*何|何\s*(?:回|度|番)目|\b(?:which|what) (?:edition|version|round)\b", re.I)
