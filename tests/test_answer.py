@@ -539,3 +539,21 @@ def test_a_line_sharing_none_of_the_questions_words_never_leads_the_answer(tmp_p
     assert found[int(scores.argmax())][0].text == "市教育委員会生涯学習課"  # what the ranker alone would lead with
     answer = short_first.ask("図書館の新館には初日に何人が訪れた?", mode="lexical")
     assert answer.sentences[0].text.startswith("松本市中央図書館の新館は")
+
+
+def test_a_question_naming_an_article_is_answered_first_by_its_text(tmp_path):
+    """The preamble shares more of the question's words (treaty, attacks) and its passage ranks first; asked what
+    Article 5 provides, the row that is Article 5, within the ranker's margin, leads."""
+    from kotae.numbered import opens_with, parts_named
+
+    assert parts_named("What does Article 5 say?") == parts_named("第五条とは?") == {(5, "条")}
+    assert opens_with("第五条 (防衛)\t…", parts_named("Article 5")) and not opens_with("第15条 …", {(5, "条")})
+    assert not opens_with("この第5条は…", {(5, "条")}) and not opens_with("第5条 …", frozenset())
+    kotae = lexical_kotae(tmp_path, {
+        "purpose.md": "# 条約の目的\n\n目的 (前文)\t条約の加盟国は、攻撃に対する平和と防衛について条約で定める。\n",
+        "articles.md": "# 条文\n\n第4条 (協議)\t締約国は、安全が脅かされるときは協議する。\n\n"
+                       "第5条 (防衛)\t全締約国への攻撃とみなす。\n",
+        "other.md": LIBRARY}, Thresholds.never())
+    answer = kotae.ask("What does Article 5 of the treaty provide about attacks?", mode="lexical")
+    assert answer.sentences[0].text.startswith("第5条")
+    assert kotae.ask("What does the treaty provide about attacks?", mode="lexical").sentences[0].text.startswith("目的")

@@ -32,7 +32,7 @@ from kotae.generate import generate as generate_answer
 from kotae.generate import generate_stream, is_refusal, llm_enabled
 from kotae.glosses import glosses_for
 from kotae.needs import Need, coverage
-from kotae.numbered import is_missing_article
+from kotae.numbered import is_missing_article, opens_with, parts_named
 from kotae.query import Query
 from kotae.relative_dates import anchored, dating_years, written_month, written_year
 from kotae.rerank import by_best_sentence
@@ -101,7 +101,8 @@ class Answerer:
             return Answer(abstained=True, sentences=(), message=ABSTAIN_MESSAGE.get(query.lang, ABSTAIN_MESSAGE["en"]),
                           note=result.note, **common)
         items = asked_items(question) if short is None or short.kind not in ("number", "date") else None
-        chosen = self._sentences(result.passages, read, choosing, query, short, vector, result.mode, found, items)
+        chosen = self._sentences(result.passages, read, choosing, query, short, vector, result.mode, found, items,
+                                 parts_named(question))
         sentences, common["passages"] = in_citation_order([s for s, _ in chosen], result.passages)
         cells = [self._cells(s.text) for s in sentences]
         names = self._names if query.lang == "en" else None
@@ -267,12 +268,13 @@ class Answerer:
 
     def _sentences(self, passages: Sequence[Passage], read: Sequence[Reading], wants: Sequence[Need], query: Query,
                    short: Question | None, vector: np.ndarray | None, mode: str, found: list[Scored] | None = None,
-                   items: int | None = None) -> list[tuple[AnswerSentence, set[str]]]:
+                   items: int | None = None, parts: frozenset[tuple[int, str]] = frozenset()
+                   ) -> list[tuple[AnswerSentence, set[str]]]:
         """The best sentence first, then up to two more that score close to it, by passage and in the order of the
         text; each with its terms; among the candidate sentences `found`, where the search has scored them. A question
         asking for `items` things by name (the three core tasks) leads with a sentence within the margin that lists as
-        many (see kotae.enumeration). (Their citations are numbered in order of appearance afterwards: see
-        `in_citation_order`.)"""
+        many (see kotae.enumeration), one naming numbered `parts` (Article 5) with the text of one. (Their citations
+        are numbered in order of appearance afterwards: see `in_citation_order`.)"""
         if found is None:
             found = self._candidates(passages, read, wants, query, short, vector)
         if not found:
@@ -300,6 +302,9 @@ class Answerer:
             sharing = next((i for i in within if found[i][2].local), None)
             if sharing is not None:
                 best, rest = lead(sharing)
+        part = next((i for i in within if opens_with(found[i][0].text, parts)), None)
+        if part is not None:  # asked what Article 5 says: the text of Article 5 first
+            best, rest = lead(part)
         lister = next((i for i in within if answers_items(found[i][0].text, items)), None)
         if lister is not None:  # asked for three things: the list of three first
             best, rest = lead(lister)

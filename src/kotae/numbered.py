@@ -5,9 +5,10 @@ numerals (第五条), as the documents write it. An article the documents lack (
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 
-from kotae.numerals import kanji_numeral
+from kotae.numerals import kanji_numeral, kanji_value
 
 # How Japanese documents number their parts: Article 5 is 第5条 (第 5 条 as index terms).
 ENGLISH = {"article": "条", "chapter": "章", "section": "節", "paragraph": "項", "clause": "項"}
@@ -65,3 +66,22 @@ def is_missing_article(term: str) -> bool:
     """Whether a question's term is an article the documents lack (第99条, article 99), as `numbered_terms` and
     the translation of English words leave one."""
     return bool(_ARTICLE_TERM.fullmatch(term))
+
+
+_JA_PART = re.compile(r"第\s*(\d+|[〇一二三四五六七八九十百]+)\s*([条章節項号編])")
+_EN_PART = re.compile(rf"\b({'|'.join(ENGLISH)})\s+(\d+)\b", re.I)
+_OPENING = re.compile(r"^\s*(?:[・•●○◆■▪\-*]\s*)?第\s*(\d+|[〇一二三四五六七八九十百]+)\s*([条章節項号編])")
+
+
+def parts_named(question: str) -> frozenset[tuple[int, str]]:
+    """The numbered parts a question names, as (number, counter): 第5条 and Article 5 are both (5, 条)."""
+    text = unicodedata.normalize("NFKC", question)
+    ja = {(int(n) if n.isdigit() else kanji_value(n), c) for n, c in _JA_PART.findall(text)}
+    en = {(int(n), ENGLISH[w.lower()]) for w, n in _EN_PART.findall(text)}
+    return frozenset((n, c) for n, c in ja | en if n is not None)
+
+
+def opens_with(sentence: str, parts: frozenset[tuple[int, str]]) -> bool:
+    """Whether a sentence is the text of one of `parts`: it opens with its number (第5条 (集団防衛)…, 第五条)."""
+    m = _OPENING.match(unicodedata.normalize("NFKC", sentence)) if parts else None
+    return m is not None and (int(m[1]) if m[1].isdigit() else kanji_value(m[1]), m[2]) in parts
