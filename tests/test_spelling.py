@@ -108,5 +108,10 @@ def test_an_article_is_found_as_the_documents_number_it_in_kanji_numerals():
     assert parts == [("第99条", (tuple(analyzer.terms("第九十九条")),))]
     assert numbered_words(["article", "5"], vocab, analyzer.terms) == (tuple(analyzer.terms("第五条")),)
     assert numbered_words(["article", "7"], vocab, analyzer.terms) == ()  # asked for, and lacking
+    # Any number a question may give, however large ("section 1000005" once failed the request).
+    assert [kanji_numeral(n) for n in (10000, 12345, 1000005, 10**8 + 1)] == ["一万", "一万二千三百四十五", "百万五",
+                                                                             "一億一"]
+    assert numbered_words(["section", "1000005"], vocab, analyzer.terms) is None
+    assert numbered_words(["article", "1000005"], vocab, analyzer.terms) == ()
     assert numbered_words(["chapter", "7"], vocab, analyzer.terms) is None  # read word by word
     assert is_missing_article("第7条") and is_missing_article("article 7") and not is_missing_article("7か国")

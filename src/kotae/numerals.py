@@ -19,10 +19,20 @@ _SOLAR_CALENDAR = date(1873, 1, 1)
 
 
 def kanji_numeral(number: int) -> str:
-    """A number below 10,000 in positional kanji numerals, as documents number their articles (5 → 五, 12 → 十二,
-    99 → 九十九, 105 → 百五); 〇 for 0."""
+    """A number in positional kanji numerals, as documents number their articles (5 → 五, 12 → 十二, 99 → 九十九,
+    105 → 百五, 12345 → 一万二千三百四十五); 〇 for 0. Above 9,999 each group of four digits takes its scale (万,
+    億, 兆); a question may name any number ("section 1000005"), whatever the documents number."""
     if number == 0:
         return "〇"
+    out = ""
+    for scale, size in (*sorted(SCALES.items(), key=lambda item: -item[1]), ("", 1)):
+        group, number = divmod(number, size)
+        if group:
+            out += (_below_ten_thousand(group) if group < 10**4 else kanji_numeral(group)) + scale
+    return out
+
+
+def _below_ten_thousand(number: int) -> str:
     out = ""
     for unit, value in (("千", 1000), ("百", 100), ("十", 10)):
         digit, number = divmod(number, value)
