@@ -89,7 +89,7 @@ def retrieval_question(question: str, history: Sequence[Mapping[str, Any]] | Non
     turns = read_history(history)
     if not turns or not depends_on_history(question, analyzer, common):
         return question
-    last = next((turn for turn in reversed(turns) if turn.question.strip()), None)
+    last = _last_asked(turns)
     if last is None:
         return question
     return " ".join(part for part in (last.question.strip(), named(last.answer), question) if part)
@@ -98,8 +98,13 @@ def retrieval_question(question: str, history: Sequence[Mapping[str, Any]] | Non
 def last_named(history: Sequence[Mapping[str, Any]] | None) -> str:
     """What the answer to the conversation's last question names first (see `named`), up to a bracket or comma: 12か国
     of 12か国（1949年設立）. Empty where there is none."""
-    last = next((turn for turn in reversed(read_history(history)) if turn.question.strip()), None)
+    last = _last_asked(read_history(history))
     return _APPOSITION.split(named(last.answer), maxsplit=1)[0].strip() if last is not None else ""
+
+
+def _last_asked(turns: Sequence[Turn]) -> Turn | None:
+    """The conversation's last turn that asked something (a greeting answers nothing)."""
+    return next((turn for turn in reversed(turns) if turn.question.strip()), None)
 
 
 def named(answer: str | None) -> str:

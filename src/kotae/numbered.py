@@ -68,15 +68,15 @@ def is_missing_article(term: str) -> bool:
     return bool(_ARTICLE_TERM.fullmatch(term))
 
 
-_JA_PART = re.compile(r"第\s*(\d+|[〇一二三四五六七八九十百]+)\s*([条章節項号編])")
+_JA_PART = rf"第\s*(\d+|[〇一二三四五六七八九十百千]+)\s*([{''.join(sorted(COUNTERS))}])"  # 第5条, 第五条
 _EN_PART = re.compile(rf"\b({'|'.join(ENGLISH)})\s+(\d+)\b", re.I)
-_OPENING = re.compile(r"^\s*(?:[・•●○◆■▪\-*]\s*)?第\s*(\d+|[〇一二三四五六七八九十百]+)\s*([条章節項号編])")
+_OPENING = re.compile(rf"^\s*(?:[・•●○◆■▪\-*]\s*)?{_JA_PART}")  # a line that is the part's text
 
 
 def parts_named(question: str) -> frozenset[tuple[int, str]]:
     """The numbered parts a question names, as (number, counter): 第5条 and Article 5 are both (5, 条)."""
     text = unicodedata.normalize("NFKC", question)
-    ja = {(int(n) if n.isdigit() else kanji_value(n), c) for n, c in _JA_PART.findall(text)}
+    ja = {(_value(n), c) for n, c in re.findall(_JA_PART, text)}
     en = {(int(n), ENGLISH[w.lower()]) for w, n in _EN_PART.findall(text)}
     return frozenset((n, c) for n, c in ja | en if n is not None)
 
@@ -84,4 +84,8 @@ def parts_named(question: str) -> frozenset[tuple[int, str]]:
 def opens_with(sentence: str, parts: frozenset[tuple[int, str]]) -> bool:
     """Whether a sentence is the text of one of `parts`: it opens with its number (第5条 (集団防衛)…, 第五条)."""
     m = _OPENING.match(unicodedata.normalize("NFKC", sentence)) if parts else None
-    return m is not None and (int(m[1]) if m[1].isdigit() else kanji_value(m[1]), m[2]) in parts
+    return m is not None and (_value(m[1]), m[2]) in parts
+
+
+def _value(number: str) -> int | None:
+    return int(number) if number.isdigit() else kanji_value(number)
