@@ -91,16 +91,13 @@ def expected_type(question: str) -> str | None:
     text = _asking(question)
     if _WHO_IS_NAMED.fullmatch(text.strip()):
         return None
-    if detect_language(text) == "en":
-        # English asks first and qualifies after: "Which country was he visiting when he met her?" asks for a place,
-        # so the earliest words of asking decide (Japanese puts them anywhere, so its patterns go by precedence).
-        found = [(match.start(), order, kind) for order, (kind, pattern) in enumerate(_PATTERNS)
-                 if (match := pattern.search(text))]
-        return min(found)[2] if found else None
-    for kind, pattern in _PATTERNS:
-        if pattern.search(text):
-            return kind
-    return None
+    found = [(match.start(), order, kind) for order, (kind, pattern) in enumerate(_PATTERNS)
+             if (match := pattern.search(text))]
+    if not found:
+        return None
+    # English asks first and qualifies after: "Which country was he visiting when he met her?" asks for a place, so
+    # the earliest words of asking decide. Japanese puts them anywhere, so its patterns go by precedence.
+    return min(found)[2] if detect_language(text) == "en" else min(found, key=lambda f: f[1])[2]
 
 
 def also_asked(question: str) -> tuple[str, ...]:

@@ -127,10 +127,10 @@ def lemmas(word: str) -> list[str]:
 # 改訂 revision, 設立 establishment), and the nouns behind adjectives (European → Europe, political → politics).
 _VERB_NOUNS = (("", "ing"), ("", "ion"), ("e", "ion"), ("", "ation"), ("e", "ation"), ("", "ment"), ("", "ature"),
                ("e", "al"), ("", "al"), ("", "ance"), ("", "ence"))
-# Adjectives behind adverbs (jointly → joint 共同, individually → individual 個別, geographically → geographic 地理的).
 # Nouns behind verbs made with -ize (prioritize → priority 優先, summarize → summary 概要); not -ity, which would
 # read realize as reality (現) before its own 実現.
 _IZE_NOUNS = (("ize", "y"), ("ise", "y"))
+# Adjectives behind adverbs (jointly → joint 共同, individually → individual 個別, geographically → geographic 地理的).
 _ADVERB_ADJECTIVES = (("ically", "ic"), ("ally", "al"), ("ily", "y"), ("ably", "able"), ("ibly", "ible"), ("ly", ""))
 _ADJECTIVE_NOUNS = (("ean", "e"), ("ian", "ia"), ("ian", "e"), ("an", "a"), ("ese", "a"), ("ese", ""), ("ish", ""),
                      ("al", ""), ("al", "s"), ("ic", "y"), ("ical", "y"))
