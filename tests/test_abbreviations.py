@@ -45,3 +45,18 @@ def test_an_abbreviation_the_documents_use_is_searched_as_itself(analyzer):
 def test_member_countries_finds_the_member_nations_of_the_glosses(analyzer):
     assert _translated("How many member countries does NATO have?", analyzer)["member countries"] == ["加盟国"]
     assert "united nations" not in _translated("What has the United States said?", analyzer)
+
+
+def test_the_words_of_multi_word_prepositions_are_not_translated(analyzer):
+    from kotae.english import without_function_phrases
+
+    assert without_function_phrases("According to the report, in terms of cost, as well as Korea") == (
+        "to the report, in of cost, as as Korea")
+    assert without_function_phrases("in order to win, due to rain, with regard to it, instead of money") == (
+        "in to win, to rain, with to it, of money")
+    alone = "an order to stop; terms of office; a well"
+    assert without_function_phrases(alone) == alone
+    lexicon = Lexicon(entries={"according": (Candidate("合意", ("合意",), "jmdict", 0.0),),
+                               "headquarters": (Candidate("本部", ("本部",), "jmdict", 0.0),)}, skeletons={})
+    query = make_query("According to NATO, where are the headquarters?", analyzer, lexicon, {"合意": 0, "本部": 1})
+    assert [t.source for t in query.translations] == ["headquarters"]

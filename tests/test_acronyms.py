@@ -73,6 +73,8 @@ DEFINED = dict.fromkeys(["pfp", "nrc", "oos", "itpp", "ipcp", "ana", "md"], ())
     ("How much did Japan give to the Afghan National Army Trust Fund?", ["ana"]),
     ("what does the mediterranean dialogue do?", []),  # names are recognised by their capitals
     ("Who is the Prime Minister?", []),  # PM is not defined
+    ("Who came to the Ministry of Defense?", []),  # not MD: two capitals left by leaving "of" out
+    ("What is the Mediterranean Dialogue?", ["md"]),
 ])
 def test_an_english_question_names_a_defined_acronym_by_writing_it_out(question, expected):
     assert named_acronyms(question, DEFINED) == expected

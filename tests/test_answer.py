@@ -557,3 +557,13 @@ def test_a_question_naming_an_article_is_answered_first_by_its_text(tmp_path):
     answer = kotae.ask("What does Article 5 of the treaty provide about attacks?", mode="lexical")
     assert answer.sentences[0].text.startswith("第5条")
     assert kotae.ask("What does the treaty provide about attacks?", mode="lexical").sentences[0].text.startswith("目的")
+
+
+def test_the_relatedness_weight_serves_near_misses_as_much_as_off_topic_questions():
+    # Off-topic questions meet few of their words, near misses many; only the model's relatedness (0.70 against
+    # 0.85) tells the near misses from the answerable questions.
+    good = [_score(True, False, True, c / 100, relatedness=0.85) for c in range(40, 100)]
+    off = [_score(False, False, False, c / 100, kind="offtopic", relatedness=0.85) for c in range(0, 30, 3)]
+    near = [_score(False, False, False, c / 100, kind="nearmiss", relatedness=0.70) for c in range(50, 90, 4)]
+    assert learn_thresholds(good + off)[1]["hybrid"]["ja"] == 0.0  # coverage alone separates off-topic ones
+    assert learn_thresholds(good + off + near)[1]["hybrid"]["ja"] > 0

@@ -104,9 +104,11 @@ def named_acronyms(question: str, acronyms: Mapping[str, object]) -> list[str]:
                 part = run[i:j]
                 if not (part[0][0].isupper() and part[-1][0].isupper()):
                     continue
-                for initials in ("".join(w[0] for w in part), "".join(w[0] for w in part if w[0].isupper())):
+                every, capitals = "".join(w[0] for w in part), "".join(w[0] for w in part if w[0].isupper())
+                # Two capitals left by leaving a joiner out match too much by chance (Ministry of Defense → MD).
+                for initials, least in ((every, 2), (capitals, 2 if capitals == every else 3)):
                     key = initials.lower()
-                    if len(key) >= 2 and key in acronyms and key not in found:
+                    if len(key) >= least and key in acronyms and key not in found:
                         found.append(key)
         start = end
     return found

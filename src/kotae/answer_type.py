@@ -45,6 +45,9 @@ _EN_AMOUNTS = (r"amount|total|sum|budget|cost|costs|expenditure|spending|populat
                r"turnover|revenue|income")
 _JA_AMOUNTS = "総額|金額|額|予算|費用|人口|人数|総数|件数|価格|規模"
 
+# Japanese nouns that name the kind of answer asked for (場所, 人物, 時期) rather than what it is about.
+TYPE_NOUNS = frozenset(f"{_JA_PEOPLE}|{_JA_PLACES}|{_JA_AMOUNTS}|時期|時間|日付|年月|日時|名前|名称".split("|"))
+
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("number", re.compile(rf"何(?:{_JA_COUNTERS})|{_DURATION_YEARS.pattern}|"
                           r"いくつ|いくら|何割|何度目|どれくらい|どのくらい|どれぐらい|"

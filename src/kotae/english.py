@@ -63,6 +63,19 @@ COUNTRY_WORDS = {"country": ("nation", "state"), "countries": ("nations", "state
 SYNONYM_PENALTY = 2.0  # rank points: a gloss met through a synonym of the word ranks just below one met as written
 
 
+# Words that only make a preposition or conjunction with the words around them ("according to" the report, "in terms
+# of" money, "as well as"): a question's are not translated, or "according" would search 合意 (agreement).
+_FUNCTION_PHRASES = re.compile(
+    r"\b(?:according(?= to\b)|(?<=\bin )terms(?= of\b)|(?<=\bas )well(?= as\b)|(?<=\bin )order(?= to\b)|"
+    r"due(?= to\b)|(?:(?<=\bin )|(?<=\bwith ))(?:regard|respect)(?= to\b)|(?<=\bin )addition(?= to\b)|instead(?= of\b)|"
+    r"rather(?= than\b))\s*", re.I)
+
+
+def without_function_phrases(text: str) -> str:
+    """`text` without the content-looking words of its multi-word prepositions (according to → to)."""
+    return _FUNCTION_PHRASES.sub("", text)
+
+
 def expand_abbreviations(text: str, keep: Callable[[str], bool] = lambda _: False) -> str:
     """`text` with everyday abbreviations written out (HQ → headquarters), except those `keep` keeps."""
     return _ABBREVIATION.sub(lambda m: m.group() if keep(m.group()) else ABBREVIATIONS[m.group()], text)

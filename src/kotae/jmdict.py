@@ -9,6 +9,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import groupby
@@ -159,7 +160,8 @@ def _iter_source(conn: sqlite3.Connection, source: str, ids_table: str | None) -
 
     # Senses JMdict marks as no longer or hardly in use (古都 read こと, "former capital"; 露 "dew", "open") would
     # translate English words into Japanese that means something else in any modern text.
-    unused = "" if names else (f"AND s.ID NOT IN (SELECT sid FROM misc WHERE text IN "
+    # (Per sense, through misc's index on sid: a list of every such sense would be read for each lookup.)
+    unused = "" if names else (f"AND NOT EXISTS (SELECT 1 FROM misc m WHERE m.sid = s.ID AND m.text IN "
                                f"({', '.join(repr(m) for m in sorted(UNUSED_SENSES))}))")
     # Separate cursors are merged on idseq in Python: a single join would multiply forms by glosses.
     # The unary + keeps SQLite off the lang index, which matches every row and forces a full sort.
@@ -221,21 +223,43 @@ def entries_for_forms(
         return []
     conn = _connect(path, cache_dir)
     try:
-        conn.execute("CREATE TEMP TABLE kotae_forms (text TEXT PRIMARY KEY) WITHOUT ROWID")
-        conn.executemany("INSERT OR IGNORE INTO temp.kotae_forms VALUES (?)", ((f,) for f in forms))
-        result: list[Entry] = []
-        sources = [("jmdict", "Kanji", "Kana")]
-        if include_names:
-            sources.append(("jmnedict", "NEKanji", "NEKana"))
-        for source, kanji_t, kana_t in sources:
-            ids_table = f"kotae_ids_{source}"
-            # Driving the lookup from the small forms table uses the text indexes instead of scanning them.
-            conn.execute(
-                f"CREATE TEMP TABLE {ids_table} AS "
-                f"SELECT k.idseq FROM temp.kotae_forms w CROSS JOIN {kanji_t} k ON k.text = w.text "
-                f"UNION SELECT k.idseq FROM temp.kotae_forms w CROSS JOIN {kana_t} k ON k.text = w.text"
-            )
-            result.extend(_iter_source(conn, source, ids_table))
-        return result
+        return _lookup(conn, forms, include_names)
     finally:
         conn.close()
+
+
+class Dictionary:
+    """JMdict entries looked up one form at a time, on a connection kept open in each thread that asks (an SQLite
+    connection stays in the thread that opened it)."""
+
+    def __init__(self, cache_dir: Path | None = None) -> None:
+        self._cache_dir = cache_dir
+        self._local = threading.local()
+
+    def entries(self, form: str) -> list[Entry]:
+        """The JMdict words (not names) written `form`; JMdictUnavailable where the database cannot be read."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = _connect(None, self._cache_dir)
+        return _lookup(conn, {form}, include_names=False)
+
+
+def _lookup(conn: sqlite3.Connection, forms: set[str], include_names: bool) -> list[Entry]:
+    conn.execute("DROP TABLE IF EXISTS temp.kotae_forms")
+    conn.execute("CREATE TEMP TABLE kotae_forms (text TEXT PRIMARY KEY) WITHOUT ROWID")
+    conn.executemany("INSERT OR IGNORE INTO temp.kotae_forms VALUES (?)", ((f,) for f in forms))
+    result: list[Entry] = []
+    sources = [("jmdict", "Kanji", "Kana")]
+    if include_names:
+        sources.append(("jmnedict", "NEKanji", "NEKana"))
+    for source, kanji_t, kana_t in sources:
+        ids_table = f"kotae_ids_{source}"
+        conn.execute(f"DROP TABLE IF EXISTS temp.{ids_table}")
+        # Driving the lookup from the small forms table uses the text indexes instead of scanning them.
+        conn.execute(
+            f"CREATE TEMP TABLE {ids_table} AS "
+            f"SELECT k.idseq FROM temp.kotae_forms w CROSS JOIN {kanji_t} k ON k.text = w.text "
+            f"UNION SELECT k.idseq FROM temp.kotae_forms w CROSS JOIN {kana_t} k ON k.text = w.text"
+        )
+        result.extend(_iter_source(conn, source, ids_table))
+    return result

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from kotae.acronyms import named_acronyms
 from kotae.analyze import Analyzer
 from kotae.answer_type import also_asked, expected_type
-from kotae.english import english_words, expand_abbreviations
+from kotae.english import english_words, expand_abbreviations, without_function_phrases
 from kotae.expressions import YEAR
 from kotae.language import detect_language
 from kotae.lexicon import Lexicon
@@ -73,8 +74,10 @@ class Query:
         return not self.terms and not self.translations
 
 
-def make_query(question: str, analyzer: Analyzer, lexicon: Lexicon, vocab: dict[str, int]) -> Query:
-    """Analyze a question the same way documents were, translating English words when there are any."""
+def make_query(question: str, analyzer: Analyzer, lexicon: Lexicon, vocab: dict[str, int],
+               pivot: Callable[[Sequence[str]], list[Translation]] | None = None) -> Query:
+    """Analyze a question the same way documents were, translating English words when there are any, and Japanese
+    words the documents never use through `pivot` (see kotae.pivot)."""
     lang = detect_language(question)
     tokens = analyzer.tokens(question)
     if lang == "ja":
@@ -89,7 +92,7 @@ def make_query(question: str, analyzer: Analyzer, lexicon: Lexicon, vocab: dict[
         # HQ → headquarters, unless the documents use HQ themselves.
         latin_text = expand_abbreviations(" ".join(t.surface for t in latin),
                                           keep=lambda a: a.lower() in vocab or a.lower() in lexicon.acronyms)
-        words = [w for w in english_words(latin_text) if len(w) > 1 or w.isdigit()]
+        words = [w for w in english_words(without_function_phrases(latin_text)) if len(w) > 1 or w.isdigit()]
         translations, unknown = translate(words, lexicon, vocab, analyzer.terms)
         terms += named_acronyms(question, lexicon.acronyms)
     # MeCab reads a name written with a middle dot as one word or as its parts depending on what follows it
@@ -98,6 +101,10 @@ def make_query(question: str, analyzer: Analyzer, lexicon: Lexicon, vocab: dict[
     known = tuple(dict.fromkeys(t for t in terms if t in vocab))
     missing = tuple(dict.fromkeys(t for t in terms if t not in vocab))
     known, translations = spelled_out(known, translations, lexicon)
+    if lang == "ja" and pivot is not None:  # words the documents never use, through their glosses
+        reached = pivot(missing)
+        translations = [*translations, *reached]
+        missing = tuple(t for t in missing if t not in {r.source for r in reached})
     return Query(lang=lang, terms=known, translations=tuple(translations), unknown=tuple(unknown),
                  kind=expected_type(question), missing=missing, also=also_asked(question))
 

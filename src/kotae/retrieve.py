@@ -19,6 +19,7 @@ from kotae.errors import ConfigError, EmptyQuestionError, ModelUnavailableError,
 from kotae.fuse import rrf, score_fusion
 from kotae.language import detect_language
 from kotae.lexical import top_positive
+from kotae.pivot import Pivot
 from kotae.query import Query, make_query
 from kotae.sentences import by_sentences
 from kotae.store import Index
@@ -51,6 +52,7 @@ class Retriever:
         self.timer = timer
         self.settings = settings
         self.analyzer = get_analyzer(index.manifest.analyzer.term_form)
+        self.pivot = Pivot(index.lexicon, settings.index.cache_dir)
         self._embedder = embedder
         self._embedder_lock = threading.Lock()
         self._load_error: ModelUnavailableError | None = None
@@ -169,7 +171,7 @@ class Retriever:
         before it, `own` is the follow-up alone, whose language the query takes: an English follow-up stays
         English though the answer it follows quotes Japanese (Mark Rutte (マルク・ルッテ))."""
         started = time.perf_counter() if self.timer else 0.0
-        query = make_query(question, self.analyzer, self.index.lexicon, self.index.lexical.vocab)
+        query = make_query(question, self.analyzer, self.index.lexicon, self.index.lexical.vocab, self.pivot)
         if own and own.strip() and own != question and (lang := detect_language(own)) != query.lang:
             query = replace(query, lang=lang)
         if self.timer:

@@ -167,9 +167,9 @@ FALSE_ABSTENTION_BUDGET = 0.04
 
 def learn_thresholds(scores: Sequence[AnswerScore], *, max_false: float = FALSE_ABSTENTION_BUDGET
                      ) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]]:
-    """Per mode and language: the relatedness weight that best ranks the unanswerable questions (the off-topic ones
-    where the gold file marks them) below the answerable ones, by the area under the curve (ties: the smaller
-    weight); then the highest confidence threshold that abstains on at most `max_false` of the answerable
+    """Per mode and language: the relatedness weight that best ranks the unanswerable questions below the answerable
+    ones, by the mean area under the curve of each kind the gold file marks (off-topic, near miss; ties: the
+    smaller weight); then the highest confidence threshold that abstains on at most `max_false` of the answerable
     questions, those abstained whatever the threshold (`refused`) counted in. Mixed questions (Japanese with English
     words) are too few to learn from and share the Japanese values. Returns (thresholds, weights)."""
     thresholds: dict[str, dict[str, float]] = {}
@@ -215,14 +215,17 @@ def _best_weight(group: Sequence[AnswerScore]) -> float:
     if any(s.relatedness is None for s in group):
         return 0.0
     answerable = [s for s in group if s.item.answerable]
-    negatives = ([s for s in group if s.item.kind == "offtopic" and not s.refused]
-                 or [s for s in group if not s.item.answerable and not s.refused])
+    unanswerable = [s for s in group if not s.item.answerable and not s.refused]
+    kinds = [[s for s in unanswerable if s.item.kind == kind] for kind in KINDS]
+    negatives = [k for k in kinds if k] or ([unanswerable] if unanswerable else [])
     if not negatives:
         return 0.0
 
-    def separation(weight: float) -> float:
+    def separation(weight: float, bad: Sequence[AnswerScore]) -> float:
         good = [combine(s.coverage, s.relatedness, weight) for s in answerable]
-        bad = [combine(s.coverage, s.relatedness, weight) for s in negatives]
-        return sum((b < g) + 0.5 * (b == g) for b in bad for g in good) / (len(bad) * len(good))
+        worse = [combine(s.coverage, s.relatedness, weight) for s in bad]
+        return sum((b < g) + 0.5 * (b == g) for b in worse for g in good) / (len(worse) * len(good))
 
-    return max(WEIGHTS, key=lambda w: (separation(w), -w))
+    # Each kind of unanswerable question counts alike: off-topic ones alone separate almost perfectly at most
+    # weights, and would leave the choice to the tie-break.
+    return max(WEIGHTS, key=lambda w: (sum(separation(w, bad) for bad in negatives) / len(negatives), -w))
