@@ -63,3 +63,15 @@ def test_a_japanese_question_in_other_words_than_the_documents_finds_their_passa
     assert ("訪問",) in next(t for t in query.translations if t.source == "来訪").candidates
     assert "来訪" not in query.missing
     assert "訪れた" in retriever.search(question, top_k=1).passages[0].text
+
+
+def test_an_index_built_without_the_dictionary_pivots_nothing(tmp_path):
+    from support import build_tiny
+
+    from kotae.retrieve import Retriever
+    from kotae.store import load_index
+
+    settings = build_tiny(tmp_path)  # lexicon off: no JMdict at build time, none at query time
+    retriever = Retriever(load_index(settings), settings)
+    assert retriever.pivot is None
+    assert "来訪" in retriever.query("ザルツブルクの副市長が来訪したのはいつ？").missing

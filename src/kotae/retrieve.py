@@ -52,7 +52,8 @@ class Retriever:
         self.timer = timer
         self.settings = settings
         self.analyzer = get_analyzer(index.manifest.analyzer.term_form)
-        self.pivot = Pivot(index.lexicon, settings.index.cache_dir)
+        # JMdict's glosses, where the index was built with the dictionary (`lexicon` setting).
+        self.pivot = Pivot(index.lexicon, settings.index.cache_dir) if index.manifest.settings.get("lexicon") else None
         self._embedder = embedder
         self._embedder_lock = threading.Lock()
         self._load_error: ModelUnavailableError | None = None

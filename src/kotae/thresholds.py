@@ -14,8 +14,9 @@ from kotae.sentence_rank import FEATURES, Ranker
 
 DEFAULT_THRESHOLD = 0.5  # for a mode and language the file has no learned value for
 RULE = ("confidence = (coverage + w * relatedness) / (1 + w), w the relatedness weight (0 in lexical mode) that best "
-        "ranks the off-topic gold questions below the answerable ones; abstain when confidence < threshold; at most 5% "
-        "of the answerable gold questions of each language and mode fall below it")
+        "ranks the unanswerable gold questions of each kind (off-topic, near miss) below the answerable ones; abstain "
+        "when confidence < threshold; at most 4% of the answerable gold questions of each language and mode fall below "
+        "it")
 
 
 def shipped_file() -> Path:
