@@ -50,8 +50,7 @@ def test_without_the_dictionary_nothing_is_pivoted_and_it_is_not_asked_again():
             Missing.asked += 1
             raise JMdictUnavailable()
 
-    pivot = Pivot(_lexicon(member=(("メンバー", 1.0),)))
-    pivot._dictionary = Missing()
+    pivot = Pivot(_lexicon(member=(("メンバー", 1.0),)), dictionary=Missing())
     assert pivot(["一員"]) == [] and pivot(["来日"]) == []
     assert Missing.asked == 1
 

@@ -26,7 +26,7 @@ GLOSSES = 3  # glosses of a sense read
 # one met as part of a longer gloss or a compound (see kotae.lexicon's penalties) does not.
 MIN_RANK = -16.0
 RUNS = 4  # renderings kept, best first
-_KANA_ONLY = re.compile(r"^[\u3040-\u309f]+$")
+_HIRAGANA_ONLY = re.compile(r"^[\u3040-\u309f]+$")
 # Words for the text the question is asked of (記事によると, according to the article), not for what it says.
 _META = frozenset({"記事", "資料", "報道", "本文", "文章", "文中", "ページ", "サイト", "ニュース"})
 
@@ -36,9 +36,9 @@ class Pivot:
     threads. Without the JMdict database it finds nothing (the index's build already said the dictionary is
     missing)."""
 
-    def __init__(self, lexicon: Lexicon, cache_dir: Path | None = None) -> None:
+    def __init__(self, lexicon: Lexicon, cache_dir: Path | None = None, dictionary: Dictionary | None = None) -> None:
         self._lexicon = lexicon
-        self._dictionary: Dictionary | None = Dictionary(cache_dir)
+        self._dictionary: Dictionary | None = dictionary or Dictionary(cache_dir)
         self._lock = threading.Lock()
         self.runs = lru_cache(maxsize=4096)(self._runs)
 
@@ -65,20 +65,20 @@ class Pivot:
 
 def pivots(term: str) -> bool:
     """Whether a word of the question is worth reaching through its glosses: not a single character (先, 前: a
-    gloss for every sense), not kana alone (いく, どう: grammar), not a word naming the kind of answer asked for
+    gloss for every sense), not hiragana alone (いく, どう: grammar), not a word naming the kind of answer asked for
     (場所, 人物: see kotae.answer_type) or the text asked about (記事)."""
-    return len(term) > 1 and not _KANA_ONLY.match(term) and term not in TYPE_NOUNS and term not in _META
+    return len(term) > 1 and not _HIRAGANA_ONLY.match(term) and term not in TYPE_NOUNS and term not in _META
 
 
 def renderings(entry: Entry, lexicon: Lexicon) -> tuple[tuple[str, ...], ...]:
-    """The documents' words for an entry's first glosses, by sense then lexicon rank; none of one character or kana
+    """The documents' words for an entry's first glosses, by sense then lexicon rank; none of one character or hiragana
     alone (member → 員, all → そう say little)."""
     best: dict[tuple[str, ...], tuple[int, float]] = {}
     for n, sense in enumerate(entry.senses[:SENSES]):
         for gloss in sense[:GLOSSES]:
             key = gloss_key(gloss)
             for c in lexicon.lookup(key.split()) if key else ():
-                if len(c.ja) < 2 or _KANA_ONLY.match(c.ja) or c.rank < MIN_RANK:
+                if len(c.ja) < 2 or _HIRAGANA_ONLY.match(c.ja) or c.rank < MIN_RANK:
                     continue
                 if c.terms not in best or (n, -c.rank) < best[c.terms]:
                     best[c.terms] = (n, -c.rank)

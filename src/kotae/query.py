@@ -104,7 +104,8 @@ def make_query(question: str, analyzer: Analyzer, lexicon: Lexicon, vocab: dict[
     if lang == "ja" and pivot is not None:  # words the documents never use, through their glosses
         reached = pivot(missing)
         translations = [*translations, *reached]
-        missing = tuple(t for t in missing if t not in {r.source for r in reached})
+        sources = {r.source for r in reached}
+        missing = tuple(t for t in missing if t not in sources)
     return Query(lang=lang, terms=known, translations=tuple(translations), unknown=tuple(unknown),
                  kind=expected_type(question), missing=missing, also=also_asked(question))
 
