@@ -7,6 +7,7 @@ Test files import from here and from fakes.py, never from one another; conftest.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -272,3 +273,32 @@ def rerecord(build: Path, name: str) -> None:
     path = build / name
     manifest["files"][name] = {"size": path.stat().st_size, "sha256": sha256_of(path)}
     manifest_path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+
+
+# Short answers.
+
+@dataclass(frozen=True)
+class Sentence:
+    """A cited sentence as the answer gives it: text, and where it is in its document."""
+
+    text: str
+    doc_id: str
+    start: int
+    end: int
+
+
+def pick(analyzer: Any, kind: str, question: str, *texts: str, lang: str = "ja", names: Any = None) -> Any:
+    """The short answer among `texts`, each a sentence of its own document starting at offset 100."""
+    from kotae.short_answer import Question, short_answer
+
+    sentences = [Sentence(t, f"doc-{n}", 100, 100 + len(t)) for n, t in enumerate(texts)]
+    tokens = [analyzer.tokens(t.replace("\t", "\n")) for t in texts]
+    weights = {t.term: 1.0 for t in analyzer.tokens(question)}
+    return short_answer(Question(kind, question, weights, None, lang), sentences, tokens, names)
+
+
+def span_of(found: Any, *texts: str) -> str:
+    """The short answer's text checked against the sentence it says it comes from."""
+    n = int(found.doc_id.split("-")[1])
+    assert texts[n][found.start - 100:found.end - 100] == found.text
+    return found.text

@@ -28,6 +28,9 @@ def test_abbreviations_are_written_out_only_as_written():
     assert expand_abbreviations("Did the US join? Tell us.") == "Did the USA join? Tell us."  # us is a pronoun
     assert expand_abbreviations("HQs and PMO") == "HQs and PMO"  # whole words only
     assert expand_abbreviations("the PM", keep=lambda a: a == "PM") == "the PM"
+    assert expand_abbreviations("Has the SDF or the MSDF met MOFA?") == (
+        "Has the Self-Defense Forces or the Maritime Self-Defense Force met Ministry of Foreign Affairs?")
+    assert expand_abbreviations("sdf") == "sdf"  # as written only
 
 
 def test_an_english_question_with_an_abbreviation_finds_the_japanese_word(analyzer):

@@ -3,10 +3,10 @@ offsets index the document, chosen from the answer's sentences and said in Engli
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from types import SimpleNamespace
 
 import pytest
+from support import Sentence, pick, span_of
 
 from kotae.answer import Answerer, with_reply
 from kotae.answer_type import expected_type
@@ -18,31 +18,6 @@ from kotae.thresholds import Thresholds
 
 THRESHOLDS = Thresholds({"lexical": {"ja": 0.3, "en": 0.4}})  # the tests' own, as in test_answer.py
 SHORT_KEYS = {"text", "en", "kind", "doc_id", "start", "end"}
-
-
-@dataclass(frozen=True)
-class Sentence:
-    """A cited sentence as the answer gives it: text, and where it is in its document."""
-
-    text: str
-    doc_id: str
-    start: int
-    end: int
-
-
-def pick(analyzer, kind, question, *texts, lang="ja", names=None):
-    """The short answer among `texts`, each a sentence of its own document starting at offset 100."""
-    sentences = [Sentence(t, f"doc-{n}", 100, 100 + len(t)) for n, t in enumerate(texts)]
-    tokens = [analyzer.tokens(t.replace("\t", "\n")) for t in texts]
-    weights = {t.term: 1.0 for t in analyzer.tokens(question)}
-    return short_answer(Question(kind, question, weights, None, lang), sentences, tokens, names)
-
-
-def _span(found, *texts) -> str:
-    """The short answer's text checked against the sentence it says it comes from."""
-    n = int(found.doc_id.split("-")[1])
-    assert texts[n][found.start - 100:found.end - 100] == found.text
-    return found.text
 
 
 @pytest.mark.parametrize(("kind", "question", "sentence", "expected"), [
@@ -82,18 +57,18 @@ def _span(found, *texts) -> str:
 ])
 def test_the_item_asked_for_is_a_span_of_the_sentence(analyzer, kind, question, sentence, expected):
     found = pick(analyzer, kind, question, sentence)
-    assert found is not None and _span(found, sentence) == expected and found.kind == kind
+    assert found is not None and span_of(found, sentence) == expected and found.kind == kind
 
 
 def test_the_first_sentence_naming_the_kind_wins(analyzer):
     texts = ("新館は2021年4月1日に開館した。", "旧館は2019年に閉館していた。")
-    assert _span(pick(analyzer, "date", "いつ開館した?", *texts), *texts) == "2021年4月1日"
+    assert span_of(pick(analyzer, "date", "いつ開館した?", *texts), *texts) == "2021年4月1日"
     texts = ("館長は山田花子である。", "旧館は2019年に閉館していた。")  # the first names no date
     found = pick(analyzer, "date", "いつ?", *texts)
-    assert found.doc_id == "doc-1" and _span(found, *texts) == "2019年"
+    assert found.doc_id == "doc-1" and span_of(found, *texts) == "2019年"
     # The first sentence is the ranker's answer: its date, though a later one's verb is the question's own word.
     texts = ("日本は2023年にサイバー防衛隊を立ち上げた。", "2025年1月には代表部を開設した。")
-    assert _span(pick(analyzer, "date", "サイバー防衛隊を開設したのはいつ?", *texts), *texts) == "2023年"
+    assert span_of(pick(analyzer, "date", "サイバー防衛隊を開設したのはいつ?", *texts), *texts) == "2023年"
 
 
 def test_nothing_of_the_kind_or_no_kind_gives_none(analyzer):
@@ -104,7 +79,7 @@ def test_nothing_of_the_kind_or_no_kind_gives_none(analyzer):
     # A section number heading a paragraph is not a value: "2.1" answers no "how many" or "how long".
     assert pick(analyzer, "number", "計画はどれくらいの期間有効?", "2.1 この計画は、承認日から有効である。") is None
     texts = ("3.2 日本と NATO は協力する。", "参加国は18か国である。")
-    assert _span(pick(analyzer, "number", "何か国が参加?", *texts), *texts) == "18か国"
+    assert span_of(pick(analyzer, "number", "何か国が参加?", *texts), *texts) == "18か国"
     assert pick(analyzer, "number", "How many allies met the target?", "装備品支出を20%に増額した。") is None
     # Nor is an item's number starting a line: "3)" answers no question.
     assert pick(analyzer, "number", "予算はいくら?", "3) バルトの哨戒") is None
@@ -178,53 +153,53 @@ def test_a_question_asking_for_the_name_of_an_office_holder_asks_for_a_person(an
 
 def test_a_place_leading_or_hosting_is_the_place_not_part_of_a_name(analyzer):
     texts = ("エストニア(英国主導)", "部隊はドイツに駐留する。")  # 英国主導: led by the United Kingdom
-    assert _span(pick(analyzer, "place", "エストニアの部隊を主導する国は?", *texts), *texts) == "英国"
+    assert span_of(pick(analyzer, "place", "エストニアの部隊を主導する国は?", *texts), *texts) == "英国"
     texts = ("京都議定書が採択された。", "会議はドイツで開かれた。")  # 京都 is part of a name
-    assert _span(pick(analyzer, "place", "会議はどこで開かれた?", *texts), *texts) == "ドイツ"
+    assert span_of(pick(analyzer, "place", "会議はどこで開かれた?", *texts), *texts) == "ドイツ"
 
 
 def test_a_question_asking_for_a_city_takes_no_country(analyzer):
     text = "日本はその後、リトアニアで開かれた会合にも参加し、ビリニュスを訪れた。"
-    assert _span(pick(analyzer, "place", "Which city hosted the meeting?", text), text) == "ビリニュス"
-    assert _span(pick(analyzer, "place", "会合が開かれたのはどの都市?", text), text) == "ビリニュス"
+    assert span_of(pick(analyzer, "place", "Which city hosted the meeting?", text), text) == "ビリニュス"
+    assert span_of(pick(analyzer, "place", "会合が開かれたのはどの都市?", text), text) == "ビリニュス"
     texts = ("ベルギーの会合には日本も参加した。", "翌年の会合はビリニュスで開かれた。")
-    assert _span(pick(analyzer, "place", "Which city hosted the meeting?", *texts), *texts) == "ビリニュス"
+    assert span_of(pick(analyzer, "place", "Which city hosted the meeting?", *texts), *texts) == "ビリニュス"
 
 
 def test_a_question_asking_for_a_year_gets_the_year_of_a_full_date(analyzer):
     text = "北大西洋条約は1949年4月4日にワシントンで署名された。"
-    assert _span(pick(analyzer, "date", "北大西洋条約は何年に署名された?", text), text) == "1949年"
+    assert span_of(pick(analyzer, "date", "北大西洋条約は何年に署名された?", text), text) == "1949年"
     found = pick(analyzer, "date", "In what year was the North Atlantic Treaty signed?", text, lang="en")
-    assert (_span(found, text), found.en) == ("1949年", "1949")
+    assert (span_of(found, text), found.en) == ("1949年", "1949")
     for asked in ("北大西洋条約はいつ署名された?", "北大西洋条約は何年何月に署名された?"):  # the whole date
-        assert _span(pick(analyzer, "date", asked, text), text) == "1949年4月4日"
+        assert span_of(pick(analyzer, "date", asked, text), text) == "1949年4月4日"
     text = "任務は2025年度に始まった。"  # a fiscal year is its own answer
-    assert _span(pick(analyzer, "date", "任務は何年度に始まった?", text), text) == "2025年度"
+    assert span_of(pick(analyzer, "date", "任務は何年度に始まった?", text), text) == "2025年度"
 
 
 def test_a_question_asking_which_body_gets_a_bodys_name_with_its_acronym(analyzer):
     text = "山田大臣は、新たに設立された海洋安全保障支援・訓練組織(MSTO)への参加を表明した。"
     for asked in ("大臣はどの組織への参加を表明した?", "大臣が参加を表明した組織は?"):
-        assert _span(pick(analyzer, "person", asked, text), text) == "海洋安全保障支援・訓練組織(MSTO)"
+        assert span_of(pick(analyzer, "person", asked, text), text) == "海洋安全保障支援・訓練組織(MSTO)"
     found = pick(analyzer, "person", "Which organisation will the minister join?", text, lang="en",
                  names=Names(Lexicon(entries={}, skeletons={})))
-    assert (_span(found, text), found.en) == ("海洋安全保障支援・訓練組織(MSTO)", "MSTO")
-    assert _span(pick(analyzer, "person", "誰が参加を表明した?", text), text) == "山田大臣"  # who: the person
+    assert (span_of(found, text), found.en) == ("海洋安全保障支援・訓練組織(MSTO)", "MSTO")
+    assert span_of(pick(analyzer, "person", "誰が参加を表明した?", text), text) == "山田大臣"  # who: the person
 
 
 def test_a_date_of_what_the_question_names_wins_over_a_nearer_verbs_date(analyzer):
     text = ("日本は2020年12月のNATO閣僚級会合への初参加を皮切りに、2022年以降はNATO外相会合にも定期的に"
             "参加している。")  # the verb 参加し is too far from 2020年12月 to be its predicate
-    assert _span(pick(analyzer, "date", "日本が初めて閣僚級会合に参加したのはいつ?", text), text) == "2020年12月"
+    assert span_of(pick(analyzer, "date", "日本が初めて閣僚級会合に参加したのはいつ?", text), text) == "2020年12月"
 
 
 def test_a_question_asking_for_a_country_takes_a_country_alone(analyzer):
     text = "首脳会合はリトアニアのビリニュスで開かれた。"
     for asked in ("Which country hosted the summit?", "首脳会合はどの国で開かれた?"):
-        assert _span(pick(analyzer, "place", asked, text), text) == "リトアニア"
-    assert _span(pick(analyzer, "place", "首脳会合はどこで開かれた?", text), text) == "リトアニアのビリニュス"
+        assert span_of(pick(analyzer, "place", asked, text), text) == "リトアニア"
+    assert span_of(pick(analyzer, "place", "首脳会合はどこで開かれた?", text), text) == "リトアニアのビリニュス"
     texts = ("首脳会合はビリニュスで開かれた。", "議長国はリトアニアだった。")
-    assert _span(pick(analyzer, "place", "Which country hosted the summit?", *texts), *texts) == "リトアニア"
+    assert span_of(pick(analyzer, "place", "Which country hosted the summit?", *texts), *texts) == "リトアニア"
 
 
 def test_a_list_of_places_answers_a_question_asking_for_several(analyzer):
@@ -366,8 +341,8 @@ def test_gold_questions_asking_for_an_item_get_one(gold_asked):
 def test_which_edition_or_round_asks_for_an_ordinal(analyzer):
     text = "1999年に改訂され(第6版)、12の原則を掲げた。"
     found = pick(analyzer, "number", "Which edition was adopted in 1999?", text, lang="en")
-    assert (_span(found, text), found.en) == ("第6版", "the 6th edition")
-    assert _span(pick(analyzer, "number", "1999年のものは第何版?", text), text) == "第6版"
+    assert (span_of(found, text), found.en) == ("第6版", "the 6th edition")
+    assert span_of(pick(analyzer, "number", "1999年のものは第何版?", text), text) == "第6版"
     assert expected_type("Which edition was adopted in 1999?") == "number"
 
 
@@ -377,7 +352,7 @@ def test_numbers_of_a_date_or_a_name_in_the_question_are_no_count_it_names(analy
     assert values("IP4セッションとG7とF-35は2003-2014年に") == {2003.0, 2014.0}
     text = "前年に引き続き4回目となるIP4セッションに出席した。"
     asked = "2025年4月のIP4セッションは通算何回目の出席?"  # its 4 (April, IP4) is not the count 4回目
-    assert _span(pick(analyzer, "number", asked, text), text) == "4回目"
+    assert span_of(pick(analyzer, "number", asked, text), text) == "4回目"
     assert pick(analyzer, "number", "4回目の出席は何回目?", text) is None  # the count it names itself
 
 
@@ -451,7 +426,7 @@ def test_an_edition_year_is_no_date_and_a_document_date_answers_last(analyzer):
 ])
 def test_a_question_asking_for_the_most_or_least_takes_the_number_marked_so(analyzer, kind, question, lang, text,
                                                                             expected):
-    assert _span(pick(analyzer, kind, question, text, lang=lang), text) == expected
+    assert span_of(pick(analyzer, kind, question, text, lang=lang), text) == expected
 
 
 def test_the_longest_asks_for_a_length_of_time_in_english():

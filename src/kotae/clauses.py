@@ -13,7 +13,8 @@ _PARTICLE_VERBS = frozenset({"おく", "於く", "よる", "因る", "対する"
                              "向ける", "基づく", "伴う", "おける"})
 _VERBAL = ("し", "さ", "す", "せ")  # a noun so followed is used as a verb (署名し, 署名され, 開催する)
 # The particle after "where" (どこで, どこの国を), which the answer's place takes too (駿府城公園で開催).
-_WHERE = re.compile(r"(?:どこ|どちら|何処)(?:の(?:国|都市|町|市|地域))?(で|に|へ|を|から|まで)")
+_WHERE = re.compile(r"(?:(?:どこ|どちら|何処)(?:の(?:国|都市|町|市|地域))?|どの(?:国|都市|町|市|地域))"
+                    r"(で|に|へ|を|から|まで)")
 _SAME_CASE = {"で": ("で", "にて", "において", "における"), "に": ("に",), "へ": ("へ", "に"), "を": ("を",),
               "から": ("から",), "まで": ("まで",)}
 
@@ -56,3 +57,30 @@ def where_case(question: str) -> tuple[str, ...]:
 def placed_with(text: str, tokens: Sequence[Token], case: Sequence[str]) -> bool:
     """Whether the sentence names a place followed by one of the particles `case` (ブリュッセルにおいて)."""
     return any(t.entity == "place" and text.startswith(tuple(case), t.end) for t in tokens)
+
+
+AT = ("で", "にて", "において", "における")  # what follows a place where something happens
+_ACTS = ("による", "によって", "により", "が")  # what follows a place that acts (ロシアによる侵略, 日本が)
+# What follows a place the sentence puts something in, at or to (ブリュッセルで, リトアニアを訪れ), or one standing
+# alone (a table's cell, a list's item); "に" only as a place (ロシアに対する is not), "へ" not to a recipient
+# (への支援).
+_LOCATED = (*AT, "へ", "から", "まで", "を訪", "(", "（", ")", "）", "、", "。", "/")
+_NOT_LOCATED = ("に対", "に関", "によ", "にと", "につ")
+
+
+def asks_location(question: str) -> bool:
+    """Whether a question asks where something is or happens by a word of its own (場所, "where"); a where-question
+    that says its particle (どこで) says so too (see where_case)."""
+    return "場所" in question or bool(re.search(r"\bwhere\b", question, re.I))
+
+
+def place_role(text: str, end: int) -> int:
+    """How a place (or body) ending at `end` stands in its sentence, for a question asking where: 0 as a location
+    (ブリュッセルで, alone in a cell), 1 otherwise (ロシアや中国の動向), 2 acting (ロシアによる侵略: never where
+    anything happened)."""
+    rest = text[end:]
+    if rest.startswith(_ACTS):
+        return 2
+    located = not rest.strip() or rest[0] in "\t\n " or rest.startswith(_LOCATED) and not rest.startswith("への") or (
+        rest.startswith("に") and not rest.startswith(_NOT_LOCATED))
+    return 0 if located else 1

@@ -54,7 +54,12 @@ def fold(word: str) -> str:
 ABBREVIATIONS = {"US": "USA", "United States": "USA", "UK": "United Kingdom", "HQ": "headquarters",
                  "PM": "prime minister", "FM": "foreign minister", "MoD": "ministry of defense",
                  "MOD": "ministry of defense", "DPRK": "North Korea", "ROK": "South Korea", "govt": "government",
-                 "gov't": "government", "intl": "international", "dept": "department", "SecGen": "secretary general"}
+                 "gov't": "government", "intl": "international", "dept": "department", "SecGen": "secretary general",
+                 # Japan's own, as English writing about Japan abbreviates them.
+                 "SDF": "Self-Defense Forces", "JSDF": "Japan Self-Defense Forces",
+                 "MSDF": "Maritime Self-Defense Force", "JMSDF": "Japan Maritime Self-Defense Force",
+                 "GSDF": "Ground Self-Defense Force", "ASDF": "Air Self-Defense Force",
+                 "MOFA": "Ministry of Foreign Affairs", "MoFA": "Ministry of Foreign Affairs"}
 _ABBREVIATION = re.compile(r"(?<![\w'])(" + "|".join(re.escape(a) for a in ABBREVIATIONS) + r")(?![\w'])")
 # Glosses name a country "nation" or "state" (加盟国: member nation; member state): as the last word of a phrase,
 # "country" is tried as those too, so "member countries" finds 加盟国. Only that way round: "United States" is not

@@ -19,11 +19,11 @@ from functools import lru_cache
 from typing import Any
 
 from kotae.answer_type import without_durations
-from kotae.clauses import phrase_after, predicate, where_case
+from kotae.clauses import AT, asks_location, phrase_after, place_role, predicate, where_case
 from kotae.en_names import Names, entities_en
 from kotae.expressions import COUNTERS, date_alone, find_dates, names_other_year, parse_number, span_values, values
 from kotae.render_en import date_en, number_en
-from kotae.spans import BARE, OFFICES, Found, find_all
+from kotae.spans import BARE, OFFICES, Found, country_only, find_all, names_country, office_forms
 from kotae.types import Token
 
 # What answers each kind of question, in groups tried in order (a number of years answers "when" only where no
@@ -162,6 +162,7 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
     several = question.lang != "en" or bool(_ASKS_SEVERAL.search(asked))
     asks_city, asks_country = bool(_ASKS_CITY.search(asked)), bool(_ASKS_COUNTRY.search(asked))
     case = where_case(asked)
+    locating = bool(case) or asks_location(asked)
     extreme = _MOST if _ASKS_MOST.search(asked) else _LEAST if _ASKS_LEAST.search(asked) else None
     weights = {t: w for t, w in (question.weights or {}).items() if not t.isdigit() and t not in _UNITS}
     terms = frozenset(weights)
@@ -178,9 +179,9 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
                 continue
             if found.kind in ("title", "org", "group") and sentence.text[found.start:found.end] in BARE:
                 continue  # 首相, 本部 alone: the prime minister of where?
-            if asks_city and found.kind == "place" and _country_only(found, toks):
+            if asks_city and found.kind == "place" and country_only(found, toks):
                 continue  # "which city": not スペイン
-            if asks_country and found.kind == "place" and (found.link == "of" or not _names_country(found, toks)):
+            if asks_country and found.kind == "place" and (found.link == "of" or not names_country(found, toks)):
                 continue  # "which country": not ビリニュス, nor リトアニアのビリニュス (リトアニア is found alone)
             named = _named_by_question(found, sentence.text, toks, terms, counts if found.kind in NUMBERS else numbers)
             if named == 2 or (found.kind == "value" and not _label_asked(found, toks, terms)):
@@ -191,13 +192,21 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
             if extreme is not None and found.kind in NUMBERS and (  # 最長更新4年, or 最短1年 with the mark inside
                     extreme.search(sentence.text, 0, found.start) or extreme.search(sentence.text[:found.start + 2])):
                 matches += 1
+            role = place_role(sentence.text, found.end) if locating and found.kind in ("place", "org") else 0
+            if role == 2 and found.kind == "place":
+                continue  # "where": not ロシア of ロシアによる侵略
             group, extra = accepts[found.kind]
-            group += 1 if found.kind == "place" and found.tier else 0  # a place inside a longer name (京都議定書)
+            # A place inside a longer name (京都議定書), or one the sentence does not put anything in (ロシアの動向).
+            group += 1 if found.kind == "place" and (found.tier or role) else 0
+            if found.kind == "org" and locating and sentence.text.startswith(AT, found.end):
+                group, extra = 0, 0  # a body's building as where: 防衛省で
+            if found.kind == "org" and case and sentence.text.startswith(case, found.end):
+                matches = 1
             score = _support(found, toks, weights) / 4**extra / 2 ** (found.tier + named)
             # The sentence first: the ranker put first the sentence that answers; within it, what the question
             # describes (the date of the verb it names, a number of what it counts) before what merely stands near
             # its words. The longer of two spans at one place.
-            key = (group, n, -matches, -score, found.start - found.end, found.start)
+            key = (group, n, -matches, role, -score, found.start - found.end, found.start)
             if best is None or key < best[0]:
                 best = (key, n, found, matches > 0)
             accepted.append((n, found))
@@ -259,10 +268,10 @@ def unsaid(question: Question, found: ShortAnswer | None, sentences: Sequence[An
 def _same_office(asked: str, named: str) -> bool:
     """Whether a sentence naming `named` names the office asked for: the same, a more particular one (asked 事務総長,
     named NATO事務総長), or the office of whatever the question puts first (asked NATO事務総長, named 事務総長), but
-    not one the question's first word sets apart (副館長, 初代事務総長, 元首相)."""
-    if asked in named:
-        return True
-    return asked.endswith(named) and not asked.startswith(_OFFICE_MODIFIERS)
+    not one the question's first word sets apart (副館長, 初代事務総長, 元首相); either under any of its names (外相 is
+    外務大臣)."""
+    return any(a in n or a.endswith(n) and not a.startswith(_OFFICE_MODIFIERS)
+               for a in office_forms(asked) for n in office_forms(named))
 
 
 def offices(text: str, tokens: Sequence[Token]) -> set[str]:
@@ -345,17 +354,6 @@ def _matches(found: Found, text: str, tokens: Sequence[Token], terms: Collection
         return int(any(t.term in terms and t.surface in e.title for e in titled for t in tokens
                        if found.start <= t.start and t.end <= found.end))
     return 0
-
-
-def _names_country(found: Found, tokens: Sequence[Token]) -> bool:
-    """Whether a span names a country among its places (カナダ, カナダのトロント, a list with one)."""
-    return any(t.country for t in tokens if found.start <= t.start and t.end <= found.end and t.entity == "place")
-
-
-def _country_only(found: Found, tokens: Sequence[Token]) -> bool:
-    """Whether every place a span names is a country (スペイン; not スペインのマドリード, not マドリード)."""
-    places = [t for t in tokens if found.start <= t.start and t.end <= found.end and t.entity == "place"]
-    return bool(places) and all(t.country for t in places)
 
 
 def _adds_named(whole: Found, part: Found, tokens: Sequence[Token], terms: Collection[str]) -> bool:

@@ -297,3 +297,29 @@ def _joined(text: str, items: Sequence[Found], kind: str) -> list[Found]:
         if _JOINERS.fullmatch(text[a.end:b.start]):
             out.append(Found(kind, a.start, b.end, 0, a.entities + b.entities, "and"))
     return out
+
+
+def names_country(found: Found, tokens: Sequence[Token]) -> bool:
+    """Whether a span names a country among its places (カナダ, カナダのトロント, a list with one)."""
+    return any(t.country for t in tokens if found.start <= t.start and t.end <= found.end and t.entity == "place")
+
+
+def country_only(found: Found, tokens: Sequence[Token]) -> bool:
+    """Whether every place a span names is a country (スペイン; not スペインのマドリード, not マドリード)."""
+    places = [t for t in tokens if found.start <= t.start and t.end <= found.end and t.entity == "place"]
+    return bool(places) and all(t.country for t in places)
+
+
+def office_forms(office: str) -> set[str]:
+    """An office under each of its names: a minister's short name and full one (外相 and 外務大臣, 防衛相 and 防衛大臣),
+    the prime minister's (首相, 総理大臣, 総理)."""
+    forms = {office}
+    if office.endswith(("首相", "総理大臣", "総理")):
+        stem = office.removesuffix("首相").removesuffix("大臣").removesuffix("総理").removesuffix("内閣")
+        forms |= {stem + "首相", stem + "総理大臣", stem + "総理"}
+    elif office.endswith("大臣"):  # 外務大臣 → 外相 and 外務相
+        forms |= {office[:-2] + "相", *([office[:-3] + "相"] if office.endswith("務大臣") else [])}
+    elif office.endswith("相") and len(office) > 1:
+        forms |= {office[:-1] + "大臣", office[:-1] + "務大臣"}
+    return forms
+
