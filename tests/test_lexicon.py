@@ -211,6 +211,17 @@ def test_a_lone_numeral_kanji_translates_only_a_number_word():
     assert translate(["omen"], _lexicon(omen=["兆"]), vocab) == ([], ["omen"])  # nothing else: unknown
 
 
+def test_a_candidate_written_inside_a_likelier_one_is_dropped():
+    """北 abbreviates 北朝鮮 but in the documents stands in every 北大西洋; 朝鮮 after 北朝鮮 likewise adds nothing."""
+    lex = Lexicon(entries={k: tuple(Candidate(t, (t,), "jmdict", -n) for n, t in enumerate(v)) for k, v in
+                           {"north korea": ["北朝鮮", "北", "朝鮮"], "china": ["中", "中国"]}.items()}, skeletons={})
+    vocab = {"北朝鮮": 0, "北": 1, "朝鮮": 2, "中": 3, "中国": 4}
+    found, _ = translate(["north", "korea", "china"], lex, vocab)
+    # Only what stands inside one before it: 中 before 中国 stays (a likelier reading, not part of one).
+    assert [(t.source, t.candidates) for t in found] == [("north korea", (("北朝鮮",),)),
+                                                         ("china", (("中",), ("中国",)))]
+
+
 def test_later_candidates_weigh_less():
     lex = Lexicon(entries={"support": (Candidate("支援", ("支援",), "jmdict", 0.0),
                                        Candidate("支持", ("支持",), "jmdict", -20.0))}, skeletons={})

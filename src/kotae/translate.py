@@ -65,7 +65,7 @@ def translate(words: Sequence[str], lexicon: Lexicon, vocab: dict[str, int],
             direct = [(phrase[0],)] if n == 1 and phrase[0] in vocab else []
             sounds = [(t,) for t in lexicon.sounds_like(phrase[0])] if n == 1 and not candidates else []
             spelled = [r for r in written_out(phrase[0]) if all(t in vocab for t in r)] if n == 1 else []
-            runs = tuple(dict.fromkeys([*spelled, *direct, *(c.terms for c in candidates), *sounds]))
+            runs = within_none(tuple(dict.fromkeys([*spelled, *direct, *(c.terms for c in candidates), *sounds])))
             if runs:
                 weights = tuple(candidate_weight(k) for k in range(len(runs)))
                 out.append(Translation(" ".join(phrase), runs, weights))
@@ -89,6 +89,17 @@ def translate(words: Sequence[str], lexicon: Lexicon, vocab: dict[str, int],
                 unknown.append(words[i])
             i += 1
     return out, unknown
+
+
+def within_none(runs: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...], ...]:
+    """The runs without any written inside one before it: "North Korea" is 北朝鮮, and its JMdict abbreviation 北
+    would only meet the 北 of every 北大西洋条約機構 (as "Japan" would meet 日 in every date, "China" 中 in 中谷)."""
+    out: list[tuple[str, ...]] = []
+    for run in runs:
+        text = "".join(run)
+        if not any(text in "".join(before) for before in out):
+            out.append(run)
+    return tuple(out)
 
 
 MIN_PART = 3  # letters of each part of a split compound: shorter ones match by chance (battlegroup → b attle…)
