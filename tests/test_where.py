@@ -20,6 +20,7 @@ VISIT = "リトアニアを訪れている首相は、ロシアや中国の動�
     ("ロシアや中国の動向", "ロシア", 1),
     ("中国に対する懸念", "中国", 1),
     ("ウクライナへの支援", "ウクライナ", 1),
+    ("ベルギーへ派遣した。", "ベルギー", 0),
     ("ロシアによる侵略", "ロシア", 2),
     ("日本が参加した。", "日本", 2),
 ])
@@ -29,8 +30,9 @@ def test_how_a_place_stands_in_its_sentence(text, end_of, role):
 
 def test_which_questions_ask_where_something_is_or_happens():
     assert where_case("首相はどの国に滞在していた?") == ("に",)  # どの国に, as どこに
-    assert asks_location("会談の場所は?") and asks_location("Where did they meet?")
+    assert asks_location("会談の場所は?") and asks_location("Where did they meet?") and asks_location("海域はどこ?")
     assert not asks_location("最大の脅威とされた国は?") and not asks_location("Which country invaded Ukraine?")
+    assert not asks_location("どこの国が侵略した?") and not asks_location("どこが主導した?")
 
 
 @pytest.mark.parametrize("question", ["首相はどの国に滞在していた?", "首相はどこにいた?"])

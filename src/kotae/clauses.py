@@ -60,22 +60,23 @@ def placed_with(text: str, tokens: Sequence[Token], case: Sequence[str]) -> bool
 
 
 AT = ("で", "にて", "において", "における")  # what follows a place where something happens
+_WHERE_AT = re.compile(r"\bwhere\b|(?:どこ|どちら|何処)(?!(?:の[^\s、。?？]{1,3})?[がは])", re.I)
 _ACTS = ("による", "によって", "により", "が")  # what follows a place that acts (ロシアによる侵略, 日本が)
 # What follows a place the sentence puts something in, at or to (ブリュッセルで, リトアニアを訪れ), or one standing
-# alone (a table's cell, a list's item); "に" only as a place (ロシアに対する is not), "へ" not to a recipient
-# (への支援).
+# alone (a table's cell, a list's item); "に" only as a place (ロシアに対する is not), "へ" not before の (ウクライナ
+# への支援: what is given to).
 _LOCATED = (*AT, "へ", "から", "まで", "を訪", "(", "（", ")", "）", "、", "。", "/")
 _NOT_LOCATED = ("に対", "に関", "によ", "にと", "につ")
 
 
 def asks_location(question: str) -> bool:
-    """Whether a question asks where something is or happens by a word of its own (場所, "where"); a where-question
-    that says its particle (どこで) says so too (see where_case)."""
-    return "場所" in question or bool(re.search(r"\bwhere\b", question, re.I))
+    """Whether a question asks where something is or happens (場所, 海域はどこ, "where"), not which place does
+    something (どこの国が); a where-question that says its particle (どこで) says so too (see where_case)."""
+    return "場所" in question or bool(_WHERE_AT.search(question))
 
 
 def place_role(text: str, end: int) -> int:
-    """How a place (or body) ending at `end` stands in its sentence, for a question asking where: 0 as a location
+    """How a place ending at `end` stands in its sentence, for a question asking where: 0 as a location
     (ブリュッセルで, alone in a cell), 1 otherwise (ロシアや中国の動向), 2 acting (ロシアによる侵略: never where
     anything happened)."""
     rest = text[end:]

@@ -192,16 +192,14 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
             if extreme is not None and found.kind in NUMBERS and (  # 最長更新4年, or 最短1年 with the mark inside
                     extreme.search(sentence.text, 0, found.start) or extreme.search(sentence.text[:found.start + 2])):
                 matches += 1
-            role = place_role(sentence.text, found.end) if locating and found.kind in ("place", "org") else 0
-            if role == 2 and found.kind == "place":
+            role = place_role(sentence.text, found.end) if locating and found.kind == "place" else 0
+            if role == 2:
                 continue  # "where": not ロシア of ロシアによる侵略
             group, extra = accepts[found.kind]
             # A place inside a longer name (京都議定書), or one the sentence does not put anything in (ロシアの動向).
             group += 1 if found.kind == "place" and (found.tier or role) else 0
-            if found.kind == "org" and locating and sentence.text.startswith(AT, found.end):
-                group, extra = 0, 0  # a body's building as where: 防衛省で
-            if found.kind == "org" and case and sentence.text.startswith(case, found.end):
-                matches = 1
+            if found.kind == "org" and locating and case in ((), AT) and sentence.text.startswith(AT, found.end):
+                group, extra, matches = 0, 0, int(bool(case))  # 防衛省で: its building, asked どこで or "where"
             score = _support(found, toks, weights) / 4**extra / 2 ** (found.tier + named)
             # The sentence first: the ranker put first the sentence that answers; within it, what the question
             # describes (the date of the verb it names, a number of what it counts) before what merely stands near
