@@ -82,6 +82,6 @@ def place_role(text: str, end: int) -> int:
     rest = text[end:]
     if rest.startswith(_ACTS):
         return 2
-    located = not rest.strip() or rest[0] in "\t\n " or rest.startswith(_LOCATED) and not rest.startswith("への") or (
-        rest.startswith("に") and not rest.startswith(_NOT_LOCATED))
+    located = (not rest.strip() or rest[0] in "\t\n " or (rest.startswith(_LOCATED) and not rest.startswith("への"))
+               or (rest.startswith("に") and not rest.startswith(_NOT_LOCATED)))
     return 0 if located else 1

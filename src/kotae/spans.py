@@ -322,4 +322,3 @@ def office_forms(office: str) -> set[str]:
     elif office.endswith("相") and len(office) > 1:
         forms |= {office[:-1] + "大臣", office[:-1] + "務大臣"}
     return forms
-
