@@ -10,7 +10,6 @@ English→Japanese lexicon (kotae.lexicon) turns the glosses back into words the
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -39,7 +38,6 @@ class Pivot:
     def __init__(self, lexicon: Lexicon, cache_dir: Path | None = None, dictionary: Dictionary | None = None) -> None:
         self._lexicon = lexicon
         self._dictionary: Dictionary | None = dictionary or Dictionary(cache_dir)
-        self._lock = threading.Lock()
         self.runs = lru_cache(maxsize=4096)(self._runs)
 
     def __call__(self, missing: Sequence[str]) -> list[Translation]:
@@ -57,8 +55,7 @@ class Pivot:
         try:
             common = [e for e in dictionary.entries(term) if e.priority > 0]
         except JMdictUnavailable:
-            with self._lock:
-                self._dictionary = None
+            self._dictionary = None  # not tried again (one assignment: safe between threads)
             return ()
         return renderings(max(common, key=lambda e: e.priority), self._lexicon) if common else ()
 

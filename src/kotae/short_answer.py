@@ -268,8 +268,9 @@ def _same_office(asked: str, named: str) -> bool:
     named NATO事務総長), or the office of whatever the question puts first (asked NATO事務総長, named 事務総長), but
     not one the question's first word sets apart (副館長, 初代事務総長, 元首相); either under any of its names (外相 is
     外務大臣)."""
+    names = office_forms(named)
     return any(a in n or (a.endswith(n) and not a.startswith(_OFFICE_MODIFIERS))
-               for a in office_forms(asked) for n in office_forms(named))
+               for a in office_forms(asked) for n in names)
 
 
 def offices(text: str, tokens: Sequence[Token]) -> set[str]:

@@ -221,11 +221,15 @@ def _best_weight(group: Sequence[AnswerScore]) -> float:
     if not negatives:
         return 0.0
 
-    def separation(weight: float, bad: Sequence[AnswerScore]) -> float:
+    def separation(weight: float) -> float:
+        """The mean area under the curve over the kinds: each kind of unanswerable question counts alike, as
+        off-topic ones alone separate almost perfectly at most weights and would leave the choice to the tie-break."""
         good = [combine(s.coverage, s.relatedness, weight) for s in answerable]
-        worse = [combine(s.coverage, s.relatedness, weight) for s in bad]
-        return sum((b < g) + 0.5 * (b == g) for b in worse for g in good) / (len(worse) * len(good))
 
-    # Each kind of unanswerable question counts alike: off-topic ones alone separate almost perfectly at most
-    # weights, and would leave the choice to the tie-break.
-    return max(WEIGHTS, key=lambda w: (sum(separation(w, bad) for bad in negatives) / len(negatives), -w))
+        def auc(bad: Sequence[AnswerScore]) -> float:
+            worse = [combine(s.coverage, s.relatedness, weight) for s in bad]
+            return sum((b < g) + 0.5 * (b == g) for b in worse for g in good) / (len(worse) * len(good))
+
+        return sum(auc(bad) for bad in negatives) / len(negatives)
+
+    return max(WEIGHTS, key=lambda w: (separation(w), -w))
