@@ -31,6 +31,7 @@ from kotae.footnotes import cited_by
 from kotae.generate import generate as generate_answer
 from kotae.generate import generate_stream, is_refusal, llm_enabled
 from kotae.glosses import glosses_for
+from kotae.merged_cells import with_carried_year
 from kotae.needs import Need, coverage
 from kotae.numbered import is_missing_article, opens_with, parts_named
 from kotae.query import Query
@@ -111,6 +112,7 @@ class Answerer:
         if found is not None:  # ことし3月: the year its document was written in
             document = retriever.index.documents[found.doc_id]
             found = anchored(found, document.text, written_year(document.meta), query.lang)
+            found = with_carried_year(found, document.text, query.lang)  # 10月 under 2017年: October 2017
         llm = llm_enabled(retriever.settings)
         # The sentences lack what the question asks for (a number, the holder of an office, anything of the year it
         # names): the documents do not say it. A language model, where one is configured, reads the passages itself

@@ -18,6 +18,11 @@ STOPWORDS = frozenset([
     "their", "he", "him", "his", "she", "her", "we", "our", "us", "you", "your", "i", "me", "my", "can", "could",
     "will", "would", "shall", "should", "may", "might", "must", "also", "any", "some", "all", "each", "other",
     "such", "very", "more", "most", "much", "many", "tell", "please", "know", "ever", "just", "through", "via",
+    # Words that frame a question rather than name what it is about: emphasis, greetings, and asking how a
+    # text puts something. Counted as needs, a question saying "exactly" asked for a word no passage has.
+    "exactly", "exact", "precisely", "actually", "really", "basically", "already", "altogether", "briefly",
+    "supposed", "ok", "okay", "hey", "hi", "whats", "want", "wants", "itself", "else",
+    "describe", "describes", "described", "explain", "explains", "explained", "cite", "cites", "cited",
 ])
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 # British spellings folded to American on both sides, so defence and defense meet.
@@ -76,9 +81,25 @@ _FUNCTION_PHRASES = re.compile(
     r"rather(?= than\b))\s*", re.I)
 
 
+# A question's words that say where it read something rather than what it asks ("according to the news report",
+# "in the briefing", "as the article describes it"): no passage says "article" or "briefing", so counted as needs
+# they would make an answerable question look unanswered. Kept where the noun is a thing the text is about: Article
+# 5 (a number follows), a report or a document a question asks for (no reference words before it).
+_SOURCE = (r"(?:news\s+)?(?:article|piece|story|briefing|report|write\s*up|explainer|excerpt|coverage|page|passage|"
+           r"slides?|deck)s?\b(?!\s*\d)")
+_SOURCE_MODIFIERS = (r"(?:(?:news|original|same|above|linked|web|online|foreign|ministry|affairs|of|government|'s)"
+                     r"\s+){0,4}")
+_SOURCE_REFERENCES = re.compile(
+    r"\b(?:(?:according\s+to|in|from|per|by)\s+(?:the|this|that|its|their)\s+" + _SOURCE_MODIFIERS + _SOURCE
+    + r"|(?:the|this|that)\s+" + _SOURCE + r"(?=\s+(?:says?|said|describes?|described|mentions?|mentioned|"
+    r"puts?|calls?|called|notes?|noted|lists?|listed|reports?|reported|cites?|cited|explains?|explained|states?|"
+    r"stated|tells?|writes?|wrote)\b))", re.I)
+
+
 def without_function_phrases(text: str) -> str:
-    """`text` without the content-looking words of its multi-word prepositions (according to → to)."""
-    return _FUNCTION_PHRASES.sub("", text)
+    """`text` without the content-looking words of its multi-word prepositions (according to → to) and without the
+    words that refer to the text itself (according to the article)."""
+    return _FUNCTION_PHRASES.sub("", _SOURCE_REFERENCES.sub(" ", text))
 
 
 def expand_abbreviations(text: str, keep: Callable[[str], bool] = lambda _: False) -> str:

@@ -19,6 +19,12 @@ from kotae.numbered import numbered_terms
 from kotae.translate import Translation, translate
 
 _LATIN = re.compile(r"^[A-Za-z0-9'’-]+$")
+# Japanese words that frame a question rather than name what it asks: how it asks (どう, そもそも, だいたい), a
+# politeness (さん, お), the present it is asked in (今, いま), a verb's helper (〜ていく), and the text it read
+# (記事, 資料, ニュース, ページ, 本文, 書く: 記事でどう書かれている). Where the documents never use one, it is
+# not counted as a word they lack (see kotae.needs), as the English STOPWORDS are not.
+FRAME_TERMS = frozenset({"どう", "そもそも", "だいたい", "さん", "お", "今", "いま", "いく", "記事", "資料", "ニュース",
+                         "ページ", "本文", "書く"})
 
 
 @dataclass(frozen=True)
@@ -99,7 +105,7 @@ def make_query(question: str, analyzer: Analyzer, lexicon: Lexicon, vocab: dict[
     # (マルク・ルッテ before a blank, マルク and ルッテ before a digit): where the whole is unknown, its parts.
     terms = [part for t in terms for part in (_dotted_parts(t, vocab) or (t,))]
     known = tuple(dict.fromkeys(t for t in terms if t in vocab))
-    missing = tuple(dict.fromkeys(t for t in terms if t not in vocab))
+    missing = tuple(dict.fromkeys(t for t in terms if t not in vocab and t not in FRAME_TERMS))
     known, translations = spelled_out(known, translations, lexicon)
     if lang == "ja" and pivot is not None:  # words the documents never use, through their glosses
         reached = pivot(missing)
