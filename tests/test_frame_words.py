@@ -82,3 +82,11 @@ def test_japanese_framing_words_are_not_missing_but_other_unknown_words_are(anal
     assert "本部" in asked.terms and asked.missing == ()
     unknown = make_query("記事によると、本部のカレーはどう?", analyzer, _lexicon(), VOCAB)
     assert unknown.missing == ("カレー",)
+
+
+def test_stand_for_asks_what_an_abbreviation_means_and_is_not_translated(analyzer):
+    assert without_function_phrases("What does VNC stand for ?") == "What does VNC for ?"
+    assert without_function_phrases("What stands for peace ?") == "What for peace ?"
+    assert without_function_phrases("Where do they stand ?") == "Where do they stand ?"
+    query = _query("What does the headquarters stand for?", analyzer)
+    assert not query.unknown and {t.source for t in query.translations} == {"headquarters"}

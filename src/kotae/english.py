@@ -78,7 +78,7 @@ SYNONYM_PENALTY = 2.0  # rank points: a gloss met through a synonym of the word 
 _FUNCTION_PHRASES = re.compile(
     r"\b(?:according(?= to\b)|(?<=\bin )terms(?= of\b)|(?<=\bas )well(?= as\b)|(?<=\bin )order(?= to\b)|"
     r"due(?= to\b)|(?:(?<=\bin )|(?<=\bwith ))(?:regard|respect)(?= to\b)|(?<=\bin )addition(?= to\b)|instead(?= of\b)|"
-    r"rather(?= than\b))\s*", re.I)
+    r"rather(?= than\b)|stands?(?= for\b))\s*", re.I)
 
 
 # A question's words that say where it read something rather than what it asks ("according to the news report",

@@ -90,7 +90,9 @@ _NATIONS = frozenset({"nations", "states", "allies"})  # what English counts cou
 # What English counts people as (how many visitors → 人, 名).
 _PEOPLE = frozenset({"people", "persons", "visitors", "participants", "troops", "soldiers", "staff", "residents",
                      "students", "volunteers", "tourists", "attendees", "employees", "workers", "officials",
-                     "children", "citizens", "passengers", "spectators"})
+                     "children", "citizens", "passengers", "spectators", "personnel", "officers", "experts",
+                     "diplomats", "delegates", "ambassadors", "specialists", "researchers", "crew", "sailors",
+                     "pilots", "instructors", "trainees", "refugees", "victims", "casualties", "inhabitants"})
 
 
 @dataclass(frozen=True)
@@ -196,8 +198,10 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
             if role == 2:
                 continue  # "where": not ロシア of ロシアによる侵略
             group, extra = accepts[found.kind]
-            # A place inside a longer name (京都議定書), or one the sentence does not put anything in (ロシアの動向).
-            group += 1 if found.kind == "place" and (found.tier or role) else 0
+            # A place inside a longer name (京都議定書), unless the name is of what is asked (横須賀基地, asked which
+            # base), or one the sentence does not put anything in (ロシアの動向).
+            inside = found.tier and not any(t.start == found.end and t.term in terms for t in toks)
+            group += 1 if found.kind == "place" and (inside or role) else 0
             if found.kind == "org" and locating and case in ((), AT) and sentence.text.startswith(AT, found.end):
                 group, extra, matches = 0, 0, int(bool(case))  # 防衛省で: its building, asked どこで or "where"
             score = _support(found, toks, weights) / 4**extra / 2 ** (found.tier + named)

@@ -1,0 +1,34 @@
+"""What a short answer counts and names: a count of people answers "how many personnel", never a count of things;
+a place inside the name of what is asked for (横須賀基地, asked which base) is that thing's place."""
+
+from __future__ import annotations
+
+import pytest
+from support import pick, span_of
+
+BASE = "●海上自衛隊横須賀基地を視察。防衛産業視察を実施。"
+VISIT = "リトアニアを訪れている首相は、事務総長と会談した。"
+
+
+@pytest.mark.parametrize("noun", ["personnel", "liaison officers", "experts", "diplomats", "staff"])
+def test_how_many_people_is_never_a_count_of_things(analyzer, noun):
+    question = f"How many {noun} will Japan send to the new body?"
+    assert pick(analyzer, "number", question, "日本は3つの部門に協力する。", lang="en") is None
+    texts = ("日本は3つの部門に協力し、要員120人を送る。",)
+    assert span_of(pick(analyzer, "number", question, *texts, lang="en"), *texts) == "120人"
+
+
+def test_a_count_of_things_still_answers_how_many_things(analyzer):
+    texts = ("日本は3つの分野に協力する。",)
+    found = pick(analyzer, "number", "How many areas will Japan cooperate in?", *texts, lang="en")
+    assert span_of(found, *texts) == "3つ"
+
+
+def test_a_place_in_the_name_of_what_is_asked_for_answers(analyzer):
+    texts = (BASE, VISIT)
+    assert span_of(pick(analyzer, "place", "事務総長はどの基地を視察しましたか", *texts), *texts) == "横須賀"
+
+
+def test_a_place_in_another_name_still_comes_after_one_standing_alone(analyzer):
+    texts = (BASE, VISIT)
+    assert span_of(pick(analyzer, "place", "事務総長はどの施設を訪れましたか", *texts), *texts) == "リトアニア"
