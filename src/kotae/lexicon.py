@@ -30,8 +30,9 @@ from kotae.supplement import bundled, digest
 from kotae.types import Document
 
 # What the lexicon's building is: bumped when a change to it changes what a lexicon holds (the words learnt from
-# compounds, the ヴ spellings), so that an index built before is stale, as it is when the bundled supplement changes.
-RULES = 3
+# compounds, the ヴ spellings, the English words no gloss key ends with), so that an index built before is stale, as it
+# is when the bundled supplement changes.
+RULES = 4
 MAX_CANDIDATES = 8
 PARTIAL_PENALTY = 30.0
 SUPPLEMENT_RANK = 0.0  # a supplement's rendering of English the dictionary has none for: a first sense's
