@@ -35,7 +35,7 @@ def carried(document: str, start: int) -> str:
     first = _shape(cells[0])
     if len(cells) < 2 or "0" not in first:
         return ""
-    for line in document[:max(0, line_start - 1)].split("\n")[::-1][:ROWS_ABOVE]:
+    for line in document[:max(0, line_start - 1)].rsplit("\n", ROWS_ABOVE)[::-1][:ROWS_ABOVE]:
         row = line.split("\t")
         if len(row) < 2:
             break  # the table ends

@@ -200,8 +200,9 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
             group, extra = accepts[found.kind]
             # A place inside a longer name (京都議定書), unless the name is of what is asked (横須賀基地, asked which
             # base), or one the sentence does not put anything in (ロシアの動向).
-            inside = found.tier and not any(t.start == found.end and t.term in terms for t in toks)
-            group += 1 if found.kind == "place" and (inside or role) else 0
+            if found.kind == "place" and (role or (found.tier and not any(
+                    t.start == found.end and t.term in terms for t in toks))):
+                group += 1
             if found.kind == "org" and locating and case in ((), AT) and sentence.text.startswith(AT, found.end):
                 group, extra, matches = 0, 0, int(bool(case))  # 防衛省で: its building, asked どこで or "where"
             score = _support(found, toks, weights) / 4**extra / 2 ** (found.tier + named)
