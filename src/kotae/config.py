@@ -16,6 +16,7 @@ from pydantic_settings import (
 )
 
 from kotae.dense import DEFAULT_EF_SEARCH, DEFAULT_NPROBE
+from kotae.embed import BUNDLED
 
 Mode = Literal["auto", "lexical", "dense", "hybrid"]
 MODES: tuple[str, ...] = ("auto", "lexical", "dense", "hybrid")
@@ -116,6 +117,11 @@ class IndexSettings(FromFile):
     @property
     def dense_enabled(self) -> bool:
         return self.embed_model.lower() != "none"
+
+    @property
+    def bundled_engine(self) -> str | None:
+        """The engine asked to run the model where it is a bundled one (see kotae.embed_bundled), else None."""
+        return self.embed_engine if self.embed_model.startswith(BUNDLED) else None
 
     def prefixes(self) -> tuple[str, str]:
         """The (query, passage) prefixes for the configured model."""

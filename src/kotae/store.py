@@ -147,10 +147,10 @@ def build_settings(ix: IndexSettings) -> dict[str, Any]:
     """The parts of the settings an index is built for; any change makes the index stale (a user's lexicon pairs by
     their content, None without them, as an older index reads; how its lexicon was built: kotae.lexicon.rules)."""
     return {
-        "term_form": ix.term_form,
+        "term_form": ix.term_form, "chunking": ix.chunking,
         "chunk_target": ix.chunk_target, "chunk_max": ix.chunk_max, "chunk_overlap": ix.chunk_overlap,
-        "chunking": ix.chunking,
         "requested_model": ix.embed_model if ix.dense_enabled else "none",
+        "embed_engine": ix.bundled_engine,
         "lexicon": ix.lexicon, "index_type": ix.index_type,
         "lexicon_extra": supplement_digest(ix.lexicon_extra),
         "lexicon_rules": lexicon_rules() if ix.lexicon else None,
