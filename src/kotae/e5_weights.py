@@ -20,7 +20,9 @@ from kotae.errors import ModelUnavailableError
 MAGIC = b"E5S1"
 QK = 32  # weights per 4-bit block
 BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (QK // 2,))])
-FLOAT32, Q4 = 0, 1  # tensor types in the file's directory
+Q4 = 1  # a 4-bit matrix in the file's directory (0: float32)
+MATRICES = ("q", "k", "v", "ao", "fi", "fo")  # a layer's 4-bit matrices, each with a bias
+NORMS = ("aln", "oln")  # a layer's layer norms (weight and bias)
 
 
 @dataclass(frozen=True)
@@ -130,5 +132,22 @@ def _parse(buf: mmap.mmap) -> E5Weights:
             tensors[name] = np.frombuffer(buf, BLOCK, nbytes // BLOCK.itemsize, offset).reshape(-1, inputs // QK)
         else:
             tensors[name] = np.frombuffer(buf, "<f4", count, offset)
+    for name in _required(layers):
+        if name not in tensors or (tensors[name].dtype == BLOCK) != _is_matrix(name):
+            raise ValueError(f"no tensor {name} of the expected type")
     vocabulary = Vocabulary(pieces, tuple(scores), character_map, bos, eos, unk)
     return E5Weights(hidden, layers, heads, intermediate, max_positions, eps, vocabulary, tensors)
+
+
+def _is_matrix(name: str) -> bool:
+    """Whether the tensor `name` is stored in 4 bits: the word embeddings and the layers' matrices."""
+    return name == "emb.word" or (name.endswith(".w") and name.split(".")[-2] in MATRICES)
+
+
+def _required(layers: int) -> list[str]:
+    """Every tensor the model's graph reads."""
+    names = ["emb.word", "emb.pos", "emb.type", "emb.ln.w", "emb.ln.b"]
+    for layer in range(layers):
+        names += [f"l{layer}.{m}.{part}" for m in MATRICES for part in ("w", "b")]
+        names += [f"l{layer}.{n}.{part}" for n in NORMS for part in ("w", "b")]
+    return names

