@@ -8,10 +8,11 @@ from support import build
 from kotae.chunk import Unit
 from kotae.continuation import counted_after, next_chunk
 from kotae.facade import Kotae
-from kotae.short_answer import NO_NUMBER, Question
+from kotae.short_answer import Question
 from kotae.store import load_index
 from kotae.thresholds import Thresholds
 from kotae.types import Passage
+from kotae.unsaid import NO_NUMBER
 
 # The plan is named in the first paragraphs; the count of its areas comes two paragraphs later and never names it.
 PLAN = """# 市と大学の連携

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from support import Sentence
 
-from kotae.short_answer import NO_HOLDER, Question, short_answer, unsaid
+from kotae.short_answer import Question, short_answer
 from kotae.spans import office_forms
+from kotae.unsaid import NO_HOLDER, unsaid
 
 
 @pytest.mark.parametrize(("office", "also"), [("外相", "外務大臣"), ("外務大臣", "外相"), ("防衛相", "防衛大臣"),

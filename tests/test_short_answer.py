@@ -123,7 +123,7 @@ def test_a_title_inside_a_bodys_name_makes_no_person(analyzer, text):
 
 
 def test_an_english_who_question_naming_an_office_no_sentence_names_is_unsaid(analyzer):
-    from kotae.short_answer import NO_HOLDER, unsaid
+    from kotae.unsaid import NO_HOLDER, unsaid
 
     def lacking(*texts):
         sentences = [Sentence(t, f"doc-{n}", 0, len(t)) for n, t in enumerate(texts)]
@@ -137,7 +137,7 @@ def test_an_english_who_question_naming_an_office_no_sentence_names_is_unsaid(an
 
 
 def test_a_question_asking_for_the_name_of_an_office_holder_asks_for_a_person(analyzer):
-    from kotae.short_answer import NO_HOLDER, unsaid
+    from kotae.unsaid import NO_HOLDER, unsaid
 
     assert expected_type("初代専任大使の名前は？") == "person"
     assert expected_type("What is the name of the first ambassador?") == "person"
@@ -253,6 +253,10 @@ def test_a_list_of_places_answers_a_question_asking_for_several(analyzer):
     ("What does that agency actually do?", None), ("What is the city known for?", None),
     ("What new agency runs it?", "person"), ("Which two cities signed it?", "place"),
     ("会談は何分間行われた?", "number"), ("何日間の日程?", "number"),  # lengths of time: counted
+    # A "when" after other words of asking sets a time, unless what they ask is one.
+    ("What did they send when the earthquake hit?", None), ("How did Japan respond when it began?", None),
+    ("What was the date when the treaty was signed?", "date"), ("Which year was it when they met?", "date"),
+    ("基金に何億円拠出した?", "number"), ("何十か国が参加した?", "number"), ("何万人が訪れた?", "number"),
 ])
 def test_which_questions_ask_for_an_item(question, kind):
     assert expected_type(question) == kind
@@ -443,3 +447,47 @@ def test_what_a_how_many_question_counts_is_the_counter_its_noun_ends_or_starts_
     assert counted_nouns("いくつの分野がありますか") == {"fields"}
     assert counted_nouns("いくつの協力分野が盛り込まれましたか") == {"fields"}
     assert counted_nouns("いくつの計画がありますか") == set()
+
+
+@pytest.mark.parametrize(("question", "texts", "expected"), [
+    ("議長の任期はいつまで?", ("議長\t山田一郎 2024年10月から現職",), None),  # when it began: no end
+    ("議長の任期はいつまで?", ("議長は2024年10月に就任し、任期は2028年9月までとなっている。",), "2028年9月"),
+    ("Until when does the chair serve?", ("議長は2024年10月から務め、任期は2028年9月までとなっている。",), "2028年9月"),
+    ("議長はいつから務めている?", ("議長\t山田一郎 2024年10月から現職",), "2024年10月"),
+    ("作戦はいつからいつまで?", ("作戦は2009年8月から2016年12月まで続いた。",), "2009年8月"),  # asked both
+])
+def test_a_question_asking_until_when_is_not_answered_by_when_something_began(analyzer, question, texts, expected):
+    found = pick(analyzer, "date", question, *texts, lang="en" if question.isascii() else "ja")
+    assert (span_of(found, *texts) if found else None) == expected
+
+
+def test_a_when_question_whose_sentences_give_no_date_is_unsaid(analyzer):
+    from kotae.unsaid import NO_DATE, unsaid
+
+    def lacking(asked, *texts):
+        sentences = [Sentence(t, f"doc-{n}", 0, len(t)) for n, t in enumerate(texts)]
+        question = Question("date", asked, {t.term: 1.0 for t in analyzer.tokens(asked)}, None, "ja")
+        tokens = [analyzer.tokens(t) for t in texts]
+        return unsaid(question, short_answer(question, sentences, tokens), sentences, tokens, ())
+
+    assert lacking("新館はいつ開館した?", "新館は市の中心部にある。") == NO_DATE
+    assert lacking("新館はいつ開館した?", "新館は2013年4月12日に開館した。") is None
+    assert lacking("館長の任期はいつまで?", "館長\t山田一郎 2024年10月から現職") == NO_DATE
+
+
+def test_years_from_and_to_are_no_count(analyzer):
+    texts = ("アフガニスタンでは国際治安支援部隊(ISAF)(2003-2014)を実施した。",)
+    assert pick(analyzer, "number", "部隊は何人派遣された?", *texts) is None
+    texts = ("部隊(2003-2014)には5000人が派遣された。",)
+    assert span_of(pick(analyzer, "number", "部隊は何人派遣された?", *texts), *texts) == "5000人"
+
+
+@pytest.mark.parametrize(("question", "text", "expected"), [
+    ("On what exact day in April 2013 was it signed?", "両者は2013年4月に宣言に署名した。", None),  # only what it says
+    ("On what exact day in April 2013 was it signed?", "両者は2013年4月13日に宣言に署名した。", "2013年4月13日"),
+    ("When in May 2013 was it signed?", "両者は2013年5月に宣言に署名した。", None),
+    ("When was it signed? It may have been 2013.", "両者は2013年5月に宣言に署名した。", "2013年5月"),  # may, no month
+])
+def test_a_date_the_english_question_names_whole_is_no_answer(analyzer, question, text, expected):
+    found = pick(analyzer, "date", question, text, lang="en")
+    assert (span_of(found, text) if found else None) == expected

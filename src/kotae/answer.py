@@ -40,9 +40,10 @@ from kotae.rerank import by_best_sentence
 from kotae.retrieve import Retriever
 from kotae.sentence_rank import Candidate, Ranker
 from kotae.sentences import sentence_units
-from kotae.short_answer import NO_NUMBER, Question, answer_order, short_answer, unsaid
+from kotae.short_answer import Question, answer_order, short_answer
 from kotae.thresholds import Thresholds, load_calibration
 from kotae.types import Passage, SearchResult, Token
+from kotae.unsaid import NO_NUMBER, unsaid
 
 NO_YEAR = {"ja": "関連する記述はありますが、質問の年のことは書かれていません。",
            "en": "The documents discuss this, but not for the year asked about."}
@@ -114,9 +115,9 @@ class Answerer:
             found = anchored(found, document.text, written_year(document.meta), query.lang)
             found = with_carried_year(found, document.text, query.lang)  # 10月 under 2017年: October 2017
         llm = llm_enabled(retriever.settings)
-        # The sentences lack what the question asks for (a number, the holder of an office, anything of the year it
-        # names): the documents do not say it. A language model, where one is configured, reads the passages itself
-        # and decides.
+        # The sentences lack what the question asks for (a number, a date, the holder of an office, anything of the
+        # year it names): the documents do not say it. A language model, where one is configured, reads the passages
+        # itself and decides.
         asked = self._cells(question) if short is not None and short.kind == "person" else ()  # the offices it names
         lacking = None if short is None or llm else unsaid(short, found, sentences, cells, asked)
         if lacking is NO_NUMBER and (went_on := continued(

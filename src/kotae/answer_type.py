@@ -34,8 +34,8 @@ _EN_OFFICES = (r"ambassadors?|secretar(?:y|ies)|ministers?|presidents?|commander
 _QUALIFIERS = (r"(?:(?!(?:is|are|was|were|do|does|did|has|have|had|will|would|can|could|should|may|might|must)\b)"
                r"\w+ ){0,2}?")
 _JA_PLACES = "国|都市|町|市|地域|場所|開催地|所在地|本拠地|首都|基地"
-# 何 with a counter asks how many (何か国, 何頭); 何年, 何月 and 何日 ask when (see the date pattern), except where
-# 何年 is a length of time (何年間, 何年交代, 何年ごと).
+# 何 with a counter asks how many (何か国, 何頭, and with a multiplier between them 何億円, 何十か国); 何年, 何月 and
+# 何日 ask when (see the date pattern), except where 何年 is a length of time (何年間, 何年交代, 何年ごと).
 _DURATION_YEARS = re.compile(r"何年(?:間|交代|ごと|毎|おき|ぶり|以内|目)")
 _JA_COUNTERS = "|".join(re.escape(c) for c in sorted(set(COUNTERS) - {"年"}, key=len, reverse=True))
 _END = r"(?:は|って)\s*[?？]?\s*$"  # an elliptical question: the thing asked for, then は and a question mark
@@ -49,7 +49,7 @@ _JA_AMOUNTS = "総額|金額|額|予算|費用|人口|人数|総数|件数|価�
 TYPE_NOUNS = frozenset(f"{_JA_PEOPLE}|{_JA_PLACES}|{_JA_AMOUNTS}|時期|時間|日付|年月|日時|名前|名称".split("|"))
 
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("number", re.compile(rf"何(?:{_JA_COUNTERS})|{_DURATION_YEARS.pattern}|"
+    ("number", re.compile(rf"何[十百千万億兆]*(?:{_JA_COUNTERS})|{_DURATION_YEARS.pattern}|"
                           r"いくつ|いくら|何割|何度目|どれくらい|どのくらい|どれぐらい|"
                           r"どのぐらい|どれほど|どれだけ|\bhow (?:many|much|large|big|long|old)\b|"
                           r"what (?:percentage|share|proportion)\b|\bnumber of\b|"
@@ -84,6 +84,12 @@ _WHEN_CLAUSE = re.compile(r"^\s*when\b(?!\s+(?:was|were|is|are|did|do|does|will|
                           r"[^,?]*,\s*(?=.*\b(?:what|which|who|whom|whose|where|how)\b)", re.I)
 
 
+# "What did Japan fly in when NATO coordinated the flights?": a bare "when" after other words of asking sets the time
+# of what they ask, as a leading when clause does; unless what they ask is itself a time (what was the date when…).
+_LATER_WHEN = re.compile(r"^\W*(?:what|which|who|whom|whose|where|why|how)\b(?![^?]*\b(?:date|year|month|day|time)s?\b)"
+                         r"[^?]*?\bwhen\b", re.I)
+
+
 def _asking(question: str) -> str:
     """The question as its words of asking are read: without a leading "when" clause that only sets a time."""
     return _WHEN_CLAUSE.sub("", unicodedata.normalize("NFKC", question), count=1)
@@ -95,7 +101,7 @@ def expected_type(question: str) -> str | None:
     if _WHO_IS_NAMED.fullmatch(text.strip()):
         return None
     found = [(match.start(), order, kind) for order, (kind, pattern) in enumerate(_PATTERNS)
-             if (match := pattern.search(text))]
+             if (match := pattern.search(text)) and not (match.group().lower() == "when" and _LATER_WHEN.match(text))]
     if not found:
         return None
     # English asks first and qualifies after: "Which country was he visiting when he met her?" asks for a place, so

@@ -3,7 +3,7 @@
 Chunks end where a size says, not where a subject does: 新たな連携協定「みどり連携計画」をまとめました… closes one
 chunk and そして重点的な取り組みとして…12分野を明記しています opens the next, which never names the plan again. Asked
 how many areas the plan names, retrieval finds the first chunk (it names the plan) and its sentences give no count
-of areas. Before such an answer is abstained (see kotae.short_answer.unsaid), the first sentences the
+of areas. Before such an answer is abstained (see kotae.unsaid), the first sentences the
 next chunk adds are read for a count of what the question counts.
 """
 

@@ -237,3 +237,35 @@ def span_values(text: str, kind: str) -> set[float]:
         return {float(v) for v in (expr.year, expr.month, expr.day) if v is not None} if expr else values(norm)
     number = parse_number(norm)
     return {number.value} if number is not None and number.value is not None else values(norm)
+
+
+# "Until when" (いつまで) asks when something ends or ended: a date a sentence gives as a start (2024年10月から現職)
+# does not answer it. A question asking both (いつからいつまで) is answered by a range, which names its end.
+_ASKS_END = re.compile(r"いつまで|\buntil when\b|\buntil what (?:date|year|month|day)\b|"
+                       r"\bwhen (?:does|did|will|would) [^?]*\b(?:end|expire|finish)s?\b", re.I)
+_ASKS_START = re.compile(r"いつから|\bsince when\b|\bfrom when\b", re.I)
+_BOUNDS = (("start", re.compile(r"\s*(?:から|より|以来|以降)")), ("end", re.compile(r"\s*(?:まで|迄)")))
+
+
+def asks_end(question: str) -> bool:
+    """Whether a when-question asks when something ends, not when it began."""
+    return bool(_ASKS_END.search(question)) and not _ASKS_START.search(question)
+
+
+def bound(text: str, end: int) -> str | None:
+    """"start" where the date ending at `end` in `text` is given as when something began (2024年10月から, 2014年以来),
+    "end" where as when it ends (2028年9月まで), else None."""
+    return next((name for name, pattern in _BOUNDS if pattern.match(text, end)), None)
+
+
+# An English question's months, as the parts of a date it names (April 2013 is 2013年4月); May only where it is one.
+_EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+              "November", "December")
+_EN_MONTH = re.compile(r"\b(?:January|February|March|April|June|July|August|September|October|November|December)\b|"
+                       r"\bMay(?=,?\s+\d)|(?<=\d )May\b|(?<=\bin )May\b|(?<=\bof )May\b")
+
+
+def months_named(text: str) -> set[float]:
+    """The months an English text names, as numbers (April → 4)."""
+    return {float(_EN_MONTHS.index(m.group()) + 1) for m in _EN_MONTH.finditer(text)}
+

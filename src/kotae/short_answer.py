@@ -21,9 +21,20 @@ from typing import Any
 from kotae.answer_type import without_durations
 from kotae.clauses import AT, asks_location, phrase_after, place_role, predicate, where_case
 from kotae.en_names import Names, entities_en
-from kotae.expressions import COUNTERS, date_alone, find_dates, names_other_year, parse_number, span_values, values
+from kotae.expressions import (
+    COUNTERS,
+    asks_end,
+    bound,
+    date_alone,
+    find_dates,
+    months_named,
+    names_other_year,
+    parse_number,
+    span_values,
+    values,
+)
 from kotae.render_en import date_en, number_en
-from kotae.spans import BARE, OFFICES, Found, country_only, find_all, names_country, office_forms
+from kotae.spans import BARE, Found, country_only, find_all, names_country
 from kotae.types import Token
 
 # What answers each kind of question, in groups tried in order (a number of years answers "when" only where no
@@ -149,7 +160,8 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
         accepts = {"ordinal": (0, 0), "number": (1, 0), "time": (1, 0)}
     if _ASKS_COUNT.search(asked) or _ASKS_DURATION.search(asked):  # how many, how long: never the third time
         accepts = {kind: rank for kind, rank in accepts.items() if kind != "ordinal"}
-    numbers = values(question.text)
+    ends = question.kind == "date" and asks_end(asked)  # until when: not a date something began on
+    numbers = values(question.text) | months_named(question.text)  # what a date the question names says
     # A count the question names is no answer; the parts of a date it names (2025年4月) are no count (4回目).
     counts = values(_without_dates(question.text))
     asks_share = _ASKS_SHARE.search(asked)
@@ -177,7 +189,8 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
             continue
         for found in _found(sentence.text, tuple(toks)):
             if found.kind not in accepts or (found.link == "list" and not several) or (
-                    earlier and unicodedata.normalize("NFKC", sentence.text[found.start:found.end]) == earlier):
+                    earlier and unicodedata.normalize("NFKC", sentence.text[found.start:found.end]) == earlier) or (
+                    ends and found.kind == "date" and bound(sentence.text, found.end) == "start"):
                 continue
             if found.kind in ("title", "org", "group") and sentence.text[found.start:found.end] in BARE:
                 continue  # 首相, 本部 alone: the prime minister of where?
@@ -194,6 +207,8 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
             if extreme is not None and found.kind in NUMBERS and (  # 最長更新4年, or 最短1年 with the mark inside
                     extreme.search(sentence.text, 0, found.start) or extreme.search(sentence.text[:found.start + 2])):
                 matches += 1
+            if ends and found.kind == "date" and bound(sentence.text, found.end) == "end":
+                matches += 1  # 任期は2028年9月まで, asked until when
             role = place_role(sentence.text, found.end) if locating and found.kind == "place" else 0
             if role == 2:
                 continue  # "where": not ロシア of ロシアによる侵略
@@ -232,15 +247,6 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
 
 
 _ANY_THING = frozenset({"つ", "個"})  # counters of things in general, never of what a question names (パラ, か国, 人)
-# Words before an office that make it another one (副館長 is not 館長; 初代事務総長 not the one in office).
-_OFFICE_MODIFIERS = ("副", "初代", "元", "前", "次期", "歴代", "代理", "次", "専任", "臨時")
-# Notes for an answer abstained because its sentences lack what the question asks for (see `unsaid`).
-NO_NUMBER = {"ja": "関連する記述はありますが、質問の数値は書かれていません。",
-             "en": "The documents discuss this but give no such number."}
-NO_HOLDER = {"ja": "関連する記述はありますが、質問の役職にある人物は書かれていません。",
-             "en": "The documents discuss this but do not name who holds that office."}
-
-
 def answer_order(sentences: Sequence[Any], tokens: Sequence[Sequence[Token]], years: Collection[str] = ()
                  ) -> tuple[list[Any], list[Sequence[Token]]]:
     """The sentences (and their tokens) in the order a short answer is looked for: after the rest, a sentence that
@@ -249,33 +255,6 @@ def answer_order(sentences: Sequence[Any], tokens: Sequence[Sequence[Token]], ye
     order = sorted(range(len(sentences)), key=lambda i: (date_alone(sentences[i].text),
                                                          bool(years) and names_other_year(sentences[i].text, years)))
     return [sentences[i] for i in order], [tokens[i] for i in order]
-
-
-def unsaid(question: Question, found: ShortAnswer | None, sentences: Sequence[Any],
-           tokens: Sequence[Sequence[Token]], question_tokens: Sequence[Token]) -> dict[str, str] | None:
-    """Why the cited sentences cannot answer, as a note in each language, or None when they may: a how-many
-    question with no number of what it counts (measured on the gold and holdout sets: no such answer held the
-    evidence), or a who-question naming an office (司令官は誰) that no sentence names, alone or as a title, or
-    whose holder no sentence names (専任大使着任: the office, nobody in it)."""
-    if question.kind == "number" and found is None:
-        return NO_NUMBER
-    if question.kind == "person":  # an English question's offices are among the terms it was translated into
-        asked = (offices(question.text, question_tokens) if question.lang != "en"
-                 else {t for t in question.weights or {} if t in OFFICES})
-        named = set().union(*(offices(s.text, t) for s, t in zip(sentences, tokens)))
-        if asked and (found is None or not any(_same_office(a, n) for a in asked for n in named)):
-            return NO_HOLDER
-    return None
-
-
-def _same_office(asked: str, named: str) -> bool:
-    """Whether a sentence naming `named` names the office asked for: the same, a more particular one (asked 事務総長,
-    named NATO事務総長), or the office of whatever the question puts first (asked NATO事務総長, named 事務総長), but
-    not one the question's first word sets apart (副館長, 初代事務総長, 元首相); either under any of its names (外相 is
-    外務大臣)."""
-    names = office_forms(named)
-    return any(a in n or (a.endswith(n) and not a.startswith(_OFFICE_MODIFIERS))
-               for a in office_forms(asked) for n in names)
 
 
 def offices(text: str, tokens: Sequence[Token]) -> set[str]:

@@ -44,6 +44,8 @@ _MARKER = re.compile(r"^[ \u3000]*(?:[-・●◇△■□◆*]|[①-⑳]|\d+[.)]
 _MARKERS = re.compile("[\u2460-\u24ff\u2776-\u2793\u3251-\u325f\u32b1-\u32bf]")  # ① ⑴ ⒈ ❶ ㉑
 _SECTION = re.compile(r"\d+(?:\.\d+)+\s")  # a section number, where it starts a line
 _ITEM_NUMBER = re.compile(r"\d{1,2}[)）.．](?!\d)")  # an item's number, where it starts a line: 3) バルトの哨戒, (1) …
+# Years from and to (ISAF (2003-2014)): what it ran, never a count of anything.
+_YEAR_RANGE = re.compile(r"(?<![\d.,])(?:18|19|20|21)\d\d[ \t]*[-‐–—~～〜][ \t]*(?:18|19|20|21)\d\d(?![\d.,])")
 # What a place may be followed by in one word and stay the place meant (英国主導, led by the United Kingdom): not
 # a name the place is part of (京都議定書).
 _LED_BY = frozenset({"主導", "主催", "開催", "出身", "製", "産", "発", "提供", "拠出"})
@@ -101,6 +103,7 @@ def _dates_and_numbers(text: str) -> list[Found]:
     # heading a paragraph (2.1 この計画は…) or an item's number starting a line (3) バルトの哨戒, (1) 進行中の作戦).
     dates = [span(m) for m in find_dates(norm) if not _MARKERS.search(text, *span(m))]
     out = [Found("date", a, b) for a, b in dates]
+    dates += [(starts[m.start()], ends[m.end() - 1]) for m in _YEAR_RANGE.finditer(norm)]  # no count in them
     for m in find_numbers(norm):
         a, b = span(m)
         if (any(a < d_end and d_start < b for d_start, d_end in dates) or _MARKERS.search(text, a, b)
