@@ -491,3 +491,13 @@ def test_years_from_and_to_are_no_count(analyzer):
 def test_a_date_the_english_question_names_whole_is_no_answer(analyzer, question, text, expected):
     found = pick(analyzer, "date", question, text, lang="en")
     assert (span_of(found, text) if found else None) == expected
+
+
+def test_a_date_is_answered_from_the_sentence_that_repeats_the_month_the_question_names(analyzer):
+    texts = ("両者は2013年4月に宣言に署名した。", "2014年からは計画を通じて連携した。")
+    assert pick(analyzer, "date", "2013年4月の何日に宣言に署名した?", *texts) is None  # not 2014年
+    assert pick(analyzer, "date", "On what exact day in April 2013 was it signed?", *texts, lang="en") is None
+    texts = ("両者は2013年4月に宣言に署名した。", "2014年からは計画を通じて連携した。", "署名は2013年4月13日だった。")
+    assert span_of(pick(analyzer, "date", "2013年4月の何日に署名した?", *texts), *texts) == "2013年4月13日"
+    texts = ("両者は2023年に協力した。", "会合は2023年7月に開かれた。")  # a year alone is no month repeated
+    assert span_of(pick(analyzer, "date", "2023年の会合はいつ開かれた?", *texts), *texts) == "2023年7月"

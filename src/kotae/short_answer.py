@@ -180,7 +180,8 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
     extreme = _MOST if _ASKS_MOST.search(asked) else _LEAST if _ASKS_LEAST.search(asked) else None
     weights = {t: w for t, w in (question.weights or {}).items() if not t.isdigit() and t not in _UNITS}
     terms = frozenset(weights)
-    best: tuple[tuple[float, ...], int, Found, bool] | None = None
+    ranked: list[tuple[tuple[float, ...], int, Found, bool, bool]] = []
+    echoed: set[int] = set()  # sentences giving a month the question names whole (the day in April 2013 asked)
     accepted: list[tuple[int, Found]] = []  # every span that may answer, with its sentence
     holding = [bool(question.own & {t.term for t in toks}) for toks in tokens]
     earlier = unicodedata.normalize("NFKC", question.earlier)
@@ -199,6 +200,9 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
             if asks_country and found.kind == "place" and (found.link == "of" or not names_country(found, toks)):
                 continue  # "which country": not ビリニュス, nor リトアニアのビリニュス (リトアニア is found alone)
             named = _named_by_question(found, sentence.text, toks, terms, counts if found.kind in NUMBERS else numbers)
+            said = sentence.text[found.start:found.end]
+            if named == 2 and found.kind == "date" and len(span_values(said, "date")) > 1:
+                echoed.add(n)
             if named == 2 or (found.kind == "value" and not _label_asked(found, toks, terms)):
                 continue
             matches = _matches(found, sentence.text, toks, terms, counted, uncounted, case)
@@ -225,12 +229,15 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
             # describes (the date of the verb it names, a number of what it counts) before what merely stands near
             # its words. The longer of two spans at one place.
             key = (group, n, -matches, role, -score, found.start - found.end, found.start)
-            if best is None or key < best[0]:
-                best = (key, n, found, matches > 0)
+            ranked.append((key, n, found, matches > 0, found.kind == "date" and named == 1 and len(
+                span_values(said, "date") & set(numbers)) > 1))  # the last: within the month named (13 April 2013)
             accepted.append((n, found))
+    # Where a sentence repeats the month the question names, that sentence is the one about what is asked: a date
+    # answers only from it, or within that month (another sentence's 2014年 is not the day in April 2013 asked for).
+    best = min((r for r in ranked if not echoed or r[1] in echoed or r[4]), key=lambda r: r[0], default=None)
     if best is None:
         return None
-    _, n, found, described = best
+    _, n, found, described, _ = best
     # The whole of what the span is part of: オーストリアのザルツブルク for オーストリア, both offices of "AとB",
     # unless the rest names a person or place the question names (フランスとドイツ, asked about ドイツ).
     wholes = [f for m, f in accepted if m == n and f.link and f.start <= found.start and found.end <= f.end
