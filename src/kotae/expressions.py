@@ -268,4 +268,3 @@ _EN_MONTH = re.compile(r"\b(?:January|February|March|April|June|July|August|Sept
 def months_named(text: str) -> set[float]:
     """The months an English text names, as numbers (April → 4)."""
     return {float(_EN_MONTHS.index(m.group()) + 1) for m in _EN_MONTH.finditer(text)}
-

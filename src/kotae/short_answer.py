@@ -229,8 +229,8 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
             # describes (the date of the verb it names, a number of what it counts) before what merely stands near
             # its words. The longer of two spans at one place.
             key = (group, n, -matches, role, -score, found.start - found.end, found.start)
-            ranked.append((key, n, found, matches > 0, found.kind == "date" and named == 1 and len(
-                span_values(said, "date") & set(numbers)) > 1))  # the last: within the month named (13 April 2013)
+            within = found.kind == "date" and named == 1 and len(span_values(said, "date") & set(numbers)) > 1
+            ranked.append((key, n, found, matches > 0, within))  # within: inside the month named (13 April 2013)
             accepted.append((n, found))
     # Where a sentence repeats the month the question names, that sentence is the one about what is asked: a date
     # answers only from it, or within that month (another sentence's 2014年 is not the day in April 2013 asked for).
