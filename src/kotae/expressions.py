@@ -257,14 +257,3 @@ def bound(text: str, end: int) -> str | None:
     "end" where as when it ends (2028年9月まで), else None."""
     return next((name for name, pattern in _BOUNDS if pattern.match(text, end)), None)
 
-
-# An English question's months, as the parts of a date it names (April 2013 is 2013年4月); May only where it is one.
-_EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-              "November", "December")
-_EN_MONTH = re.compile(r"\b(?:January|February|March|April|June|July|August|September|October|November|December)\b|"
-                       r"\bMay(?=,?\s+\d)|(?<=\d )May\b|(?<=\bin )May\b|(?<=\bof )May\b")
-
-
-def months_named(text: str) -> set[float]:
-    """The months an English text names, as numbers (April → 4)."""
-    return {float(_EN_MONTHS.index(m.group()) + 1) for m in _EN_MONTH.finditer(text)}

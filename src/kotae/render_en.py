@@ -3,12 +3,16 @@ people, 令和5年 → 2023. None whenever the English would be a guess."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from kotae.expressions import COUNTERS, DateExpr, NumberExpr, parse_date, parse_number
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December")
+# An English question's months, as the parts of a date it names (April 2013 is 2013年4月); May only where it is one.
+_MONTH_NAMED = re.compile(rf"\b(?:{'|'.join(m for m in MONTHS if m != 'May')})\b|"
+                          r"\bMay(?=,?\s+\d)|(?<=\d )May\b|(?<=\bin )May\b|(?<=\bof )May\b")
 # A part of a month or of a decade: said before it (early April 2013, the early 1990s).
 _PART = {"初旬": "early", "上旬": "early", "初め": "early", "初頭": "early", "中旬": "mid-", "半ば": "mid-",
          "下旬": "late"}
@@ -103,3 +107,9 @@ def _trim(value: float) -> str:
 def ordinal(n: int) -> str:
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
+
+
+def months_named(text: str) -> set[float]:
+    """The months an English text names, as numbers (April → 4)."""
+    return {float(MONTHS.index(m.group()) + 1) for m in _MONTH_NAMED.finditer(text)}
+

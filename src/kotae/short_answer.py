@@ -27,13 +27,12 @@ from kotae.expressions import (
     bound,
     date_alone,
     find_dates,
-    months_named,
     names_other_year,
     parse_number,
     span_values,
     values,
 )
-from kotae.render_en import date_en, number_en
+from kotae.render_en import date_en, months_named, number_en
 from kotae.spans import BARE, Found, country_only, find_all, names_country
 from kotae.types import Token
 
@@ -200,8 +199,10 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
             if asks_country and found.kind == "place" and (found.link == "of" or not names_country(found, toks)):
                 continue  # "which country": not ビリニュス, nor リトアニアのビリニュス (リトアニア is found alone)
             named = _named_by_question(found, sentence.text, toks, terms, counts if found.kind in NUMBERS else numbers)
-            said = sentence.text[found.start:found.end]
-            if named == 2 and found.kind == "date" and len(span_values(said, "date")) > 1:
+            # The parts of a date the question names too: the month repeated (named whole), or the day within it.
+            month = found.kind == "date" and len(span_values(sentence.text[found.start:found.end], "date")
+                                                 & numbers) > 1
+            if month and named == 2:
                 echoed.add(n)
             if named == 2 or (found.kind == "value" and not _label_asked(found, toks, terms)):
                 continue
@@ -229,8 +230,7 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
             # describes (the date of the verb it names, a number of what it counts) before what merely stands near
             # its words. The longer of two spans at one place.
             key = (group, n, -matches, role, -score, found.start - found.end, found.start)
-            within = found.kind == "date" and named == 1 and len(span_values(said, "date") & set(numbers)) > 1
-            ranked.append((key, n, found, matches > 0, within))  # within: inside the month named (13 April 2013)
+            ranked.append((key, n, found, matches > 0, month))  # month: within the month named (13 April 2013)
             accepted.append((n, found))
     # Where a sentence repeats the month the question names, that sentence is the one about what is asked: a date
     # answers only from it, or within that month (another sentence's 2014年 is not the day in April 2013 asked for).
