@@ -3,15 +3,21 @@ chunks, no analysis of the corpus at query time, and the array-based BM25 paths 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 import kotae.analyze
+import kotae.lexicon
+import kotae.short_answer
 from kotae.answer import Answerer
 from kotae.build import index_terms
 from kotae.embed_st import SentenceTransformerEmbedder
 from kotae.facade import Kotae
-from kotae.lexical import LexicalIndex
+from kotae.lexical import LexicalIndex, lucene_idf
+from kotae.lexicon import Candidate as LexiconCandidate
+from kotae.lexicon import Lexicon
 from kotae.retrieve import BATCH, Retriever
 
 QUESTIONS = ["図書館の館長は誰ですか", "Who is the director of the library?", "蒸気機関車の運転の再開",
@@ -147,3 +153,54 @@ def test_runs_of_terms_occur_where_all_their_terms_do(lexical_index):
         alone, alone_freqs = lexical._postings((term,))
         assert set(docs) <= set(alone)
         assert np.all(freqs <= alone_freqs[np.searchsorted(alone, docs)])
+
+
+def test_a_phrase_is_looked_up_once_and_remembered_within_a_bound(monkeypatch):
+    lexicon = Lexicon(entries={"library": (LexiconCandidate("図書館", ("図書", "館"), "jmdict", 10.0),),
+                               "director": (LexiconCandidate("館長", ("館長",), "jmdict", 9.0),)}, skeletons={})
+    calls: list[tuple[str, ...]] = []
+    real = Lexicon.candidates
+
+    def counted(self, words):
+        calls.append(tuple(words))
+        return real(self, words)
+
+    monkeypatch.setattr(Lexicon, "candidates", counted)
+    first = lexicon.lookup(["library"])
+    assert first and first[0].ja == "図書館"
+    assert lexicon.lookup(("library",)) is first and calls == [("library",)]
+    monkeypatch.setattr(kotae.lexicon, "LOOKUPS_REMEMBERED", 2)
+    lexicon.lookup(["director"])
+    lexicon.lookup(["libraries"])  # a third phrase: what was remembered is let go
+    assert lexicon.lookup(["library"]) == first and calls[-1] == ("library",)
+    assert len(lexicon._looked_up) <= 2
+
+
+def test_a_sentences_spans_are_found_once_for_the_tokens_it_was_read_in(analyzer, monkeypatch):
+    calls: list[str] = []
+    real = kotae.short_answer.find_all
+
+    def counted(text, tokens):
+        calls.append(text)
+        return real(text, tokens)
+
+    monkeypatch.setattr(kotae.short_answer, "find_all", counted)
+    monkeypatch.setattr(kotae.short_answer, "_FOUND", {})
+    text = "館長は2024年4月に就任した。"
+    tokens = tuple(analyzer.tokens(text))
+    first = kotae.short_answer._found(text, tokens)
+    assert any(f.kind == "date" for f in first)
+    assert kotae.short_answer._found(text, tokens) is first and len(calls) == 1
+    other = tuple(analyzer.tokens(text))  # equal tokens, other objects: still remembered
+    assert kotae.short_answer._found(text, other) is first and len(calls) == 1
+    shifted = tuple(replace(t, start=t.start + 1, end=t.end + 1) for t in tokens)  # other tokens: found again
+    assert kotae.short_answer._found(text, shifted) is not first and len(calls) == 2
+
+
+def test_idf_is_remembered_for_the_vocabularys_terms_only(lexical_index):
+    lexical = lexical_index.lexical
+    term = next(iter(lexical.vocab))
+    expected = float(lucene_idf(lexical.size, lexical.df(term)))
+    assert lexical.idf(term) == pytest.approx(expected) and lexical._idfs[term] == lexical.idf(term)
+    assert lexical.idf("語彙にない語") == pytest.approx(float(lucene_idf(lexical.size, 1)))
+    assert "語彙にない語" not in lexical._idfs

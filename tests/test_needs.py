@@ -48,3 +48,9 @@ def test_a_follow_ups_own_words_weigh_fully_and_the_earlier_questions_less():
     # The sentence naming the headquarters now covers more than the one that answered the earlier question.
     assert coverage(chosen, {"司令部"}) > coverage(chosen, {"参加"})
     assert coverage(wants, {"司令部"}) < coverage(wants, {"参加"})
+
+
+def test_the_likeliest_alternative_met_counts_whatever_order_the_alternatives_come_in():
+    need = Need((("司令", "部"), ("本部",)), 1.0, (0.25, 1.0))
+    assert need.met({"司令", "部", "本部"}) == need.met(["本部"]) == 1.0
+    assert need.met(frozenset({"司令", "部"})) == pytest.approx(LIKELY_FLOOR + (1 - LIKELY_FLOOR) * 0.25)

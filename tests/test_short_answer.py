@@ -441,7 +441,7 @@ def test_the_longest_asks_for_a_length_of_time_in_english():
 
 
 def test_what_a_how_many_question_counts_is_the_counter_its_noun_ends_or_starts_with():
-    from kotae.short_answer import counted_nouns
+    from kotae.counted import counted_nouns
 
     assert counted_nouns("協力分野はいくつ?") == {"fields"}
     assert counted_nouns("いくつの分野がありますか") == {"fields"}

@@ -38,6 +38,7 @@ class LexicalIndex:
         self._doclen = doclen
         self._avglen = float(doclen.mean()) if doclen.size else 1.0
         self._norm = K1 * ((1 - B) + B * doclen / self._avglen)  # BM25's length normalisation, once per index
+        self._idfs: dict[str, float] = {}  # see idf
 
     @classmethod
     def build(cls, docs_terms: Sequence[Sequence[str]]) -> LexicalIndex:
@@ -121,8 +122,14 @@ class LexicalIndex:
 
     def idf(self, term: str) -> float:
         """BM25's inverse document frequency of a term; a term no chunk holds gets that of a single chunk's
-        term, the most telling a word can be."""
-        return float(lucene_idf(self.size, max(self.df(term), 1)))
+        term, the most telling a word can be. Remembered for the terms of the vocabulary, as each question weighs
+        its terms by it again."""
+        idf = self._idfs.get(term)
+        if idf is None:
+            idf = float(lucene_idf(self.size, max(self.df(term), 1)))
+            if term in self.vocab:
+                self._idfs[term] = idf
+        return idf
 
     def df(self, term: str) -> int:
         """How many chunks hold a term."""

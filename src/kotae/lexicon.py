@@ -34,11 +34,12 @@ from kotae.types import Document
 # is when the bundled supplement changes.
 RULES = 4
 MAX_CANDIDATES = 8
+LOOKUPS_REMEMBERED = 65_536  # phrases whose candidates a lexicon remembers (see Lexicon.lookup)
 PARTIAL_PENALTY = 30.0
 SUPPLEMENT_RANK = 0.0  # a supplement's rendering of English the dictionary has none for: a first sense's
 COMPOUND_PENALTY = 25.0  # a word learnt from a compound's gloss (see kotae.compounds), above a partial gloss
 OFFICE_PENALTY = 1.0  # a gloss's field-first form ("foreign minister"), just below the glosses written so
-_NUMERAL_KANJI = frozenset("〇一二三四五六七八九十百千万億兆")  # see Lexicon.lookup
+_NUMERAL_KANJI = frozenset("〇一二三四五六七八九十百千万億兆")  # see Lexicon.candidates
 MAX_PHRASE = 4
 MAX_NGRAM = 4
 _PAREN = re.compile(r"\([^)]*\)|\[[^]]*\]")
@@ -108,6 +109,22 @@ class Lexicon:
         return Speller(k for k in self.entries if " " not in k)
 
     def lookup(self, words: Sequence[str]) -> tuple[Candidate, ...]:
+        """`candidates` of a phrase, remembered: a question's words are looked up for its passages, its sentences and
+        its short answer alike, and the same words come back in the next question."""
+        key = tuple(words)
+        found = self._looked_up.get(key)
+        if found is None:
+            found = self.candidates(key)
+            if len(self._looked_up) >= LOOKUPS_REMEMBERED:
+                self._looked_up.clear()
+            self._looked_up[key] = found
+        return found
+
+    @cached_property
+    def _looked_up(self) -> dict[tuple[str, ...], tuple[Candidate, ...]]:
+        return {}
+
+    def candidates(self, words: Sequence[str]) -> tuple[Candidate, ...]:
         """Candidates for a phrase, best first: its own key, the base forms of its last word, then their nouns;
         in a phrase of several words, the forms of its first word too, as phrasal verbs are glossed ("set up"
         finds 開設, glossed "setting up").

@@ -15,11 +15,12 @@ import re
 import unicodedata
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from kotae.answer_type import without_durations
 from kotae.clauses import AT, asks_location, phrase_after, place_role, predicate, where_case
+from kotae.counted import MONEY, TIMES, counted_nouns
 from kotae.en_names import Names, entities_en
 from kotae.expressions import (
     COUNTERS,
@@ -46,17 +47,11 @@ ACCEPTS: dict[str, dict[str, tuple[int, int]]] = {
     "person": {"person": (0, 0), "value": (0, 0), "title": (0, 1), "org": (1, 0), "group": (1, 0), "place": (1, 1)},
 }
 _UNITS = frozenset({"年", "月", "日", "年度"})  # every date has them: they say nothing about which one is asked for
-_COUNTED = frozenset(plural for _, plural in COUNTERS.values() if plural)  # what a counter can count
 NUMBERS = frozenset({"number", "time", "ordinal"})  # the kinds of span a number expression makes
+_ANY_THING = frozenset({"つ", "個"})  # counters of things in general, never of what a question names (パラ, か国, 人)
 NEAR = 8  # characters: a question word this far from a span counts half
 BASE = 0.1  # the support of a span with none of the question's words around it
 # A number as written, not one inside a name (G7, IP4, F-35 are names, not counts).
-_JA_COUNTED = re.compile(rf"何\s*({'|'.join(sorted(map(re.escape, COUNTERS), key=len, reverse=True))})")
-_EN_COUNTED = re.compile(r"\bhow (?:many|much) (\w+)(?: (\w+))?|\bhow (long)\b", re.I)
-_TIMES = frozenset({"years", "months", "weeks", "days", "hours", "minutes"})
-_LENGTHS = _TIMES | {"km", "metres"}  # how long
-_JA_HOW_MANY = re.compile(r"([一-龥ァ-ヶー]+)(?:が|は|も|を)いくつ|いくつの([一-龥ァ-ヶー]+)")
-_JA_NOUN_COUNTERS = {**COUNTERS, "国": ("country", "countries")}  # 加盟国はいくつ counts countries
 # A question asking how long (任期, 期間, どれくらい), not when: a length of time answers it before any date.
 _DURATION = (r"どれ(?:くらい|ぐらい|ほど|だけ)|どの(?:くらい|ぐらい)|期間|任期|期限|長さ|何年間|何か月|何ヶ月|何カ月|"
              r"何日間|何時間|何週間|何分間|最長|最短|\bhow long\b|"
@@ -76,13 +71,6 @@ _ASKS_COUNT = re.compile(r"\bhow many\b|いくつ|何\s*(?:か国|カ国|ヶ国|
 _ASKS_ORDINAL = re.compile(r"第\s*何|何\s*(?:回|度|番)目|\b(?:which|what) (?:edition|version|round)\b", re.I)
 _ASKS_SHARE = re.compile(r"percent|\bshare\b|proportion|\bratio\b|\brate\b|割合|比率|率|何\s*[%％]|何パーセント|何割",
                          re.I)
-# A question asking for a sum of money (how much money, いくら, 拠出額): only an amount in a currency answers it,
-# never a count of things (数百張 of tents).
-_MONEY = frozenset(plural for counter, (_, plural) in COUNTERS.items() if counter in ("米ドル", "ドル", "円", "ユーロ"))
-_ASKS_MONEY = re.compile(r"\bhow much (?:\w+ )?(?:money|funding|funds|cash|aid)\b|\bbudgets?\b|\bexpenditures?\b|"
-                         r"\bhow much\b.*\b(?:cost|costs|spend|spent|pay|paid|donate|donated|invest|invested|"
-                         r"contribute|contributed|fund|funded)\b|"
-                         r"いくら|金額|費用|予算|[一-龥]額", re.I)
 _ASKS_SEVERAL = re.compile(r"\b(?:which|what)\s+(?:\w+\s+)?(?:countries|nations|states|members|partners|allies|"
                            r"cities|places|regions|areas|locations)\b|\b(?:list|name)\s+(?:the|all)\b", re.I)
 # A question asking for a year alone (何年に, in what year), of which a full date answers only the year.
@@ -96,15 +84,6 @@ _ASKS_COUNTRY = re.compile(r"\b(?:which|what) (?:\w+ )?(?:country|countries|nati
                            r"(?:どの|どこの|何という)国(?!際)|国はどこ|国名", re.I)
 _ASKS_CITY = re.compile(r"\b(?:which|what) (?:city|town)\b|(?:どの|どこの|何という)(?:都市|町|市)|都市はどこ|都市名",
                         re.I)
-_NATIONS = frozenset({"nations", "states", "allies"})  # what English counts countries as (how many allies → か国)
-# What English counts people as (how many visitors → 人, 名).
-_PEOPLE = frozenset({"people", "persons", "visitors", "participants", "troops", "soldiers", "staff", "residents",
-                     "students", "volunteers", "tourists", "attendees", "employees", "workers", "officials",
-                     "children", "citizens", "passengers", "spectators", "personnel", "officers", "experts",
-                     "diplomats", "delegates", "ambassadors", "specialists", "researchers", "crew", "sailors",
-                     "pilots", "instructors", "trainees", "refugees", "victims", "casualties", "inhabitants"})
-
-
 @dataclass(frozen=True)
 class ShortAnswer:
     """The asked-for item as a span of a cited sentence: `document.text[start:end] == text`."""
@@ -142,47 +121,29 @@ class Question:
     own: frozenset[str] = frozenset()
     earlier: str = ""  # what the answer before a follow-up named first: no answer to it (12か国, then 今の加盟国は?)
 
+    @cached_property
+    def telling(self) -> dict[str, float]:
+        """The weights of the terms that tell one span from another: not numbers, nor the units every date has."""
+        return {t: w for t, w in (self.weights or {}).items() if not t.isdigit() and t not in _UNITS}
+
 
 def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[Sequence[Token]],
                  names: Names | None = None) -> ShortAnswer | None:
     """The short answer among `sentences` (each with text, doc_id, start, end; `tokens` analysed from each text),
     or None when the question asks for no such item or no sentence names one."""
-    accepts = ACCEPTS.get(question.kind or "")
-    if not accepts:
+    a = _asks(question.kind, question.text, question.lang)
+    if a is None:
         return None
-    asked = unicodedata.normalize("NFKC", question.text)
-    if question.kind == "date" and _ASKS_DURATION.search(asked):  # 任期は何年: a length of time, not a date
-        accepts = {"time": (0, 0), "date": (1, 0)}
-    if question.kind == "person" and _ASKS_BODY.search(asked):
-        accepts = {**accepts, "org": (0, 0), "person": (1, 0), "title": (1, 1)}
-    if _ASKS_ORDINAL.search(asked):  # which edition, 第何回: the ordinal first
-        accepts = {"ordinal": (0, 0), "number": (1, 0), "time": (1, 0)}
-    if _ASKS_COUNT.search(asked) or _ASKS_DURATION.search(asked):  # how many, how long: never the third time
-        accepts = {kind: rank for kind, rank in accepts.items() if kind != "ordinal"}
-    ends = question.kind == "date" and asks_end(asked)  # until when: not a date something began on
-    numbers = values(question.text) | months_named(question.text)  # what a date the question names says
-    # A count the question names is no answer; the parts of a date it names (2025年4月) are no count (4回目).
-    counts = values(_without_dates(question.text))
-    asks_share = _ASKS_SHARE.search(asked)
-    counted = counted_nouns(question.text) | ({"%"} if asks_share else set())
-    # いくつ, how many concepts: a count of things, never a length of time, unless the question asks how long.
-    asks_time = _ASKS_TIME.search(asked)
-    uncounted = _TIMES if not counted and question.kind == "number" and not asks_time else frozenset()
-    if question.kind == "number" and not asks_share:
-        uncounted |= {"%"}  # how many allies: a count, never a percentage (20%)
-    # A list of places answers a question that may ask for several: a Japanese one (which does not say how many),
-    # or an English one asking for countries, not a country.
-    several = question.lang != "en" or bool(_ASKS_SEVERAL.search(asked))
-    asks_city, asks_country = bool(_ASKS_CITY.search(asked)), bool(_ASKS_COUNTRY.search(asked))
-    case = where_case(asked)
-    locating = bool(case) or asks_location(asked)
-    extreme = _MOST if _ASKS_MOST.search(asked) else _LEAST if _ASKS_LEAST.search(asked) else None
-    weights = {t: w for t, w in (question.weights or {}).items() if not t.isdigit() and t not in _UNITS}
-    terms = frozenset(weights)
+    accepts, asked, ends, numbers, counts, counted, uncounted = (
+        a.accepts, a.asked, a.ends, a.numbers, a.counts, a.counted, a.uncounted)
+    several, asks_city, asks_country, case, locating, extreme = (
+        a.several, a.asks_city, a.asks_country, a.case, a.locating, a.extreme)
+    weights = question.telling
+    terms = weights.keys()
     ranked: list[tuple[tuple[float, ...], int, Found, bool, bool]] = []
     echoed: set[int] = set()  # sentences giving a month the question names whole (the day in April 2013 asked)
     accepted: list[tuple[int, Found]] = []  # every span that may answer, with its sentence
-    holding = [bool(question.own & {t.term for t in toks}) for toks in tokens]
+    holding = [bool(question.own & {t.term for t in toks}) for toks in tokens] if question.own else []
     earlier = unicodedata.normalize("NFKC", question.earlier)
     for n, (sentence, toks) in enumerate(zip(sentences, tokens)):
         if any(holding) and not holding[n]:
@@ -253,7 +214,63 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
                        end=sentence.start + found.end, kind=question.kind or "", en=en, described=described)
 
 
-_ANY_THING = frozenset({"つ", "個"})  # counters of things in general, never of what a question names (パラ, か国, 人)
+@dataclass(frozen=True)
+class _Asks:
+    """What a question asks for, read once for every sentence it is looked for in (see short_answer)."""
+
+    accepts: Mapping[str, tuple[int, int]]
+    asked: str  # the question, NFKC
+    ends: bool
+    numbers: frozenset[float]
+    counts: frozenset[float]
+    counted: frozenset[str]
+    uncounted: frozenset[str]
+    several: bool
+    asks_city: bool
+    asks_country: bool
+    case: tuple[str, ...]
+    locating: bool
+    extreme: re.Pattern[str] | None
+
+
+@lru_cache(maxsize=1024)
+def _asks(kind: str | None, text: str, lang: str) -> _Asks | None:
+    """What a question of `kind` asks for (None: no short answer), remembered: it is asked for every candidate
+    sentence of an answer."""
+    accepts = ACCEPTS.get(kind or "")
+    if not accepts:
+        return None
+    asked = unicodedata.normalize("NFKC", text)
+    if kind == "date" and _ASKS_DURATION.search(asked):  # 任期は何年: a length of time, not a date
+        accepts = {"time": (0, 0), "date": (1, 0)}
+    if kind == "person" and _ASKS_BODY.search(asked):
+        accepts = {**accepts, "org": (0, 0), "person": (1, 0), "title": (1, 1)}
+    if _ASKS_ORDINAL.search(asked):  # which edition, 第何回: the ordinal first
+        accepts = {"ordinal": (0, 0), "number": (1, 0), "time": (1, 0)}
+    if _ASKS_COUNT.search(asked) or _ASKS_DURATION.search(asked):  # how many, how long: never the third time
+        accepts = {kind: rank for kind, rank in accepts.items() if kind != "ordinal"}
+    ends = kind == "date" and asks_end(asked)  # until when: not a date something began on
+    numbers = values(text) | months_named(text)  # what a date the question names says
+    # A count the question names is no answer; the parts of a date it names (2025年4月) are no count (4回目).
+    counts = values(_without_dates(text))
+    asks_share = _ASKS_SHARE.search(asked)
+    counted = counted_nouns(text) | ({"%"} if asks_share else set())
+    # いくつ, how many concepts: a count of things, never a length of time, unless the question asks how long.
+    asks_time = _ASKS_TIME.search(asked)
+    uncounted = TIMES if not counted and kind == "number" and not asks_time else frozenset()
+    if kind == "number" and not asks_share:
+        uncounted |= {"%"}  # how many allies: a count, never a percentage (20%)
+    # A list of places answers a question that may ask for several: a Japanese one (which does not say how many),
+    # or an English one asking for countries, not a country.
+    several = lang != "en" or bool(_ASKS_SEVERAL.search(asked))
+    asks_city, asks_country = bool(_ASKS_CITY.search(asked)), bool(_ASKS_COUNTRY.search(asked))
+    case = where_case(asked)
+    locating = bool(case) or asks_location(asked)
+    extreme = _MOST if _ASKS_MOST.search(asked) else _LEAST if _ASKS_LEAST.search(asked) else None
+    return _Asks(accepts, asked, ends, frozenset(numbers), frozenset(counts), frozenset(counted),
+                 frozenset(uncounted), several, asks_city, asks_country, tuple(case), locating, extreme)
+
+
 def answer_order(sentences: Sequence[Any], tokens: Sequence[Sequence[Token]], years: Collection[str] = ()
                  ) -> tuple[list[Any], list[Sequence[Token]]]:
     """The sentences (and their tokens) in the order a short answer is looked for: after the rest, a sentence that
@@ -276,10 +293,22 @@ def offices(text: str, tokens: Sequence[Token]) -> set[str]:
     return out
 
 
-@lru_cache(maxsize=8192)
+_FOUND: dict[str, tuple[tuple[Token, ...], tuple[Found, ...]]] = {}  # see _found
+FOUND_REMEMBERED = 8192  # sentences
+
+
 def _found(text: str, tokens: tuple[Token, ...]) -> tuple[Found, ...]:
-    """What a sentence names, whatever the question: found once per sentence, however many questions cite it."""
-    return tuple(find_all(text, tokens))
+    """What a sentence names, whatever the question: found once per sentence, however many questions cite it.
+    Remembered by text, with the tokens it was found in, which a reader passes again as the same objects, so that
+    the check costs no hashing of them (lru_cache's key would hash every token for every candidate sentence)."""
+    known = _FOUND.get(text)
+    if known is not None and (known[0] is tokens or known[0] == tokens):
+        return known[1]
+    found = tuple(find_all(text, tokens))
+    if len(_FOUND) >= FOUND_REMEMBERED:
+        _FOUND.clear()
+    _FOUND[text] = (tokens, found)
+    return found
 
 
 def render(found: Found, text: str, names: Names | None, asked: Mapping[str, str] | None = None) -> str | None:
@@ -291,32 +320,12 @@ def render(found: Found, text: str, names: Names | None, asked: Mapping[str, str
     return entities_en(found, names, asked) if names is not None else None
 
 
-
-@lru_cache(maxsize=1024)
 def _without_dates(question: str) -> str:
-    """The question (NFKC) with its dates left out; asked once per candidate sentence, so remembered."""
+    """The question (NFKC) with its dates left out."""
     norm = unicodedata.normalize("NFKC", question)
     for date in sorted(find_dates(norm), key=lambda d: -d.start):
         norm = norm[:date.start] + " " + norm[date.end:]
     return norm
-
-
-def counted_nouns(question: str) -> frozenset[str]:
-    """What the question counts, as the English plural of a counter (何か国, how many countries → countries)."""
-    text = unicodedata.normalize("NFKC", question)
-    nouns = {COUNTERS[m.group(1)][1] for m in _JA_COUNTED.finditer(text)}
-    # 協力分野がいくつ, いくつの(協力)分野: the counter its noun ends or starts with counts
-    for m in _JA_HOW_MANY.finditer(text):
-        before, after = m.group(1) or "", m.group(2) or ""
-        nouns |= {plural for counter, (_, plural) in _JA_NOUN_COUNTERS.items() if plural and (
-            before.endswith(counter) or after.startswith(counter) or after.endswith(counter))}
-    for m in _EN_COUNTED.finditer(text):  # how many years; how many founding members
-        words = {w.lower() for w in m.groups()[:2] if w}
-        nouns |= _LENGTHS if m.group(3) else words | ({"people"} if words & _PEOPLE else set()) | (
-            {"countries"} if words & _NATIONS else set())
-    if _ASKS_MONEY.search(text):
-        nouns |= _MONEY
-    return frozenset(nouns & _COUNTED)
 
 
 def _matches(found: Found, text: str, tokens: Sequence[Token], terms: Collection[str], counted: Collection[str],
@@ -331,7 +340,7 @@ def _matches(found: Found, text: str, tokens: Sequence[Token], terms: Collection
             return -1  # it counts something other than the question does: volumes for "how many visitors"
         if counted and expr and expr.counter in _ANY_THING:
             return -1  # 8つ for "how many paragraphs": つ counts anything, so not what the question names
-        if counted and counted <= _MONEY and noun not in counted:
+        if counted and counted <= MONEY and noun not in counted:
             return -1  # 数百張 for "how much money": only a sum of money answers
         return int(noun in counted)
     if found.kind == "date":  # the date of the verb the question names, or of what it names (2020年12月の会合)
