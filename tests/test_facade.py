@@ -8,6 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 import kotae
+import kotae.answer
 from kotae.errors import ConfigError, IndexMissingError, StaleIndexError, UnknownDocumentError
 from kotae.events import Delta, Final, Passages
 from kotae.thresholds import Thresholds, save_thresholds, shipped_file
@@ -147,3 +148,12 @@ def test_server_workers_get_exactly_the_settings_serve_was_given(monkeypatch, le
     app = serve.worker_app()
     assert app.state.settings == lexical_settings
     assert app.state.server.port == 8123 and app.state.server.admin_token.get_secret_value() == "t0ken"
+
+
+def test_warm_reads_what_the_first_english_question_would_wait_for(lexical_settings, monkeypatch):
+    loaded: list[bool] = []
+    monkeypatch.setattr(kotae.answer, "load_tables", lambda: loaded.append(True))
+    fresh = kotae.open(lexical_settings.index.index_dir, lexical_settings)
+    assert fresh.index.lexicon.entries and "_names" not in vars(fresh.answerer)
+    assert fresh.warm() is fresh
+    assert loaded == [True] and "_names" in vars(fresh.answerer)

@@ -23,6 +23,7 @@ from kotae.chunk import Unit, heads_rows, is_label
 from kotae.clauses import placed_with, where_case
 from kotae.continuation import continued
 from kotae.en_names import Names
+from kotae.english import load_tables
 from kotae.enumeration import answers_items, asked_items, heads_nothing
 from kotae.errors import GenerationError, KotaeError
 from kotae.events import Delta, Event, Failed, Final, Passages
@@ -193,6 +194,12 @@ class Answerer:
             if close is not None:
                 close()
         yield Final(with_reply(answer, text))
+
+    def warm_english(self) -> None:
+        """Read now what the first English question would wait for (about a second): lemminflect's tables and the
+        English names of the lexicon."""
+        load_tables()
+        _ = self._names
 
     @cached_property
     def _names(self) -> Names:

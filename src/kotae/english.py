@@ -214,6 +214,15 @@ def derived(base: str) -> list[str]:
     return [w for w in dict.fromkeys(out) if w != base]
 
 
+def load_tables() -> None:
+    """Read lemminflect's tables now rather than on the first English question, which would wait half a second
+    or more for them."""
+    import lemminflect
+
+    lemminflect.getAllLemmas("read")
+    lemminflect.getAllInflections("read", upos="VERB")
+
+
 @lru_cache(maxsize=65536)
 def _inflections(base: str) -> dict[str, tuple[str, ...]]:
     """lemminflect's forms of a known verb by tag (VBG: setting), looked up once per word."""

@@ -91,11 +91,13 @@ class Kotae:
         return available
 
     def warm(self) -> Kotae:
-        """Load the embedding model now rather than on the first question (servers do this at start-up); when it
-        cannot be loaded, say so once: `auto` then searches lexically."""
+        """Load the embedding model and the English word tables now rather than on the first question (servers do
+        this at start-up); when the model cannot be loaded, say so once: `auto` then searches lexically."""
         reason = self.retriever.dense_unavailable()
         if reason:
             LOG.warning("%s, so questions will be searched lexically", reason)
+        if self.index.lexicon.entries:  # English questions can be asked
+            self.answerer.warm_english()
         return self
 
 def open(index_dir: str | Path | None = None, settings: Settings | None = None, *,  # noqa: A001
