@@ -371,6 +371,25 @@ def test_an_answer_numbers_its_sources_in_the_order_it_cites_them():
     assert in_citation_order([], passages) == ((), tuple(passages))
 
 
+def test_the_sentence_the_short_answer_quotes_leads_the_answer():
+    from kotae.answered import AnswerSentence, in_citation_order, led_by
+    from kotae.short_answer import ShortAnswer
+    from kotae.types import Passage
+
+    passages = [Passage(rank=r, doc_id="d", title="t", chunk_id=f"d:{r}", start=100 * r, end=100 * r + 50,
+                        text="x" * 50, score=1.0 / r) for r in (1, 2, 3)]
+    best, other = (AnswerSentence(text="x", citation=1, doc_id="d", start=110, end=120),
+                   AnswerSentence(text="16分野", citation=3, doc_id="d", start=305, end=320))
+    sentences, sources = in_citation_order([best, other], passages)
+    item = ShortAnswer(text="16分野", doc_id="d", start=310, end=314, kind="number")
+    led, renumbered = led_by(sentences, sources, item)
+    assert led[0].start == 305 and led[0].citation == 1 and renumbered[0].chunk_id == "d:3"
+    assert [s.start for s in led] == [305, 110] and [p.chunk_id for p in renumbered][:2] == ["d:3", "d:1"]
+    assert led_by(led, renumbered, item) == (led, renumbered)  # leading already: as it is
+    elsewhere = ShortAnswer(text="x", doc_id="e", start=310, end=314, kind="number")
+    assert led_by(sentences, sources, elsewhere) == (tuple(sentences), tuple(sources))
+
+
 def test_retrieval_is_scored_in_retrieval_order_though_an_answer_numbers_its_sources_by_citation(retriever,
                                                                                                  monkeypatch):
     from kotae.answer import AnswerSentence

@@ -32,3 +32,13 @@ def test_a_place_in_the_name_of_what_is_asked_for_answers(analyzer):
 def test_a_place_in_another_name_still_comes_after_one_standing_alone(analyzer):
     texts = (BASE, VISIT)
     assert span_of(pick(analyzer, "place", "事務総長はどの施設を訪れましたか", *texts), *texts) == "リトアニア"
+
+
+def test_digits_with_a_kanji_unit_are_a_count(analyzer):
+    from kotae.expressions import parse_number
+    from kotae.render_en import number_en
+
+    assert parse_number("約3千人").value == 3000 and parse_number("5千万円").value == 50_000_000
+    assert parse_number("3千5百人").value == 3500 and number_en("約3千人") == "about 3,000 people"
+    texts = ("新館は2021年4月1日に開館し、初日に約3千人が訪れた。",)
+    assert span_of(pick(analyzer, "number", "新館には初日に何人が訪れた?", *texts), *texts) == "約3千人"

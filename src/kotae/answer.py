@@ -17,7 +17,7 @@ import numpy as np
 
 from kotae.analyze import match_form
 from kotae.answer_type import entity_types
-from kotae.answered import ABSTAIN_MESSAGE, Answer, AnswerSentence, in_citation_order, with_reply
+from kotae.answered import ABSTAIN_MESSAGE, Answer, AnswerSentence, in_citation_order, led_by, with_reply
 from kotae.asked import what_it_asks
 from kotae.chunk import Unit, heads_rows, is_label
 from kotae.clauses import placed_with, where_case
@@ -111,7 +111,9 @@ class Answerer:
         names = self._names if query.lang == "en" else None
         found = (short_answer(short, *answer_order(sentences, cells, query.years()), names)
                  if short is not None and sentences else None)
-        if found is not None:  # ことし3月: the year its document was written in
+        if found is not None:  # the sentence the short answer quotes leads; ことし3月: the year of its document
+            sentences, common["passages"] = led_by(sentences, common["passages"], found)
+            cells = [self._cells(s.text) for s in sentences]
             document = retriever.index.documents[found.doc_id]
             found = anchored(found, document.text, written_year(document.meta), query.lang)
             found = with_carried_year(found, document.text, query.lang)  # 10月 under 2017年: October 2017

@@ -98,6 +98,17 @@ def in_citation_order(sentences: Sequence[AnswerSentence], passages: Sequence[Pa
             tuple(replace(by_rank[rank], rank=number[rank]) for rank in order))
 
 
+def led_by(sentences: Sequence[AnswerSentence], passages: Sequence[Passage], span: Any
+           ) -> tuple[tuple[AnswerSentence, ...], tuple[Passage, ...]]:
+    """The answer led by the sentence quoting `span` (its short answer: doc_id, start, end), numbered again in
+    citation order; as it is where that sentence leads already or is not among them."""
+    holder = next((s for s in sentences if s.doc_id == span.doc_id and s.start <= span.start and span.end <= s.end),
+                  None)
+    if holder is None or holder == sentences[0]:
+        return tuple(sentences), tuple(passages)
+    return in_citation_order([holder, *(s for s in sentences if s != holder)], passages)
+
+
 def with_reply(answer: Answer, reply: str | None | GenerationError) -> Answer:
     """A quoted answer after a language model's reply: the reply's text, an abstention when the model refused
     (None), or the quoted answer with a note when the model failed."""

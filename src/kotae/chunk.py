@@ -24,6 +24,9 @@ _SOFT_BREAKS = "、，,;；:： \u3000\t"
 HEADING_MAX = 40
 ROW_TITLE = 20  # characters of a line that titles the rows after it (see heads_rows)
 _LABEL = re.compile(r"[A-Za-z0-9][\w'&.-]*(?:[ \t]+[A-Za-z0-9][\w'&.-]*){0,2}", re.A)  # see is_label
+# A sentence that opens with a demonstrative speaks of what the sentence before it named (この中では: in the plan just
+# named; そのうえで: what its speaker said next).
+_REFERS_BACK = re.compile(r"この|その|これ(?!まで|から)|それ|こうした|そうした|こうして|そこで")
 # A heading gives context to the chunks after it only this far (in targets): slide-like documents
 # have many short stand-alone lines, and a stray one must not colour a whole document.
 HEADING_REACH = 2
@@ -168,6 +171,7 @@ def chunk_document(doc: Document, *, target: int = 320, maximum: int = 1000, ove
     plain_context = not any(marked)
     chunks: list[Chunk] = []
     current: list[Unit] = []
+    lead = 0  # units carried before the overlap (the sentence it refers back to), not counted in a chunk's size
     heading = ""
     heading_end = 0
     current_heading = ""
@@ -178,15 +182,16 @@ def chunk_document(doc: Document, *, target: int = 320, maximum: int = 1000, ove
                             text=doc.text[start:end], heading=current_heading))
 
     for unit, is_marked in zip(units, marked):
-        size = unit.end - current[0].start if current else 0
+        size = unit.end - current[lead].start if current else 0
         section_break = unit.kind == "heading" and current and size >= target // 3
         # A chunk far below target would be a stub (a lone heading line): let it grow past target instead.
-        stub = current and current[-1].end - current[0].start < target // 4 and size <= maximum
+        stub = current and current[-1].end - current[lead].start < target // 4 and size <= maximum
         if current and ((size > target and not stub) or section_break):
             emit()
-            carry = [] if section_break else _overlap(current, overlap, target)
+            carry = [] if section_break else _overlap(current, overlap, target, doc.text)
             fits = carry and unit.end - carry[0].start <= maximum
             current = carry if fits else []
+            lead = max(len(current) - overlap, 0)
             current_heading = heading if unit.start - heading_end <= HEADING_REACH * target else ""
         if unit.kind == "heading" and (is_marked or plain_context):
             heading, heading_end = doc.text[unit.start:unit.end], unit.end
@@ -210,11 +215,17 @@ def _merge_tiny_tail(chunks: list[Chunk], doc: Document, target: int, maximum: i
     return [*chunks[:-2], merged]
 
 
-def _overlap(units: list[Unit], count: int, target: int) -> list[Unit]:
-    """The last `count` units, unless they are headings or too long to be worth repeating."""
+def _overlap(units: list[Unit], count: int, target: int, text: str) -> list[Unit]:
+    """The last `count` units, unless they are headings or too long to be worth repeating; with the sentence before
+    them where the first refers back to it (この中では, そのうえで), as the next chunk would otherwise start without
+    what it speaks of."""
     if count <= 0 or len(units) <= count:
         return []
     tail = units[-count:]
+    before = units[-count - 1]
+    if (tail[0].kind == before.kind == "sentence" and _REFERS_BACK.match(text, tail[0].start)
+            and tail[-1].end - before.start <= target // 2):
+        tail = units[-count - 1:]
     if any(u.kind == "heading" for u in tail) or sum(u.end - u.start for u in tail) > target // 2:
         return []
     return tail

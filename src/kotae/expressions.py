@@ -17,6 +17,7 @@ from kotae.numerals import (
     ERAS,
     KANJI_DIGITS,
     KANJI_NUMERAL,
+    MIXED_NUMERAL,
     SCALES,
     era_date,
     era_year,
@@ -67,7 +68,7 @@ COUNTERS: dict[str, tuple[str, str]] = {
 PREFIXES = ("少なくとも", "およそ", "合計", "総額", "総計", "最大", "最長", "最短", "最小", "最高", "最低", "延べ",
             "概ね", "ほぼ", "約", "計", "第")
 SUFFIXES = ("以上", "以下", "未満", "以内", "余り", "近く", "前後", "程度", "超", "余", "強")
-_NUMERAL = rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?|{KANJI_NUMERAL}"
+_NUMERAL = rf"{MIXED_NUMERAL}|(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?|{KANJI_NUMERAL}"
 _SCALED = rf"(?:数(?:[十百千])?|{_NUMERAL})(?:{_GAP}{_SCALE}(?:{_GAP}(?:{_NUMERAL}){_GAP}{_SCALE}?)*)?"
 
 

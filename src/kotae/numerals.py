@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 KANJI_DIGITS = "〇一二三四五六七八九"
 KANJI_NUMERAL = "[〇一二三四五六七八九十百千]+"
+MIXED_NUMERAL = r"(?:\d+(?:\.\d+)?[千百十])+\d*"  # Arabic digits with kanji units: 3千, 1千5百
 _SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
 SCALES = {"万": 10**4, "億": 10**8, "兆": 10**12}
 
@@ -62,10 +63,15 @@ def kanji_value(text: str) -> int | None:
 
 
 def number_value(text: str) -> float | None:
-    """An Arabic (1,234.5, full-width too) or kanji numeral as a number; None for anything else."""
+    """An Arabic (1,234.5, full-width too) or kanji numeral as a number, or Arabic digits with 千/百/十 (3千 = 3,000;
+    news writing's 約3千人); None for anything else."""
     text = unicodedata.normalize("NFKC", text).strip()
     if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?", text):
         return float(text.replace(",", ""))
+    if re.fullmatch(MIXED_NUMERAL, text):
+        parts = re.findall(r"(\d+(?:\.\d+)?)([千百十])", text)
+        rest = text[sum(len(a) + len(b) for a, b in parts):]
+        return sum(float(a) * _SMALL_UNITS[b] for a, b in parts) + (float(rest) if rest else 0.0)
     value = kanji_value(text)
     return float(value) if value is not None else None
 
