@@ -279,7 +279,7 @@ def test_an_overlap_that_refers_back_brings_the_sentence_it_refers_to():
     chunks = chunk_document(_doc(text), target=180, maximum=400, overlap=1)
     holder = next(c for c in chunks if REFERS in c.text and not c.text.startswith("日本と"))
     assert holder.text.startswith(ANTECEDENT), holder.text[:40]
-    plain = text.replace("この中では", "さらに今回")  # the same sentence not referring back: the usual one-sentence overlap
+    plain = text.replace("この中では", "さらに今回")  # not referring back: the usual one-sentence overlap
     ends = [c.end for c in chunk_document(_doc(plain), target=180, maximum=400, overlap=1)]
     assert [c.end for c in chunks] == ends  # where the chunks end does not move
     assert not any(c.text.startswith(ANTECEDENT) for c in chunk_document(_doc(plain), target=180, maximum=400,
