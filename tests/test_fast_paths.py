@@ -170,10 +170,12 @@ def test_a_phrase_is_looked_up_once_and_remembered_within_a_bound(monkeypatch):
     assert first and first[0].ja == "図書館"
     assert lexicon.lookup(("library",)) is first and calls == [("library",)]
     monkeypatch.setattr(kotae.lexicon, "LOOKUPS_REMEMBERED", 2)
+    lexicon = Lexicon(entries=lexicon.entries, skeletons={})  # one whose memory holds two phrases
+    lexicon.lookup(["library"])
     lexicon.lookup(["director"])
-    lexicon.lookup(["libraries"])  # a third phrase: what was remembered is let go
+    lexicon.lookup(["libraries"])  # a third phrase: the least recent is let go
     assert lexicon.lookup(["library"]) == first and calls[-1] == ("library",)
-    assert len(lexicon._looked_up) <= 2
+    assert lexicon._remembered.cache_info().currsize <= 2
 
 
 def test_a_sentences_spans_are_found_once_for_the_tokens_it_was_read_in(analyzer, monkeypatch):

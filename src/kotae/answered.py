@@ -98,10 +98,10 @@ def in_citation_order(sentences: Sequence[AnswerSentence], passages: Sequence[Pa
             tuple(replace(by_rank[rank], rank=number[rank]) for rank in order))
 
 
-def led_by(sentences: Sequence[AnswerSentence], passages: Sequence[Passage], span: Any
+def led_by(sentences: Sequence[AnswerSentence], passages: Sequence[Passage], span: ShortAnswer
            ) -> tuple[tuple[AnswerSentence, ...], tuple[Passage, ...]]:
-    """The answer led by the sentence quoting `span` (its short answer: doc_id, start, end), numbered again in
-    citation order; as it is where that sentence leads already or is not among them."""
+    """The answer led by the sentence quoting `span` (its short answer), numbered again in citation order; as it is
+    where that sentence leads already or is not among them."""
     holder = next((s for s in sentences if s.doc_id == span.doc_id and s.start <= span.start and span.end <= s.end),
                   None)
     if holder is None or holder == sentences[0]:

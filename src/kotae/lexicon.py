@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 
 from kotae.acronyms import find_acronyms
@@ -111,18 +111,11 @@ class Lexicon:
     def lookup(self, words: Sequence[str]) -> tuple[Candidate, ...]:
         """`candidates` of a phrase, remembered: a question's words are looked up for its passages, its sentences and
         its short answer alike, and the same words come back in the next question."""
-        key = tuple(words)
-        found = self._looked_up.get(key)
-        if found is None:
-            found = self.candidates(key)
-            if len(self._looked_up) >= LOOKUPS_REMEMBERED:
-                self._looked_up.clear()
-            self._looked_up[key] = found
-        return found
+        return self._remembered(tuple(words))
 
     @cached_property
-    def _looked_up(self) -> dict[tuple[str, ...], tuple[Candidate, ...]]:
-        return {}
+    def _remembered(self) -> Callable[[tuple[str, ...]], tuple[Candidate, ...]]:
+        return lru_cache(maxsize=LOOKUPS_REMEMBERED)(self.candidates)
 
     def candidates(self, words: Sequence[str]) -> tuple[Candidate, ...]:
         """Candidates for a phrase, best first: its own key, the base forms of its last word, then their nouns;

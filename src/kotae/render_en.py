@@ -112,4 +112,3 @@ def ordinal(n: int) -> str:
 def months_named(text: str) -> set[float]:
     """The months an English text names, as numbers (April → 4)."""
     return {float(MONTHS.index(m.group()) + 1) for m in _MONTH_NAMED.finditer(text)}
-

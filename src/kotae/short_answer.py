@@ -51,7 +51,6 @@ NUMBERS = frozenset({"number", "time", "ordinal"})  # the kinds of span a number
 _ANY_THING = frozenset({"つ", "個"})  # counters of things in general, never of what a question names (パラ, か国, 人)
 NEAR = 8  # characters: a question word this far from a span counts half
 BASE = 0.1  # the support of a span with none of the question's words around it
-# A number as written, not one inside a name (G7, IP4, F-35 are names, not counts).
 # A question asking how long (任期, 期間, どれくらい), not when: a length of time answers it before any date.
 _DURATION = (r"どれ(?:くらい|ぐらい|ほど|だけ)|どの(?:くらい|ぐらい)|期間|任期|期限|長さ|何年間|何か月|何ヶ月|何カ月|"
              r"何日間|何時間|何週間|何分間|最長|最短|\bhow long\b|"
@@ -84,6 +83,8 @@ _ASKS_COUNTRY = re.compile(r"\b(?:which|what) (?:\w+ )?(?:country|countries|nati
                            r"(?:どの|どこの|何という)国(?!際)|国はどこ|国名", re.I)
 _ASKS_CITY = re.compile(r"\b(?:which|what) (?:city|town)\b|(?:どの|どこの|何という)(?:都市|町|市)|都市はどこ|都市名",
                         re.I)
+
+
 @dataclass(frozen=True)
 class ShortAnswer:
     """The asked-for item as a span of a cited sentence: `document.text[start:end] == text`."""
@@ -134,10 +135,6 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
     a = _asks(question.kind, question.text, question.lang)
     if a is None:
         return None
-    accepts, asked, ends, numbers, counts, counted, uncounted = (
-        a.accepts, a.asked, a.ends, a.numbers, a.counts, a.counted, a.uncounted)
-    several, asks_city, asks_country, case, locating, extreme = (
-        a.several, a.asks_city, a.asks_country, a.case, a.locating, a.extreme)
     weights = question.telling
     terms = weights.keys()
     ranked: list[tuple[tuple[float, ...], int, Found, bool, bool]] = []
@@ -149,43 +146,45 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
         if any(holding) and not holding[n]:
             continue
         for found in _found(sentence.text, tuple(toks)):
-            if found.kind not in accepts or (found.link == "list" and not several) or (
+            if found.kind not in a.accepts or (found.link == "list" and not a.several) or (
                     earlier and unicodedata.normalize("NFKC", sentence.text[found.start:found.end]) == earlier) or (
-                    ends and found.kind == "date" and bound(sentence.text, found.end) == "start"):
+                    a.ends and found.kind == "date" and bound(sentence.text, found.end) == "start"):
                 continue
             if found.kind in ("title", "org", "group") and sentence.text[found.start:found.end] in BARE:
                 continue  # 首相, 本部 alone: the prime minister of where?
-            if asks_city and found.kind == "place" and country_only(found, toks):
+            if a.asks_city and found.kind == "place" and country_only(found, toks):
                 continue  # "which city": not スペイン
-            if asks_country and found.kind == "place" and (found.link == "of" or not names_country(found, toks)):
+            if a.asks_country and found.kind == "place" and (found.link == "of" or not names_country(found, toks)):
                 continue  # "which country": not ビリニュス, nor リトアニアのビリニュス (リトアニア is found alone)
-            named = _named_by_question(found, sentence.text, toks, terms, counts if found.kind in NUMBERS else numbers)
+            named = _named_by_question(found, sentence.text, toks, terms,
+                                       a.counts if found.kind in NUMBERS else a.numbers)
             # The parts of a date the question names too: the month repeated (named whole), or the day within it.
             month = found.kind == "date" and len(span_values(sentence.text[found.start:found.end], "date")
-                                                 & numbers) > 1
+                                                 & a.numbers) > 1
             if month and named == 2:
                 echoed.add(n)
             if named == 2 or (found.kind == "value" and not _label_asked(found, toks, terms)):
                 continue
-            matches = _matches(found, sentence.text, toks, terms, counted, uncounted, case)
+            matches = _matches(found, sentence.text, toks, terms, a.counted, a.uncounted, a.case)
             if matches < 0:
                 continue
-            if extreme is not None and found.kind in NUMBERS and (  # 最長更新4年, or 最短1年 with the mark inside
-                    extreme.search(sentence.text, 0, found.start) or extreme.search(sentence.text[:found.start + 2])):
+            if a.extreme is not None and found.kind in NUMBERS and (  # 最長更新4年, or 最短1年 with the mark inside
+                    a.extreme.search(sentence.text, 0, found.start)
+                    or a.extreme.search(sentence.text[:found.start + 2])):
                 matches += 1
-            if ends and found.kind == "date" and bound(sentence.text, found.end) == "end":
+            if a.ends and found.kind == "date" and bound(sentence.text, found.end) == "end":
                 matches += 1  # 任期は2028年9月まで, asked until when
-            role = place_role(sentence.text, found.end) if locating and found.kind == "place" else 0
+            role = place_role(sentence.text, found.end) if a.locating and found.kind == "place" else 0
             if role == 2:
                 continue  # "where": not ロシア of ロシアによる侵略
-            group, extra = accepts[found.kind]
+            group, extra = a.accepts[found.kind]
             # A place inside a longer name (京都議定書), unless the name is of what is asked (横須賀基地, asked which
             # base), or one the sentence does not put anything in (ロシアの動向).
             if found.kind == "place" and (role or (found.tier and not any(
                     t.start == found.end and t.term in terms for t in toks))):
                 group += 1
-            if found.kind == "org" and locating and case in ((), AT) and sentence.text.startswith(AT, found.end):
-                group, extra, matches = 0, 0, int(bool(case))  # 防衛省で: its building, asked どこで or "where"
+            if found.kind == "org" and a.locating and a.case in ((), AT) and sentence.text.startswith(AT, found.end):
+                group, extra, matches = 0, 0, int(bool(a.case))  # 防衛省で: its building, asked どこで or "where"
             score = _support(found, toks, weights) / 4**extra / 2 ** (found.tier + named)
             # The sentence first: the ranker put first the sentence that answers; within it, what the question
             # describes (the date of the verb it names, a number of what it counts) before what merely stands near
@@ -206,7 +205,7 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
     found = max(wholes, key=lambda f: f.end - f.start, default=found)
     sentence = sentences[n]
     year = _YEAR_FIRST.match(sentence.text, found.start, found.end) if found.kind == "date" else None
-    if year and _ASKS_YEAR.search(without_durations(asked)):
+    if year and _ASKS_YEAR.search(without_durations(a.asked)):
         found = replace(found, end=year.end())  # 1949年4月4日 answers "in what year" with 1949年
     text = sentence.text[found.start:found.end]
     en = render(found, text, names, question.asked) if question.lang == "en" else None
