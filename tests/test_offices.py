@@ -32,3 +32,19 @@ def test_a_who_question_is_answered_under_either_name_of_its_office(analyzer, as
     sentences, tokens = [Sentence(text, "doc", 0, len(text))], [analyzer.tokens(text.replace("\t", "\n"))]
     found = short_answer(question, sentences, tokens)
     assert unsaid(question, found, sentences, tokens, analyzer.tokens(asked)) == unsaid_note
+
+
+@pytest.mark.parametrize(("english", "unsaid_note"), [("chief", None), ("head", None), ("commander", NO_HOLDER)])
+def test_an_english_chief_or_head_asks_for_whoever_leads_not_one_office(analyzer, english, unsaid_note):
+    """"The NATO chief" is its secretary general: the offices "chief" translates to (長官, 首長) are not asked for; a
+    commander (司令官) is an office of its own, which the sentence does not name."""
+    offices = {"chief": ("長官", "首長"), "head": ("首長",), "commander": ("司令官",)}[english]
+    asked = f"Who was the NATO {english} that Kishida met?"
+    text = "岸田総理大臣はストルテンベルグ事務総長と会談した。"
+    weights = {"岸田": 3.0, "北大西洋条約機構": 1.0} | {office: 2.0 for office in offices}
+    question = Question("person", asked, weights, {"岸田": "kishida"} | {office: english for office in offices},
+                        lang="en")
+    sentences, tokens = [Sentence(text, "doc", 0, len(text))], [analyzer.tokens(text)]
+    found = short_answer(question, sentences, tokens)
+    assert found is not None and "ストルテンベルグ" in found.text
+    assert unsaid(question, found, sentences, tokens, ()) == unsaid_note

@@ -16,6 +16,10 @@ NO_DATE = {"ja": "関連する記述はありますが、質問の日付は書�
            "en": "The documents discuss this but give no such date."}
 NO_HOLDER = {"ja": "関連する記述はありますが、質問の役職にある人物は書かれていません。",
              "en": "The documents discuss this but do not name who holds that office."}
+# English words for whoever leads, whatever the office: "the NATO chief" is its secretary general, so the offices
+# they translate to (長官, 首長) are not asked for.
+_ANY_OFFICE = frozenset({"chief", "chiefs", "head", "heads", "headed", "heading", "leader", "leaders", "lead", "leads",
+                         "led", "boss", "bosses", "top"})
 # Words before an office that make it another one (副館長 is not 館長; 初代事務総長 not the one in office).
 _OFFICE_MODIFIERS = ("副", "初代", "元", "前", "次期", "歴代", "代理", "次", "専任", "臨時")
 
@@ -28,14 +32,15 @@ def unsaid(question: Question, found: ShortAnswer | None, sentences: Sequence[An
     - a when-question with no date (none that answers it: "until when" is not answered by when something began);
       on the gold and holdout sets, two near misses and no answerable question were answered so;
     - a who-question naming an office (司令官は誰) that no sentence names, alone or as a title, or whose holder no
-      sentence names (専任大使着任: the office, nobody in it)."""
+      sentence names (専任大使着任: the office, nobody in it); "chief", "head" or "leader" name none."""
     if question.kind == "number" and found is None:
         return NO_NUMBER
     if question.kind == "date" and found is None:
         return NO_DATE
     if question.kind == "person":  # an English question's offices are among the terms it was translated into
+        words = question.asked or {}
         asked = (offices(question.text, question_tokens) if question.lang != "en"
-                 else {t for t in question.weights or {} if t in OFFICES})
+                 else {t for t in question.weights or {} if t in OFFICES and words.get(t) not in _ANY_OFFICE})
         named = set().union(*(offices(s.text, t) for s, t in zip(sentences, tokens)))
         if asked and (found is None or not any(_same_office(a, n) for a in asked for n in named)):
             return NO_HOLDER
