@@ -3,6 +3,8 @@ or "state" of dictionary glosses, so English questions written the way people wr
 
 from __future__ import annotations
 
+import pytest
+
 from kotae.english import expand_abbreviations
 from kotae.lexicon import Candidate, Lexicon
 from kotae.query import make_query
@@ -63,3 +65,26 @@ def test_the_words_of_multi_word_prepositions_are_not_translated(analyzer):
                                "headquarters": (Candidate("本部", ("本部",), "jmdict", 0.0),)}, skeletons={})
     query = make_query("According to NATO, where are the headquarters?", analyzer, lexicon, {"合意": 0, "本部": 1})
     assert [t.source for t in query.translations] == ["headquarters"]
+
+
+@pytest.mark.parametrize(("question", "framed"), [
+    ('What does "IP4" refer to in the NATO context?', 'What does "IP4" in NATO ?'),
+    ("What does VNC refer to?", "What does VNC?"),
+    ("What does IP4 mean in this context?", "What does IP4 mean in ?"),
+])
+def test_a_closing_refer_to_and_an_in_context_frame_a_question(question, framed):
+    """"What does VNC refer to?" asks what VNC is, not where it is mentioned (言及), and "in the NATO context" asks
+    nothing of a context (文脈): neither is translated."""
+    from kotae.english import without_function_phrases
+
+    assert without_function_phrases(question) == framed
+
+
+@pytest.mark.parametrize("question", ["When did NATO first refer to China at a summit?",
+                                      "Which paper does the programme refer to?",
+                                      "What did the minister refer to in his speech?",
+                                      "What is the context of the plan?"])
+def test_a_reference_or_a_context_asked_about_stays(question):
+    from kotae.english import without_function_phrases
+
+    assert without_function_phrases(question) == question

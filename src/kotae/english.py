@@ -79,6 +79,12 @@ _FUNCTION_PHRASES = re.compile(
     r"\b(?:according(?= to\b)|(?<=\bin )terms(?= of\b)|(?<=\bas )well(?= as\b)|(?<=\bin )order(?= to\b)|"
     r"due(?= to\b)|(?:(?<=\bin )|(?<=\bwith ))(?:regard|respect)(?= to\b)|(?<=\bin )addition(?= to\b)|instead(?= of\b)|"
     r"rather(?= than\b)|stands?(?= for\b))\s*", re.I)
+# "What does VNC refer to?" asks what VNC is (not where the documents mention it: 言及); "in the NATO context" asks
+# nothing of a context (文脈): both frame a question, and counted as needs they made its answer look unanswered.
+_IN_CONTEXT = r"\bin\s+(?:(?:the|this|that|its|their|a)\s+)?((?:[\w-]+\s+)?)context\b"
+_CONTEXT = re.compile(_IN_CONTEXT, re.I)
+_REFERS_TO = re.compile(r"^(\s*what\s+(?:does|do|did)\b.*?)\s+refer(?:s|red)?\s+to\b(?=\s*(?:" + _IN_CONTEXT
+                        + r")?\s*[?.]?\s*$)", re.I)
 
 
 # A question's words that say where it read something rather than what it asks ("according to the news report",
@@ -97,9 +103,11 @@ _SOURCE_REFERENCES = re.compile(
 
 
 def without_function_phrases(text: str) -> str:
-    """`text` without the content-looking words of its multi-word prepositions (according to → to) and without the
-    words that refer to the text itself (according to the article)."""
-    return _FUNCTION_PHRASES.sub("", _SOURCE_REFERENCES.sub(" ", text))
+    """`text` without the content-looking words of its multi-word prepositions (according to → to), without the
+    words that refer to the text itself (according to the article), and without the "refer to" of "what does
+    VNC refer to?" or an "in the … context" that frame the question."""
+    text = _CONTEXT.sub(r"in \1", _REFERS_TO.sub(r"\1", _SOURCE_REFERENCES.sub(" ", text)))
+    return _FUNCTION_PHRASES.sub("", text)
 
 
 def expand_abbreviations(text: str, keep: Callable[[str], bool] = lambda _: False) -> str:
