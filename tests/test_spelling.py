@@ -53,6 +53,22 @@ def test_a_compound_nothing_knows_is_translated_as_its_two_known_words():
     assert translate(["banana"], lexicon, vocab) == ([], ["banana"])
 
 
+def test_words_written_with_a_hyphen_are_also_looked_up_as_one():
+    """clean-up is read as the words clean and up, which the dictionary does not have as a phrase; it has cleanup."""
+    from kotae.english import english_words, hyphenated
+
+    question = "What environmental clean-up did Japan’s Self-Defense money pay for?"
+    assert hyphenated(question) == {("clean", "up"), ("self", "defense")}
+    lexicon = Lexicon(entries={"cleanup": (Candidate("浄化", ("浄化",), "jmdict", 1.0),),
+                               "up": (Candidate("上", ("上",), "jmdict", 1.0),),
+                               "clean": (Candidate("清潔", ("清潔",), "jmdict", 1.0),)}, skeletons={})
+    words = english_words("environmental clean-up")
+    found, _ = translate(words, lexicon, {}, joined=hyphenated(question))
+    assert [(t.source, t.candidates) for t in found] == [("clean up", (("浄化",),))]
+    apart, _ = translate(english_words("environmental clean up"), lexicon, {}, joined=hyphenated("clean up"))
+    assert [t.source for t in apart] == ["clean", "up"]  # written apart: two words
+
+
 def test_glosses_are_never_a_fragment_or_a_light_word_alone():
     def tr(source: str, *runs: tuple[str, ...]) -> Translation:
         return Translation(source, runs, tuple(1.0 for _ in runs))

@@ -123,6 +123,16 @@ def english_words(text: str) -> list[str]:
     return [w for i, w in enumerate(words) if not (w in ("going", "gonna") and _future(words, i))]
 
 
+_HYPHENATED = re.compile(r"([A-Za-z]+)-(?=([A-Za-z]+))")
+
+
+def hyphenated(text: str) -> frozenset[tuple[str, str]]:
+    """The folded word pairs a text writes with a hyphen between them (clean-up: clean, up), which english_words
+    gives as two words: the dictionary may know them only as one (cleanup)."""
+    text = unicodedata.normalize("NFKC", text).replace("’", "'")
+    return frozenset((fold(a), fold(b)) for a, b in _HYPHENATED.findall(text))
+
+
 def _future(words: list[str], i: int) -> bool:
     """Whether words[i] (going, gonna) makes a future of the verb after it: going to send, gonna send."""
     verb = i + 2 if words[i] == "going" else i + 1

@@ -11,7 +11,7 @@ from typing import Any
 from kotae.acronyms import named_acronyms
 from kotae.analyze import Analyzer
 from kotae.answer_type import also_asked, expected_type
-from kotae.english import english_words, expand_abbreviations, without_function_phrases
+from kotae.english import english_words, expand_abbreviations, hyphenated, without_function_phrases
 from kotae.expressions import YEAR
 from kotae.language import detect_language
 from kotae.lexicon import Lexicon
@@ -99,7 +99,7 @@ def make_query(question: str, analyzer: Analyzer, lexicon: Lexicon, vocab: dict[
         latin_text = expand_abbreviations(" ".join(t.surface for t in latin),
                                           keep=lambda a: a.lower() in vocab or a.lower() in lexicon.acronyms)
         words = [w for w in english_words(without_function_phrases(latin_text)) if len(w) > 1 or w.isdigit()]
-        translations, unknown = translate(words, lexicon, vocab, analyzer.terms)
+        translations, unknown = translate(words, lexicon, vocab, analyzer.terms, joined=hyphenated(question))
         terms += named_acronyms(question, lexicon.acronyms)
     # MeCab reads a name written with a middle dot as one word or as its parts depending on what follows it
     # (マルク・ルッテ before a blank, マルク and ルッテ before a digit): where the whole is unknown, its parts.

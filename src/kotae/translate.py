@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from kotae.english import STOPWORDS, is_english_word, written_out
@@ -39,9 +39,11 @@ def candidate_weight(position: int) -> float:
 
 
 def translate(words: Sequence[str], lexicon: Lexicon, vocab: dict[str, int],
-              spell: Callable[[str], Sequence[str]] | None = None) -> tuple[list[Translation], list[str]]:
+              spell: Callable[[str], Sequence[str]] | None = None, *,
+              joined: Collection[tuple[str, str]] = ()) -> tuple[list[Translation], list[str]]:
     """English words → translations (phrases first, longest match) and the words nothing matched; `spell` gives
-    the index terms of a Japanese text (for a numbered part written in kanji numerals, see kotae.numbered)."""
+    the index terms of a Japanese text (for a numbered part written in kanji numerals, see kotae.numbered); a pair
+    of words in `joined` (written with a hyphen) is also looked up as one word (clean-up → cleanup → 浄化)."""
     out: list[Translation] = []
     unknown: list[str] = []
     i = 0
@@ -62,6 +64,8 @@ def translate(words: Sequence[str], lexicon: Lexicon, vocab: dict[str, int],
             if n > 1 and (phrase[0] in STOPWORDS or phrase[-1] in STOPWORDS):
                 continue
             candidates = lexicon.lookup(phrase)
+            if not candidates and n == 2 and (phrase[0], phrase[1]) in joined:
+                candidates = lexicon.lookup(["".join(phrase)])
             direct = [(phrase[0],)] if n == 1 and phrase[0] in vocab else []
             sounds = [(t,) for t in lexicon.sounds_like(phrase[0])] if n == 1 and not candidates else []
             spelled = [r for r in written_out(phrase[0]) if all(t in vocab for t in r)] if n == 1 else []
