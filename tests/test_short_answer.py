@@ -84,6 +84,12 @@ def test_nothing_of_the_kind_or_no_kind_gives_none(analyzer):
     # Nor is an item's number starting a line: "3)" answers no question.
     assert pick(analyzer, "number", "予算はいくら?", "3) バルトの哨戒") is None
     assert pick(analyzer, "number", "What is the budget of the mission?", "(1) 進行中の作戦") is None
+    # Nor a bare number in brackets within a line: items (1)…(4) count no years; a count in brackets still counts.
+    items = "旗艦事業:(1)ウクライナ支援、(2)サイバー防衛、(3)偽情報、(4)テクノロジーの計画"
+    assert pick(analyzer, "number", "How many years does the plan cover?", items) is None
+    assert pick(analyzer, "number", "How many years does the plan cover?", "日NATO関係(2)") is None
+    texts = ("加盟国は(32か国)である。",)
+    assert span_of(pick(analyzer, "number", "加盟国は何か国?", *texts), *texts) == "32か国"
     # A sum of money asked (a budget) takes an amount in a currency, not a count of things.
     assert pick(analyzer, "number", "What is the budget of the mission?", "テント数百張を供与した。") is None
     # Though an office asked for by its word alone is still an office the answer must name (see `unsaid`).

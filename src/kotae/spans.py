@@ -44,6 +44,7 @@ _MARKER = re.compile(r"^[ \u3000]*(?:[-・●◇△■□◆*]|[①-⑳]|\d+[.)]
 _MARKERS = re.compile("[\u2460-\u24ff\u2776-\u2793\u3251-\u325f\u32b1-\u32bf]")  # ① ⑴ ⒈ ❶ ㉑
 _SECTION = re.compile(r"\d+(?:\.\d+)+\s")  # a section number, where it starts a line
 _ITEM_NUMBER = re.compile(r"\d{1,2}[)）.．](?!\d)")  # an item's number, where it starts a line: 3) バルトの哨戒, (1) …
+_ENCLOSED = re.compile(r"[(（]\d{1,2}[)）]")  # anywhere in a line: (1)ウクライナ支援、(2)サイバー防衛; 日NATO関係(2)
 # Years from and to (ISAF (2003-2014)): what it ran, never a count of anything.
 _YEAR_RANGE = re.compile(r"(?<![\d.,])(?:18|19|20|21)\d\d[ \t]*[-‐–—~～〜][ \t]*(?:18|19|20|21)\d\d(?![\d.,])")
 # What a place may be followed by in one word and stay the place meant (英国主導, led by the United Kingdom): not
@@ -100,13 +101,15 @@ def _dates_and_numbers(text: str) -> list[Found]:
         return starts[m.start], ends[m.end - 1]
 
     # NFKC makes list markers digits (① → 1); they number items, they are no answer; nor is a section number
-    # heading a paragraph (2.1 この計画は…) or an item's number starting a line (3) バルトの哨戒, (1) 進行中の作戦).
+    # heading a paragraph (2.1 この計画は…) or an item's number starting a line (3) バルトの哨戒, (1) 進行中の作戦),
+    # nor a bare number in brackets within one ((1)ウクライナ支援、(2)サイバー防衛: "how many years" is not 1).
     dates = [span(m) for m in find_dates(norm) if not _MARKERS.search(text, *span(m))]
     out = [Found("date", a, b) for a, b in dates]
     dates += [(starts[m.start()], ends[m.end() - 1]) for m in _YEAR_RANGE.finditer(norm)]  # no count in them
     for m in find_numbers(norm):
         a, b = span(m)
         if (any(a < d_end and d_start < b for d_start, d_end in dates) or _MARKERS.search(text, a, b)
+                or (a > 0 and _ENCLOSED.fullmatch(text, a - 1, b + 1))
                 or ((_SECTION.match(text, a) or _ITEM_NUMBER.match(text, a))
                     and text[text.rfind("\n", 0, a) + 1:a].strip() in ("", "(", "（"))):
             continue
