@@ -49,13 +49,15 @@ def test_the_shipped_scales_are_those_the_calibration_file_gives(weights_path, f
     assert (shipped[:, fi].max(axis=-1) > 5 * np.median(shipped[:, fi], axis=-1)).all()
 
 
-def test_scales_of_other_weights_are_not_used(tmp_path, monkeypatch, weights_path):
+def test_scales_of_other_weights_or_damaged_are_not_used(tmp_path, monkeypatch, weights_path):
     monkeypatch.setattr(e5_smoothing, "data_file", lambda name: tmp_path / name)
     assert e5_smoothing.shipped(weights_digest(weights_path)) is None  # none shipped
     largest = np.ones((12, len(SMOOTHED), 384), np.float32)
     e5_smoothing.save(largest, "0123456789abcdef")
     assert e5_smoothing.shipped(weights_digest(weights_path)) is None
     np.testing.assert_array_equal(e5_smoothing.shipped("0123456789abcdef"), largest)
+    (tmp_path / e5_smoothing.SHIPPED).write_bytes(b"PK\x03\x04 not a whole archive")  # damaged: measured again
+    assert e5_smoothing.shipped("0123456789abcdef") is None
 
 
 def test_where_none_are_shipped_the_model_measures_them_as_it_loads(monkeypatch, weights_path):

