@@ -7,12 +7,20 @@
 """
 
 import os
+from pathlib import Path
 
 # torch and FAISS each bring an OpenMP runtime whose threads busy-wait after every parallel region; on a
 # machine with few cores each runtime's threads then wait for the other's to yield, and encoding one question
 # with a tiny model took 39 ms instead of 1.3 ms. Sleeping threads cost microseconds per region instead.
 # It must be set before either library loads, hence here.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
+def data_file(name: str) -> Path:
+    """A file that installs with kotae, in its package's data folder."""
+    from importlib.resources import files
+
+    return Path(str(files("kotae") / "data" / name))
 
 
 def package_version(package: str = "kotae") -> str:

@@ -9,7 +9,7 @@ import unicodedata
 from kotae.expressions import COUNTERS
 
 _COUNTED = frozenset(plural for _, plural in COUNTERS.values() if plural)  # what a counter can count
-# 何 with a counter as written, not one inside a name (G7, IP4, F-35 are names, not counts).
+# 何 and the counter after it: what a Japanese question counts (何か国 → countries).
 _JA_COUNTED = re.compile(rf"何\s*({'|'.join(sorted(map(re.escape, COUNTERS), key=len, reverse=True))})")
 _EN_COUNTED = re.compile(r"\bhow (?:many|much) (\w+)(?: (\w+))?|\bhow (long)\b", re.I)
 TIMES = frozenset({"years", "months", "weeks", "days", "hours", "minutes"})

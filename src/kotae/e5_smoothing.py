@@ -12,11 +12,11 @@ from __future__ import annotations
 import hashlib
 import zipfile
 from collections.abc import Callable
-from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
 
+from kotae import data_file
 from kotae.e5_graph import SMOOTHED, build_graph
 from kotae.e5_weights import E5Weights, weights_digest
 
@@ -26,10 +26,6 @@ RUN = 6  # passages of one script read together as one longer passage, as a chun
 
 # The model's input for a batch of token ids: (x, mask), as OnnxE5 gives its graph.
 Inputs = Callable[[list[list[int]]], tuple[np.ndarray, np.ndarray]]
-
-
-def data_file(name: str) -> Path:
-    return Path(str(files("kotae") / "data" / name))
 
 
 def calibration_texts(path: Path | None = None) -> list[tuple[str, bool]]:

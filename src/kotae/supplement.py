@@ -4,14 +4,14 @@
 from __future__ import annotations
 
 import hashlib
-from importlib.resources import files
 from pathlib import Path
 
+from kotae import data_file
 from kotae.errors import ConfigError
 
 
 def bundled() -> Path:
-    return Path(str(files("kotae") / "data" / "lexicon_supplement.tsv"))
+    return data_file("lexicon_supplement.tsv")
 
 
 def read_pairs(path: Path) -> list[tuple[str, str]]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+from kotae import data_file
 from kotae.errors import ConfigError
 from kotae.sentence_rank import FEATURES, Ranker
 
@@ -22,7 +22,7 @@ RULE = ("confidence = (coverage + w * relatedness) / (1 + w), w the relatedness 
 def shipped_file() -> Path:
     """The thresholds that install with kotae, learned on its gold set (`kotae eval --calibrate` rewrites them
     unless KOTAE_ABSTENTION_FILE names another file)."""
-    return Path(str(files("kotae") / "data" / "abstention.json"))
+    return data_file("abstention.json")
 
 
 @dataclass(frozen=True)
