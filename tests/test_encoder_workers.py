@@ -110,3 +110,13 @@ def test_a_cancelled_question_is_never_encoded():
     busy.result(timeout=10)
     kept.result(timeout=10)
     assert all("dropped" not in texts for texts, _ in engine.calls)
+
+
+def test_passages_are_encoded_on_one_core_even_alone():
+    """A long text's vector may differ in the last digits with the cores it is run on: a build's are always on one,
+    so that it gives the same vectors whatever ran beside it."""
+    engine = FakeEngine()
+    workers = EncoderWorkers(engine.encode, workers=2, cores=2, set_threads=engine.set_threads)
+    workers.encode(["a passage"], is_query=False)
+    workers.encode(["a question"], is_query=True)
+    assert engine.calls == [(["a passage"], 1), (["a question"], 2)]
