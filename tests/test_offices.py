@@ -7,7 +7,7 @@ import pytest
 from support import Sentence
 
 from kotae.short_answer import Question, short_answer
-from kotae.spans import office_forms
+from kotae.spans import find_all, office_forms
 from kotae.unsaid import NO_HOLDER, unsaid
 
 
@@ -48,3 +48,9 @@ def test_an_english_chief_or_head_asks_for_whoever_leads_not_one_office(analyzer
     found = short_answer(question, sentences, tokens)
     assert found is not None and "ストルテンベルグ" in found.text
     assert unsaid(question, found, sentences, tokens, ()) == unsaid_note
+
+
+@pytest.mark.parametrize(("text", "body"), [("日本が2023年に立ち上げた「サイバー防衛隊」などの知見", "サイバー防衛隊"),
+                                            ("デジタル庁が発足した。", "デジタル庁")])
+def test_a_body_whose_name_opens_with_an_adjectival_noun_is_found_whole(analyzer, text, body):
+    assert ("org", body) in [(f.kind, text[f.start:f.end]) for f in find_all(text, tuple(analyzer.tokens(text)))]

@@ -208,6 +208,13 @@ def test_a_question_asking_for_a_country_takes_a_country_alone(analyzer):
     assert span_of(pick(analyzer, "place", "Which country hosted the summit?", *texts), *texts) == "リトアニア"
 
 
+def test_a_question_asking_for_the_country_and_the_city_takes_both(analyzer):
+    text = "首脳会合はリトアニアのビリニュスで開かれた。"
+    for asked in ("首脳会合はどの国のどの都市で開かれた?", "Which country and city hosted the summit?",
+                  "Which city and country hosted the summit?"):
+        assert span_of(pick(analyzer, "place", asked, text), text) == "リトアニアのビリニュス"
+
+
 def test_a_list_of_places_answers_a_question_asking_for_several(analyzer):
     names = Names(Lexicon(entries={
         "poland": (Candidate("ポーランド", ("ポーランド",), "jmdict", 2.9),),
@@ -507,3 +514,22 @@ def test_a_date_is_answered_from_the_sentence_that_repeats_the_month_the_questio
     assert span_of(pick(analyzer, "date", "2013年4月の何日に署名した?", *texts), *texts) == "2013年4月13日"
     texts = ("両者は2023年に協力した。", "会合は2023年7月に開かれた。")  # a year alone is no month repeated
     assert span_of(pick(analyzer, "date", "2023年の会合はいつ開かれた?", *texts), *texts) == "2023年7月"
+
+
+SAID = ("NATOのストルテンベルグ事務総長は12日、岸田総理大臣との会談に先立って「日本ほどNATOに近いパートナーは"
+        "おらず、日本を重視している」と述べました。")
+
+
+def test_who_said_something_is_the_sentences_subject_not_a_name_inside_or_near_the_quote(analyzer):
+    assert span_of(pick(analyzer, "person", "日本ほど近いパートナーはいないと述べたのは誰?", SAID), SAID) == \
+        "ストルテンベルグ事務総長"
+
+
+def test_a_leader_asked_for_in_english_asks_for_no_particular_office(analyzer):
+    # "Which NATO leader …": 総理 is one of the Japanese words for "leader", not an office the question names.
+    text = "岸田総理大臣と会談したのは、NATOのストルテンベルグ事務総長だった。"
+    weights = {"nato": 1.0, "総理": 0.5, "首脳": 1.0, "会談": 1.0}
+    asked = {"総理": "leader", "首脳": "leader", "会談": "talks"}
+    question = Question("person", "Which NATO leader held talks with Kishida?", weights, asked, "en")
+    found = short_answer(question, [Sentence(text, "doc-0", 100, 100 + len(text))], [analyzer.tokens(text)])
+    assert span_of(found, text) == "ストルテンベルグ事務総長"

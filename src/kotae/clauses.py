@@ -11,6 +11,7 @@ from kotae.types import Token
 PREDICATE_REACH = 40  # characters after a date within which its predicate is looked for
 _PARTICLE_VERBS = frozenset({"おく", "於く", "よる", "因る", "対する", "関する", "際する", "わたる", "渡る", "通じる",
                              "向ける", "基づく", "伴う", "おける"})
+_QUOTED = re.compile(r"「[^」]*」|『[^』]*』|“[^”]*”")
 _VERBAL = ("し", "さ", "す", "せ")  # a noun so followed is used as a verb (署名し, 署名され, 開催する)
 # The particle after "where" (どこで, どこの国を), which the answer's place takes too (駿府城公園で開催).
 _WHERE = re.compile(r"(?:(?:どこ|どちら|何処)(?:の(?:国|都市|町|市|地域))?|どの(?:国|都市|町|市|地域))"
@@ -34,6 +35,19 @@ def predicate(text: str, tokens: Sequence[Token], after: int) -> str | None:
         if t.pos == "名詞" and not t.entity and text.startswith(_VERBAL, t.end):
             return t.term
     return None
+
+
+def subject_verbs(text: str, tokens: Sequence[Token], after: int) -> set[str]:
+    """The verbs of a sentence whose topic or subject ends at `after` (followed by は or が): each verb, or noun used as
+    one, after it to the end of the sentence, leaving out what it quotes. ストルテンベルグ事務総長は12日、会談に先立って
+    「日本ほど近いパートナーはいない」と述べました → 先立つ, 述べる (not いる: the quote's)."""
+    if not text.startswith(("は", "が"), after):
+        return set()
+    end = min((i for i in (text.find("。", after), text.find("\n", after)) if i >= 0), default=len(text))
+    quoted = [m.span() for m in _QUOTED.finditer(text, after, end)]
+    return {t.term for t in tokens if after < t.start < end and not any(a <= t.start < b for a, b in quoted)
+            and t.term not in _PARTICLE_VERBS
+            and (t.pos == "動詞" or (t.pos == "名詞" and not t.entity and text.startswith(_VERBAL, t.end)))}
 
 
 def phrase_after(text: str, tokens: Sequence[Token], after: int) -> list[Token]:

@@ -19,7 +19,7 @@ from functools import cached_property, lru_cache
 from typing import Any
 
 from kotae.answer_type import without_durations
-from kotae.clauses import AT, asks_location, phrase_after, place_role, predicate, where_case
+from kotae.clauses import AT, asks_location, phrase_after, place_role, predicate, subject_verbs, where_case
 from kotae.counted import MONEY, TIMES, counted_nouns
 from kotae.en_names import Names, entities_en
 from kotae.expressions import (
@@ -34,7 +34,7 @@ from kotae.expressions import (
     values,
 )
 from kotae.render_en import date_en, months_named, number_en
-from kotae.spans import BARE, Found, country_only, find_all, names_country
+from kotae.spans import ANY_OFFICE, BARE, Found, country_only, find_all, names_country
 from kotae.types import Token
 
 # What answers each kind of question, in groups tried in order (a number of years answers "when" only where no
@@ -79,10 +79,12 @@ _YEAR_FIRST = re.compile(r"(?:\d{4}|(?:令和|平成|昭和)(?:元|\d{1,2}))年(
 _ASKS_BODY = re.compile(r"どの(?:組織|機関|団体|役所|省庁|企業|会社)|(?:組織|機関|団体)(?:は|って)?\s*[?？]?\s*$|"
                         r"\b(?:which|what) (?:\w+ ){0,2}?(?:organi[sz]ations?|agency|agencies|body|bodies|"
                         r"institutions?|compan(?:y|ies))\b", re.I)
+# Asked for both (どの国のどの都市, "which city and country"): the city with its country, エストニアのタリン.
 _ASKS_COUNTRY = re.compile(r"\b(?:which|what) (?:\w+ )?(?:country|countries|nation|nations)\b|\bwhich ally\b|"
+                           r"\b(?:which|what) (?:city|town) and (?:country|nation)\b|"
                            r"(?:どの|どこの|何という)国(?!際)|国はどこ|国名", re.I)
-_ASKS_CITY = re.compile(r"\b(?:which|what) (?:city|town)\b|(?:どの|どこの|何という)(?:都市|町|市)|都市はどこ|都市名",
-                        re.I)
+_ASKS_CITY = re.compile(r"\b(?:which|what) (?:city|town)\b|\b(?:which|what) (?:country|nation) and (?:city|town)\b|"
+                        r"(?:どの|どこの|何という)(?:都市|町|市)|都市はどこ|都市名", re.I)
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,7 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
         return None
     weights = question.telling
     terms = weights.keys()
+    titles = {t for t in terms if (question.asked or {}).get(t) not in ANY_OFFICE}  # "leader" asks no office (総理)
     ranked: list[tuple[tuple[float, ...], int, Found, bool, bool]] = []
     echoed: set[int] = set()  # sentences giving a month the question names whole (the day in April 2013 asked)
     accepted: list[tuple[int, Found]] = []  # every span that may answer, with its sentence
@@ -154,7 +157,8 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
                 continue  # 首相, 本部 alone: the prime minister of where?
             if a.asks_city and found.kind == "place" and country_only(found, toks):
                 continue  # "which city": not スペイン
-            if a.asks_country and found.kind == "place" and (found.link == "of" or not names_country(found, toks)):
+            if a.asks_country and not a.asks_city and found.kind == "place" and (
+                    found.link == "of" or not names_country(found, toks)):
                 continue  # "which country": not ビリニュス, nor リトアニアのビリニュス (リトアニア is found alone)
             named = _named_by_question(found, sentence.text, toks, terms,
                                        a.counts if found.kind in NUMBERS else a.numbers)
@@ -165,7 +169,7 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
                 echoed.add(n)
             if named == 2 or (found.kind == "value" and not _label_asked(found, toks, terms)):
                 continue
-            matches = _matches(found, sentence.text, toks, terms, a.counted, a.uncounted, a.case)
+            matches = _matches(found, sentence.text, toks, terms, a.counted, a.uncounted, a.case, titles)
             if matches < 0:
                 continue
             if a.extreme is not None and found.kind in NUMBERS and (  # 最長更新4年, or 最短1年 with the mark inside
@@ -328,10 +332,10 @@ def _without_dates(question: str) -> str:
 
 
 def _matches(found: Found, text: str, tokens: Sequence[Token], terms: Collection[str], counted: Collection[str],
-             uncounted: Collection[str], case: Sequence[str]) -> int:
+             uncounted: Collection[str], case: Sequence[str], titles: Collection[str]) -> int:
     """1 when the span is what the question describes: a number of what it counts, a person with the title it
-    names, a place marked as the question marks "where"; -1 for a number of something other than it counts, or
-    of what it cannot be counting (`uncounted`)."""
+    names (among `titles`) or the subject of the verb it names, a place marked as the question marks "where"; -1
+    for a number of something other than it counts, or of what it cannot be counting (`uncounted`)."""
     if found.kind in NUMBERS:
         expr = parse_number(unicodedata.normalize("NFKC", text[found.start:found.end]))
         noun = COUNTERS.get(expr.counter, ("", ""))[1] if expr else ""
@@ -349,8 +353,9 @@ def _matches(found: Found, text: str, tokens: Sequence[Token], terms: Collection
         return int(bool(case) and text.startswith(tuple(case), found.end))
     if found.kind == "person":
         titled = [e for e in found.entities if e.title]
-        return int(any(t.term in terms and t.surface in e.title for e in titled for t in tokens
-                       if found.start <= t.start and t.end <= found.end))
+        return int(any(t.term in titles and t.surface in e.title for e in titled for t in tokens
+                       if found.start <= t.start and t.end <= found.end)
+                   or bool(subject_verbs(text, tokens, found.end) & set(terms)))
     return 0
 
 

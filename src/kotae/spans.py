@@ -26,6 +26,10 @@ TITLES = ("事務総長", "総長", "総理大臣", "総理", "首相", "副大�
           "大使", "司令官", "議員", "教授", "博士", "国王", "女王", "主席", "総裁", "書記長", "局長", "部長",
           "理事長", "学長", "校長", "代表")
 HONORIFICS = ("氏", "さん", "様", "女史")  # only after a name
+# English words for whoever leads, whatever the office: "the NATO chief" is its secretary general, so the offices
+# they translate to (長官, 首長, 総理) are not asked for.
+ANY_OFFICE = frozenset({"chief", "chiefs", "head", "heads", "headed", "heading", "leader", "leaders", "lead", "leads",
+                        "led", "boss", "bosses", "top"})
 # Offices named without a person; a bare 相 ends too many other words (様相, 真相) to name one by itself.
 OFFICES = (*(t for t in TITLES if t != "相"), "外相", "防衛相", "国防相")
 # Organisations, and groups of people, by the word their names end with.
@@ -263,7 +267,9 @@ def _offices(text: str, tokens: Sequence[Token]) -> list[Found]:
                 text, tokens[j].end, tokens[j + 1].start, spaced=tokens[j].surface.isascii()
                 or tokens[j + 1].surface.isascii()) or _dotted(text, tokens[j], tokens[j + 1])):
             j += 1
-        if tokens[i].pos in ("名詞", "接頭辞") and not any(t.entity == "person" for t in tokens[i:j + 1]):
+        # A compound may open with an adjectival noun (サイバー防衛隊, デジタル庁), not end with one.
+        opens = tokens[i].pos in ("名詞", "接頭辞") or (tokens[i].pos == "形状詞" and j > i)
+        if opens and not any(t.entity == "person" for t in tokens[i:j + 1]):
             compound = text[tokens[i].start:tokens[j].end]
             role = ("title" if compound.endswith(OFFICES) else "org" if compound.endswith(ORGANISATIONS)
                     else "group" if compound.endswith(GROUPS) else "")

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from kotae.short_answer import Question, ShortAnswer, offices
-from kotae.spans import OFFICES, office_forms
+from kotae.spans import ANY_OFFICE, OFFICES, office_forms
 from kotae.types import Token
 
 NO_NUMBER = {"ja": "関連する記述はありますが、質問の数値は書かれていません。",
@@ -16,10 +16,6 @@ NO_DATE = {"ja": "関連する記述はありますが、質問の日付は書�
            "en": "The documents discuss this but give no such date."}
 NO_HOLDER = {"ja": "関連する記述はありますが、質問の役職にある人物は書かれていません。",
              "en": "The documents discuss this but do not name who holds that office."}
-# English words for whoever leads, whatever the office: "the NATO chief" is its secretary general, so the offices
-# they translate to (長官, 首長) are not asked for.
-_ANY_OFFICE = frozenset({"chief", "chiefs", "head", "heads", "headed", "heading", "leader", "leaders", "lead", "leads",
-                         "led", "boss", "bosses", "top"})
 # Words before an office that make it another one (副館長 is not 館長; 初代事務総長 not the one in office).
 _OFFICE_MODIFIERS = ("副", "初代", "元", "前", "次期", "歴代", "代理", "次", "専任", "臨時")
 
@@ -40,7 +36,7 @@ def unsaid(question: Question, found: ShortAnswer | None, sentences: Sequence[An
     if question.kind == "person":  # an English question's offices are among the terms it was translated into
         words = question.asked or {}
         asked = (offices(question.text, question_tokens) if question.lang != "en"
-                 else {t for t in question.weights or {} if t in OFFICES and words.get(t) not in _ANY_OFFICE})
+                 else {t for t in question.weights or {} if t in OFFICES and words.get(t) not in ANY_OFFICE})
         named = set().union(*(offices(s.text, t) for s, t in zip(sentences, tokens)))
         if asked and (found is None or not any(_same_office(a, n) for a in asked for n in named)):
             return NO_HOLDER
