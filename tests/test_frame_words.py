@@ -90,3 +90,13 @@ def test_stand_for_asks_what_an_abbreviation_means_and_is_not_translated(analyze
     assert without_function_phrases("Where do they stand ?") == "Where do they stand ?"
     query = _query("What does the headquarters stand for?", analyzer)
     assert not query.unknown and {t.source for t in query.translations} == {"headquarters"}
+
+
+@pytest.mark.parametrize(("text", "left"), [
+    ("What does NSATU do?", "What does NSATU role?"),
+    ("And what does that body actually do?", "And what does that body role?"),
+    ("What did Japan do?", "What did Japan do?"),  # what it did: its actions, not a role
+    ("What do they do in Brussels?", "What do they do in Brussels?"),
+])
+def test_what_something_does_asks_for_its_role(text, left):
+    assert " ".join(without_function_phrases(text).split()) == left

@@ -67,6 +67,10 @@ def test_words_written_with_a_hyphen_are_also_looked_up_as_one():
     assert [(t.source, t.candidates) for t in found] == [("clean up", (("浄化",),))]
     apart, _ = translate(english_words("environmental clean up"), lexicon, {}, joined=hyphenated("clean up"))
     assert [t.source for t in apart] == ["clean", "up"]  # written apart: two words
+    knowhow = Lexicon(entries={"knowhow": (Candidate("知見", ("知見",), "supplement", 0.0),)}, skeletons={})
+    question = "Who has the know-how?"  # know and how are stop words apart, not as the one word they make
+    found, _ = translate(english_words(question), knowhow, {}, joined=hyphenated(question))
+    assert [(t.source, t.candidates) for t in found] == [("know how", (("知見",),))]
 
 
 def test_glosses_are_never_a_fragment_or_a_light_word_alone():

@@ -48,6 +48,15 @@ def test_a_pair_ranks_below_the_dictionarys_first_rendering_or_alone(analyzer):
     assert [c.ja for c in plain.lookup(["area"])] == ["分野"]
 
 
+def test_the_bundled_pairs_reach_the_verbs_news_reports_speech_and_thanks_with(analyzer):
+    text = "事務総長は「日本の支援に感謝している」と述べ、連携の重要性を強調した。会合は議長国が運営した。"
+    docs = [Document(id="d", title="t", text=text)]
+    vocab = {t: n for n, t in enumerate(analyzer.terms(text))}
+    lexicon, _ = build_lexicon(docs, analyzer, vocab, supplement=read_pairs(bundled()))
+    for english, japanese in (("said", "述べる"), ("grateful", "感謝"), ("emphasised", "強調"), ("presided", "議長")):
+        assert japanese in [c.ja for c in lexicon.lookup([english])], english
+
+
 def test_an_english_question_reaches_a_word_only_a_users_pair_gives(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()

@@ -86,6 +86,10 @@ _CONTEXT = re.compile(_IN_CONTEXT, re.I)
 _REFERS_TO = re.compile(r"^(\s*what\s+(?:does|do|did)\b.*?)\s+refer(?:s|red)?\s+to\b(?=\s*(?:" + _IN_CONTEXT
                         + r")?\s*[?.]?\s*$)", re.I)
 
+# "What does NSATU (actually) do?" asks for its role (役割, 任務), which its "do" would not translate to.
+_DOES = re.compile(r"(\bwhat\s+(?:does|do)\s+(?:[\w'-]+\s+){1,5}?)(?:actually\s+|really\s+|exactly\s+)?do"
+                   r"(?=\s*[?.]?\s*$)", re.I)
+
 
 # A question's words that say where it read something rather than what it asks ("according to the news report",
 # "in the briefing", "as the article describes it"): no passage says "article" or "briefing", so counted as needs
@@ -105,8 +109,8 @@ _SOURCE_REFERENCES = re.compile(
 def without_function_phrases(text: str) -> str:
     """`text` without the content-looking words of its multi-word prepositions (according to → to), without the
     words that refer to the text itself (according to the article), and without the "refer to" of "what does
-    VNC refer to?" or an "in the … context" that frame the question."""
-    text = _CONTEXT.sub(r"in \1", _REFERS_TO.sub(r"\1", _SOURCE_REFERENCES.sub(" ", text)))
+    VNC refer to?" or an "in the … context" that frame the question; the "do" of "what does NSATU do?" is its role."""
+    text = _CONTEXT.sub(r"in \1", _REFERS_TO.sub(r"\1", _SOURCE_REFERENCES.sub(" ", _DOES.sub(r"\1 role", text))))
     return _FUNCTION_PHRASES.sub("", text)
 
 

@@ -48,7 +48,8 @@ def translate(words: Sequence[str], lexicon: Lexicon, vocab: dict[str, int],
     unknown: list[str] = []
     i = 0
     while i < len(words):
-        if words[i] in STOPWORDS:
+        together = i + 1 < len(words) and (words[i], words[i + 1]) in joined  # know-how: knowhow, no stop words
+        if words[i] in STOPWORDS and not together:
             i += 1
             continue
         numbered = numbered_words(words[i:i + 2], vocab, spell)
@@ -61,7 +62,7 @@ def translate(words: Sequence[str], lexicon: Lexicon, vocab: dict[str, int],
             continue
         for n in range(min(MAX_PHRASE, len(words) - i), 0, -1):
             phrase = words[i:i + n]
-            if n > 1 and (phrase[0] in STOPWORDS or phrase[-1] in STOPWORDS):
+            if n > 1 and (phrase[0] in STOPWORDS or phrase[-1] in STOPWORDS) and not (n == 2 and together):
                 continue
             candidates = lexicon.lookup(phrase)
             if not candidates and n == 2 and (phrase[0], phrase[1]) in joined:
