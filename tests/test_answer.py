@@ -300,6 +300,18 @@ def test_a_sentence_announcing_a_list_is_quoted_with_the_items_after_it(tmp_path
                                                   "学生の相互派遣。"]
 
 
+def test_a_numbered_line_naming_what_follows_is_quoted_with_all_its_items_when_all_are_asked_for(tmp_path):
+    kotae = lexical_kotae(tmp_path, {
+        "plan.md": "# 交流計画\n\n3.1 両市は、次の重点分野における交流を推進する。\n\n- 3.1.1 文化\n- 3.1.2 観光\n"
+                   "- 3.1.3 防災\n- 3.1.4 教育\n\n3.2 計画は2020年に始まった。\n",
+        "other.md": LIBRARY}, Thresholds.never())
+    lead = "3.1 両市は、次の重点分野における交流を推進する。"
+    every = kotae.ask("両市が交流を推進する重点分野をすべて教えて")
+    assert [s.text for s in every.sentences] == [lead, "3.1.1 文化", "3.1.2 観光", "3.1.3 防災", "3.1.4 教育"]
+    some = kotae.ask("両市が交流を推進する重点分野は?")
+    assert [s.text for s in some.sentences] == [lead, "3.1.1 文化", "3.1.2 観光"]
+
+
 def test_a_line_that_is_a_date_alone_answers_only_when(tmp_path):
     kotae = lexical_kotae(tmp_path, {  # the date is no heading here: the document numbers its headings
         "rules.md": "# 規約\n\n## 1. 総則\n\n令和7年5月\n外務省総務課\n\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from support import lexical_kotae
 
-from kotae.enumeration import ALL, answers_items, asked_items, heads_nothing, listed_items
+from kotae.enumeration import ALL, answers_items, asked_items, heads_nothing, listed_items, own_items
 from kotae.thresholds import Thresholds
 
 
@@ -92,3 +92,11 @@ def test_a_question_asking_for_all_is_answered_by_the_line_that_lists_them(tmp_p
                       thresholds=Thresholds({"lexical": {"ja": 0.2, "en": 0.2}}))
     answer = k.ask("東海連携に参加している町をすべて挙げてください。", mode="lexical")
     assert not answer.abstained and answer.sentences[0].text == "静岡 浜松 沼津"
+
+
+def test_a_numbered_line_naming_what_follows_counts_its_own_numbered_items():
+    after = ["3.1.1 サイバー防衛", "３.１.２ 海洋安全保障", "3.2 協力には共同協議を含む。"]
+    assert own_items("3.1 両者は次の優先分野に焦点を当てた協力を促進する。", after) == 2
+    assert own_items("3.1 両者は優先分野に焦点を当てた協力を促進する。", after) == 0  # names nothing that follows
+    assert own_items("両者は次の優先分野に焦点を当てた協力を促進する。", after) == 0  # no number of its own
+    assert own_items("3.1 両者は次の優先分野に焦点を当てる。", ["3.2 協力には共同協議を含む。"]) == 0

@@ -24,7 +24,7 @@ from kotae.clauses import placed_with, where_case
 from kotae.continuation import continued
 from kotae.en_names import Names
 from kotae.english import load_tables
-from kotae.enumeration import answers_items, asked_items, heads_nothing
+from kotae.enumeration import answers_items, asked_items, heads_nothing, own_items
 from kotae.errors import GenerationError, KotaeError
 from kotae.events import Delta, Event, Failed, Final, Passages
 from kotae.expressions import date_alone, names_other_year, years_named
@@ -36,7 +36,7 @@ from kotae.merged_cells import with_carried_year
 from kotae.needs import Need, coverage
 from kotae.numbered import is_missing_article, opens_with, parts_named
 from kotae.query import Query
-from kotae.relative_dates import anchored, dating_years, written_month, written_year
+from kotae.relative_dates import anchored, dating_years, reported_year, written_month, written_year
 from kotae.rerank import by_best_sentence
 from kotae.retrieve import Retriever
 from kotae.sentence_rank import Candidate, Ranker
@@ -320,9 +320,11 @@ class Answerer:
         lister = next((i for i in within if answers_items(found[i][0].text, items)), None)
         if lister is not None:  # asked for three things: the list of three first
             best, rest = lead(lister)
-        if _ANNOUNCES.search(best.text):  # 次のとおり協力を推進する。: what it announces follows it
-            after = [s for s, _, _ in found[order[0] + 1:] if (s.doc_id, s.citation) == (best.doc_id, best.citation)]
-            rest = after[:MAX_SENTENCES - 1] or rest
+        at = next(i for i, (s, _, _) in enumerate(found) if s == best)
+        after = [s for s, _, _ in found[at + 1:] if (s.doc_id, s.citation) == (best.doc_id, best.citation)]
+        own = own_items(best.text, [s.text for s in after])  # 3.1 次の優先分野…, then 3.1.1, 3.1.2, …
+        if _ANNOUNCES.search(best.text) or own:  # 次のとおり協力を推進する。: what it announces follows it
+            rest = after[:own if items is not None and own else MAX_SENTENCES - 1] or rest  # every item, if asked
         terms = {sentence: t for sentence, t, _ in found}
         return [(s, terms[s]) for s in [best, *sorted(rest, key=lambda s: (s.citation, s.start))]]
 
@@ -339,6 +341,7 @@ class Answerer:
         case = where_case(short.text) if short is not None and len(kinds) > 1 and "place" in kinds else ()
         for passage, reading in list(zip(passages, read))[:PASSAGES_READ]:
             similar = self._similarities(passage.chunk_id, vector)
+            reported = reported_year(self.retriever.index.documents[passage.doc_id].meta)
             before: set[str] = set()
             lead: set[str] = set()  # the last line that is not a row: what a run of rows is a list of
             group: set[str] = set()  # the same when it is a short title (海上連合軍): part of what each row says
@@ -378,7 +381,9 @@ class Answerer:
                                       item=item, similarity=float(similar[n]) if similar is not None else None,
                                       heading=heading,
                                       described=found_item is not None and found_item.described,
-                                      other_year=bool(asked_years) and names_other_year(sentence.text, asked_years))
+                                      other_year=bool(asked_years) and (
+                                          names_other_year(sentence.text, asked_years) or (  # or a news item's
+                                              not years_named(sentence.text) and reported not in (None, *asked_years))))
                 found.append((sentence, terms, candidate))
         return found
 

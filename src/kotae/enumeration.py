@@ -73,3 +73,22 @@ def heads_nothing(line: str) -> bool:
     """Whether a line standing alone like a heading only names what follows it: not a list of SEVERAL names
     (静岡 浜松 沼津), which is all a document may say of who belongs to something."""
     return listed_items(line) < SEVERAL
+
+
+_NUMBERED = re.compile(r"\s*(\d+(?:\.\d+)*)\.?\s")  # 3.1 …, 2. …: a numbered line of an official document
+_NAMES_NEXT = re.compile(r"(?:次|以下)の|\bthe following\b", re.I)  # 次の優先分野, 以下の措置: what it lists follows
+
+
+def own_items(line: str, after: list[str]) -> int:
+    """How many of the lines `after` a numbered line that names what follows (3.1 …次の優先分野に焦点を当てた
+    協力を促進する。) are its own numbered items (3.1.1 サイバー防衛, 3.1.2 …), in a row from the first; 0 for any
+    other line."""
+    number = _NUMBERED.match(unicodedata.normalize("NFKC", line))
+    if number is None or not _NAMES_NEXT.search(line):
+        return 0
+    own = 0
+    for text in after:
+        if not unicodedata.normalize("NFKC", text).lstrip().startswith(number.group(1) + "."):
+            break
+        own += 1
+    return own

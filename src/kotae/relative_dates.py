@@ -20,6 +20,7 @@ RELATIVE_YEARS = {"ことし": 0, "今年": 0, "本年": 0, "昨年": -1, "去�
 _BEFORE = re.compile(rf"(?:{'|'.join(RELATIVE_YEARS)})$")
 _YEAR = re.compile(r"(?:19|20|21)\d\d")
 _YEAR_MONTH = re.compile(r"((?:19|20|21)\d\d)-(\d\d)")
+_DAY = re.compile(r"((?:19|20|21)\d\d)-\d\d-\d\d\b")
 
 
 def written_year(meta: dict) -> int | None:
@@ -42,6 +43,16 @@ def anchored(short: ShortAnswer, text: str, year: int | None, lang: str) -> Shor
     counted = year + RELATIVE_YEARS[before.group()]
     en = render_date(replace(expr, year=counted)) if lang == "en" else None
     return replace(short, text=text[before.start():short.end], start=before.start(), en=en)
+
+
+def reported_year(meta: dict) -> str | None:
+    """The year of what a document dated to the day reports (a news item of 2023-07-12: 2023), which its sentences
+    need not say; None for a document dated to its year or month only (an overview of 2025 recounts any year)."""
+    for key in ("published", "date"):
+        found = _DAY.match(str(meta.get(key) or "").strip())
+        if found:
+            return found.group(1)
+    return None
 
 
 def written_month(meta: dict) -> tuple[int, int] | None:
