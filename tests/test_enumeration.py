@@ -16,6 +16,9 @@ from kotae.thresholds import Thresholds
     ("Who is the secretary general?", None), ("基本方針は何ですか", None), ("What is the third task?", None),
     ("参加している町をすべて挙げてください", ALL), ("List the member towns.", ALL), ("Name all the towns.", ALL),
     ("加盟している町は全部でどこ?", ALL), ("What are the 3 towns? List them.", 3),
+    ("What are the priority areas of the plan?", ALL), ("What are the plan's core tasks?", ALL),  # a plural: all
+    ("What are its goals?", ALL), ("What is the plan's focus?", None), ("What was discussed?", None),
+    ("What are the plan's three core tasks?", 3)
 ])
 def test_the_count_of_things_a_question_asks_for(question, count):
     assert asked_items(question) == count

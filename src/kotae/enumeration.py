@@ -7,17 +7,25 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import TYPE_CHECKING
 
 from kotae.numerals import kanji_value
 
+if TYPE_CHECKING:
+    from kotae.short_answer import ShortAnswer
+
 _EN_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
-# "the three core tasks", "what four areas", "which two commands": a count before a plural noun (up to three words on).
-_EN_ASKED = re.compile(rf"\b(?:the|what|which)\s+({'|'.join(_EN_NUMBERS)}|[2-9]|10)\s+(?:[\w'-]+\s+){{0,3}}?[\w-]+s\b",
-                       re.I)
+# "the three core tasks", "what four areas", "which two commands", "NATO's three tasks": a count before a plural noun
+# (up to three words on).
+_EN_ASKED = re.compile(rf"(?:\b(?:the|what|which)|(?<=\w's))\s+({'|'.join(_EN_NUMBERS)}|[2-9]|10)\s+"
+                       rf"(?:[\w'-]+\s+){{0,3}}?[\w-]+s\b", re.I)
 # 3つの基本方針, 四つの分野, 2か国の
 _JA_ASKED = re.compile(r"([2-9]|10|[二三四五六七八九十])(?:つ|個|項目|分野|か国|カ国|ヶ国|ケ国)の")
 # 参加国をすべて挙げて, "list all the members": as many as there are, which a list of at least SEVERAL answers.
-_ALL = re.compile(r"すべて|全て|全部|挙げて|列挙|\b(?:all|every)\b|\blist\b", re.I)
+_ALL = re.compile(r"すべて|全て|全部|挙げて|列挙|\b(?:all|every)\b|\blist\b|"
+                  # "What are the priority areas?": the things a plural names, all of them
+                  r"^\s*(?:and\s+)?(?:what|which)\s+(?:are|were)\s+(?:the\s+|its\s+|their\s+|[\w-]+'s\s+)"
+                  r"(?:[\w-]+\s+){0,3}?[\w-]*[^s\s]s\b", re.I)
 ALL = 0  # asked_items for a question asking for all the things
 SEVERAL = 3
 _MARK = re.compile(r"^\s*(?:[①-⑳]|[(（]\d+[)）]|\d+[.)]|[・•●○◆■▪\-*])\s*")
@@ -92,3 +100,10 @@ def own_items(line: str, after: list[str]) -> int:
             break
         own += 1
     return own
+
+
+def covers(line: str, count: ShortAnswer, start: int) -> bool:
+    """Whether a count (a short answer to how many, found in `line`, which starts at offset `start` of its document)
+    says what a title-like line is about (主要5か国の国防費: the five allies a table covers) rather than how many of
+    anything there are: it qualifies the noun after の."""
+    return count.kind == "number" and line.startswith("の", count.end - start)
