@@ -290,6 +290,18 @@ def test_a_heading_is_quoted_only_when_it_holds_what_the_question_asks_for(answe
     assert "来場者は2日間で約8万人であった。" in [s.text for s, _ in visitors]
 
 
+def test_a_titles_count_of_what_it_covers_answers_no_how_many(tmp_path):
+    kotae = lexical_kotae(tmp_path, {
+        "spending.md": "# 国防費\n\n## 主要5か国の国防費の推移\n\n| 国 | 2023年 |\n| --- | --- |\n| 米国 | 3.4% |\n\n"
+                       "全加盟国のうち、2024年に目標を達成した国は22か国。\n",
+        "other.md": LIBRARY}, Thresholds.never())
+    _, _, found = kotae.answerer.candidates("2024年に国防費の目標を達成した国は何か国?")
+    title = [c for s, c in found if s.text == "主要5か国の国防費の推移"]
+    assert not title or not title[0].item  # it says which five countries its table covers, not how many met it
+    answer = kotae.ask("2024年に国防費の目標を達成した国は何か国?")
+    assert answer.short_answer is not None and answer.short_answer.text == "22か国"
+
+
 def test_a_sentence_announcing_a_list_is_quoted_with_the_items_after_it(tmp_path):
     kotae = lexical_kotae(tmp_path, {
         "plan.md": "# 交流計画\n\n両市は、次のとおり交流を推進する。\n\n- 市長同士の定期協議の開催。\n"
@@ -544,6 +556,9 @@ def test_a_year_is_read_from_the_text_and_a_count_is_not_a_year():
     assert years_named("約2000人の兵士") == set()  # a count
     assert not names_other_year("約2000人の兵士を派遣した。", {"2025"})  # names no year, so no other year either
     assert names_other_year("2023年7月の首脳会合", {"2025"})
+    assert years_named("How many in 2024, and how many in 2023?") == {"2023", "2024"}  # a comma ends the clause
+    assert years_named("Founded in 1949.") == {"1949"}
+    assert years_named("12,024 people, 2024.5 points") == set()  # within larger numbers
 
 
 PORT = "# 港の祭り\n\n港の祭りは毎年7月に開かれ、3日間で約5万人が訪れます。\n"

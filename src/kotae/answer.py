@@ -24,7 +24,7 @@ from kotae.clauses import placed_with, where_case
 from kotae.continuation import continued
 from kotae.en_names import Names
 from kotae.english import load_tables
-from kotae.enumeration import answers_items, asked_items, heads_nothing, own_items
+from kotae.enumeration import answers_items, asked_items, covers, heads_nothing, own_items
 from kotae.errors import GenerationError, KotaeError
 from kotae.events import Delta, Event, Failed, Final, Passages
 from kotae.expressions import date_alone, names_other_year, years_named
@@ -368,11 +368,12 @@ class Answerer:
                 # A note is no heading, however short; a short line over table rows is one (海上連合軍: see heads_rows).
                 titles = short_line and n + 1 < len(reading.units) and reading.units[n + 1].kind == "row"
                 heading = (unit.kind == "heading" or titles) and not reading.cited[n]
+                item = item and not (heading and covers(sentence.text, found_item, sentence.start))  # 主要5か国の国防費
                 if (heading and heads_nothing(sentence.text) or dated or is_label(sentence.text)) and not item:
                     continue  # a heading only names what follows it, unless it holds the asked-for item (7か国)
-                # As an answer to "when" it says nothing of what the question names: no item, no type of its own.
-                # Typed: it names every type asked for (a date and a place for いつどこで).
-                item, typed = item and not dated, bool(kinds) and kinds <= entity_types(tokens) and not dated and (
+                # A date alone says nothing of what a question names: no item, no type. Typed: every type asked for.
+                item = item and not dated
+                typed = bool(kinds) and kinds <= entity_types(tokens) and not dated and (
                     not case or placed_with(passage.text, tokens, case))
                 seen.add((passage.doc_id, passage.start + unit.start))
                 candidate = Candidate(coverage=coverage(wants, terms), context=coverage(wants, terms | reading.context),

@@ -196,7 +196,9 @@ def parse_number(text: str) -> NumberExpr | None:
     return NumberExpr(value, numeral, counter, m.group("prefix") or "", m.group("suffix") or "")
 
 
-YEAR = re.compile(r"(?<![\d.,])(?:1[89]|20)\d\d(?![\d.,])")  # a year of the common era as written (2023)
+# A year of the common era as written (2023), also before a comma or full stop that ends a clause (in 2024, and…),
+# not within a larger number (12,024, 2024.5).
+YEAR = re.compile(r"(?<![\d.,])(?:1[89]|20)\d\d(?![\d]|[.,]\d)")
 _COUNTED_AFTER = re.compile(r"\s*(?!年)[一-龥ぁ-んァ-ヶ]")  # 2000人, 1800件: a count, not a year
 
 
