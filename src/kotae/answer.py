@@ -22,9 +22,10 @@ from kotae.asked import what_it_asks
 from kotae.chunk import Unit, heads_rows, is_label
 from kotae.clauses import placed_with, where_case
 from kotae.continuation import continued
+from kotae.counted import covers
 from kotae.en_names import Names
 from kotae.english import load_tables
-from kotae.enumeration import answers_items, asked_items, covers, heads_nothing, own_items
+from kotae.enumeration import answers_items, asked_items, heads_nothing, own_items
 from kotae.errors import GenerationError, KotaeError
 from kotae.events import Delta, Event, Failed, Final, Passages
 from kotae.expressions import date_alone, names_other_year, years_named
@@ -320,8 +321,7 @@ class Answerer:
         lister = next((i for i in within if answers_items(found[i][0].text, items)), None)
         if lister is not None:  # asked for three things: the list of three first
             best, rest = lead(lister)
-        at = next(i for i, (s, _, _) in enumerate(found) if s == best)
-        after = [s for s, _, _ in found[at + 1:] if (s.doc_id, s.citation) == (best.doc_id, best.citation)]
+        after = [s for s, _, _ in found if s.citation == best.citation and s.start > best.start]  # its passage's
         own = own_items(best.text, [s.text for s in after])  # 3.1 次の優先分野…, then 3.1.1, 3.1.2, …
         if _ANNOUNCES.search(best.text) or own:  # 次のとおり協力を推進する。: what it announces follows it
             rest = after[:own if items is not None and own else MAX_SENTENCES - 1] or rest  # every item, if asked

@@ -30,11 +30,15 @@ def predicate(text: str, tokens: Sequence[Token], after: int) -> str | None:
         between = text[after:t.start]
         if t.start - after > PREDICATE_REACH or any(mark in between for mark in "。\n\t"):
             return None
-        if t.pos == "動詞" and t.term not in _PARTICLE_VERBS:
-            return t.term
-        if t.pos == "名詞" and not t.entity and text.startswith(_VERBAL, t.end):
+        if _is_verb(text, t):
             return t.term
     return None
+
+
+def _is_verb(text: str, t: Token) -> bool:
+    """A verb that is no particle's (において, による), or a noun used as one (署名され, 開催した)."""
+    return (t.pos == "動詞" and t.term not in _PARTICLE_VERBS) or (
+        t.pos == "名詞" and not t.entity and text.startswith(_VERBAL, t.end))
 
 
 def subject_verbs(text: str, tokens: Sequence[Token], after: int) -> set[str]:
@@ -45,9 +49,8 @@ def subject_verbs(text: str, tokens: Sequence[Token], after: int) -> set[str]:
         return set()
     end = min((i for i in (text.find("。", after), text.find("\n", after)) if i >= 0), default=len(text))
     quoted = [m.span() for m in _QUOTED.finditer(text, after, end)]
-    return {t.term for t in tokens if after < t.start < end and not any(a <= t.start < b for a, b in quoted)
-            and t.term not in _PARTICLE_VERBS
-            and (t.pos == "動詞" or (t.pos == "名詞" and not t.entity and text.startswith(_VERBAL, t.end)))}
+    return {t.term for t in tokens
+            if after < t.start < end and not any(a <= t.start < b for a, b in quoted) and _is_verb(text, t)}
 
 
 def phrase_after(text: str, tokens: Sequence[Token], after: int) -> list[Token]:

@@ -1,12 +1,16 @@
 """What a how-many question counts (何か国, how many countries → countries), as the English plural of a counter: a
-number counting anything else is no answer to it."""
+number counting anything else is no answer to it; nor is a count that only says what a title covers."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from typing import TYPE_CHECKING
 
 from kotae.expressions import COUNTERS
+
+if TYPE_CHECKING:
+    from kotae.short_answer import ShortAnswer
 
 _COUNTED = frozenset(plural for _, plural in COUNTERS.values() if plural)  # what a counter can count
 # 何 and the counter after it: what a Japanese question counts (何か国 → countries).
@@ -50,3 +54,10 @@ def counted_nouns(question: str) -> frozenset[str]:
     if _ASKS_MONEY.search(text):
         nouns |= MONEY
     return frozenset(nouns & _COUNTED)
+
+
+def covers(line: str, count: ShortAnswer, start: int) -> bool:
+    """Whether a count (a short answer to how many, found in `line`, which starts at offset `start` of its document)
+    says what a title-like line is about (主要5か国の国防費: the five allies a table covers) rather than how many of
+    anything there are: it qualifies the noun after の."""
+    return count.kind == "number" and line.startswith("の", count.end - start)

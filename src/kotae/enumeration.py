@@ -7,12 +7,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import TYPE_CHECKING
 
 from kotae.numerals import kanji_value
-
-if TYPE_CHECKING:
-    from kotae.short_answer import ShortAnswer
 
 _EN_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
 # "the three core tasks", "what four areas", "which two commands", "NATO's three tasks": a count before a plural noun
@@ -100,10 +96,3 @@ def own_items(line: str, after: list[str]) -> int:
             break
         own += 1
     return own
-
-
-def covers(line: str, count: ShortAnswer, start: int) -> bool:
-    """Whether a count (a short answer to how many, found in `line`, which starts at offset `start` of its document)
-    says what a title-like line is about (主要5か国の国防費: the five allies a table covers) rather than how many of
-    anything there are: it qualifies the noun after の."""
-    return count.kind == "number" and line.startswith("の", count.end - start)

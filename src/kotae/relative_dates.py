@@ -23,13 +23,19 @@ _YEAR_MONTH = re.compile(r"((?:19|20|21)\d\d)-(\d\d)")
 _DAY = re.compile(r"((?:19|20|21)\d\d)-\d\d-\d\d\b")
 
 
+def _dated(meta: dict, form: re.Pattern[str]) -> re.Match[str] | None:
+    """The start of the date a document gives for itself (its `published`, else its `date`) in `form`, if any."""
+    for key in ("published", "date"):
+        found = form.match(str(meta.get(key) or "").strip())
+        if found:
+            return found
+    return None
+
+
 def written_year(meta: dict) -> int | None:
     """The year a document says it was written or published in (2023-07-12 → 2023), if it says."""
-    for key in ("published", "date"):
-        found = _YEAR.match(str(meta.get(key) or "").strip())
-        if found:
-            return int(found.group())
-    return None
+    found = _dated(meta, _YEAR)
+    return int(found.group()) if found else None
 
 
 def anchored(short: ShortAnswer, text: str, year: int | None, lang: str) -> ShortAnswer:
@@ -48,20 +54,14 @@ def anchored(short: ShortAnswer, text: str, year: int | None, lang: str) -> Shor
 def reported_year(meta: dict) -> str | None:
     """The year of what a document dated to the day reports (a news item of 2023-07-12: 2023), which its sentences
     need not say; None for a document dated to its year or month only (an overview of 2025 recounts any year)."""
-    for key in ("published", "date"):
-        found = _DAY.match(str(meta.get(key) or "").strip())
-        if found:
-            return found.group(1)
-    return None
+    found = _dated(meta, _DAY)
+    return found.group(1) if found else None
 
 
 def written_month(meta: dict) -> tuple[int, int] | None:
     """The year and month a document says it was written or published in (2025-05 → (2025, 5)), if it says."""
-    for key in ("published", "date"):
-        found = _YEAR_MONTH.match(str(meta.get(key) or "").strip())
-        if found:
-            return int(found.group(1)), int(found.group(2))
-    return None
+    found = _dated(meta, _YEAR_MONTH)
+    return (int(found.group(1)), int(found.group(2))) if found else None
 
 
 def dating_years(question: str, dates: Collection[tuple[int, int]]) -> set[str]:
