@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import shutil
 
 import pytest
@@ -85,6 +86,11 @@ def test_http_loads_distinct_questions_at_16_and_2_clients(quick):
     for name in ("/v1/ask at 16 clients vs bare encoder rate", "/v1/ask p50 at 2 clients", "/v1/ask p99 at 2 clients"):
         assert positive(measured[name]), name
     assert measured["/v1/ask errors at 16 and 2 clients"] is not None
+    if (os.cpu_count() or 1) > 1:  # the same loads against one server process per core, which the targets read
+        per_core = results["http"]["distinct_workers"]
+        assert per_core["workers"] == os.cpu_count() and set(per_core["loads"]) == {"16", "2"}
+        assert measured["/v1/ask p50 at 2 clients"] == per_core["loads"]["2"]["p50_ms"]
+        assert "| 2 | 16 |" in (quick[1] / "bench.md").read_text(encoding="utf-8")
 
 
 @pytest.mark.slow
@@ -149,6 +155,19 @@ def test_targets_compare_the_measured_values_with_the_limits():
                    "/v1/ask p50 at 2 clients": True, "/v1/ask p99 at 2 clients": False,
                    "/v1/ask errors at 16 and 2 clients": False}
     assert {t["target"]: t["measured"] for t in checked}["/v1/ask at 16 clients vs bare encoder rate"] == 0.9
+
+
+def test_targets_read_the_loads_of_one_server_process_per_core_where_there_are_any():
+    one = {"16": {"rps": 20.0, "p50_ms": 300.0, "p99_ms": 400.0, "errors": {}},
+           "2": {"rps": 40.0, "p50_ms": 40.0, "p99_ms": 90.0, "errors": {}}}
+    per_core = {"16": {"rps": 45.0, "p50_ms": 200.0, "p99_ms": 300.0, "errors": {}},
+                "2": {"rps": 80.0, "p50_ms": 20.0, "p99_ms": 60.0, "errors": {}}}
+    results = {"model": {"encoder": {"rate_per_s": 50.0}}, "http": {"distinct": {"loads": one}}}
+    alone = {t["target"]: t["measured"] for t in targets(results)}
+    assert alone["/v1/ask at 16 clients vs bare encoder rate"] == 0.4 and alone["/v1/ask p50 at 2 clients"] == 40.0
+    results["http"]["distinct_workers"] = {"workers": 2, "loads": per_core}
+    served = {t["target"]: t["measured"] for t in targets(results)}
+    assert served["/v1/ask at 16 clients vs bare encoder rate"] == 0.9 and served["/v1/ask p50 at 2 clients"] == 20.0
 
 
 def test_wrk_script_sends_valid_json_with_the_question_last():

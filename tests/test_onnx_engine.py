@@ -124,6 +124,27 @@ def test_the_engine_is_a_setting_and_an_unknown_one_is_refused(monkeypatch):
         load_embedder(DEFAULT_MODEL, engine="gpu")
 
 
+def test_the_models_cores_are_a_setting_and_each_server_worker_gets_its_share(monkeypatch, bundled_settings,
+                                                                              bundled_index, engines):
+    from kotae_api.serve import worker_settings
+
+    assert Settings().index.embed_threads is None
+    monkeypatch.setattr("os.cpu_count", lambda: 4)
+    assert worker_settings(bundled_settings, 2).index.embed_threads == 2
+    assert worker_settings(bundled_settings, 3).index.embed_threads == 1
+    assert worker_settings(bundled_settings, 1) == bundled_settings
+    assert worker_settings(bundled_settings.replace(embed_threads=3), 2).index.embed_threads == 3
+    monkeypatch.setenv("KOTAE_EMBED_THREADS", "1")
+    one_core = Settings.of(index_dir=bundled_settings.index.index_dir, corpus_dir=bundled_settings.index.corpus_dir)
+    assert one_core.index.embed_threads == 1
+    k = kotae.Kotae(bundled_index, one_core)
+    embedder = k.retriever.embedder()
+    assert embedder._workers._workers == 1 and embedder is not engines[0]
+    # a question's vector is the same on one core as on every one
+    assert np.array_equal(embedder.encode_queries(TEXTS), engines[0].encode_queries(TEXTS))
+    assert k.search(QUESTION).mode == "hybrid"
+
+
 @pytest.fixture
 def no_onnxruntime(monkeypatch):
     """onnxruntime cannot be imported (as where it has no wheel for the platform)."""

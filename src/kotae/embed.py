@@ -32,13 +32,13 @@ class Embedder(ABC):
 
 
 def load_embedder(name: str, *, query_prefix: str = "", passage_prefix: str = "", timeout: float = 10.0,
-                  device: str | None = None, engine: str = "auto") -> Embedder:
-    """The model `name` names, from the backend its name says (a bundled model on `engine`); ModelUnavailableError
-    (one sentence, with what to do) when it cannot be loaded."""
+                  device: str | None = None, engine: str = "auto", threads: int | None = None) -> Embedder:
+    """The model `name` names, from the backend its name says (a bundled model on `engine`, on `threads` cores);
+    ModelUnavailableError (one sentence, with what to do) when it cannot be loaded."""
     if name.startswith(BUNDLED):
         from kotae.embed_bundled import load_bundled
 
-        return load_bundled(name, engine)
+        return load_bundled(name, engine, threads)
     from kotae.embed_st import load_sentence_transformer
 
     return load_sentence_transformer(name, query_prefix=query_prefix, passage_prefix=passage_prefix,

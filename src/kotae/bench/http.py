@@ -127,10 +127,11 @@ def bench_http(settings: Settings, plan: Plan, gold: Sequence[GoldItem], *, work
     finally:
         server.terminate()
         server.wait(timeout=30)
+    per_core = _per_core_loads(settings, gold, plan.http_seconds, workdir) if has_vectors else None
     trivial = endpoints["GET /livez"]["rps"]
     return {"requests": plan.http_requests, "concurrency": HTTP_CONCURRENCY, "server": "kotae serve, 1 worker",
             "endpoints": endpoints, "ask_vs_trivial": r(endpoints["POST /v1/ask lexical"]["rps"] / trivial),
-            "distinct": model,
+            "distinct": model, **({"distinct_workers": per_core} if per_core else {}),
             "rss_mib_started": started.get("VmRSS"), "rss_mib_after": after.get("VmRSS"),
             "private_mib_started": started.get("RssAnon"), "private_mib_after": after.get("RssAnon")}
 
@@ -193,6 +194,21 @@ def _distinct_loads(base: str, gold: Sequence[GoldItem], seconds: float) -> dict
             "seconds": seconds, "loads": loads}
 
 
+def _per_core_loads(settings: Settings, gold: Sequence[GoldItem], seconds: float,
+                    workdir: Path) -> dict[str, Any] | None:
+    """The distinct loads again against `kotae serve --workers N`, one process per core (each encoding on its own
+    core), the way to serve the model on a machine of several cores; None on a single core."""
+    workers = os.cpu_count() or 1
+    if workers < 2:
+        return None
+    server, base = start_server(settings, workdir, workers=workers)
+    try:
+        return {**_distinct_loads(base, gold, seconds), "workers": workers}
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def _gold_request(method: str, path: str, mode: str | None, gold: Sequence[GoldItem]) -> Callable[[int, int], Request]:
     def request(n: int, _client: int) -> Request:
         if method == "GET":
@@ -206,8 +222,9 @@ def _gold_request(method: str, path: str, mode: str | None, gold: Sequence[GoldI
     return request
 
 
-def start_server(settings: Settings, workdir: Path):
-    """`kotae serve` over the benchmark's index, rate limit off, on a free port; waits until /readyz says ready."""
+def start_server(settings: Settings, workdir: Path, *, workers: int = 1):
+    """`kotae serve` over the benchmark's index, rate limit off, on a free port, in `workers` processes; waits until
+    /readyz says ready."""
     import socket
     import subprocess
 
@@ -218,7 +235,7 @@ def start_server(settings: Settings, workdir: Path):
         port = probe.getsockname()[1]
     env = {**os.environ, "KOTAE_INDEX_DIR": str(settings.index.index_dir),
            "KOTAE_CORPUS_DIR": str(settings.index.corpus_dir), "KOTAE_EMBED_MODEL": settings.index.embed_model,
-           "KOTAE_RATE_LIMIT": "0", "KOTAE_WORKERS": "1"}
+           "KOTAE_RATE_LIMIT": "0", "KOTAE_WORKERS": str(workers)}
     log = (workdir / "server.log").open("wb")
     server = subprocess.Popen([sys.executable, "-m", "kotae.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
                               env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from kotae.bench.report_stores import stores_table
+from kotae.bench.run import serving_loads
 
 CHART_NEEDS = "The charts need matplotlib: pip install 'kotae[eval]'."
 COMMAND = "kotae bench"
@@ -193,16 +194,21 @@ def distinct_table(results: dict[str, Any]) -> list[str]:
     if "skipped" in d:
         return ["", f"Distinct questions not loaded: {d['skipped']}"]
     rate = results.get("model", {}).get("encoder", {}).get("rate_per_s")
+    per_core = results["http"].get("distinct_workers")
     rows = ["", f"### `POST {d['path']}`, {d['mode']}, distinct questions", "",
             f"Every request asks a gold question with a number of its own, so each one runs the encoder; "
-            f"{d['seconds']:g} s per load, from {d['generator']} on the same machine.", "",
-            "| clients | requests | requests/s | vs bare encoder | p50 ms | p99 ms | errors |",
-            "|---:|---:|---:|---:|---:|---:|---|"]
-    for load in d["loads"].values():
-        ratio = f"{load['rps'] / rate:.2f}×" if rate else "—"
-        errors = ", ".join(f"{k} {n}" for k, n in load["errors"].items()) or "0"
-        rows.append(f"| {load['clients']} | {load['requests']:,} | {load['rps']:.1f} | {ratio} | "
-                    f"{load.get('p50_ms', 0):.1f} | {load.get('p99_ms', 0):.1f} | {errors} |")
+            f"{d['seconds']:g} s per load, from {d['generator']} on the same machine."
+            + (f" Served by one process, then by {per_core['workers']} (`kotae serve --workers "
+               f"{per_core['workers']}`, each encoding on its share of the cores; the targets read these)."
+               if per_core else ""), "",
+            "| server processes | clients | requests | requests/s | vs bare encoder | p50 ms | p99 ms | errors |",
+            "|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for processes, run in ((1, d), *(((per_core["workers"], per_core),) if per_core else ())):
+        for load in run["loads"].values():
+            ratio = f"{load['rps'] / rate:.2f}×" if rate else "—"
+            errors = ", ".join(f"{k} {n}" for k, n in load["errors"].items()) or "0"
+            rows.append(f"| {processes} | {load['clients']} | {load['requests']:,} | {load['rps']:.1f} | {ratio} | "
+                        f"{load.get('p50_ms', 0):.1f} | {load.get('p99_ms', 0):.1f} | {errors} |")
     if rate:
         rows += ["", f"Bare encoder in the same run: {rate:.1f} questions/s, one at a time (see the model section)."]
     return rows
@@ -336,7 +342,7 @@ def _vectors_chart(plt, results):
 
 def _model_chart(plt, results):
     encoder = results.get("model", {}).get("encoder")
-    loads = results.get("http", {}).get("distinct", {}).get("loads")
+    loads = serving_loads(results.get("http", {}))
     if not encoder or not loads:
         return None
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))

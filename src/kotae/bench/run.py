@@ -148,7 +148,7 @@ def _measured(results: dict[str, Any]) -> dict[str, float]:
     http = results.get("http", {})
     if "ask_vs_trivial" in http:
         out["/v1/ask throughput vs trivial endpoint"] = http["ask_vs_trivial"]
-    loads = http.get("distinct", {}).get("loads", {})
+    loads = serving_loads(http)
     encoder = results.get("model", {}).get("encoder", {})
     if "16" in loads and encoder.get("rate_per_s"):
         out["/v1/ask at 16 clients vs bare encoder rate"] = round(loads["16"]["rps"] / encoder["rate_per_s"], 3)
@@ -158,6 +158,12 @@ def _measured(results: dict[str, Any]) -> dict[str, float]:
     if loads:
         out["/v1/ask errors at 16 and 2 clients"] = float(sum(sum(x["errors"].values()) for x in loads.values()))
     return out
+
+
+def serving_loads(http: dict[str, Any]) -> dict[str, Any]:
+    """The distinct loads the targets are read from: those of one server process per core where they were run
+    (how the model is best served on several cores), else those of the single process."""
+    return (http.get("distinct_workers") or http.get("distinct") or {}).get("loads", {})
 
 
 # The machine --------------------------------------------------------------------------------------------------
