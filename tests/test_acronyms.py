@@ -71,7 +71,10 @@ DEFINED = dict.fromkeys(["pfp", "nrc", "oos", "itpp", "ipcp", "ana", "md"], ())
     ("Who signed the Individual Partnership and Cooperation Programme?", ["ipcp"]),  # capitals only
     ("What does Article 4 of the North Atlantic Treaty provide for?", []),  # a number ends a name: not A(4) N A
     ("How much did Japan give to the Afghan National Army Trust Fund?", ["ana"]),
-    ("what does the mediterranean dialogue do?", []),  # names are recognised by their capitals
+    ("what does the mediterranean dialogue do?", []),  # in lower case, two words' initials match too much
+    ("how many countries are in nato partnership for peace", ["pfp"]),  # in lower case, three words' do
+    ("what is the afghan national army trust fund", ["ana"]),
+    ("are making decisions and partnerships the same for peace?", []),  # a stop word or joiner ends no name
     ("Who is the Prime Minister?", []),  # PM is not defined
     ("Who came to the Ministry of Defense?", []),  # not MD: two capitals left by leaving "of" out
     ("What is the Mediterranean Dialogue?", ["md"]),

@@ -243,6 +243,8 @@ def test_a_list_of_places_answers_a_question_asking_for_several(analyzer):
     ("任期は何年間?", "number"), ("大使館は何年交代で務める?", "number"), ("何年ごとに見直す?", "number"),
     ("有効期間はどれくらい?", "number"), ("How long does it run?", "number"),
     ("何年に設立された?", "date"), ("What does it do?", None), ("なぜ設立されたのか", None),
+    ("一度引き受けると何年担当するの?", "number"), ("完成まで何年かかった?", "number"),  # 何年 before a verb
+    ("何年何月に加盟した?", "date"), ("何年度の予算?", "date"), ("何年頃に始まった?", "date"),
     ("パンダは何頭いる?", "number"), ("フェリーは1日何便?", "number"), ("何の会議ですか", None),
     ("What is the combined military expenditure of NATO?", "number"), ("予算の総額は?", "number"),
     ("What was the total cost of the renovation?", "number"),

@@ -9,6 +9,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 
 from kotae.analyze import Analyzer
+from kotae.english import STOPWORDS
 from kotae.types import Document
 
 MAX_FORMS = 3  # long forms kept per acronym, the most frequent first
@@ -85,28 +86,38 @@ def named_acronyms(question: str, acronyms: Mapping[str, object]) -> list[str]:
     for Peace" → pfp, "NATO–Russia Council" → nrc, "Operation Ocean Shield" → oos, so that the question also finds
     the passages that use the acronym or its Japanese name. Initials are read from every word of a run of
     capitalised words and from its capitalised ones only (Individual Partnership and Cooperation Programme → ipcp);
-    a run may be longer than the name (the Japan–NATO Individually Tailored Partnership Programme → itpp)."""
+    a run may be longer than the name (the Japan–NATO Individually Tailored Partnership Programme → itpp).
+    A question typed in lower case ("how many countries are in nato partnership for peace") capitalises no name:
+    there, every word but a joiner or a stop word may be one, and only initials of three words or more count."""
     words = _WORD.findall(question)
+    lower_case = not any(w[0].isupper() for w in words[1:])
+
+    def named(word: str) -> bool:  # may begin or end a name
+        if not lower_case:
+            return word[0].isupper()
+        return word.isalpha() and word.lower() not in _JOINERS and word.lower() not in STOPWORDS
+
     found: list[str] = []
     start = 0
     while start < len(words):
-        if not words[start][0].isupper():
+        if not named(words[start]):
             start += 1
             continue
         end = start + 1  # the run: capitalised words and the joiners between them
-        while end < len(words) and (words[end][0].isupper() or words[end].lower() in _JOINERS):
+        while end < len(words) and (named(words[end]) or words[end].lower() in _JOINERS):
             end += 1
         run = words[start:end]
-        while run and not run[-1][0].isupper():
+        while run and not named(run[-1]):
             run.pop()
         for i in range(len(run)):
             for j in range(i + 2, len(run) + 1):
                 part = run[i:j]
-                if not (part[0][0].isupper() and part[-1][0].isupper()):
+                if not (named(part[0]) and named(part[-1])):
                     continue
                 every, capitals = "".join(w[0] for w in part), "".join(w[0] for w in part if w[0].isupper())
-                # Two capitals left by leaving a joiner out match too much by chance (Ministry of Defense → MD).
-                for initials, least in ((every, 2), (capitals, 2 if capitals == every else 3)):
+                # Two capitals left by leaving a joiner out match too much by chance (Ministry of Defense → MD),
+                # and so do two lower-case words.
+                for initials, least in ((every, 3 if lower_case else 2), (capitals, 2 if capitals == every else 3)):
                     key = initials.lower()
                     if len(key) >= least and key in acronyms and key not in found:
                         found.append(key)

@@ -35,8 +35,11 @@ _QUALIFIERS = (r"(?:(?!(?:is|are|was|were|do|does|did|has|have|had|will|would|ca
                r"\w+ ){0,2}?")
 _JA_PLACES = "国|都市|町|市|地域|場所|開催地|所在地|本拠地|首都|基地"
 # 何 with a counter asks how many (何か国, 何頭, and with a multiplier between them 何億円, 何十か国); 何年, 何月 and
-# 何日 ask when (see the date pattern), except where 何年 is a length of time (何年間, 何年交代, 何年ごと).
-_DURATION_YEARS = re.compile(r"何年(?:間|交代|ごと|毎|おき|ぶり|以内|目)")
+# 何日 ask when (see the date pattern), except where 何年 is a length of time (何年間, 何年交代, 何年ごと), as it is
+# right before a verb (何年担当する, 何年務める, 何年続く, 何年かかる) where a year would take に, から or まで; not
+# before the kanji that make it a point in time again (何年何月, 何年度, 何年前, 何年頃, 何年代, 何年生).
+_DURATION_YEARS = re.compile(r"何年(?:間|交代|ごと|毎|おき|ぶり|以内|目|(?=(?![月度前後頃代生何])[\u4e00-\u9fff]|"
+                             r"かか|掛か|たつ|たっ|経つ|経っ|つづ))")
 _JA_COUNTERS = "|".join(re.escape(c) for c in sorted(set(COUNTERS) - {"年"}, key=len, reverse=True))
 _END = r"(?:は|って)\s*[?？]?\s*$"  # an elliptical question: the thing asked for, then は and a question mark
 # Nouns that name an amount: "what is the combined military expenditure (of …)?", 予算の総額は? ask for a number
