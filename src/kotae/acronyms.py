@@ -87,10 +87,10 @@ def named_acronyms(question: str, acronyms: Mapping[str, object]) -> list[str]:
     the passages that use the acronym or its Japanese name. Initials are read from every word of a run of
     capitalised words and from its capitalised ones only (Individual Partnership and Cooperation Programme → ipcp);
     a run may be longer than the name (the Japan–NATO Individually Tailored Partnership Programme → itpp).
-    A question typed in lower case ("how many countries are in nato partnership for peace") capitalises no name:
+    A question typed in lower case ("how many countries are in NATO partnership for peace") capitalises no name:
     there, every word but a joiner or a stop word may be one, and only initials of three words or more count."""
     words = _WORD.findall(question)
-    lower_case = not any(w[0].isupper() for w in words[1:])
+    lower_case = not any(w[0].isupper() and not w.isupper() for w in words[1:])  # acronyms aside (NATO)
 
     def named(word: str) -> bool:  # may begin or end a name
         if not lower_case:
