@@ -75,6 +75,7 @@ DEFINED = dict.fromkeys(["pfp", "nrc", "oos", "itpp", "ipcp", "ana", "md"], ())
     ("how many countries are in nato partnership for peace", ["pfp"]),  # in lower case, three words' do
     ("what is the afghan national army trust fund", ["ana"]),
     ("how many countries are in NATO partnership for peace", ["pfp"]),  # an acronym in capitals is no name's
+    ("when was the individual partnership and cooperation programme signed", ["ipcp"]),  # its words but joiners
     ("are making decisions and partnerships the same for peace?", []),  # a stop word or joiner ends no name
     ("Who is the Prime Minister?", []),  # PM is not defined
     ("Who came to the Ministry of Defense?", []),  # not MD: two capitals left by leaving "of" out

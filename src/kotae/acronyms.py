@@ -114,10 +114,12 @@ def named_acronyms(question: str, acronyms: Mapping[str, object]) -> list[str]:
                 part = run[i:j]
                 if not (named(part[0]) and named(part[-1])):
                     continue
-                every, capitals = "".join(w[0] for w in part), "".join(w[0] for w in part if w[0].isupper())
+                every = "".join(w[0] for w in part)
+                capitals = "".join(w[0] for w in part if (named(w) if lower_case else w[0].isupper()))
                 # Two capitals left by leaving a joiner out match too much by chance (Ministry of Defense → MD),
                 # and so do two lower-case words.
-                for initials, least in ((every, 3 if lower_case else 2), (capitals, 2 if capitals == every else 3)):
+                for initials, least in ((every, 3 if lower_case else 2),
+                                        (capitals, 2 if capitals == every and not lower_case else 3)):
                     key = initials.lower()
                     if len(key) >= least and key in acronyms and key not in found:
                         found.append(key)
