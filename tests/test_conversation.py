@@ -141,6 +141,16 @@ def test_a_long_answer_that_names_something_and_then_says_what_it_is_gives_the_n
     assert retrieval_question("Why?", said, analyzer) == "What did he say? Why?"
 
 
+@pytest.mark.parametrize("question", ["Who was the prime minister then?", "Who led the alliance at the time?",
+                                      "And back then, who was in charge?"])
+def test_a_follow_up_asking_about_the_time_the_conversation_named_leans_on_it(analyzer, question):
+    """"Then" ending a question, "at the time" and "back then" are the conversation's time, as 当時 is."""
+    first = [{"question": "When did a Japanese prime minister first attend a NATO summit?", "answer": "2022年6月"}]
+    assert retrieval_question(question, first, analyzer) == f"{first[0]['question']} 2022年6月 {question}"
+    own = "If Japan joins NSATU, then what does Japan contribute to Ukraine's training?"  # a "then" of its own
+    assert retrieval_question(own, first, analyzer) == own
+
+
 def test_a_short_reply_ending_in_a_full_stop_names_what_it_says(analyzer):
     """A person's or another system's reply ends with a full stop (Jens Stoltenberg.), a quoted sentence with 。: the
     reply still names what "he" or "it" is, and a long one its name before the apposition; a list of names is kept

@@ -18,8 +18,11 @@ from kotae.errors import HistoryError
 
 _JA_REFERENCE = re.compile(r"それ|その|これ|この|あれ|あの|そこ|そちら|彼|彼女|同氏|同国|当時|"
                            r"^(?:では|じゃあ?|で|また)[、,]?")
+# The time a conversation spoke of, as 当時 is: "at that time", "back then", and "then" ending a question ("Who
+# was the prime minister then?"), not the "then" of "if …, then".
 _EN_REFERENCE = re.compile(r"\b(?:it|its|they|them|their|he|him|his|she|her|this|that|these|those|there|one|"
-                           r"the same|such)\b|^(?:and|so|then|what about|how about)\b", re.I)
+                           r"the same|such|at the time|back then)\b|^(?:and|so|then|what about|how about)\b|"
+                           r"\bthen\s*[?.!]*\s*$", re.I)
 MIN_CONTENT_TERMS = 2
 ANSWER_CHARS = 60  # a short answer, not a passage
 _APPOSITION = re.compile(r"[,、，:：(（]\s*")
