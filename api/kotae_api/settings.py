@@ -19,7 +19,8 @@ class ServerSettings(FromFile):
 
     host: str = Field("127.0.0.1", description="address the API listens on")
     port: int = Field(8000, ge=1, le=65535, description="port the API listens on")
-    workers: int = Field(1, ge=1, le=64, description="server processes, each with its own copy of the index")
+    workers: int = Field(1, ge=1, le=64, description="server processes, each with its own copy of the index and "
+                         "its share of the CPUs for the embedding model")
     cors_origins: Annotated[tuple[str, ...] | None, NoDecode] = Field(
         None, description="browser origins allowed to call the API, comma-separated (`*` for any); default: "
         "http://127.0.0.1 and http://localhost on the serving port")

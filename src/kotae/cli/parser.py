@@ -119,7 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "SIGHUP, or POST /v1/admin/reload with KOTAE_ADMIN_TOKEN, loads it again.")
     p.add_argument("--host", help="address to listen on (default: 127.0.0.1, KOTAE_HOST)")
     p.add_argument("--port", type=int, help="port to listen on (default: 8000, KOTAE_PORT)")
-    p.add_argument("--workers", type=int, help="server processes (default: 1, KOTAE_WORKERS)")
+    p.add_argument("--workers", type=int, help="server processes, each encoding on its share of the CPUs "
+                   "(default: 1, KOTAE_WORKERS; one per core serves the most questions with the model)")
     p.set_defaults(handler=commands.cmd_serve)
 
     p = sub.add_parser("bench", help="measure build time, query latency and retrieval at scale",
