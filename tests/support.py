@@ -314,14 +314,9 @@ def foreign_arithmetic() -> str | None:
     import numpy as np
 
     from kotae import e5_smoothing
-    from kotae.e5_weights import weights_digest
-    from kotae.embed_bundled import _weights_file
-    from kotae.embed_onnx import OnnxE5
 
-    path = _weights_file("e5-small-q4.bin")
-    shipped = e5_smoothing.shipped(weights_digest(path))
-    four_bits = OnnxE5(path, 1, smoothed=False)
-    measured = e5_smoothing.measure(four_bits.weights, four_bits.ids, four_bits.inputs)
+    measured, weights = e5_smoothing.measure_bundled()
+    shipped = e5_smoothing.shipped(weights)
     if shipped is None or np.allclose(measured, shipped, rtol=1e-3, atol=1e-3):
         return None
     apart = float((np.abs(measured - shipped) / np.maximum(np.abs(shipped), 1e-6)).max())

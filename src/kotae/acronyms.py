@@ -115,7 +115,7 @@ def named_acronyms(question: str, acronyms: Mapping[str, object]) -> list[str]:
                 if not (named(part[0]) and named(part[-1])):
                     continue
                 every = "".join(w[0] for w in part)
-                capitals = "".join(w[0] for w in part if (named(w) if lower_case else w[0].isupper()))
+                capitals = "".join(w[0] for w in part if named(w))
                 # Two capitals left by leaving a joiner out match too much by chance (Ministry of Defense → MD),
                 # and so do two lower-case words.
                 for initials, least in ((every, 3 if lower_case else 2),

@@ -82,14 +82,19 @@ def digest(largest: np.ndarray) -> str:
     return hashlib.sha256(np.ascontiguousarray(largest, np.float32).tobytes()).hexdigest()[:8]
 
 
-def main() -> None:
+def measure_bundled() -> tuple[np.ndarray, str]:
+    """The bundled model's measurement on this machine, and the digest of the weights it was measured on."""
     from kotae.embed_bundled import MODELS, _weights_file
     from kotae.embed_onnx import OnnxE5
 
     path = _weights_file(MODELS["multilingual-e5-small"][1])
     model = OnnxE5(path, 1, smoothed=False)
-    largest = measure(model.weights, model.ids, model.inputs)
-    print(f"wrote {save(largest, weights_digest(path))} (measurement {digest(largest)})")
+    return measure(model.weights, model.ids, model.inputs), weights_digest(path)
+
+
+def main() -> None:
+    largest, weights = measure_bundled()
+    print(f"wrote {save(largest, weights)} (measurement {digest(largest)})")
 
 
 if __name__ == "__main__":
