@@ -95,3 +95,17 @@ def test_the_matrices_that_read_a_layer_norm_multiply_in_8_bits(four_bits, weigh
     assert plain.count("MatMulNBits") == 4 * weights.layers and "DynamicQuantizeMatMul" not in plain
     tapped = [output.name for output in onnx.load_from_string(build_graph(weights, taps=True)).graph.output]
     assert tapped == ["y", *(f"{m}{layer}" for layer in range(weights.layers) for m in SMOOTHED)]
+
+
+def test_the_layer_norms_run_as_plain_nodes_not_the_slower_fused_one(four_bits, weights_path, tmp_path):
+    import onnx
+    import onnxruntime as ort
+
+    from kotae.e5_graph import session
+
+    options = ort.SessionOptions()
+    options.optimized_model_filepath = str(tmp_path / "as-run.onnx")  # the graph after onnxruntime's rewrites
+    session(build_graph(four_bits.weights, e5_smoothing.shipped(weights_digest(weights_path))), options)
+    ops = [node.op_type for node in onnx.load(str(tmp_path / "as-run.onnx")).graph.node]
+    assert "SkipLayerNormalization" not in ops
+    assert ops.count("LayerNormalization") == 2 * four_bits.weights.layers

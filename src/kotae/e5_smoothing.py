@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from kotae import data_file
-from kotae.e5_graph import SMOOTHED, build_graph
+from kotae.e5_graph import SMOOTHED, build_graph, session
 from kotae.e5_weights import E5Weights, weights_digest
 
 CALIBRATION = "e5_calibration.txt"
@@ -48,12 +48,12 @@ def measure(weights: E5Weights, ids: Callable[[str, bool], list[int]], inputs: I
 
     options = ort.SessionOptions()
     options.log_severity_level = 3
-    session = ort.InferenceSession(build_graph(weights, taps=True), options, providers=["CPUExecutionProvider"])
+    run = session(build_graph(weights, taps=True), options).run
     names = [f"{matrix}{layer}" for layer in range(weights.layers) for matrix in SMOOTHED]
     largest = np.zeros((len(names), weights.hidden), np.float32)
     for text, is_query in calibration_texts():
         x, mask = inputs([ids(text, is_query)])
-        for n, tapped in enumerate(session.run(names, {"x": x, "mask": mask})):
+        for n, tapped in enumerate(run(names, {"x": x, "mask": mask})):
             largest[n] = np.maximum(largest[n], np.abs(tapped).reshape(-1, weights.hidden).max(axis=0))
     return largest.reshape(weights.layers, len(SMOOTHED), weights.hidden)
 

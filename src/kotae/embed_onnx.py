@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from kotae import e5_smoothing
-from kotae.e5_graph import GRAPH_VERSION, build_graph
+from kotae.e5_graph import GRAPH_VERSION, build_graph, session
 from kotae.e5_tokenizer import E5Tokenizer
 from kotae.e5_weights import E5Weights, dequantize, read_weights, weights_digest
 from kotae.embed import short
@@ -55,8 +55,7 @@ class OnnxE5:
             # quantised by theirs: each text is run alone and its vector is its own, whatever is encoded with it
             # (measured: eight questions one at a time take 5–15% longer than in one batch; 8 bits gain more).
             self._batched = smoothing is None
-            self._sessions = {n: ort.InferenceSession(graph, _options(ort, n), providers=["CPUExecutionProvider"])
-                              for n in sorted({1, max(1, cores)})}
+            self._sessions = {n: session(graph, _options(ort, n)) for n in sorted({1, max(1, cores)})}
         except ImportError as exc:
             raise ModelUnavailableError(f"onnx could not be imported ({short(exc)})") from exc
         except Exception as exc:  # noqa: BLE001 — onnxruntime raises its own exception types
