@@ -100,7 +100,7 @@ def test_a_failing_call_fails_its_callers_and_the_workers_go_on():
 def test_a_cancelled_question_is_never_encoded():
     engine = FakeEngine()
     engine.gate = threading.Event()
-    workers = EncoderWorkers(engine.encode, workers=1, cores=1)
+    workers = EncoderWorkers(engine.encode, workers=1, cores=2)
     busy = workers.submit(["busy"], is_query=True)
     assert engine.entered.acquire(timeout=10)
     dropped = workers.submit(["dropped"], is_query=True)
@@ -120,3 +120,43 @@ def test_passages_are_encoded_on_one_core_even_alone():
     workers.encode(["a passage"], is_query=False)
     workers.encode(["a question"], is_query=True)
     assert engine.calls == [(["a passage"], 1), (["a question"], 2)]
+
+
+def test_on_one_core_a_question_is_encoded_in_its_callers_thread_one_at_a_time():
+    engine = FakeEngine()
+    inside, most, ran_in = [0], [0], {}
+    encode = engine.encode
+
+    def counting(texts: list[str], is_query: bool) -> np.ndarray:
+        with engine.lock:
+            ran_in[texts[0]] = threading.current_thread().name
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+        try:
+            return encode(texts, is_query)
+        finally:
+            with engine.lock:
+                inside[0] -= 1
+
+    workers = EncoderWorkers(counting, workers=1, cores=1, set_threads=engine.set_threads)
+    results: dict[str, np.ndarray] = {}
+
+    def ask(text: str) -> None:
+        results[text] = workers.encode([text], is_query=True)
+
+    engine.gate = threading.Event()
+    threads = [threading.Thread(target=ask, args=("q" * n,), name=f"caller {n}") for n in range(1, 9)]
+    for t in threads:
+        t.start()
+    assert engine.entered.acquire(timeout=10)  # one caller is encoding…
+    assert not engine.entered.acquire(timeout=0.2)  # …and no other starts beside it
+    engine.gate.set()
+    for t in threads:
+        t.join()
+    assert most[0] == 1
+    for text, vector in results.items():
+        np.testing.assert_array_equal(vector, [[len(text), 1.0]])
+        assert ran_in[text] == f"caller {len(text)}"  # the caller's own thread ran it
+    assert {cores for _, cores in engine.calls} == {1}
+    workers.encode(["a passage"], is_query=False)  # passages keep the worker's thread (a build's progress)
+    assert ran_in["a passage"] == "kotae-encoder-0"

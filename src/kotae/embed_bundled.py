@@ -48,6 +48,8 @@ class BundledEmbedder(Embedder):
         return self._encode(list(texts), is_query=False, batch_size=batch_size, progress=progress)
 
     def _encode(self, texts: list[str], *, is_query: bool, batch_size: int, progress: bool = False) -> np.ndarray:
+        if 0 < len(texts) <= batch_size:  # one call: a question as a server encodes it
+            return self._workers.encode(texts, is_query=is_query).astype(np.float32, copy=False)
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
         futures = {self._workers.submit(texts[start:start + batch_size], is_query=is_query): start
                    for start in range(0, len(texts), batch_size)}
