@@ -6,7 +6,7 @@ import pytest
 from support import build
 
 from kotae.chunk import Unit
-from kotae.continuation import counted_after, next_chunk
+from kotae.continuation import PASSAGES_READ, continued, counted_after, counted_in, next_chunk
 from kotae.facade import Kotae
 from kotae.short_answer import Question
 from kotae.store import load_index
@@ -94,3 +94,28 @@ def test_a_count_of_something_else_or_a_table_row_after_it_does_not_answer(kotae
     elsewhere = Passage(rank=2, doc_id="e", title="", chunk_id="e:0", start=10, end=10 + len(text), text=text,
                         score=0.5)
     assert counted_after(question, before, elsewhere, sentence, cells) is None
+
+
+def test_a_passage_ranked_below_those_read_may_give_the_count_if_it_is_about_the_question(kotae_plan):
+    analyzer = kotae_plan.retriever.analyzer
+
+    def cells(s: str):
+        return tuple(analyzer.tokens(s))
+
+    def asking(text: str) -> Question:
+        return Question("number", text, {t.term: 1.0 for t in cells(text)}, {}, "ja")
+
+    text = "そして重点的な取り組みとして、環境教育や防災、観光など12分野を明記しています。"
+    units = {"d:3": [Unit(0, len(text), "sentence")]}
+    read = [Passage(rank=n + 1, doc_id="d", title="", chunk_id=f"d:{n}", start=0, end=1, text="x", score=1.0)
+            for n in range(PASSAGES_READ)]
+    lower = Passage(rank=PASSAGES_READ + 1, doc_id="d", title="", chunk_id="d:3", start=100, end=100 + len(text),
+                    text=text, score=0.5)
+    question = asking("重点的な取り組みの分野はいくつ")
+    went_on = continued(question, [*read, lower], [], [], {}, None, lambda chunk_id: units.get(chunk_id, []), cells)
+    assert went_on is not None and went_on[0][0].text == text and went_on[0][0].start == 100
+    assert continued(question, read, [], [], {p.chunk_id: n for n, p in enumerate(read)}, None,
+                     lambda chunk_id: [], cells) is None  # nothing below those read: as before
+    # What it counts and nothing else in common (祭りの分野): a count of another subject's areas
+    assert counted_in(asking("港の祭りの分野はいくつ"), lower, units["d:3"], cells) is None
+    assert counted_in(question, lower, [Unit(0, len(text), "row")], cells) is None  # a row is another's

@@ -165,6 +165,15 @@ def test_english_words_become_corpus_terms(retriever, question, english, japanes
     assert japanese in _terms(result).get(english, []), result.query_terms
 
 
+@pytest.mark.parametrize("question", ["Is the library still open on Mondays?",
+                                      "Has the timetable already been revised?"])
+def test_words_of_a_questions_time_are_not_searched_for(retriever, question):
+    """"still" and "already" ask whether something holds now, they name nothing: searched, "still" found 一層
+    ("more and more") in passages about anything."""
+    terms = _terms(retriever.search(question, mode="lexical"))
+    assert terms and not {"still", "already"} & set(terms), terms
+
+
 def test_english_question_finds_the_japanese_passage(retriever):
     result = retriever.search("When was the timetable revised?", mode="lexical")
     assert any("時刻表は2022年3月に改訂され" in p.text for p in result.passages[:3])

@@ -21,7 +21,7 @@ from kotae.answered import ABSTAIN_MESSAGE, Answer, AnswerSentence, in_citation_
 from kotae.asked import what_it_asks
 from kotae.chunk import Unit, heads_rows, is_label
 from kotae.clauses import placed_with, where_case
-from kotae.continuation import continued
+from kotae.continuation import PASSAGES_READ, continued
 from kotae.counted import covers
 from kotae.en_names import Names
 from kotae.english import load_tables
@@ -55,7 +55,6 @@ MAX_SENTENCES = 3
 # A sentence that announces a list (次のとおり…する。, as follows:) says nothing until the items after it.
 _ANNOUNCES = re.compile(r"(?:次|以下)の(?:とおり|通り|ように|ような)[^。]*[。:：]?\s*$"
                         r"|as follows[.:]?\s*$|the following:\s*$", re.I)
-PASSAGES_READ = 3  # answer sentences come from the top passages only
 CONFIDENCE_DEPTH = 5  # confidence looks at this many passages, however many are shown
 READINGS_KEPT = 4096  # analysed passages kept between questions (a passage is one chunk of the index)
 LOG = logging.getLogger("kotae.answer")

@@ -4,7 +4,9 @@ Chunks end where a size says, not where a subject does: 新たな連携協定「
 chunk and そして重点的な取り組みとして…12分野を明記しています opens the next, which never names the plan again. Asked
 how many areas the plan names, retrieval finds the first chunk (it names the plan) and its sentences give no count
 of areas. Before such an answer is abstained (see kotae.unsaid), the first sentences the
-next chunk adds are read for a count of what the question counts.
+next chunk adds are read for a count of what the question counts; and so are the passages ranked below those an
+answer reads, where one states the count itself ("How many priority areas does the 2023 ITPP spell out?" ranks the
+news item's chunk holding 16分野 fourth, under the 2014 plan's list of areas).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from kotae.expressions import parse_number
 from kotae.short_answer import Question, short_answer
 from kotae.types import Passage, Token
 
+PASSAGES_READ = 3  # answer sentences come from the top passages only; those below, only for a count (continued)
 READ_ON = 3  # sentences read past the end of the passage: the count follows what it counts closely, or not at all
 
 
@@ -53,15 +56,41 @@ def counted_after(question: Question, passage: Passage, following: Passage, unit
     return None
 
 
+def counted_in(question: Question, passage: Passage, units: Sequence, cells: Callable[[str], Sequence[Token]]
+               ) -> AnswerSentence | None:
+    """The first running-text sentence of `passage` that counts what the question counts or names and shares two
+    more of its words (a passage read for no other reason than its count must be about what the question is: 4年間
+    of a partnership plan does not say how many years a prime minister served), or None."""
+    weights = question.weights or {}
+    for unit in units:
+        if unit.kind != "sentence":
+            continue
+        sentence = AnswerSentence(text=passage.text[unit.start:unit.end], citation=passage.rank,
+                                  doc_id=passage.doc_id, start=passage.start + unit.start, end=passage.start + unit.end)
+        tokens = cells(sentence.text)
+        found = short_answer(question, [sentence], [tokens])
+        counter = _counter(found.text) if found is not None else None
+        if found is None or not (found.described or counter in weights):
+            continue
+        if len({t.term for t in tokens if t.term in weights and t.term != counter}) >= 2:
+            return sentence
+    return None
+
+
 def continued(question: Question, passages: Sequence[Passage], chosen: Sequence[AnswerSentence], chunks: Sequence,
               numbers: Mapping[str, int], passage_at: Callable[[int, int, float], Passage],
               units_of: Callable[[str], Sequence], cells: Callable[[str], Sequence[Token]]
               ) -> tuple[tuple[AnswerSentence, ...], tuple[Passage, ...]] | None:
-    """The answer's sentences and passages where the chunk after one of the `passages` (in their order) counts what
-    the question counts: that count first, cited from that chunk (a passage of the answer's, added after the rest if
-    it was not one), then the sentence `chosen` from the passage it follows, if any; None where no chunk does.
+    """The answer's sentences and passages where a passage below those read, or else the chunk after one of the
+    `passages` (in their order), counts what the question counts: that count first, cited from its passage or chunk
+    (a passage of the answer's, added after the rest if it was not one), then a sentence `chosen` from the same
+    document, if any; None where none does.
     `numbers` gives each chunk's index in `chunks`, `passage_at(rank, index, score)` makes a chunk a passage, and
     `units_of` gives a chunk's sentence units."""
+    for passage in passages[PASSAGES_READ:]:  # a passage ranked below those read, which states the count itself
+        sentence = counted_in(question, passage, units_of(passage.chunk_id), cells)
+        if sentence is not None:
+            return in_citation_order([sentence, *[s for s in chosen if s.doc_id == passage.doc_id][:1]], passages)
     for passage in passages:
         after = next_chunk(chunks, numbers[passage.chunk_id])
         if after is None:

@@ -20,7 +20,7 @@ STOPWORDS = frozenset([
     "such", "very", "more", "most", "much", "many", "tell", "please", "know", "ever", "just", "through", "via",
     # Words that frame a question rather than name what it is about: emphasis, greetings, and asking how a
     # text puts something. Counted as needs, a question saying "exactly" asked for a word no passage has.
-    "exactly", "exact", "precisely", "actually", "really", "basically", "already", "altogether", "briefly",
+    "exactly", "exact", "precisely", "actually", "really", "basically", "already", "still", "altogether", "briefly",
     "supposed", "ok", "okay", "hey", "hi", "whats", "want", "wants", "itself", "else",
     "describe", "describes", "described", "explain", "explains", "explained", "cite", "cites", "cited",
 ])
