@@ -488,6 +488,12 @@ def test_a_when_question_whose_sentences_give_no_date_is_unsaid(analyzer):
     assert lacking("新館はいつ開館した?", "新館は市の中心部にある。") == NO_DATE
     assert lacking("新館はいつ開館した?", "新館は2013年4月12日に開館した。") is None
     assert lacking("館長の任期はいつまで?", "館長\t山田一郎 2024年10月から現職") == NO_DATE
+    # a birth: only a date said to be one (生まれ, 年生) answers, not the date of anything else about the person
+    assert lacking("館長は何年生まれですか?", "館長\t山田一郎 2024年10月から現職") == NO_DATE
+    assert lacking("館長の生年月日は?", "館長\t山田一郎 2024年10月から現職") == NO_DATE
+    assert lacking("館長は何年生まれですか?", "館長の山田一郎は1967年生まれ。") is None
+    assert lacking("館長は何年生まれですか?", "館長\t山田一郎(1967年生)") is None
+    assert lacking("図書館はいつ誕生した?", "図書館は1921年に開館した。") is None  # a body's 誕生 is its founding
 
 
 def test_years_from_and_to_are_no_count(analyzer):
