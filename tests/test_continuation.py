@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from support import build
 
+from kotae.answer import PASSAGES_READ
 from kotae.chunk import Unit
-from kotae.continuation import PASSAGES_READ, continued, counted_after, counted_in, next_chunk
+from kotae.continuation import continued, counted_after, counted_in, next_chunk
 from kotae.facade import Kotae
 from kotae.short_answer import Question
 from kotae.store import load_index
@@ -66,7 +67,7 @@ def test_without_the_next_chunk_the_question_is_abstained_for_lack_of_a_number(k
     """The same question, read as before: only the passage retrieval returned (top_k=1: the one naming the plan)."""
     import kotae.answer
 
-    monkeypatch.setattr(kotae.answer, "continued", lambda *_: None)
+    monkeypatch.setattr(kotae.answer, "continued", lambda *_, **__: None)
     answer = kotae_plan.answerer.ask(QUESTION, mode="lexical", top_k=1)
     assert answer.abstained and answer.note == NO_NUMBER["ja"]
 
@@ -112,10 +113,11 @@ def test_a_passage_ranked_below_those_read_may_give_the_count_if_it_is_about_the
     lower = Passage(rank=PASSAGES_READ + 1, doc_id="d", title="", chunk_id="d:3", start=100, end=100 + len(text),
                     text=text, score=0.5)
     question = asking("重点的な取り組みの分野はいくつ")
-    went_on = continued(question, [*read, lower], [], [], {}, None, lambda chunk_id: units.get(chunk_id, []), cells)
+    went_on = continued(question, [*read, lower], [], [], {}, None, lambda chunk_id: units.get(chunk_id, []), cells,
+                        read=PASSAGES_READ)
     assert went_on is not None and went_on[0][0].text == text and went_on[0][0].start == 100
     assert continued(question, read, [], [], {p.chunk_id: n for n, p in enumerate(read)}, None,
-                     lambda chunk_id: [], cells) is None  # nothing below those read: as before
+                     lambda chunk_id: [], cells, read=PASSAGES_READ) is None  # nothing below those read: as before
     # What it counts and nothing else in common (祭りの分野): a count of another subject's areas
     assert counted_in(asking("港の祭りの分野はいくつ"), lower, units["d:3"], cells) is None
     assert counted_in(question, lower, [Unit(0, len(text), "row")], cells) is None  # a row is another's

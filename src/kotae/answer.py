@@ -21,7 +21,7 @@ from kotae.answered import ABSTAIN_MESSAGE, Answer, AnswerSentence, in_citation_
 from kotae.asked import what_it_asks
 from kotae.chunk import Unit, heads_rows, is_label
 from kotae.clauses import placed_with, where_case
-from kotae.continuation import PASSAGES_READ, continued
+from kotae.continuation import continued
 from kotae.counted import covers
 from kotae.en_names import Names
 from kotae.english import load_tables
@@ -55,6 +55,7 @@ MAX_SENTENCES = 3
 # A sentence that announces a list (次のとおり…する。, as follows:) says nothing until the items after it.
 _ANNOUNCES = re.compile(r"(?:次|以下)の(?:とおり|通り|ように|ような)[^。]*[。:：]?\s*$"
                         r"|as follows[.:]?\s*$|the following:\s*$", re.I)
+PASSAGES_READ = 3  # answer sentences come from the top passages only (those below: a count, see continued)
 CONFIDENCE_DEPTH = 5  # confidence looks at this many passages, however many are shown
 READINGS_KEPT = 4096  # analysed passages kept between questions (a passage is one chunk of the index)
 LOG = logging.getLogger("kotae.answer")
@@ -125,7 +126,7 @@ class Answerer:
         lacking = None if short is None or llm else unsaid(short, found, sentences, cells, asked)
         if lacking is NO_NUMBER and (went_on := continued(
                 short, result.passages, [s for s, _ in chosen], retriever.index.chunks, self._chunk_number,
-                retriever.passage, lambda chunk_id: self._read(chunk_id).units, self._cells)):
+                retriever.passage, lambda chunk_id: self._read(chunk_id).units, self._cells, read=PASSAGES_READ)):
             (sentences, common["passages"]), lacking = went_on, None  # the count the next chunk gives
             found = short_answer(short, [sentences[0]], [self._cells(sentences[0].text)], names)
         # Those no document names too (2030); not one given as a cited document's date (2025年5月の資料).

@@ -15,11 +15,11 @@ import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 
 from kotae.answered import AnswerSentence, in_citation_order
+from kotae.chunk import Unit
 from kotae.expressions import parse_number
 from kotae.short_answer import Question, short_answer
 from kotae.types import Passage, Token
 
-PASSAGES_READ = 3  # answer sentences come from the top passages only; those below, only for a count (continued)
 READ_ON = 3  # sentences read past the end of the passage: the count follows what it counts closely, or not at all
 
 
@@ -35,24 +35,33 @@ def _counter(number: str) -> str | None:
     return expr.counter if expr else None
 
 
+def _counting(question: Question, passage: Passage, unit: Unit, cells: Callable[[str], Sequence[Token]]
+              ) -> tuple[AnswerSentence, Sequence[Token], str | None] | None:
+    """The sentence `unit` of `passage` with its tokens and its count's counter, where it counts what the question
+    counts or names (12分野 for いくつの分野, how many areas); else None."""
+    sentence = AnswerSentence(text=passage.text[unit.start:unit.end], citation=passage.rank, doc_id=passage.doc_id,
+                              start=passage.start + unit.start, end=passage.start + unit.end)
+    tokens = cells(sentence.text)
+    found = short_answer(question, [sentence], [tokens])
+    if found is None:
+        return None
+    counter = _counter(found.text)
+    return (sentence, tokens, counter) if found.described or counter in (question.weights or {}) else None
+
+
 def counted_after(question: Question, passage: Passage, following: Passage, units: Sequence,
                   cells: Callable[[str], Sequence[Token]]) -> AnswerSentence | None:
     """The first of the READ_ON sentences that `following` (the chunk after `passage`, with its sentence `units`)
-    adds to `passage` which counts what the question counts or names (12分野 for いくつの分野, how many areas),
-    cited as `following`; or None. Running text only: a table row or list item is about something else than the
-    one before it."""
+    adds to `passage` which counts what the question counts or names, cited as `following`; or None. Running text
+    only: a table row or list item is about something else than the one before it."""
     if question.kind != "number" or following.doc_id != passage.doc_id:
         return None
     added = [u for u in units if following.start + u.start >= passage.end][:READ_ON]
     for unit in added:
         if unit.kind != "sentence":  # rows, items and headings stand each for itself: the next is another's
             return None
-        sentence = AnswerSentence(text=following.text[unit.start:unit.end], citation=following.rank,
-                                  doc_id=following.doc_id, start=following.start + unit.start,
-                                  end=following.start + unit.end)
-        found = short_answer(question, [sentence], [cells(sentence.text)])
-        if found is not None and (found.described or _counter(found.text) in (question.weights or {})):
-            return sentence
+        if counting := _counting(question, following, unit, cells):
+            return counting[0]
     return None
 
 
@@ -63,15 +72,10 @@ def counted_in(question: Question, passage: Passage, units: Sequence, cells: Cal
     of a partnership plan does not say how many years a prime minister served), or None."""
     weights = question.weights or {}
     for unit in units:
-        if unit.kind != "sentence":
+        counting = _counting(question, passage, unit, cells) if unit.kind == "sentence" else None
+        if counting is None:
             continue
-        sentence = AnswerSentence(text=passage.text[unit.start:unit.end], citation=passage.rank,
-                                  doc_id=passage.doc_id, start=passage.start + unit.start, end=passage.start + unit.end)
-        tokens = cells(sentence.text)
-        found = short_answer(question, [sentence], [tokens])
-        counter = _counter(found.text) if found is not None else None
-        if found is None or not (found.described or counter in weights):
-            continue
+        sentence, tokens, counter = counting
         if len({t.term for t in tokens if t.term in weights and t.term != counter}) >= 2:
             return sentence
     return None
@@ -79,15 +83,15 @@ def counted_in(question: Question, passage: Passage, units: Sequence, cells: Cal
 
 def continued(question: Question, passages: Sequence[Passage], chosen: Sequence[AnswerSentence], chunks: Sequence,
               numbers: Mapping[str, int], passage_at: Callable[[int, int, float], Passage],
-              units_of: Callable[[str], Sequence], cells: Callable[[str], Sequence[Token]]
+              units_of: Callable[[str], Sequence], cells: Callable[[str], Sequence[Token]], *, read: int
               ) -> tuple[tuple[AnswerSentence, ...], tuple[Passage, ...]] | None:
     """The answer's sentences and passages where a passage below those read, or else the chunk after one of the
     `passages` (in their order), counts what the question counts: that count first, cited from its passage or chunk
     (a passage of the answer's, added after the rest if it was not one), then a sentence `chosen` from the same
     document, if any; None where none does.
     `numbers` gives each chunk's index in `chunks`, `passage_at(rank, index, score)` makes a chunk a passage, and
-    `units_of` gives a chunk's sentence units."""
-    for passage in passages[PASSAGES_READ:]:  # a passage ranked below those read, which states the count itself
+    `units_of` gives a chunk's sentence units; the answer read the first `read` passages."""
+    for passage in passages[read:]:  # a passage ranked below those read, which states the count itself
         sentence = counted_in(question, passage, units_of(passage.chunk_id), cells)
         if sentence is not None:
             return in_citation_order([sentence, *[s for s in chosen if s.doc_id == passage.doc_id][:1]], passages)

@@ -19,8 +19,8 @@ NO_HOLDER = {"ja": "関連する記述はありますが、質問の役職にあ
              "en": "The documents discuss this but do not name who holds that office."}
 # A birth asked for (何年生まれ, 生年月日, when was she born), and said (1967年生まれ, 1967年生, born in 1967): a date
 # of anything else (2024年10月から現職) is no birth date. 誕生 asked is left out: NATOの誕生 is its founding.
-_BIRTH_ASKED = re.compile(r"生まれ|生年|\bborn\b|\bbirth", re.I)
-_BIRTH_SAID = re.compile(r"生まれ|生年|年生|誕生|\bborn\b|\bbirth", re.I)
+_BIRTH = r"生まれ|生年|\bborn\b|\bbirth"
+_BIRTH_ASKED, _BIRTH_SAID = re.compile(_BIRTH, re.I), re.compile(_BIRTH + r"|年生|誕生", re.I)
 # Words before an office that make it another one (副館長 is not 館長; 初代事務総長 not the one in office).
 _OFFICE_MODIFIERS = ("副", "初代", "元", "前", "次期", "歴代", "代理", "次", "専任", "臨時")
 
@@ -37,9 +37,7 @@ def unsaid(question: Question, found: ShortAnswer | None, sentences: Sequence[An
       sentence names (専任大使着任: the office, nobody in it); "chief", "head" or "leader" name none."""
     if question.kind == "number" and found is None:
         return NO_NUMBER
-    if question.kind == "date" and (found is None or _BIRTH_ASKED.search(question.text) and not any(
-            _BIRTH_SAID.search(s.text) for s in sentences
-            if s.doc_id == found.doc_id and s.start <= found.start < s.end)):
+    if question.kind == "date" and (found is None or _not_a_birth(question, found, sentences)):
         return NO_DATE
     if question.kind == "person":  # an English question's offices are among the terms it was translated into
         words = question.asked or {}
@@ -49,6 +47,14 @@ def unsaid(question: Question, found: ShortAnswer | None, sentences: Sequence[An
         if asked and (found is None or not any(_same_office(a, n) for a in asked for n in named)):
             return NO_HOLDER
     return None
+
+
+def _not_a_birth(question: Question, found: ShortAnswer, sentences: Sequence[Any]) -> bool:
+    """Whether the question asks for a birth and the sentence of the date found does not say it is one."""
+    if not _BIRTH_ASKED.search(question.text):
+        return False
+    quoting = (s for s in sentences if s.doc_id == found.doc_id and s.start <= found.start < s.end)
+    return not any(_BIRTH_SAID.search(s.text) for s in quoting)
 
 
 def _same_office(asked: str, named: str) -> bool:
