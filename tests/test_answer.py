@@ -614,3 +614,26 @@ def test_the_relatedness_weight_serves_near_misses_as_much_as_off_topic_question
     near = [_score(False, False, False, c / 100, kind="nearmiss", relatedness=0.70) for c in range(50, 90, 4)]
     assert learn_thresholds(good + off)[1]["hybrid"]["ja"] == 0.0  # coverage alone separates off-topic ones
     assert learn_thresholds(good + off + near)[1]["hybrid"]["ja"] > 0
+
+
+def test_a_question_naming_who_issued_a_document_is_covered_by_its_title_and_source(tmp_path):
+    """"According to the museum office's guide": the words name the document (its title and the source its metadata
+    gives), which no sentence repeats; they count as met by its passages, as words of a heading above them do."""
+    kotae = lexical_kotae(tmp_path, {
+        "guide.md": "---\ntitle: 利用案内\nsource: 美術館総務課\n---\n\n美術館は月曜日に休館する。\n",
+        "other.md": LIBRARY}, Thresholds.never())
+    document = kotae.retriever.index.documents["guide"]
+    assert document.byline == "利用案内 美術館総務課"
+    named = kotae.ask("総務課の利用案内では、美術館の休館日はいつ?")
+    plain = kotae.ask("美術館の休館日はいつ?")
+    assert not any("総務課" in p.text or "利用案内" in p.text for p in named.passages)
+    assert named.coverage == plain.coverage == 1.0
+    assert kotae.ask("広報課の利用案内では、美術館の休館日はいつ?").coverage < 1.0  # another office
+
+
+def test_a_byline_is_the_title_and_the_string_metadata_that_say_who_issued_it():
+    from kotae.types import Document
+
+    assert Document("d", "報告書", "本文", {"source": "外務省", "author": "政策課", "published": "2025-05"}
+                    ).byline == "報告書 外務省 政策課"
+    assert Document("d", "報告書", "本文", {"source": ["a list"]}).byline == "報告書"

@@ -22,10 +22,11 @@ def _lexicon() -> Lexicon:
 
     # news and piece as the dictionary glosses them: words the passages use for other things.
     return Lexicon(entries={"headquarters": entry("本部"), "news": entry("情報"), "piece": entry("一貫"),
-                            "report": entry("報告")}, skeletons={}, acronyms={})
+                            "report": entry("報告"),
+                            "earlier": entry("早期")}, skeletons={}, acronyms={})
 
 
-VOCAB = {t: n for n, t in enumerate(("本部", "情報", "一貫", "報告", "nato", "よる"))}
+VOCAB = {t: n for n, t in enumerate(("本部", "情報", "一貫", "報告", "nato", "よる", "早期"))}
 
 
 def _query(question: str, analyzer):
@@ -39,6 +40,8 @@ def _query(question: str, analyzer):
     "How does the article describe where the headquarters are?",
     "According to the news piece, where are the headquarters?",
     "According to the news report on NATO, where are the headquarters?",
+    "Where are the headquarters, according to the foreign ministry's overview?",
+    "In the summary, where are the headquarters?",
 ])
 def test_a_framing_word_is_no_need_and_the_question_is_covered_as_without_it(analyzer, question):
     plain = needs(_query("Where are the headquarters?", analyzer), FlatRarity())
@@ -48,6 +51,12 @@ def test_a_framing_word_is_no_need_and_the_question_is_covered_as_without_it(ana
     wants = needs(framed, FlatRarity())
     assert coverage(wants, {"本部", "nato"}) == coverage(plain, {"本部"}) == 1.0
     assert coverage(wants, {"情報", "一貫", "報告"}) == 0.0  # the dictionary's senses of news, piece, report
+
+
+def test_earlier_places_what_is_asked_in_time_and_names_nothing(analyzer):
+    """"Earlier that year" says when, as "already" does: searched, "earlier" found 早期 in passages about anything."""
+    query = _query("Where were the headquarters earlier that year?", analyzer)
+    assert {t.source for t in query.translations} == {"headquarters"} and query.unknown == ("year",)
 
 
 def test_a_content_word_the_documents_lack_still_counts(analyzer):

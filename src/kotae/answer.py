@@ -262,9 +262,9 @@ class Answerer:
         tokens = analyzer.tokens(chunk.text)
         units = tuple(sentence_units(chunk.text))
         inside = tuple(tuple(t for t in tokens if u.start <= t.start and t.end <= u.end) for u in units)
-        heading = set(analyzer.terms(chunk.heading)) if chunk.heading else set()
-        document = self.retriever.index.documents[chunk.doc_id].text
-        cited = tuple(frozenset(analyzer.terms(words)) if (words := cited_by(document, chunk.start + u.start,
+        doc = self.retriever.index.documents[chunk.doc_id]  # a question may name it: "the ministry's overview"
+        heading = set(analyzer.terms(f"{chunk.heading or ''}\n{doc.byline}"))
+        cited = tuple(frozenset(analyzer.terms(words)) if (words := cited_by(doc.text, chunk.start + u.start,
                                                                              chunk.start + u.end)) else frozenset()
                       for u in units)
         return Reading(units, inside, frozenset({t.term for t in tokens} | heading), cited)

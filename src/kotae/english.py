@@ -23,6 +23,7 @@ STOPWORDS = frozenset([
     "exactly", "exact", "precisely", "actually", "really", "basically", "already", "still", "altogether", "briefly",
     "supposed", "ok", "okay", "hey", "hi", "whats", "want", "wants", "itself", "else",
     "describe", "describes", "described", "explain", "explains", "explained", "cite", "cites", "cited",
+    "earlier",  # frames when (earlier that year), as "already" does
 ])
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 # British spellings folded to American on both sides, so defence and defense meet.
@@ -96,9 +97,9 @@ _DOES = re.compile(r"(\bwhat\s+(?:does|do)\s+(?:[\w'-]+\s+){1,5}?)(?:actually\s+
 # they would make an answerable question look unanswered. Kept where the noun is a thing the text is about: Article
 # 5 (a number follows), a report or a document a question asks for (no reference words before it).
 _SOURCE = (r"(?:news\s+)?(?:article|piece|story|briefing|report|write\s*up|explainer|excerpt|coverage|page|passage|"
-           r"slides?|deck)s?\b(?!\s*\d)")
-_SOURCE_MODIFIERS = (r"(?:(?:news|original|same|above|linked|web|online|foreign|ministry|affairs|of|government|'s)"
-                     r"\s+){0,4}")
+           r"slides?|deck|overview|summary)s?\b(?!\s*\d)")
+_SOURCE_MODIFIERS = (r"(?:(?:(?:news|original|same|above|linked|web|online|foreign|ministry|affairs|of|government)"
+                     r"(?:\s*'\s*s|\s+s(?=\s))?|'\s*s)\s+){0,4}")  # ministry's, or as MeCab leaves it: ministry s
 _SOURCE_REFERENCES = re.compile(
     r"\b(?:(?:according\s+to|in|from|per|by)\s+(?:the|this|that|its|their)\s+" + _SOURCE_MODIFIERS + _SOURCE
     + r"|(?:the|this|that)\s+" + _SOURCE + r"(?=\s+(?:says?|said|describes?|described|mentions?|mentioned|"

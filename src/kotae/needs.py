@@ -54,8 +54,8 @@ def needs(query: Query, lexical: Rarity) -> list[Need]:
     for tr in query.translations:
         best = tr.candidates[0]
         out.append(Need(tr.candidates, sum(lexical.idf(t) for t in best) / len(best), tr.weights))
-    rare = lexical.idf("")  # a word no chunk holds
-    out += [Need((), rare) for _ in (*query.missing, *query.unknown)]
+    rare = lexical.idf("")  # a word no chunk holds; only a document's byline may (see Document.byline)
+    out += [Need(((t,),), rare) for t in query.missing] + [Need((), rare) for _ in query.unknown]
     return out
 
 

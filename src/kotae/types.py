@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+BYLINE_KEYS = ("source", "publisher", "author")
+
 
 @dataclass(frozen=True)
 class Document:
@@ -18,6 +20,13 @@ class Document:
     text: str
     meta: Mapping[str, Any] = field(default_factory=dict)
     headings: tuple[int, ...] = ()
+
+    @property
+    def byline(self) -> str:
+        """The title and who issued the document (its metadata's source, publisher or author), which a question
+        may name it by ("according to the foreign ministry's overview")."""
+        issued = (self.meta.get(key) for key in BYLINE_KEYS)
+        return " ".join([self.title, *(value for value in issued if isinstance(value, str))])
 
 
 @dataclass(frozen=True)
