@@ -98,7 +98,9 @@ _DOES = re.compile(r"(\bwhat\s+(?:does|do)\s+(?:[\w'-]+\s+){1,5}?)(?:actually\s+
 # 5 (a number follows), a report or a document a question asks for (no reference words before it).
 _SOURCE = (r"(?:news\s+)?(?:article|piece|story|briefing|report|write\s*up|explainer|excerpt|coverage|page|passage|"
            r"slides?|deck|overview|summary)s?\b(?!\s*\d)")
-_SOURCE_MODIFIERS = (r"(?:(?:(?:news|original|same|above|linked|web|online|foreign|ministry|affairs|of|government)"
+_SOURCE_MODIFIERS = (r"(?:(?:(?:news|original|same|above|linked|web|online|foreign|ministry|affairs|of|government|"
+                     r"january|february|march|april|may|june|july|august|september|october|november|december|"
+                     r"(?:19|20)\d\d)"
                      r"(?:\s*'\s*s|\s+s(?=\s))?|'\s*s)\s+){0,4}")  # ministry's, or as MeCab leaves it: ministry s
 _SOURCE_REFERENCES = re.compile(
     r"\b(?:(?:according\s+to|in|from|per|by)\s+(?:the|this|that|its|their)\s+" + _SOURCE_MODIFIERS + _SOURCE
