@@ -23,6 +23,7 @@ from kotae.chunk import Unit, heads_rows, is_label
 from kotae.clauses import placed_with, where_case
 from kotae.continuation import continued
 from kotae.counted import covers
+from kotae.elsewhere import Countries
 from kotae.en_names import Names
 from kotae.english import load_tables
 from kotae.enumeration import answers_items, asked_items, heads_nothing, own_items
@@ -83,6 +84,7 @@ class Answerer:
             thresholds, ranker = thresholds or learned, ranker or learned_ranker
         self.thresholds, self.ranker = thresholds, ranker
         # Chunks never change within an index, so each is analysed once, not again for every question.
+        self._countries = Countries(retriever)
         self._read = lru_cache(maxsize=READINGS_KEPT)(self._analyse)
         self._cells = lru_cache(maxsize=READINGS_KEPT)(self._analyse_cells)
 
@@ -119,11 +121,11 @@ class Answerer:
             found = anchored(found, document.text, written_year(document.meta), query.lang)
             found = with_carried_year(found, document.text, query.lang)  # 10月 under 2017年: October 2017
         llm = llm_enabled(retriever.settings)
-        # The sentences lack what the question asks for (a number, a date, the holder of an office, anything of the
-        # year it names): the documents do not say it. A language model, where one is configured, reads the passages
-        # itself and decides.
+        # The sentences lack what the question asks for (a number, a date, an office's holder, anything of the year or
+        # country it names): the documents do not say it. A language model, where configured, reads them and decides.
         asked = self._cells(question) if short is not None and short.kind == "person" else ()  # the offices it names
         lacking = None if short is None or llm else unsaid(short, found, sentences, cells, asked)
+        lacking = lacking or (None if llm else self._countries.elsewhere(question, query, found, sentences, searched))
         if lacking is NO_NUMBER and (went_on := continued(
                 short, result.passages, [s for s, _ in chosen], retriever.index.chunks, self._chunk_number,
                 retriever.passage, lambda chunk_id: self._read(chunk_id).units, self._cells, read=PASSAGES_READ)):
@@ -140,8 +142,7 @@ class Answerer:
                           note=lacking.get(query.lang, lacking["en"]), **common)
         glosses = (glosses_for([match_form(s.text) for s in sentences], set().union(*(terms for _, terms in chosen)),
                                query) if query.lang != "ja" else ())
-        # A lexical fallback; the source language, for an English question or where English words were glossed (not
-        # for a Japanese question with an acronym in it, PfPの…).
+        # A lexical fallback; the source language, for English questions and glossed words (not for PfPの…).
         notes = (result.note, SOURCE_NOTE if query.lang == "en" or glosses else None)
         answer = Answer(abstained=False, sentences=sentences, glosses=glosses,
                         note=" ".join(n for n in notes if n) or None, short_answer=found, **common)
@@ -199,15 +200,13 @@ class Answerer:
         yield Final(with_reply(answer, text))
 
     def warm_english(self) -> None:
-        """Read now what the first English question would wait for (about a second): lemminflect's tables and the
-        English names of the lexicon."""
+        """Load now what a first English question would wait a second for: lemminflect's tables, the lexicon's names."""
         load_tables()
         _ = self._names
 
     @cached_property
     def _names(self) -> Names:
-        """English names read backwards from the index's lexicon, made once, when an English question first needs
-        them."""
+        """The lexicon's English names, read backwards once, when an English question first needs them."""
         return Names(self.retriever.index.lexicon)
 
     def _search(self, question: str, history: Sequence[Mapping[str, Any]] | None, *, mode: str | None,

@@ -193,6 +193,10 @@ class LexicalIndex:
             present[docs] = weight
         total += self._idf(float(present.sum(dtype=np.float64))) * tf / (tf + self._norm)
 
+    def chunks_holding(self, terms: Sequence[str]) -> np.ndarray:
+        """The numbers of the chunks that hold every term of a run."""
+        return self._postings(terms)[0]
+
     def _postings(self, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Chunks holding every term of a run, and the run's frequency there (that of its rarest term)."""
         ids = [self.vocab.get(term) for term in dict.fromkeys(terms)]

@@ -1,0 +1,52 @@
+"""A count, date, place or person quoted from a sentence about another country than the one asked about is no
+answer: "how much did Japan give Ukraine?" is not answered by the sum it gave Afghanistan."""
+
+from __future__ import annotations
+
+import pytest
+from support import lexical_kotae
+
+from kotae.elsewhere import NO_COUNTRY
+from kotae.thresholds import Thresholds
+
+DOCUMENTS = {
+    "aid.md": "# 支援\n\n日本はアフガニスタンの復興のため、総額50億米ドルの支援を表明した。\n\n"
+              "日本はウクライナへの支援にも取り組んでいる。\n",
+    "members.md": "# 加盟\n\n日本とフィンランドは協力している。フィンランドは2023年4月に加盟した。\n",
+}
+
+
+@pytest.fixture(scope="module")
+def kotae(tmp_path_factory):
+    return lexical_kotae(tmp_path_factory.mktemp("elsewhere"), DOCUMENTS, Thresholds.never())
+
+
+def test_a_sum_given_for_another_country_answers_no_question_about_this_one(kotae):
+    answer = kotae.ask("日本はウクライナへの支援にいくら拠出したの?")
+    assert answer.abstained and answer.note == NO_COUNTRY["ja"]
+
+
+def test_the_country_the_sentence_is_about_is_answered(kotae):
+    answer = kotae.ask("日本はアフガニスタンの復興にいくら支援したの?")
+    assert not answer.abstained and answer.short_answer.text == "総額50億米ドル"
+
+
+def test_a_country_every_document_names_is_where_they_stand_not_what_they_are_about(kotae):
+    """日本 is in every document: a question naming only it is not held to sentences naming it."""
+    answer = kotae.ask("フィンランドが加盟したのはいつ?")
+    assert not answer.abstained and answer.short_answer.text == "2023年4月"
+    assert kotae.answerer._countries.named("日本とフィンランド") == {"フィンランド"}
+
+
+def test_a_follow_up_is_held_to_its_own_countries_not_the_conversation_s(kotae):
+    history = [{"question": "日本はウクライナへの支援に取り組んでいる?", "answer": "はい"}]
+    answer = kotae.ask("では、アフガニスタンの復興にはいくら支援したの?", history=history)
+    assert not answer.abstained and answer.short_answer.text == "総額50億米ドル"
+
+
+def test_an_english_follow_up_is_held_to_the_countries_of_its_own_words(kotae):
+    """The conversation named Finland; the follow-up names no country, so no sentence is about another one."""
+    history = [{"question": "When did Finland join?", "answer": "April 2023"}]
+    answer = kotae.ask("And how much did Japan pledge for the reconstruction?", history=history)
+    assert not answer.abstained and answer.short_answer.text == "総額50億米ドル"
+    assert kotae.ask("How much did Japan give to support Ukraine?").note == NO_COUNTRY["en"]
