@@ -24,6 +24,17 @@ def test_a_count_of_things_still_answers_how_many_things(analyzer):
     assert span_of(found, *texts) == "3つ"
 
 
+@pytest.mark.parametrize(("question", "lang"), [("自衛隊は輸送機を何機派遣した?", "ja"),
+                                              ("How many aircraft did the Self-Defense Forces send?", "en")])
+def test_a_counter_english_leaves_out_counts_only_its_own_things(analyzer, question, lang):
+    """何機 asks for aircraft: 数百張 counts tents (張), which English would write as a bare number."""
+    tents = ("自衛隊は数百張のテントを空輸した。",)
+    assert pick(analyzer, "number", question, *tents, lang=lang) is None
+    texts = ("自衛隊は数百張のテントを輸送機2機で空輸した。",)
+    assert span_of(pick(analyzer, "number", question, *texts, lang=lang), *texts) == "2機"
+    assert span_of(pick(analyzer, "number", "テントは何張空輸した?", *tents), *tents) == "数百張"
+
+
 def test_a_place_in_the_name_of_what_is_asked_for_answers(analyzer):
     texts = (BASE, VISIT)
     assert span_of(pick(analyzer, "place", "事務総長はどの基地を視察しましたか", *texts), *texts) == "横須賀"

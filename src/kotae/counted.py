@@ -12,7 +12,12 @@ from kotae.expressions import COUNTERS
 if TYPE_CHECKING:
     from kotae.short_answer import ShortAnswer
 
-_COUNTED = frozenset(plural for _, plural in COUNTERS.values() if plural)  # what a counter can count
+# Counters English leaves out (2機, 数百張): what they count is the counter itself, 何機 asks for aircraft and 数百張
+# counts tents, not them. つ and 個 count anything, and 回目 or 番目 say an order.
+SILENT = frozenset(c for c, (_, plural) in COUNTERS.items() if not plural) - {"つ", "個", "回目", "度目", "番目"}
+_COUNTED = frozenset(plural for _, plural in COUNTERS.values() if plural) | SILENT  # what a counter can count
+_EN_SILENT = {**dict.fromkeys(("aircraft", "planes", "airplanes", "jets", "helicopters"), "機"),
+              **dict.fromkeys(("vehicles", "cars", "trucks", "tanks"), "台")}
 # 何 and the counter after it: what a Japanese question counts (何か国 → countries).
 _JA_COUNTED = re.compile(rf"何\s*({'|'.join(sorted(map(re.escape, COUNTERS), key=len, reverse=True))})")
 _EN_COUNTED = re.compile(r"\bhow (?:many|much) (\w+)(?: (\w+))?|\bhow (long)\b", re.I)
@@ -41,7 +46,7 @@ _PEOPLE = frozenset({"people", "persons", "visitors", "participants", "troops", 
 def counted_nouns(question: str) -> frozenset[str]:
     """What the question counts, as the English plural of a counter (何か国, how many countries → countries)."""
     text = unicodedata.normalize("NFKC", question)
-    nouns = {COUNTERS[m.group(1)][1] for m in _JA_COUNTED.finditer(text)}
+    nouns = {COUNTERS[m.group(1)][1] or m.group(1) for m in _JA_COUNTED.finditer(text)}
     # 協力分野がいくつ, いくつの(協力)分野: the counter its noun ends or starts with counts
     for m in _JA_HOW_MANY.finditer(text):
         before, after = m.group(1) or "", m.group(2) or ""
@@ -50,7 +55,7 @@ def counted_nouns(question: str) -> frozenset[str]:
     for m in _EN_COUNTED.finditer(text):  # how many years; how many founding members
         words = {w.lower() for w in m.groups()[:2] if w}
         nouns |= _LENGTHS if m.group(3) else words | ({"people"} if words & _PEOPLE else set()) | (
-            {"countries"} if words & _NATIONS else set())
+            {"countries"} if words & _NATIONS else set()) | {_EN_SILENT[w] for w in words if w in _EN_SILENT}
     if _ASKS_MONEY.search(text):
         nouns |= MONEY
     return frozenset(nouns & _COUNTED)

@@ -20,7 +20,7 @@ from typing import Any
 
 from kotae.answer_type import without_durations
 from kotae.clauses import AT, asks_location, phrase_after, place_role, predicate, subject_verbs, where_case
-from kotae.counted import MONEY, TIMES, counted_nouns
+from kotae.counted import MONEY, SILENT, TIMES, counted_nouns
 from kotae.en_names import Names, entities_en
 from kotae.expressions import (
     COUNTERS,
@@ -338,7 +338,8 @@ def _matches(found: Found, text: str, tokens: Sequence[Token], terms: Collection
     for a number of something other than it counts, or of what it cannot be counting (`uncounted`)."""
     if found.kind in NUMBERS:
         expr = parse_number(unicodedata.normalize("NFKC", text[found.start:found.end]))
-        noun = COUNTERS.get(expr.counter, ("", ""))[1] if expr else ""
+        counter = expr.counter if expr else ""
+        noun = COUNTERS.get(counter, ("", ""))[1] or (counter if counter in SILENT else "")  # 数百張 counts 張
         if noun in uncounted or (counted and noun and noun not in counted and noun != "%"):
             return -1  # it counts something other than the question does: volumes for "how many visitors"
         if counted and expr and expr.counter in _ANY_THING:
