@@ -35,6 +35,15 @@ def test_a_counter_english_leaves_out_counts_only_its_own_things(analyzer, quest
     assert span_of(pick(analyzer, "number", "テントは何張空輸した?", *tents), *tents) == "数百張"
 
 
+def test_an_article_s_number_says_which_article_not_how_many(analyzer):
+    texts = ("第10条 条約の解釈について定める。",)
+    assert pick(analyzer, "number", "この条約は全部で何条あるの?", *texts) is None
+    assert pick(analyzer, "number", "How many articles does the treaty have?", *texts, lang="en") is None
+    assert span_of(pick(analyzer, "number", "解釈を定めるのは第何条?", *texts), *texts) == "第10条"
+    counted = ("この条約は全14か条からなる。",)
+    assert span_of(pick(analyzer, "number", "この条約は全部で何か条あるの?", *counted), *counted) == "14か条"
+
+
 def test_a_place_in_the_name_of_what_is_asked_for_answers(analyzer):
     texts = (BASE, VISIT)
     assert span_of(pick(analyzer, "place", "事務総長はどの基地を視察しましたか", *texts), *texts) == "横須賀"

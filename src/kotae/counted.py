@@ -7,7 +7,7 @@ import re
 import unicodedata
 from typing import TYPE_CHECKING
 
-from kotae.expressions import COUNTERS
+from kotae.expressions import COUNTERS, NumberExpr
 
 if TYPE_CHECKING:
     from kotae.short_answer import ShortAnswer
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 # counts tents, not them. つ and 個 count anything, and 回目 or 番目 say an order.
 SILENT = frozenset(c for c, (_, plural) in COUNTERS.items() if not plural) - {"つ", "個", "回目", "度目", "番目"}
 _COUNTED = frozenset(plural for _, plural in COUNTERS.values() if plural) | SILENT  # what a counter can count
+ORDINAL = "第"  # 第10条: the tenth article, not ten of them
 _EN_SILENT = {**dict.fromkeys(("aircraft", "planes", "airplanes", "jets", "helicopters"), "機"),
               **dict.fromkeys(("vehicles", "cars", "trucks", "tanks"), "台")}
 # 何 and the counter after it: what a Japanese question counts (何か国 → countries).
@@ -58,7 +59,12 @@ def counted_nouns(question: str) -> frozenset[str]:
             {"countries"} if words & _NATIONS else set()) | {_EN_SILENT[w] for w in words if w in _EN_SILENT}
     if _ASKS_MONEY.search(text):
         nouns |= MONEY
-    return frozenset(nouns & _COUNTED)
+    return frozenset(nouns & _COUNTED) | ({ORDINAL} if "第何" in text else set())
+
+
+def ordinal(expr: NumberExpr, counted: frozenset[str]) -> bool:
+    """Whether a number says which one (第10条) where the question counts (何条: how many articles), not which."""
+    return expr.prefix == ORDINAL and ORDINAL not in counted
 
 
 def covers(line: str, count: ShortAnswer, start: int) -> bool:

@@ -20,7 +20,7 @@ from typing import Any
 
 from kotae.answer_type import without_durations
 from kotae.clauses import AT, asks_location, phrase_after, place_role, predicate, subject_verbs, where_case
-from kotae.counted import MONEY, SILENT, TIMES, counted_nouns
+from kotae.counted import MONEY, SILENT, TIMES, counted_nouns, ordinal
 from kotae.en_names import Names, entities_en
 from kotae.expressions import (
     COUNTERS,
@@ -342,8 +342,8 @@ def _matches(found: Found, text: str, tokens: Sequence[Token], terms: Collection
         noun = COUNTERS.get(counter, ("", ""))[1] or (counter if counter in SILENT else "")  # 数百張 counts 張
         if noun in uncounted or (counted and noun and noun not in counted and noun != "%"):
             return -1  # it counts something other than the question does: volumes for "how many visitors"
-        if counted and expr and expr.counter in _ANY_THING:
-            return -1  # 8つ for "how many paragraphs": つ counts anything, so not what the question names
+        if counted and expr and (expr.counter in _ANY_THING or ordinal(expr, counted)):
+            return -1  # 8つ for "how many paragraphs" (つ counts anything), 第10条 for "how many articles" (says which)
         if counted and counted <= MONEY and noun not in counted:
             return -1  # 数百張 for "how much money": only a sum of money answers
         return int(noun in counted)
