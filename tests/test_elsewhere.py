@@ -12,7 +12,8 @@ from kotae.thresholds import Thresholds
 DOCUMENTS = {
     "aid.md": "# 支援\n\n日本はアフガニスタンの復興のため、総額50億米ドルの支援を表明した。\n\n"
               "日本はウクライナへの支援にも取り組んでいる。\n",
-    "members.md": "# 加盟\n\n日本とフィンランドは協力している。フィンランドは2023年4月に加盟した。\n",
+    "members.md": "# 加盟\n\n日本とフィンランドは協力している。フィンランドは2023年4月に加盟した。\n\n"
+                  "日本は2014年5月に協力計画に合意した。\n",
 }
 
 
@@ -36,6 +37,13 @@ def test_a_country_every_document_names_is_where_they_stand_not_what_they_are_ab
     answer = kotae.ask("フィンランドが加盟したのはいつ?")
     assert not answer.abstained and answer.short_answer.text == "2023年4月"
     assert kotae.answerer._countries.named("日本とフィンランド") == {"フィンランド"}
+
+
+def test_a_sentence_naming_only_the_country_every_document_names_is_about_that_one(kotae):
+    """日本 is left out of what a question names, but a sentence naming only 日本 is not about 韓国."""
+    assert kotae.ask("韓国が協力計画に合意したのはいつ?").note == NO_COUNTRY["ja"]
+    answer = kotae.ask("協力計画に合意したのはいつ?")
+    assert not answer.abstained and answer.short_answer.text == "2014年5月"
 
 
 def test_a_follow_up_is_held_to_its_own_countries_not_the_conversation_s(kotae):

@@ -32,19 +32,21 @@ class Countries:
     def __init__(self, retriever: Retriever) -> None:
         self._retriever = retriever
         self._everywhere = lru_cache(maxsize=1024)(self._in_every_document)
-        self.named = lru_cache(maxsize=4096)(self._named)  # a quoted line is read once, as its passage is
+        self.countries = lru_cache(maxsize=4096)(self._countries)  # a quoted line is read once, as its passage is
 
     def elsewhere(self, question: str, query: Query, found: ShortAnswer | None, sentences: Sequence,
                   searched: str) -> dict | None:
         """NO_COUNTRY where the sentence `found` is quoted from names a country and none of those the question
-        names (its English words' likeliest Japanese among them); None otherwise. `query` is that of the text
-        `searched`: a follow-up's is read again without the conversation, whose countries it does not ask about."""
+        names (its English words' likeliest Japanese among them; not those every document names, though a
+        sentence naming only such a one, 日本, is about it and not about 韓国 asked for); None otherwise. `query` is
+        that of the text `searched`: a follow-up's is read again without the conversation, whose countries it does
+        not ask about."""
         quoting = next((s for s in sentences if found is not None and s.doc_id == found.doc_id
                         and s.start <= found.start < s.end), None)
         if quoting is None:
             return None
         text = self._retriever.index.documents[quoting.doc_id].text
-        said = self.named(text[text.rfind("\n", 0, quoting.start) + 1:quoting.end])  # with the start of its line
+        said = self.countries(text[text.rfind("\n", 0, quoting.start) + 1:quoting.end])  # with its line's start
         if not said:
             return None
         own = query if searched == question else self._retriever.query(question)
@@ -52,10 +54,12 @@ class Countries:
         same = any(a.startswith(s) or s.startswith(a) for a in asked for s in said)  # アフガン, アフガニスタン
         return NO_COUNTRY if asked and not same else None
 
-    def _named(self, text: str) -> frozenset[str]:
+    def named(self, text: str) -> frozenset[str]:
         """The countries `text` names, but those every document names."""
-        tokens = self._retriever.analyzer.tokens(text)
-        return frozenset(t.term for t in tokens if t.country and not self._everywhere(t.term))
+        return frozenset(c for c in self.countries(text) if not self._everywhere(c))
+
+    def _countries(self, text: str) -> frozenset[str]:
+        return frozenset(t.term for t in self._retriever.analyzer.tokens(text) if t.country)
 
     def _in_every_document(self, term: str) -> bool:
         index = self._retriever.index
