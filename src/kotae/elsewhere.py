@@ -2,15 +2,16 @@
 about: "How much has Japan put into the package for Ukraine?" answered by the only sum of money the documents give,
 five billion dollars for Afghanistan. The answer is then abstained, as where the documents give no such item.
 
-Countries every document names are left out on both sides: in documents about Japan, 日本 is where every sentence
-stands, said or not. A follow-up is held to the countries of its own words: the conversation's are often not what it
-asks about ("and the one the year after, where was it held?" after a question about Madrid).
+Countries every document names are left out of the question's: in documents about Japan, 日本 is where every
+question stands, said or not (a sentence naming only 日本 is still about it, not about the 韓国 asked for). A
+follow-up is held to the countries of its own words: the conversation's are often not what it asks about ("and the
+one the year after, where was it held?" after a question about Madrid).
 
-Measured on the gold and holdout sets (1,876 questions): in hybrid mode eight unanswerable questions were abstained so
-(six of them sums of money asked for Ukraine's aid package or a trust fund and found for Afghanistan) and one
-answerable question that had been answered with another country's date; in lexical mode 28 unanswerable questions and
-five answerable ones whose short answers had all been another country's dates. No answer whose first sentence held
-the evidence was abstained.
+Measured on the gold and holdout sets (1,876 questions): in hybrid mode ten unanswerable questions were abstained so
+(most of them sums of money asked for Ukraine's aid package or a trust fund and found for Afghanistan) and one
+answerable question that had been answered with another country's date; in lexical mode 30 unanswerable questions and
+seven answerable ones, each answered before with a wrong short answer from a sentence without the evidence. No answer
+whose first sentence held the evidence was abstained.
 """
 
 from __future__ import annotations
