@@ -58,3 +58,16 @@ def test_an_english_follow_up_is_held_to_the_countries_of_its_own_words(kotae):
     answer = kotae.ask("And how much did Japan pledge for the reconstruction?", history=history)
     assert not answer.abstained and answer.short_answer.text == "総額50億米ドル"
     assert kotae.ask("How much did Japan give to support Ukraine?").note == NO_COUNTRY["en"]
+
+
+def test_a_store_without_postings_finds_the_countries_every_document_names_in_their_text(kotae):
+    """A Milvus index keeps BM25's statistics, not its postings: the documents' text says where a country is."""
+    from types import SimpleNamespace
+
+    from kotae.elsewhere import Countries
+
+    index = kotae.retriever.index
+    without = SimpleNamespace(index=SimpleNamespace(lexical=object(), documents=index.documents, chunks=index.chunks),
+                              analyzer=kotae.retriever.analyzer)
+    text = "日本とフィンランド"
+    assert Countries(without).named(text) == {"フィンランド"} == kotae.answerer._countries.named(text)

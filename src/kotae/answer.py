@@ -83,8 +83,8 @@ class Answerer:
             learned, learned_ranker = load_calibration(retriever.settings.answer.abstention_file)
             thresholds, ranker = thresholds or learned, ranker or learned_ranker
         self.thresholds, self.ranker = thresholds, ranker
-        # Chunks never change within an index, so each is analysed once, not again for every question.
         self._countries = Countries(retriever)
+        # Chunks never change within an index, so each is analysed once, not again for every question.
         self._read = lru_cache(maxsize=READINGS_KEPT)(self._analyse)
         self._cells = lru_cache(maxsize=READINGS_KEPT)(self._analyse_cells)
 
