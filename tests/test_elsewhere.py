@@ -11,9 +11,9 @@ from kotae.thresholds import Thresholds
 
 DOCUMENTS = {
     "aid.md": "# 支援\n\n日本はアフガニスタンの復興のため、総額50億米ドルの支援を表明した。\n\n"
-              "日本はウクライナへの支援にも取り組んでいる。\n",
+              "日本はウクライナへの支援にも取り組んでいる。\n\n加盟国は国防費を対GDP比2%に引き上げる目標を掲げた。\n",
     "members.md": "# 加盟\n\n日本とフィンランドは協力している。フィンランドは2023年4月に加盟した。\n\n"
-                  "日本は2014年5月に協力計画に合意した。\n",
+                  "日本は2014年5月に協力計画に合意した。\n\n協力計画は4年間の計画である。\n",
 }
 
 
@@ -71,3 +71,19 @@ def test_a_store_without_postings_finds_the_countries_every_document_names_in_th
                               analyzer=kotae.retriever.analyzer)
     text = "日本とフィンランド"
     assert Countries(without).named(text) == {"フィンランド"} == kotae.answerer._countries.named(text)
+
+
+@pytest.mark.parametrize(("question", "lang"), [("日本の国防費は対GDP比で何%?", "ja"),
+                                              ("What percentage of GDP does Japan spend on defence?", "en")])
+def test_a_figure_asked_of_the_country_every_document_names_is_not_one_said_of_the_allies(kotae, question, lang):
+    """The allies' 2% target, in a line naming no country, is not Japan's own share."""
+    assert kotae.ask(question).note == NO_COUNTRY[lang]
+    answer = kotae.ask("加盟国の国防費の目標は対GDP比で何%?")
+    assert not answer.abstained and answer.short_answer.text == "2%"
+
+
+def test_the_country_every_document_names_as_one_side_of_a_pair_or_in_a_cited_source_is_not_asked_about(kotae):
+    for question in ("日本とフィンランドの協力計画は何年間の計画?",
+                     "According to Japan's foreign ministry report, what share of GDP is the allies' target?"):
+        answer = kotae.ask(question)
+        assert not answer.abstained and answer.short_answer is not None, question
