@@ -83,10 +83,10 @@ class Answerer:
             learned, learned_ranker = load_calibration(retriever.settings.answer.abstention_file)
             thresholds, ranker = thresholds or learned, ranker or learned_ranker
         self.thresholds, self.ranker = thresholds, ranker
-        self._countries = Countries(retriever)
         # Chunks never change within an index, so each is analysed once, not again for every question.
         self._read = lru_cache(maxsize=READINGS_KEPT)(self._analyse)
         self._cells = lru_cache(maxsize=READINGS_KEPT)(self._analyse_cells)
+        self._countries = Countries(retriever, self._cells)
 
     def ask(self, question: str, *, history: Sequence[Mapping[str, Any]] | None = None, mode: str | None = None,
             top_k: int | None = None, qid: str | None = None, generate: bool = True) -> Answer:

@@ -98,12 +98,17 @@ def in_citation_order(sentences: Sequence[AnswerSentence], passages: Sequence[Pa
             tuple(replace(by_rank[rank], rank=number[rank]) for rank in order))
 
 
+def quoting(sentences: Sequence[AnswerSentence], span: ShortAnswer | None) -> AnswerSentence | None:
+    """The sentence among `sentences` that holds `span` (a short answer), or None."""
+    return next((s for s in sentences if span is not None and s.doc_id == span.doc_id and s.start <= span.start
+                 and span.end <= s.end), None)
+
+
 def led_by(sentences: Sequence[AnswerSentence], passages: Sequence[Passage], span: ShortAnswer
            ) -> tuple[tuple[AnswerSentence, ...], tuple[Passage, ...]]:
     """The answer led by the sentence quoting `span` (its short answer), numbered again in citation order; as it is
     where that sentence leads already or is not among them."""
-    holder = next((s for s in sentences if s.doc_id == span.doc_id and s.start <= span.start and span.end <= s.end),
-                  None)
+    holder = quoting(sentences, span)
     if holder is None or holder == sentences[0]:
         return tuple(sentences), tuple(passages)
     return in_citation_order([holder, *(s for s in sentences if s != holder)], passages)

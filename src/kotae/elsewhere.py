@@ -19,17 +19,18 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 
+from kotae.answered import AnswerSentence, quoting
+from kotae.english import without_function_phrases
 from kotae.query import Query
 from kotae.retrieve import Retriever
 from kotae.short_answer import ShortAnswer
+from kotae.types import Token
 
 _OURS = re.compile(r"我が国|わが国|我国")  # "our country": how a government's documents name their own
 _PAIRED = r"(?:と|・|及び|[-–—/]|\band\b)"  # 日本とNATO, Japan–NATO, Japan and NATO
-_CITED = re.compile(r"\b(?:according to|per|in|from)\s+(?:the\s+)?(?:[\w-]+'s\s+)?(?:[\w-]+\s+){0,3}?"
-                    r"(?:briefing|report|article|overview|summary|slides?|piece|story|document|paper|page)s?\b", re.I)
 NO_COUNTRY = {"ja": "関連する記述はありますが、質問の国についての記述ではありません。",
               "en": "The documents give this only for another country than the one asked about."}
 
@@ -37,24 +38,24 @@ NO_COUNTRY = {"ja": "関連する記述はありますが、質問の国につ�
 class Countries:
     """The countries a text names (UniDic's country names), as the index's documents are read."""
 
-    def __init__(self, retriever: Retriever) -> None:
+    def __init__(self, retriever: Retriever, tokens: Callable[[str], Sequence[Token]] | None = None) -> None:
         self._retriever = retriever
+        self._tokens = tokens or retriever.analyzer.tokens  # an answerer's, which has read its question already
         self._everywhere = lru_cache(maxsize=1024)(self._in_every_document)
         self.countries = lru_cache(maxsize=4096)(self._countries)  # a quoted line is read once, as its passage is
 
-    def elsewhere(self, question: str, query: Query, found: ShortAnswer | None, sentences: Sequence,
+    def elsewhere(self, question: str, query: Query, found: ShortAnswer | None, sentences: Sequence[AnswerSentence],
                   searched: str) -> dict | None:
         """NO_COUNTRY where the sentence `found` is quoted from names a country and none of those the question
         names (its English words' likeliest Japanese among them; not those every document names, though a
         sentence naming only such a one, 日本, is about it and not about 韓国 asked for); None otherwise. `query` is
         that of the text `searched`: a follow-up's is read again without the conversation, whose countries it does
         not ask about."""
-        quoting = next((s for s in sentences if found is not None and s.doc_id == found.doc_id
-                        and s.start <= found.start < s.end), None)
-        if quoting is None:
+        holder = quoting(sentences, found)
+        if found is None or holder is None:
             return None
-        text = self._retriever.index.documents[quoting.doc_id].text
-        line = text[text.rfind("\n", 0, quoting.start) + 1:quoting.end]  # the sentence with its line's start
+        text = self._retriever.index.documents[holder.doc_id].text
+        line = text[text.rfind("\n", 0, holder.start) + 1:holder.end]  # the sentence with its line's start
         said = self.countries(line)
         if not said and (found.kind != "number" or _OURS.search(line)):
             return None
@@ -72,8 +73,8 @@ class Countries:
         """The countries every document names that the question names on their own: not as one side of a pair
         (日本とNATO, Japan-NATO, Japan and NATO: the pair's plan or meeting) nor in a source it cites (according to
         Japan's foreign ministry briefing)."""
-        text = _CITED.sub(" ", unicodedata.normalize("NFKC", question))
-        words = {t.term: t.surface for t in self._retriever.analyzer.tokens(text) if t.country}
+        text = without_function_phrases(unicodedata.normalize("NFKC", question))
+        words = {t.term: t.surface for t in self._tokens(text) if t.country}
         words |= {t: tr.source for tr in own.translations for t in tr.candidates[0]
                   if self.countries(t) and re.search(rf"\b{re.escape(tr.source)}", text, re.I)}
         return {term for term, surface in words.items() if self._everywhere(term) and not re.search(
@@ -85,7 +86,7 @@ class Countries:
         return frozenset(c for c in self.countries(text) if not self._everywhere(c))
 
     def _countries(self, text: str) -> frozenset[str]:
-        return frozenset(t.term for t in self._retriever.analyzer.tokens(text) if t.country)
+        return frozenset(t.term for t in self._tokens(text) if t.country)
 
     def _in_every_document(self, term: str) -> bool:
         index = self._retriever.index

@@ -103,7 +103,8 @@ _SOURCE_MODIFIERS = (r"(?:(?:(?:news|original|same|above|linked|web|online|forei
                      r"(?:19|20)\d\d)"
                      r"(?:\s*'\s*s|\s+s(?=\s))?|'\s*s)\s+){0,4}")  # ministry's, or as MeCab leaves it: ministry s
 _SOURCE_REFERENCES = re.compile(
-    r"\b(?:(?:according\s+to|in|from|per|by)\s+(?:the|this|that|its|their)\s+" + _SOURCE_MODIFIERS + _SOURCE
+    r"\b(?:(?:according\s+to|in|from|per|by)\s+(?:the|this|that|its|their|[a-z][\w-]*(?:\s*'\s*s|\s+s(?=\s)))\s+"
+    + _SOURCE_MODIFIERS + _SOURCE
     + r"|(?:the|this|that)\s+" + _SOURCE + r"(?=\s+(?:says?|said|describes?|described|mentions?|mentioned|"
     r"puts?|calls?|called|notes?|noted|lists?|listed|reports?|reported|cites?|cited|explains?|explained|states?|"
     r"stated|tells?|writes?|wrote)\b))", re.I)

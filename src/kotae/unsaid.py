@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from kotae.answered import quoting
 from kotae.short_answer import Question, ShortAnswer, offices
 from kotae.spans import ANY_OFFICE, OFFICES, office_forms
 from kotae.types import Token
@@ -53,8 +54,8 @@ def _not_a_birth(question: Question, found: ShortAnswer, sentences: Sequence[Any
     """Whether the question asks for a birth and the sentence of the date found does not say it is one."""
     if not _BIRTH_ASKED.search(question.text):
         return False
-    quoting = (s for s in sentences if s.doc_id == found.doc_id and s.start <= found.start < s.end)
-    return not any(_BIRTH_SAID.search(s.text) for s in quoting)
+    holder = quoting(sentences, found)
+    return holder is None or not _BIRTH_SAID.search(holder.text)
 
 
 def _same_office(asked: str, named: str) -> bool:
