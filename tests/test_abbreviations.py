@@ -32,7 +32,11 @@ def test_abbreviations_are_written_out_only_as_written():
     assert expand_abbreviations("the PM", keep=lambda a: a == "PM") == "the PM"
     assert expand_abbreviations("Has the SDF or the MSDF met MOFA?") == (
         "Has the Self-Defense Forces or the Maritime Self-Defense Force met Ministry of Foreign Affairs?")
-    assert expand_abbreviations("sdf") == "sdf"  # as written only
+    # Typed in lower case, those no English word is spelt as are read too; us, pm and uk are words or times.
+    assert expand_abbreviations("nato hq where") == "nato headquarters where"
+    assert expand_abbreviations("did the sdf meet mofa") == (
+        "did the Self-Defense Forces meet Ministry of Foreign Affairs")
+    assert expand_abbreviations("tell us by 3 pm in the uk") == "tell us by 3 pm in the uk"
 
 
 def test_an_english_question_with_an_abbreviation_finds_the_japanese_word(analyzer):

@@ -637,3 +637,40 @@ def test_a_byline_is_the_title_and_the_string_metadata_that_say_who_issued_it():
     assert Document("d", "報告書", "本文", {"source": "外務省", "author": "政策課", "published": "2025-05"}
                     ).byline == "報告書 外務省 政策課"
     assert Document("d", "報告書", "本文", {"source": ["a list"]}).byline == "報告書"
+
+
+def test_a_follow_up_leads_with_what_the_answer_before_it_did_not_say(tmp_path):
+    """Asked what the body named in the last answer does, the sentence that named it follows the one that says."""
+    kotae = lexical_kotae(tmp_path, {
+        "news.md": "# 支援組織\n\n山田大臣は4月8日、新たな支援組織「北方支援機構」への参加を検討していると述べた。\n\n"
+                   "北方支援機構は、装備の供与や訓練を調整する役割を担う。\n",
+        "other.md": LIBRARY}, Thresholds.never())
+    named = "山田大臣は4月8日、新たな支援組織「北方支援機構」への参加を検討していると述べた。"
+    does = "北方支援機構は、装備の供与や訓練を調整する役割を担う。"
+    earlier = "山田大臣が参加を検討している支援組織は?"
+    assert kotae.ask(earlier).sentences[0].text == named
+    follow = kotae.ask("その組織の役割は?", history=[{"question": earlier, "answer": "北方支援機構"}])
+    assert [s.text for s in follow.sentences][:2] == [does, named]
+
+
+def test_the_sentence_that_answered_before_still_leads_where_it_holds_the_item_asked_for(retriever):
+    from kotae.answered import AnswerSentence
+    from kotae.query import Query
+    from kotae.sentence_rank import Candidate, Ranker
+    from kotae.short_answer import Question
+
+    def scored(text: str, start: int, coverage: float, item: bool):
+        sentence = AnswerSentence(text=text, citation=1, doc_id="d", start=start, end=start + len(text))
+        return sentence, set(), Candidate(coverage=coverage, context=coverage, local=coverage, rank=1, typed=True,
+                                          item=item, row=False, length=len(text))
+
+    found = [scored("大臣は4月8日に参加を表明した。", 0, 1.0, True), scored("組織は訓練を調整する。", 20, 0.9, False)]
+    answerer = Answerer(retriever, THRESHOLDS, Ranker())  # the default weights: 0.06 apart, within the margin
+    query = Query(lang="ja", terms=(), translations=(), unknown=(), kind=None)
+    told = frozenset({("d", 0)})
+
+    def lead(short):
+        return answerer._sentences([], [], [], query, short, None, "lexical", found, told=told)[0][0].text
+
+    assert lead(None) == "組織は訓練を調整する。"
+    assert lead(Question("date", "それはいつ?")) == "大臣は4月8日に参加を表明した。"

@@ -26,6 +26,8 @@ def test_other_offices_keep_their_one_name():
     ("日本の外相として初めて出席したのは誰?", "4月\t林外務大臣の外相会合出席\t●外務大臣による初めての出席。", None),
     ("会談した防衛大臣は誰?", "中谷防衛相は8日、事務総長と会談した。", None),
     ("会合に出席した防衛大臣は誰?", "4月\t林外務大臣の外相会合出席", NO_HOLDER),  # another minister
+    # An office after the verb that describes it (率いる司令官) is asked for as one before a particle is.
+    ("NSATUの司令部を率いる司令官は誰ですか?", "NSATUはドイツに司令部を置き、装備供与を調整する。", NO_HOLDER),
 ])
 def test_a_who_question_is_answered_under_either_name_of_its_office(analyzer, asked, text, unsaid_note):
     question = Question("person", asked, {t.term: 1.0 for t in analyzer.tokens(asked)})

@@ -57,6 +57,17 @@ def test_the_bundled_pairs_reach_the_verbs_news_reports_speech_and_thanks_with(a
         assert japanese in [c.ja for c in lexicon.lookup([english])], english
 
 
+def test_the_bundled_pairs_reach_the_words_of_military_operations(analyzer):
+    text = "地中海での対テロ作戦。5条の集団防衛規定に基づき開始。"
+    docs = [Document(id="d", title="t", text=text)]
+    vocab = {t: n for n, t in enumerate(analyzer.terms(text))}
+    lexicon, notes = build_lexicon(docs, analyzer, vocab, supplement=read_pairs(bundled()))
+    if notes:
+        pytest.skip(notes[0])
+    for english, japanese in (("operation", "作戦"), ("launched", "開始"), ("basis", "基づく"), ("collective", "集団")):
+        assert [c.ja for c in lexicon.lookup([english])].index(japanese) <= 1, english  # first or second
+
+
 def test_an_english_question_reaches_a_word_only_a_users_pair_gives(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()

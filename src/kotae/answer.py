@@ -20,6 +20,7 @@ from kotae.answered import ABSTAIN_MESSAGE, Answer, AnswerSentence, in_citation_
 from kotae.asked import what_it_asks
 from kotae.candidates import Reading, Scored, candidates
 from kotae.continuation import continued
+from kotae.conversation import earlier_question
 from kotae.elsewhere import Countries
 from kotae.en_names import Names
 from kotae.english import load_tables
@@ -93,8 +94,9 @@ class Answerer:
             return Answer(abstained=True, sentences=(), message=ABSTAIN_MESSAGE.get(query.lang, ABSTAIN_MESSAGE["en"]),
                           note=result.note, **common)
         items = asked_items(question) if short is None or short.kind not in ("number", "date") else None
+        told = self._told(history) if searched != question else frozenset()
         chosen = self._sentences(result.passages, read, choosing, query, short, vector, result.mode, found, items,
-                                 parts_named(question))
+                                 parts_named(question), told)
         sentences, common["passages"] = in_citation_order([s for s, _ in chosen], result.passages)
         cells = [self._cells(s.text) for s in sentences]
         names = self._names if query.lang == "en" else None
@@ -266,8 +268,8 @@ class Answerer:
 
     def _sentences(self, passages: Sequence[Passage], read: Sequence[Reading], wants: Sequence[Need], query: Query,
                    short: Question | None, vector: np.ndarray | None, mode: str, found: list[Scored] | None = None,
-                   items: int | None = None, parts: frozenset[tuple[int, str]] = frozenset()
-                   ) -> list[tuple[AnswerSentence, set[str]]]:
+                   items: int | None = None, parts: frozenset[tuple[int, str]] = frozenset(),
+                   told: frozenset[tuple[str, int]] = frozenset()) -> list[tuple[AnswerSentence, set[str]]]:
         """The best sentence first, then up to two more that score close to it, by passage and in the order of the
         text; each with its terms; among the candidate sentences `found`, where the search has scored them. A question
         asking for `items` things by name (the three core tasks) leads with a sentence within the margin that lists as
@@ -300,6 +302,12 @@ class Answerer:
             sharing = next((i for i in within if found[i][2].local), None)
             if sharing is not None:
                 best, rest = lead(sharing)
+        if (best.doc_id, best.start) in told and (short is None or not next(c.item for s, _, c in found if s == best)):
+            # A follow-up asks what the answer before it did not say (unless that sentence holds the item it asks
+            # for): the sentence that gave that answer follows the best one that did not.
+            new = next((i for i in within if (found[i][0].doc_id, found[i][0].start) not in told), None)
+            if new is not None:
+                best, rest = lead(new)
         part = next((i for i in within if opens_with(found[i][0].text, parts)), None)
         if part is not None:  # asked what Article 5 says: the text of Article 5 first
             best, rest = lead(part)
@@ -320,6 +328,15 @@ class Answerer:
         return candidates(passages[:PASSAGES_READ], read[:PASSAGES_READ], wants, query, short,
                           documents=self.retriever.index.documents, cells=self._cells,
                           similarities=lambda chunk_id: self._similarities(chunk_id, vector))
+
+    def _told(self, history: Sequence[Mapping[str, Any]] | None) -> frozenset[tuple[str, int]]:
+        """Where the answer to the conversation's last question begins (its first sentence), as kotae answers it
+        (with the one turn before it, which is all a follow-up is searched with: see kotae.conversation)."""
+        earlier = earlier_question(history)
+        if earlier is None:
+            return frozenset()
+        answer = self.ask(earlier[0], history=earlier[1][-1:] or None, generate=False)
+        return frozenset((s.doc_id, s.start) for s in answer.sentences[:1])
 
     def _similarities(self, chunk_id: str, vector: np.ndarray | None) -> np.ndarray | None:
         sentences = self.retriever.index.sentences

@@ -105,6 +105,17 @@ def last_named(history: Sequence[Mapping[str, Any]] | None) -> str:
     return _APPOSITION.split(named(last.answer), maxsplit=1)[0].strip() if last is not None else ""
 
 
+def earlier_question(history: Sequence[Mapping[str, Any]] | None) -> tuple[str, list[dict[str, str | None]]] | None:
+    """The conversation's last question and the turns before it, as question/answer turns; None where it asked
+    nothing."""
+    turns = read_history(history)
+    last = _last_asked(turns)
+    if last is None:
+        return None
+    before = turns[:max(i for i, turn in enumerate(turns) if turn is last)]
+    return last.question, [{"question": t.question, "answer": t.answer} for t in before if t.question.strip()]
+
+
 def _last_asked(turns: Sequence[Turn]) -> Turn | None:
     """The conversation's last turn that asked something (a greeting answers nothing)."""
     return next((turn for turn in reversed(turns) if turn.question.strip()), None)

@@ -262,6 +262,9 @@ def _offices(text: str, tokens: Sequence[Token]) -> list[Found]:
     found: list[Found] = []
     i = 0
     while i < len(tokens):
+        if tokens[i].pos not in ("名詞", "接頭辞", "形状詞"):  # no part of the compound after it (率いる司令官)
+            i += 1
+            continue
         j = i
         while j + 1 < len(tokens) and tokens[j + 1].pos in ("名詞", "接頭辞", "接尾辞") and (_touching(
                 text, tokens[j].end, tokens[j + 1].start, spaced=tokens[j].surface.isascii()
