@@ -523,7 +523,8 @@ def test_a_question_about_a_year_no_cited_sentence_is_of_is_abstained(tmp_path):
 
 def test_a_year_given_as_a_documents_own_date_asks_for_no_year(tmp_path):
     """"According to the May 2025 paper" names the document, not the year of what is asked: a document dated 2025-05
-    that gives 2023's figures answers; the same year without its month, or with another month, still asks for 2025."""
+    that gives 2023's figures answers, as does "the 2025 briefing"; the same year on what is asked (2025年の首脳会合),
+    or with another month, still asks for 2025."""
     from kotae.relative_dates import dating_years, written_month
 
     assert written_month({"published": "2025-05"}) == (2025, 5) and written_month({"date": "2023-07-12"}) == (2023, 7)
@@ -532,6 +533,10 @@ def test_a_year_given_as_a_documents_own_date_asks_for_no_year(tmp_path):
     assert dating_years("According to the May 2025 overview, how many?", {(2025, 5)}) == {"2025"}
     assert dating_years("2025年の首脳会合は?", {(2025, 5)}) == set()
     assert dating_years("2025年6月の首脳会合は?", {(2025, 5)}) == set()
+    # A year alone dates a document as its month does.
+    assert dating_years("According to the Foreign Ministry's 2025 NATO briefing, how many?", {(2025, 5)}) == {"2025"}
+    assert dating_years("外務省の2025年のNATO資料では?", {(2025, 5)}) == {"2025"}
+    assert dating_years("What did NATO agree in 2025 about the report?", {(2025, 5)}) == set()
     paper = "---\ntitle: 概要\npublished: 2025-05\n---\n# 兵力\n\n2023年の加盟国軍隊の合計は約335万人。\n"
     k = lexical_kotae(tmp_path, {"paper.md": paper}, thresholds=THRESHOLDS)
     dated = k.ask("2025年5月の資料によると、加盟国軍隊の合計は?", mode="lexical")

@@ -110,7 +110,8 @@ _SOURCE_MODIFIERS = (r"(?:(?:(?:news|original|same|above|linked|web|online|forei
 _SOURCE_REFERENCES = re.compile(
     r"\b(?:(?:according\s+to|in|from|per|by)\s+(?:the|this|that|its|their|[a-z][\w-]*(?:\s*'\s*s|\s+s(?=\s)))\s+"
     + _SOURCE_MODIFIERS + _SOURCE
-    + r"|(?:the|this|that)\s+" + _SOURCE + r"(?=\s+(?:says?|said|describes?|described|mentions?|mentioned|"
+    + r"|(?:the|this|that)\s+" + _SOURCE  # the article (on NSATU) says
+    + r"(?=\s+(?:(?:on|about)\s+(?:[\w'-]+\s+){1,4}?)?(?:says?|said|describes?|described|mentions?|mentioned|"
     r"puts?|calls?|called|notes?|noted|lists?|listed|reports?|reported|cites?|cited|explains?|explained|states?|"
     r"stated|tells?|writes?|wrote)\b))", re.I)
 

@@ -64,10 +64,17 @@ def written_month(meta: dict) -> tuple[int, int] | None:
     return (int(found.group(1)), int(found.group(2))) if found else None
 
 
+# Nouns for a document, which a year can date as a month does (the Foreign Ministry's 2025 NATO briefing, 2025年の資料).
+_DOCUMENT_EN = r"(?:article|piece|story|briefing|report|overview|summary|slides?|deck|page|document|paper|leaflet)s?"
+_DOCUMENT_JA = r"(?:資料|報告書?|概要|記事|ページ|文書|ブリーフィング)"
+
+
 def dating_years(question: str, dates: Collection[tuple[int, int]]) -> set[str]:
-    """The years a question names with the month of one of the `dates` (its documents' own, see `written_month`):
-    外務省の2025年5月の資料, the May 2025 overview, which say which document, not what year the answer is of."""
+    """The years a question names with the month of one of the `dates` (its documents' own, see `written_month`), or
+    as what a document is of: 外務省の2025年5月の資料, the May 2025 overview, the ministry's 2025 NATO briefing,
+    2025年の資料, which say which document, not what year the answer is of (2025年の首脳会合 asks of 2025)."""
     text = unicodedata.normalize("NFKC", question)
     return {str(year) for year, month in dates
-            if re.search(rf"(?<!\d){year}\s*年\s*0?{month}\s*月|\b{MONTHS[month - 1]},?\s+(?:of\s+)?{year}\b", text,
-                         re.I)}
+            if re.search(rf"(?<!\d){year}\s*年\s*0?{month}\s*月|\b{MONTHS[month - 1]},?\s+(?:of\s+)?{year}\b|"
+                         rf"\b{year}\s+(?:(?:(?-i:[A-Z][\w'-]*)|annual|news|press|policy)\s+){{0,2}}?{_DOCUMENT_EN}\b|"
+                         rf"(?<!\d){year}\s*年(?:度|版)?の?[^\s、。?]{{0,6}}?{_DOCUMENT_JA}", text, re.I)}
