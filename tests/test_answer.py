@@ -679,3 +679,29 @@ def test_the_sentence_that_answered_before_still_leads_where_it_holds_the_item_a
 
     assert lead(None) == "組織は訓練を調整する。"
     assert lead(Question("date", "それはいつ?")) == "大臣は4月8日に参加を表明した。"
+
+
+def test_the_passage_the_confidence_rests_on_is_read_where_retrieval_put_it_below_those_read(tmp_path):
+    """Confidence looks at five passages, sentences come from the first three: where the one covering the question
+    is fourth, its sentences are candidates too, so the answer quotes what made kotae confident."""
+    from dataclasses import replace as renumbered
+
+    from kotae.answer import PASSAGES_READ
+    from kotae.asked import what_it_asks
+
+    documents = {f"d{n}.md": f"# 資料{n}\n\n同盟は規約{n}を定める。\n" for n in range(4)}
+    documents["treaty.md"] = "# 条約\n\n第5条は集団防衛を定める。\n"
+    kotae = lexical_kotae(tmp_path, documents, Thresholds.never())
+    answerer, question = kotae.answerer, "第5条は何を定める?"
+    retriever = answerer.retriever
+    query = retriever.query(question)
+    wants = what_it_asks(retriever, question, query, question, None)[1]
+    passages = list(retriever.search(question, mode="lexical", top_k=5, query=query).passages)
+    treaty = next(p for p in passages if p.doc_id == "treaty")
+    others = [p for p in passages if p is not treaty]
+    order = [*others[:PASSAGES_READ], treaty, *others[PASSAGES_READ:]]
+    order = [renumbered(p, rank=n) for n, p in enumerate(order, start=1)]
+    read = [answerer._read(p.chunk_id) for p in order]
+    found = answerer._candidates(order, read, wants, query, None, None)
+    assert "第5条は集団防衛を定める。" in [s.text for s, _, _ in found]
+    assert {s.citation for s, _, _ in found} == {1, 2, 3, PASSAGES_READ + 1}

@@ -218,11 +218,12 @@ class Answerer:
         kotae.rerank), and the candidate sentences so scored, citing the new ranks (None where not reordered)."""
         if not (self.retriever.settings.retrieval.reranks(query.lang) and result.passages):
             return result, None
-        read = [self._read(p.chunk_id) for p in result.passages[:PASSAGES_READ]]
+        read = [self._read(p.chunk_id) for p in result.passages[:CONFIDENCE_DEPTH]]
         # The sentences are scored on retrieval's order, which the ranker learned on.
         found = self._candidates(result.passages, read, wants, query, short, vector)
         scores, _ = self.ranker.scores([c for _, _, c in found], result.mode, query.lang)
-        passages, was = by_best_sentence(result.passages, [s.citation for s, _, _ in found], scores)
+        top = [(s.citation, score) for (s, _, _), score in zip(found, scores) if s.citation <= PASSAGES_READ]
+        passages, was = by_best_sentence(result.passages, [c for c, _ in top], [score for _, score in top])
         return (replace(result, passages=passages),
                 [(replace(s, citation=was[s.citation]), t, c) for s, t, c in found])
 
@@ -261,7 +262,7 @@ class Answerer:
         """The candidate sentences of a question as the ranker sees them, for learning its weights: (mode,
         language, each sentence with what is known of it)."""
         searched, query, result, vector = self._search(question, history, mode=mode)
-        read = [self._read(p.chunk_id) for p in result.passages[:PASSAGES_READ]]
+        read = [self._read(p.chunk_id) for p in result.passages[:CONFIDENCE_DEPTH]]
         _, choosing, short = what_it_asks(self.retriever, question, query, searched, history)
         found = self._candidates(result.passages, read, choosing, query, short, vector)
         return result.mode, query.lang, [(sentence, candidate) for sentence, _, candidate in found]
@@ -325,7 +326,15 @@ class Answerer:
                     short: Question | None, vector: np.ndarray | None) -> list[Scored]:
         """The candidate sentences of the top passages (see kotae.candidates); `vector` is the question's, for the
         sentences' similarity (None: no similarity)."""
-        return candidates(passages[:PASSAGES_READ], read[:PASSAGES_READ], wants, query, short,
+        chosen = list(range(min(PASSAGES_READ, len(passages), len(read))))
+        # The passage the confidence rests on (the one covering most of the question among those it looks at) is read
+        # too where retrieval put it below them: "What is NATO's Article 5?", whose article's row is fourth.
+        covers = [coverage(wants, r.context) for r in read[:min(CONFIDENCE_DEPTH, len(passages))]]
+        if len(covers) > len(chosen) and chosen:
+            best = max(range(len(covers)), key=lambda i: (covers[i], -i))
+            if covers[best] > max(covers[i] for i in chosen):
+                chosen.append(best)
+        return candidates([passages[i] for i in chosen], [read[i] for i in chosen], wants, query, short,
                           documents=self.retriever.index.documents, cells=self._cells,
                           similarities=lambda chunk_id: self._similarities(chunk_id, vector))
 
