@@ -52,6 +52,9 @@ SHORT_KEYS = {"text", "en", "kind", "doc_id", "start", "end"}
     ("person", "会談したのは誰と誰?", "岸田総理大臣とストルテンベルグ事務総長が会談した。",
      "岸田総理大臣とストルテンベルグ事務総長"),
     ("person", "ルッテ事務総長と会談した日本の総理は?", "石破総理とルッテ事務総長の間で共同声明を発出。", "石破総理"),
+    # Asked for the holder of one office, not both of the two people the sentence joins.
+    ("person", "2023年の事務総長は誰?", "岸田総理とストルテンベルグ事務総長の間で共同声明を発出。",
+     "ストルテンベルグ事務総長"),
     ("person", "署名したのは誰?", "計画は日本国総理大臣と NATO 事務総長により署名された。",
      "日本国総理大臣と NATO 事務総長"),
 ])

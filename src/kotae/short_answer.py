@@ -34,7 +34,17 @@ from kotae.expressions import (
     values,
 )
 from kotae.render_en import date_en, months_named, number_en
-from kotae.spans import ANY_OFFICE, BARE, Found, country_only, find_all, names_country
+from kotae.spans import (
+    ANY_OFFICE,
+    BARE,
+    Found,
+    adds_named,
+    country_only,
+    find_all,
+    label_asked,
+    names_country,
+    one_holds,
+)
 from kotae.types import Token
 
 # What answers each kind of question, in groups tried in order (a number of years answers "when" only where no
@@ -167,7 +177,7 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
                                                  & a.numbers) > 1
             if month and named == 2:
                 echoed.add(n)
-            if named == 2 or (found.kind == "value" and not _label_asked(found, toks, terms)):
+            if named == 2 or (found.kind == "value" and not label_asked(found, toks, terms)):
                 continue
             matches = _matches(found, sentence.text, toks, terms, a.counted, a.uncounted, a.case, titles)
             if matches < 0:
@@ -205,7 +215,7 @@ def short_answer(question: Question, sentences: Sequence[Any], tokens: Sequence[
     # The whole of what the span is part of: オーストリアのザルツブルク for オーストリア, both offices of "AとB",
     # unless the rest names a person or place the question names (フランスとドイツ, asked about ドイツ).
     wholes = [f for m, f in accepted if m == n and f.link and f.start <= found.start and found.end <= f.end
-              and not _adds_named(f, found, tokens[n], terms)]
+              and not adds_named(f, found, tokens[n], terms)]
     found = max(wholes, key=lambda f: f.end - f.start, default=found)
     sentence = sentences[n]
     year = _YEAR_FIRST.match(sentence.text, found.start, found.end) if found.kind == "date" else None
@@ -335,7 +345,7 @@ def _matches(found: Found, text: str, tokens: Sequence[Token], terms: Collection
              uncounted: Collection[str], case: Sequence[str], titles: Collection[str]) -> int:
     """1 when the span is what the question describes: a number of what it counts, a person with the title it
     names (among `titles`) or the subject of the verb it names, a place marked as the question marks "where"; -1
-    for a number of something other than it counts, or of what it cannot be counting (`uncounted`)."""
+    for a number of something other than it counts, or what it cannot be counting (`uncounted`), or two people."""
     if found.kind in NUMBERS:
         expr = parse_number(unicodedata.normalize("NFKC", text[found.start:found.end]))
         counter = expr.counter if expr else ""
@@ -353,23 +363,13 @@ def _matches(found: Found, text: str, tokens: Sequence[Token], terms: Collection
     if found.kind == "place":
         return int(bool(case) and text.startswith(tuple(case), found.end))
     if found.kind == "person":
+        if found.link == "and" and one_holds(found, titles):
+            return -1  # 岸田総理とストルテンベルグ事務総長, asked who the secretary general was: only one of them is
         titled = [e for e in found.entities if e.title]
         return int(any(t.term in titles and t.surface in e.title for e in titled for t in tokens
                        if found.start <= t.start and t.end <= found.end)
                    or bool(subject_verbs(text, tokens, found.end) & set(terms)))
     return 0
-
-
-def _adds_named(whole: Found, part: Found, tokens: Sequence[Token], terms: Collection[str]) -> bool:
-    """Whether `whole` adds to `part` a person or place the question names."""
-    return any(t.entity in ("person", "place") and t.term in terms for t in tokens
-               if whole.start <= t.start and t.end <= whole.end and not (part.start <= t.start and t.end <= part.end))
-
-
-def _label_asked(found: Found, tokens: Sequence[Token], terms: Collection[str]) -> bool:
-    """Whether the question names the label a value is given for."""
-    a, b = found.label or (0, 0)
-    return any(t.term in terms for t in tokens if a <= t.start and t.end <= b)
 
 
 def _named_by_question(found: Found, text: str, tokens: Sequence[Token], terms: Collection[str],

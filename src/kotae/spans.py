@@ -8,7 +8,7 @@ UniDic entity marks say which words are names.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from kotae.analyze import normalize_with_map
@@ -312,6 +312,26 @@ def _joined(text: str, items: Sequence[Found], kind: str) -> list[Found]:
         if _JOINERS.fullmatch(text[a.end:b.start]):
             out.append(Found(kind, a.start, b.end, 0, a.entities + b.entities, "and"))
     return out
+
+
+def adds_named(whole: Found, part: Found, tokens: Sequence[Token], terms: Collection[str]) -> bool:
+    """Whether `whole` adds to `part` a person or place the question names."""
+    return any(t.entity in ("person", "place") and t.term in terms for t in tokens
+               if whole.start <= t.start and t.end <= whole.end and not (part.start <= t.start and t.end <= part.end))
+
+
+def label_asked(found: Found, tokens: Sequence[Token], terms: Collection[str]) -> bool:
+    """Whether the question names the label a value is given for."""
+    a, b = found.label or (0, 0)
+    return any(t.term in terms for t in tokens if a <= t.start and t.end <= b)
+
+
+def one_holds(found: Found, terms: Collection[str]) -> bool:
+    """Whether some but not all people of a span hold an office the question names (its terms within a title: 総長
+    of 事務総長): 岸田総理とストルテンベルグ事務総長, asked who the secretary general was."""
+    holds = [any(len(t) > 1 and not t.isascii() and t in e.title for t in terms) for e in found.entities
+             if e.role == "person"]
+    return any(holds) and not all(holds)
 
 
 def names_country(found: Found, tokens: Sequence[Token]) -> bool:
