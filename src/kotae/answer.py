@@ -94,7 +94,7 @@ class Answerer:
             return Answer(abstained=True, sentences=(), message=ABSTAIN_MESSAGE.get(query.lang, ABSTAIN_MESSAGE["en"]),
                           note=result.note, **common)
         items = asked_items(question) if short is None or short.kind not in ("number", "date") else None
-        told = self._told(history) if searched != question else frozenset()
+        told = self._told(history, mode) if searched != question else frozenset()
         chosen = self._sentences(result.passages, read, choosing, query, short, vector, result.mode, found, items,
                                  parts_named(question), told)
         sentences, common["passages"] = in_citation_order([s for s, _ in chosen], result.passages)
@@ -338,13 +338,13 @@ class Answerer:
                           documents=self.retriever.index.documents, cells=self._cells,
                           similarities=lambda chunk_id: self._similarities(chunk_id, vector))
 
-    def _told(self, history: Sequence[Mapping[str, Any]] | None) -> frozenset[tuple[str, int]]:
+    def _told(self, history: Sequence[Mapping[str, Any]] | None, mode: str | None) -> frozenset[tuple[str, int]]:
         """Where the answer to the conversation's last question begins (its first sentence), as kotae answers it
         (with the one turn before it, which is all a follow-up is searched with: see kotae.conversation)."""
         earlier = earlier_question(history)
         if earlier is None:
             return frozenset()
-        answer = self.ask(earlier[0], history=earlier[1][-1:] or None, generate=False)
+        answer = self.ask(earlier[0], history=earlier[1][-1:] or None, mode=mode, generate=False)
         return frozenset((s.doc_id, s.start) for s in answer.sentences[:1])
 
     def _similarities(self, chunk_id: str, vector: np.ndarray | None) -> np.ndarray | None:
