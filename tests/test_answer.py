@@ -136,6 +136,21 @@ def test_the_false_abstentions_allowed_hold_in_each_language_of_the_gold_file():
     assert sum(s.confidence < thresholds["lexical"]["ja"] for s in good) == 3
 
 
+def test_an_english_question_asked_in_japanese_words_is_held_to_what_is_left_of_the_english_budget():
+    """An English question with Japanese words (What is 国別適合パートナーシップ計画?) is read as Japanese: the
+    Japanese threshold, learned first, may abstain on it from the English budget, and the English threshold spends
+    only what is left. Learned the other way round, the English threshold spent it all and the Japanese one had to
+    sink below that question, answering the off-topic ones above it."""
+    japanese = [_score(True, False, True, c / 100) for c in range(40, 100)]
+    mixed = replace(_score(True, False, True, 0.30), item=replace(japanese[0].item, lang="en"))
+    english = [replace(s, lang="en", item=replace(s.item, lang="en"))
+               for s in (_score(True, False, True, c / 100) for c in range(50, 100))]
+    thresholds, _ = learn_thresholds([*japanese, mixed, *english], max_false=0.05)  # 2 of the 51 English
+    assert thresholds["lexical"]["ja"] > mixed.confidence
+    spent = sum(s.confidence < thresholds["lexical"]["en"] for s in english)
+    assert spent + 1 <= 2
+
+
 def test_a_how_many_question_whose_answer_gives_no_such_number_is_abstained(retriever, answerer):
     """With a ranker that quotes only the library's sentences (the shipped one, learned on other documents, may
     quote a count of exchange students from another document of this tiny corpus, within its margin)."""

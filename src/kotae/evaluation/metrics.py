@@ -174,11 +174,16 @@ def learn_thresholds(scores: Sequence[AnswerScore], *, max_false: float = FALSE_
     words) are too few to learn from and share the Japanese values. Returns (thresholds, weights)."""
     thresholds: dict[str, dict[str, float]] = {}
     weights: dict[str, dict[str, float]] = {}
+    # Per mode and gold language, the answerable questions the thresholds learned so far abstain on: an English
+    # question asked with Japanese words (What is 国別適合パートナーシップ計画?) is read as Japanese, and is held
+    # to the English budget, of which the English threshold has spent some.
+    spent: dict[tuple[str, str], int] = {}
 
     def lang_of(s: AnswerScore) -> str:
         return "en" if s.lang == "en" else "ja"
 
-    for mode, lang in sorted({(s.mode, lang_of(s)) for s in scores}):
+    # Japanese first: its mixed questions are few, and an English threshold learned first would leave them no budget.
+    for mode, lang in sorted({(s.mode, lang_of(s)) for s in scores}, key=lambda ml: (ml[0], ml[1] != "ja")):
         group = [s for s in scores if (s.mode, lang_of(s)) == (mode, lang)]
         if not any(s.item.answerable for s in group):
             continue
@@ -192,7 +197,8 @@ def learn_thresholds(scores: Sequence[AnswerScore], *, max_false: float = FALSE_
         # language of the gold file too (a Japanese question with English words is filed as English but asked as
         # Japanese), so that neither language's false abstention, as reported, exceeds the limit.
         allowed = min(_allowed(answerable, max_false), len(good) - 1)
-        caps = {lang: _allowed([s for s in answerable if s.item.lang == lang], max_false)
+        caps = {lang: _allowed([s for s in scores if s.mode == mode and s.item.answerable and s.item.lang == lang],
+                               max_false) - spent.get((mode, lang), 0)
                 for lang in {s.item.lang for s in answerable}}
         while allowed > 0 and any(sum(lang == other for _, other in scored[:allowed]) > cap
                                   for lang, cap in caps.items()):
@@ -200,7 +206,9 @@ def learn_thresholds(scores: Sequence[AnswerScore], *, max_false: float = FALSE_
         floor = good[allowed]  # the threshold may not exceed this confidence
         below = [c for c in good if c < floor]
         # Halfway between the highest confidence allowed below and the floor, so a tie does not flip.
-        thresholds.setdefault(mode, {})[lang] = round((max(below) + floor) / 2 if below else floor, 4)
+        thresholds.setdefault(mode, {})[lang] = threshold = round((max(below) + floor) / 2 if below else floor, 4)
+        for confidence, item_lang in scored:
+            spent[(mode, item_lang)] = spent.get((mode, item_lang), 0) + (confidence < threshold)
         if any(s.relatedness is not None for s in group):
             weights.setdefault(mode, {})[lang] = weight
     return thresholds, weights
