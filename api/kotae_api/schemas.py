@@ -189,9 +189,9 @@ class PassageOut(_Response):
     end: int
     text: str = Field(description="exactly document.text[start:end]")
     score: float = Field(description="the ranking's own score, comparable only within one result: BM25 (lexical), "
-                         "cosine (dense), or the fused score (hybrid: 0–1 for Japanese questions, a sum of weighted "
-                         "reciprocal ranks for English ones); an English question's top three passages are reordered "
-                         "by their best sentence, so their scores need not descend")
+                         "cosine (dense), or the fused score (hybrid: 0–1, or a sum of weighted reciprocal ranks "
+                         "where KOTAE_FUSION or KOTAE_FUSION_EN is rrf); an English question's top three passages are "
+                         "reordered by their best sentence, so their scores need not descend")
 
 
 class TranslatedTerm(_Response):

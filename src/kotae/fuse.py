@@ -1,4 +1,4 @@
-"""Weighted reciprocal-rank fusion of ranked lists."""
+"""Fusion of ranked lists: by weighted reciprocal ranks, or by the weighted mean of their scores scaled to 0–1."""
 
 from __future__ import annotations
 
