@@ -671,6 +671,9 @@ def test_a_follow_up_leads_with_what_the_answer_before_it_did_not_say(tmp_path):
     assert kotae.ask(earlier).sentences[0].text == named
     follow = kotae.ask("その組織の役割は?", history=[{"question": earlier, "answer": "北方支援機構"}])
     assert [s.text for s in follow.sentences][:2] == [does, named]
+    # The earlier question is answered again once for the conversation, not once for each of its follow-ups.
+    kotae.ask("その組織は何を担う?", history=[{"question": earlier, "answer": "北方支援機構"}])
+    assert kotae.answerer._first_sentences.cache_info().misses == 1
 
 
 def test_the_sentence_that_answered_before_still_leads_where_it_holds_the_item_asked_for(retriever):

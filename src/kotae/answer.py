@@ -74,6 +74,8 @@ class Answerer:
         self._read = lru_cache(maxsize=READINGS_KEPT)(self._analyse)
         self._cells = lru_cache(maxsize=READINGS_KEPT)(self._analyse_cells)
         self._countries = Countries(retriever, self._cells)
+        # A conversation's earlier answers, as its follow-ups read them again (see _told).
+        self._first_sentences = lru_cache(maxsize=READINGS_KEPT)(self._first_sentence)
 
     def ask(self, question: str, *, history: Sequence[Mapping[str, Any]] | None = None, mode: str | None = None,
             top_k: int | None = None, qid: str | None = None, generate: bool = True) -> Answer:
@@ -344,7 +346,15 @@ class Answerer:
         earlier = earlier_question(history)
         if earlier is None:
             return frozenset()
-        answer = self.ask(earlier[0], history=earlier[1][-1:] or None, mode=mode, generate=False)
+        question, before = earlier
+        # The ranker and thresholds in the key: the same question answers otherwise under others (kotae eval sets them).
+        return self._first_sentences(question, (before.question, before.answer) if before else None, mode,
+                                     id(self.ranker), id(self.thresholds))
+
+    def _first_sentence(self, question: str, before: tuple[str, str | None] | None, mode: str | None, *_: int
+                        ) -> frozenset[tuple[str, int]]:
+        history = [{"question": before[0], "answer": before[1]}] if before else None
+        answer = self.ask(question, history=history, mode=mode, generate=False)
         return frozenset((s.doc_id, s.start) for s in answer.sentences[:1])
 
     def _similarities(self, chunk_id: str, vector: np.ndarray | None) -> np.ndarray | None:

@@ -105,15 +105,11 @@ def last_named(history: Sequence[Mapping[str, Any]] | None) -> str:
     return _APPOSITION.split(named(last.answer), maxsplit=1)[0].strip() if last is not None else ""
 
 
-def earlier_question(history: Sequence[Mapping[str, Any]] | None) -> tuple[str, list[dict[str, str | None]]] | None:
-    """The conversation's last question and the turns before it, as question/answer turns; None where it asked
-    nothing."""
-    turns = read_history(history)
-    last = _last_asked(turns)
-    if last is None:
-        return None
-    before = turns[:max(i for i, turn in enumerate(turns) if turn is last)]
-    return last.question, [{"question": t.question, "answer": t.answer} for t in before if t.question.strip()]
+def earlier_question(history: Sequence[Mapping[str, Any]] | None) -> tuple[str, Turn | None] | None:
+    """The conversation's last question and the turn that asked before it (None where there is none); None where
+    the conversation asked nothing."""
+    asked = [turn for turn in read_history(history) if turn.question.strip()]
+    return (asked[-1].question, asked[-2] if len(asked) > 1 else None) if asked else None
 
 
 def _last_asked(turns: Sequence[Turn]) -> Turn | None:

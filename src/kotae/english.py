@@ -65,12 +65,10 @@ ABBREVIATIONS = {"US": "USA", "United States": "USA", "UK": "United Kingdom", "H
                  "SDF": "Self-Defense Forces", "JSDF": "Japan Self-Defense Forces",
                  "MSDF": "Maritime Self-Defense Force", "JMSDF": "Japan Maritime Self-Defense Force",
                  "GSDF": "Ground Self-Defense Force", "ASDF": "Air Self-Defense Force",
-                 "MOFA": "Ministry of Foreign Affairs", "MoFA": "Ministry of Foreign Affairs",
-                 # Typed in lower case by those who type fast, where no English word is spelt so (not us, pm, uk).
-                 "hq": "headquarters", "Hq": "headquarters", "mofa": "Ministry of Foreign Affairs",
-                 "dprk": "North Korea", "sdf": "Self-Defense Forces", "jsdf": "Japan Self-Defense Forces",
-                 "msdf": "Maritime Self-Defense Force", "jmsdf": "Japan Maritime Self-Defense Force",
-                 "gsdf": "Ground Self-Defense Force", "secgen": "secretary general"}
+                 "MOFA": "Ministry of Foreign Affairs", "MoFA": "Ministry of Foreign Affairs"}
+# Also read as typed in haste, in lower case or capitalised, where no English word is spelt so (not US: us, nor PM).
+ABBREVIATIONS |= {typed: ABBREVIATIONS[a] for a in ("HQ", "MOFA", "DPRK", "SDF", "JSDF", "MSDF", "JMSDF", "GSDF",
+                                                    "SecGen") for typed in (a.lower(), a.capitalize())}
 _ABBREVIATION = re.compile(r"(?<![\w'])(" + "|".join(re.escape(a) for a in ABBREVIATIONS) + r")(?![\w'])")
 # Glosses name a country "nation" or "state" (加盟国: member nation; member state): as the last word of a phrase,
 # "country" is tried as those too, so "member countries" finds 加盟国. Only that way round: "United States" is not
