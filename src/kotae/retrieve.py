@@ -19,6 +19,7 @@ from kotae.errors import ConfigError, EmptyQuestionError, ModelUnavailableError,
 from kotae.fuse import rrf, score_fusion
 from kotae.language import detect_language
 from kotae.lexical import top_positive
+from kotae.named_source import Sources
 from kotae.pivot import Pivot
 from kotae.query import Query, make_query
 from kotae.sentences import by_sentences
@@ -58,6 +59,7 @@ class Retriever:
         self._embedder_lock = threading.Lock()
         self._load_error: ModelUnavailableError | None = None
         self._chunks: dict[str, Chunk] | None = None
+        self._sources: Sources | None = None
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()  # question → vector, least recent first
         self._vector_cache = vector_cache
         self._vectors_lock = threading.Lock()
@@ -114,7 +116,7 @@ class Retriever:
             relatedness = max((float(score) for _, score in chunks), default=None)
             hits = chunks if self.index.sentences is None else by_sentences(chunks, vector, self.index.sentences)
             rankings.append(Ranking("dense", hits))
-        hits = self._combine(rankings, mode, query.lang)[:top_k]
+        hits = self._named(self._combine(rankings, mode, query.lang), own or question)[:top_k]
         passages = tuple(self.passage(rank, i, score) for rank, (i, score) in enumerate(hits, start=1))
         note = None
         if not passages and query.empty:
@@ -236,6 +238,21 @@ class Retriever:
             weights = {**weights, "dense": max(weights["dense"], retrieval.weight_dense_flat)}
         fused = rrf({r.name: [i for i, _ in r.hits] for r in rankings}, weights, k=retrieval.rrf_k)
         return [(int(i), score) for i, score in fused]
+
+    def _named(self, hits: list[tuple[int, float]], question: str) -> list[tuple[int, float]]:
+        """`hits` with the scores of the passages of the document the question names as its source (see
+        kotae.named_source) raised by the `named_source` share, best first."""
+        share = self.settings.retrieval.named_source
+        if share <= 0 or not hits:
+            return hits
+        if self._sources is None:
+            self._sources = Sources.of(self.index.documents, self.analyzer.terms)
+        named = self._sources.named(question, self.query)
+        if named is None:
+            return hits
+        chunks = self.index.chunks
+        raised = [(i, score + share * abs(score) if chunks[i].doc_id == named else score) for i, score in hits]
+        return sorted(raised, key=lambda hit: -hit[1])
 
     def passage(self, rank: int, i: int, score: float) -> Passage:
         """Chunk `i` as a passage of a result, at `rank`."""
