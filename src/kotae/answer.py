@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from functools import cached_property, lru_cache
 from typing import Any
@@ -17,7 +17,7 @@ import numpy as np
 
 from kotae.analyze import match_form
 from kotae.answered import ABSTAIN_MESSAGE, Answer, AnswerSentence, in_citation_order, led_by, with_reply
-from kotae.asked import what_it_asks
+from kotae.asked import own_terms, what_it_asks
 from kotae.candidates import Reading, Scored, candidates
 from kotae.continuation import continued
 from kotae.conversation import earlier_question
@@ -33,11 +33,11 @@ from kotae.generate import generate as generate_answer
 from kotae.generate import generate_stream, is_refusal, llm_enabled
 from kotae.glosses import glosses_for
 from kotae.merged_cells import with_carried_year
-from kotae.needs import Need, coverage
+from kotae.needs import Need, coverage, own_first
 from kotae.numbered import is_missing_article, opens_with, parts_named
 from kotae.query import Query
 from kotae.relative_dates import anchored, dating_years, written_month, written_year
-from kotae.rerank import by_best_sentence
+from kotae.rerank import by_best_sentence, past_told
 from kotae.retrieve import Retriever
 from kotae.sentence_rank import Candidate, Ranker
 from kotae.sentences import sentence_units
@@ -58,6 +58,8 @@ PASSAGES_READ = 3  # answer sentences come from the top passages only (those bel
 CONFIDENCE_DEPTH = 5  # confidence looks at this many passages, however many are shown
 READINGS_KEPT = 4096  # analysed passages kept between questions (a passage is one chunk of the index)
 LOG = logging.getLogger("kotae.answer")
+# A follow-up's earlier answer, where it began, and the needs of the follow-up's own words (see Answerer._followed).
+Followed = tuple[frozenset[tuple[str, int]], list[Need]]
 
 
 class Answerer:
@@ -84,7 +86,8 @@ class Answerer:
         retriever = self.retriever
         searched, query, result, vector = self._search(question, history, mode=mode, top_k=top_k, qid=qid)
         wants, choosing, short = what_it_asks(retriever, question, query, searched, history)
-        result, found = self._reordered(result, query, choosing, short, vector)
+        result, found = self._reordered(result, query, choosing, short, vector,
+                                        lambda: self._followed(wants, question, searched, history, mode))
         read = [self._read(p.chunk_id) for p in result.passages[:max(CONFIDENCE_DEPTH, PASSAGES_READ)]]
         covered = max((coverage(wants, r.context) for r in read[:CONFIDENCE_DEPTH]), default=0.0)
         confidence = self.thresholds.confidence(covered, result.relatedness, result.mode, query.lang)
@@ -215,11 +218,18 @@ class Answerer:
         return searched, query, result, vector
 
     def _reordered(self, result: SearchResult, query: Query, wants: Sequence[Need], short: Question | None,
-                   vector: np.ndarray | None) -> tuple[SearchResult, list[Scored] | None]:
+                   vector: np.ndarray | None, followed: Callable[[], Followed | None] = lambda: None
+                   ) -> tuple[SearchResult, list[Scored] | None]:
         """The result with its top passages reordered by their best sentence where the settings say (see
-        kotae.rerank), and the candidate sentences so scored, citing the new ranks (None where not reordered)."""
+        kotae.rerank), and the candidate sentences so scored, citing the new ranks (None where not reordered). A
+        follow-up's passage that answered the question before it first goes below one that meets more of what the
+        follow-up itself asks (`followed` gives where that answer began and the follow-up's own needs)."""
         if not (self.retriever.settings.retrieval.reranks(query.lang) and result.passages):
             return result, None
+        if (follow_up := followed()) is not None:
+            told, own = follow_up
+            covers = [coverage(own, self._read(p.chunk_id).context) for p in result.passages[:CONFIDENCE_DEPTH]]
+            result = replace(result, passages=past_told(result.passages, told, covers))
         read = [self._read(p.chunk_id) for p in result.passages[:CONFIDENCE_DEPTH]]
         # The sentences are scored on retrieval's order, which the ranker learned on.
         found = self._candidates(result.passages, read, wants, query, short, vector)
@@ -229,12 +239,21 @@ class Answerer:
         return (replace(result, passages=passages),
                 [(replace(s, citation=was[s.citation]), t, c) for s, t, c in found])
 
+    def _followed(self, wants: Sequence[Need], question: str, searched: str,
+                  history: Sequence[Mapping[str, Any]] | None, mode: str | None) -> Followed | None:
+        """For a follow-up: where the answer to the question before it began (see `_told`), and the needs of its
+        own words alone; None for a question asked alone."""
+        if searched == question:
+            return None
+        return self._told(history, mode), own_first(wants, own_terms(self.retriever, question, searched), 0.0)
+
     def search(self, question: str, *, history: Sequence[Mapping[str, Any]] | None = None, mode: str | None = None,
                top_k: int | None = None, qid: str | None = None) -> SearchResult:
         """The passages that answer `question`, in the order `ask` reads them (see kotae.rerank)."""
         searched, query, result, vector = self._search(question, history, mode=mode, top_k=top_k, qid=qid)
-        _, choosing, short = what_it_asks(self.retriever, question, query, searched, history)
-        return self._reordered(result, query, choosing, short, vector)[0]
+        wants, choosing, short = what_it_asks(self.retriever, question, query, searched, history)
+        return self._reordered(result, query, choosing, short, vector,
+                               lambda: self._followed(wants, question, searched, history, mode))[0]
 
     def _written(self, sentences: Sequence[AnswerSentence]) -> set[tuple[int, int]]:
         """The year and month each cited document gives for itself, where it does."""
