@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from support import build
+import pytest
+from support import build, lexical_kotae
 
 from kotae import open as open_kotae
 from kotae.relative_dates import anchored, reported_year, written_year
+from kotae.retrieve import Retriever
 from kotae.short_answer import ShortAnswer
 
 TEXT = "首相はことし3月に現地を訪れ、昨年12月には会談した。式典は2022年5月に開かれた。"
@@ -61,3 +63,29 @@ def test_a_question_naming_a_year_is_answered_from_that_year_not_from_a_news_ite
     other = {s.doc_id: c.other_year for s, c in found}
     assert other == {"news": True, "history": False}
     assert kotae.ask("2013年4月に来日した事務総長は誰?", mode="lexical").sentences[0].doc_id == "history"
+
+
+NEWS = ("---\ntitle: \"首相が会談\"\npublished: \"2023-07-12\"\n---\n# 首相が会談\n\n"
+        "首相は12日、リトアニアで事務総長と会談した。\n")
+TIMELINE = "---\ntitle: \"年表\"\npublished: \"2025-05\"\n---\n# 年表\n\n2023年、首相が会談に臨んだ。\n"
+PARK = "# 公園\n\n公園は2001年に開園した。\n"
+
+
+def test_a_year_asked_is_met_by_a_news_item_reported_that_year_that_does_not_write_it(tmp_path):
+    kotae = lexical_kotae(tmp_path, {"news.md": NEWS, "timeline.md": TIMELINE, "park.md": PARK})
+    question = "2023年に首相が事務総長と会談したのはどこ?"
+
+    def scores(share: float) -> dict[str, float]:
+        settings = kotae.settings.model_copy(update={"retrieval": kotae.settings.retrieval.model_copy(
+            update={"reported_year": share})})
+        return {p.doc_id: p.score for p in Retriever(kotae.retriever.index, settings).search(
+            question, mode="lexical").passages}
+
+    with_year, without = scores(0.5), scores(0.0)
+    idf = kotae.retriever.index.lexical.idf("2023")
+    assert with_year["news"] == pytest.approx(without["news"] + 0.5 * idf, abs=1e-5)  # 12日 of 2023-07-12
+    assert with_year["timeline"] == without["timeline"]  # it writes 2023 itself, and is no news item
+    assert with_year["park"] == without["park"]
+    # The answer reads the news item's passage as of its year too: the question is covered whole.
+    news = next(c for c in kotae.retriever.index.chunks if c.doc_id == "news")
+    assert "2023" in kotae.answerer._read(news.id).context

@@ -36,7 +36,7 @@ from kotae.merged_cells import with_carried_year
 from kotae.needs import Need, coverage, own_first
 from kotae.numbered import is_missing_article, opens_with, parts_named
 from kotae.query import Query
-from kotae.relative_dates import anchored, dating_years, written_month, written_year
+from kotae.relative_dates import anchored, dating_years, reported_year, written_month, written_year
 from kotae.rerank import by_best_sentence, past_told
 from kotae.retrieve import Retriever
 from kotae.sentence_rank import Candidate, Ranker
@@ -273,6 +273,7 @@ class Answerer:
         inside = tuple(tuple(t for t in tokens if u.start <= t.start and t.end <= u.end) for u in units)
         doc = self.retriever.index.documents[chunk.doc_id]  # a question may name it: "the ministry's overview"
         heading = set(analyzer.terms(f"{chunk.heading or ''}\n{doc.byline}"))
+        heading |= {year} if (year := reported_year(doc.meta)) else set()  # a news item's 12日 is of its year
         cited = tuple(frozenset(analyzer.terms(words)) if (words := cited_by(doc.text, chunk.start + u.start,
                                                                              chunk.start + u.end)) else frozenset()
                       for u in units)

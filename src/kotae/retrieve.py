@@ -22,6 +22,7 @@ from kotae.lexical import top_positive
 from kotae.named_source import Sources
 from kotae.pivot import Pivot
 from kotae.query import Query, make_query
+from kotae.relative_dates import reported_year
 from kotae.sentences import by_sentences
 from kotae.store import Index
 from kotae.types import Chunk, Passage, SearchResult
@@ -60,6 +61,7 @@ class Retriever:
         self._load_error: ModelUnavailableError | None = None
         self._chunks: dict[str, Chunk] | None = None
         self._sources: Sources | None = None
+        self._reported_years: list[str | None] | None = None  # each chunk's document's, where it is a news item's
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()  # question → vector, least recent first
         self._vector_cache = vector_cache
         self._vectors_lock = threading.Lock()
@@ -107,7 +109,7 @@ class Retriever:
         relatedness = None
         if mode in ("lexical", "hybrid"):
             stressed = self.query(own) if own and own.strip() and own != question else None
-            rankings.append(Ranking("lexical", self.lexical_hits(query, stressed)))
+            rankings.append(Ranking("lexical", self._reported(self.lexical_hits(query, stressed), query)))
         if mode in ("dense", "hybrid"):
             vector = vector if vector is not None else self.question_vector(question, query)
             chunks = self.index.dense.search(vector, self.settings.retrieval.depth)
@@ -206,6 +208,22 @@ class Retriever:
         hits = top_positive(scores, self.settings.retrieval.depth)
         self.timer(LEXICAL_STAGES[4], time.perf_counter() - started)
         return hits
+
+    def _reported(self, hits: list[tuple[int, float]], query: Query) -> list[tuple[int, float]]:
+        """The lexical hits with a year the question names counted as met in the passages of a news item reported
+        that year that do not write it (see `reported_year`: 岸田総理大臣は…会談, of 2023-07-12), weighed
+        `reported_year` of a passage writing it; best first."""
+        share, lexical = self.settings.retrieval.reported_year, self.index.lexical
+        years = query.years() if share > 0 and hits else set()
+        if not years:
+            return hits
+        if self._reported_years is None:
+            documents = self.index.documents
+            self._reported_years = [reported_year(documents[c.doc_id].meta) for c in self.index.chunks]
+        chunks, reported = self.index.chunks, self._reported_years
+        raised = [(i, score + sum(share * lexical.idf(y) for y in years
+                                  if reported[i] == y and y not in chunks[i].text)) for i, score in hits]
+        return sorted(raised, key=lambda hit: -hit[1])
 
     def lexical_scores(self, query: Query) -> np.ndarray:
         """BM25 over direct terms, structured BM25 over translated groups, plus weighted answer-type terms."""
