@@ -59,6 +59,15 @@ def test_earlier_places_what_is_asked_in_time_and_names_nothing(analyzer):
     assert {t.source for t in query.translations} == {"headquarters"} and query.unknown == ("year",)
 
 
+@pytest.mark.parametrize("question", ["What year were the headquarters set up?", "In which month were the headquarters "
+                                      "set up?", "On what exact date were the headquarters set up?"])
+def test_the_year_of_what_year_asks_when_and_names_no_year(analyzer, question):
+    """"What year" asks when, as "when" does: its year was a need met by no passage (ことし, 年間)."""
+    query = _query(question, analyzer)
+    assert not {"year", "month", "date"} & {*query.unknown, *(t.source for t in query.translations)}
+    assert " ".join(without_function_phrases("What year did NATO go ?").split()) == "What did NATO go ?"
+
+
 def test_a_content_word_the_documents_lack_still_counts(analyzer):
     query = _query("Where exactly is the curry recipe?", analyzer)
     assert "curry" in query.unknown and "exactly" not in query.unknown
@@ -69,7 +78,7 @@ def test_a_content_word_the_documents_lack_still_counts(analyzer):
     ("According to the news piece , when did he go ?", ", when did he go ?"),
     ("Roughly how many troops , according to the Foreign Ministry 's briefing ?", "Roughly how many troops , ?"),
     ("What is the programme , as the article describes it ?", "What is the programme , as describes it ?"),
-    ("In the report , what year was it ?", ", what year was it ?"),
+    ("In the report , what year was it ?", ", what was it ?"),  # what year asks when
     ("In the April 2025 report on the talks , who was there ?", "on the talks , who was there ?"),  # its date
     ("According to Japan 's foreign ministry briefing , how much ?", ", how much ?"),  # whose the source is
     ("What does the story say about cyber ?", "What does say about cyber ?"),

@@ -83,6 +83,8 @@ _FUNCTION_PHRASES = re.compile(
     r"\b(?:according(?= to\b)|(?<=\bin )terms(?= of\b)|(?<=\bas )well(?= as\b)|(?<=\bin )order(?= to\b)|"
     r"due(?= to\b)|(?:(?<=\bin )|(?<=\bwith ))(?:regard|respect)(?= to\b)|(?<=\bin )addition(?= to\b)|instead(?= of\b)|"
     r"rather(?= than\b)|stands?(?= for\b))\s*", re.I)
+# "What year did …?" asks when, as "when" does: its year names no year the documents write (ことし, 年間).
+_WHAT_TIME = re.compile(r"\b((?:what|which)\s+(?:exact\s+|precise\s+|calendar\s+)?)(?:year|month|date|day)s?\b", re.I)
 # "What does VNC refer to?" asks what VNC is (not where the documents mention it: 言及); "in the NATO context" asks
 # nothing of a context (文脈): both frame a question, and counted as needs they made its answer look unanswered.
 _IN_CONTEXT = r"\bin\s+(?:(?:the|this|that|its|their|a)\s+)?((?:[\w-]+\s+)?)context\b"
@@ -119,6 +121,7 @@ def without_function_phrases(text: str) -> str:
     words that refer to the text itself (according to the article), and without the "refer to" of "what does
     VNC refer to?" or an "in the … context" that frame the question; the "do" of "what does NSATU do?" is its role."""
     text = _CONTEXT.sub(r"in \1", _REFERS_TO.sub(r"\1", _SOURCE_REFERENCES.sub(" ", _DOES.sub(r"\1 role", text))))
+    text = _WHAT_TIME.sub(r"\1", text)
     return _FUNCTION_PHRASES.sub("", text)
 
 
