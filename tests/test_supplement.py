@@ -122,3 +122,14 @@ def test_a_change_to_how_the_lexicon_is_built_makes_an_index_stale_for_rebuildin
         kotae.lexicon.rules.cache_clear()
     plain = build(small_corpus, tmp_path / "plain", embed_model="none", lexicon=False)
     assert read_manifest(plain.index.index_dir).settings["lexicon_rules"] is None
+
+
+def test_opening_a_mission_reaches_its_establishment_before_a_meeting_held(analyzer):
+    text = "2025年1月に代表部を開設した。会合は東京で開催された。窓を開く。"
+    docs = [Document(id="d", title="t", text=text)]
+    vocab = {t: n for n, t in enumerate(analyzer.terms(text))}
+    lexicon, notes = build_lexicon(docs, analyzer, vocab, supplement=read_pairs(bundled()))
+    if notes:
+        pytest.skip(notes[0])
+    renderings = [c.ja for c in lexicon.lookup(["open"])]
+    assert renderings.index("開設") <= 1 and renderings.index("開設") < renderings.index("開催")
