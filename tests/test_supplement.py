@@ -133,3 +133,14 @@ def test_opening_a_mission_reaches_its_establishment_before_a_meeting_held(analy
         pytest.skip(notes[0])
     renderings = [c.ja for c in lexicon.lookup(["open"])]
     assert renderings.index("開設") <= 1 and renderings.index("開設") < renderings.index("開催")
+
+
+def test_the_head_of_an_organisation_reaches_its_secretary_general(analyzer):
+    text = "ルッテ事務総長は首脳会合で演説した。"
+    docs = [Document(id="d", title="t", text=text)]
+    vocab = {t: n for n, t in enumerate(analyzer.terms(text))}
+    lexicon, notes = build_lexicon(docs, analyzer, vocab, supplement=read_pairs(bundled()))
+    if notes:
+        pytest.skip(notes[0])
+    for english in (["head"], ["chief"], ["boss"], ["top", "position"]):  # トップ is glossed "top position"
+        assert [c.ja for c in lexicon.lookup(english)].index("事務総長") <= 1, english  # first or second
