@@ -17,7 +17,7 @@ import numpy as np
 
 from kotae.analyze import match_form
 from kotae.answered import ABSTAIN_MESSAGE, Answer, AnswerSentence, in_citation_order, led_by, with_reply
-from kotae.asked import own_terms, what_it_asks
+from kotae.asked import what_it_asks
 from kotae.candidates import Reading, Scored, candidates
 from kotae.continuation import continued
 from kotae.conversation import earlier_question
@@ -33,7 +33,7 @@ from kotae.generate import generate as generate_answer
 from kotae.generate import generate_stream, is_refusal, llm_enabled
 from kotae.glosses import glosses_for
 from kotae.merged_cells import with_carried_year
-from kotae.needs import Need, coverage, own_first
+from kotae.needs import Need, coverage
 from kotae.numbered import is_missing_article, opens_with, parts_named
 from kotae.query import Query
 from kotae.relative_dates import anchored, dating_years, reported_year, written_month, written_year
@@ -85,9 +85,9 @@ class Answerer:
         false (a caller streaming the model's reply itself, see `with_reply`)."""
         retriever = self.retriever
         searched, query, result, vector = self._search(question, history, mode=mode, top_k=top_k, qid=qid)
-        wants, choosing, short = what_it_asks(retriever, question, query, searched, history)
+        wants, choosing, short, own = what_it_asks(retriever, question, query, searched, history)
         result, found = self._reordered(result, query, choosing, short, vector,
-                                        lambda: self._followed(wants, question, searched, history, mode))
+                                        lambda: self._followed(own, history, mode))
         read = [self._read(p.chunk_id) for p in result.passages[:max(CONFIDENCE_DEPTH, PASSAGES_READ)]]
         covered = max((coverage(wants, r.context) for r in read[:CONFIDENCE_DEPTH]), default=0.0)
         confidence = self.thresholds.confidence(covered, result.relatedness, result.mode, query.lang)
@@ -239,21 +239,18 @@ class Answerer:
         return (replace(result, passages=passages),
                 [(replace(s, citation=was[s.citation]), t, c) for s, t, c in found])
 
-    def _followed(self, wants: Sequence[Need], question: str, searched: str,
-                  history: Sequence[Mapping[str, Any]] | None, mode: str | None) -> Followed | None:
-        """For a follow-up: where the answer to the question before it began (see `_told`), and the needs of its
-        own words alone; None for a question asked alone."""
-        if searched == question:
-            return None
-        return self._told(history, mode), own_first(wants, own_terms(self.retriever, question, searched), 0.0)
+    def _followed(self, own: list[Need] | None, history: Sequence[Mapping[str, Any]] | None, mode: str | None
+                  ) -> Followed | None:
+        """For a follow-up (`own`: the needs of its own words, see what_it_asks): where the answer to the question
+        before it began (see `_told`), and those needs; None for a question asked alone."""
+        return None if own is None else (self._told(history, mode), own)
 
     def search(self, question: str, *, history: Sequence[Mapping[str, Any]] | None = None, mode: str | None = None,
                top_k: int | None = None, qid: str | None = None) -> SearchResult:
         """The passages that answer `question`, in the order `ask` reads them (see kotae.rerank)."""
         searched, query, result, vector = self._search(question, history, mode=mode, top_k=top_k, qid=qid)
-        wants, choosing, short = what_it_asks(self.retriever, question, query, searched, history)
-        return self._reordered(result, query, choosing, short, vector,
-                               lambda: self._followed(wants, question, searched, history, mode))[0]
+        _, choosing, short, own = what_it_asks(self.retriever, question, query, searched, history)
+        return self._reordered(result, query, choosing, short, vector, lambda: self._followed(own, history, mode))[0]
 
     def _written(self, sentences: Sequence[AnswerSentence]) -> set[tuple[int, int]]:
         """The year and month each cited document gives for itself, where it does."""
@@ -285,7 +282,7 @@ class Answerer:
         language, each sentence with what is known of it)."""
         searched, query, result, vector = self._search(question, history, mode=mode)
         read = [self._read(p.chunk_id) for p in result.passages[:CONFIDENCE_DEPTH]]
-        _, choosing, short = what_it_asks(self.retriever, question, query, searched, history)
+        _, choosing, short, _ = what_it_asks(self.retriever, question, query, searched, history)
         found = self._candidates(result.passages, read, choosing, query, short, vector)
         return result.mode, query.lang, [(sentence, candidate) for sentence, _, candidate in found]
 

@@ -20,12 +20,16 @@ EARLIER_WORDS = 0.25  # in a follow-up, the weight of the earlier question's wor
 
 
 def what_it_asks(retriever: Retriever, question: str, query: Query, searched: str,
-                 history: Sequence[Mapping[str, Any]] | None) -> tuple[list[Need], list[Need], Question | None]:
-    """The question's needs (`query` is the text `searched`), the same as its sentences are chosen, and its short
-    question."""
+                 history: Sequence[Mapping[str, Any]] | None
+                 ) -> tuple[list[Need], list[Need], Question | None, list[Need] | None]:
+    """The question's needs (`query` is the text `searched`), the same as its sentences are chosen, its short
+    question, and for a follow-up the needs its own words meet (the conversation's at no weight; None for a question
+    asked alone)."""
     lexical = retriever.index.lexical
     wants, mine = needs(query, lexical), own_terms(retriever, question, searched)
-    return wants, own_first(wants, mine, EARLIER_WORDS), short_question(lexical.idf, question, query, mine, history)
+    own = own_first(wants, mine, 0.0) if mine is not None else None
+    return (wants, own_first(wants, mine, EARLIER_WORDS), short_question(lexical.idf, question, query, mine, history),
+            own)
 
 
 def own_terms(retriever: Retriever, question: str, searched: str) -> frozenset[str] | None:

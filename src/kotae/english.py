@@ -101,8 +101,9 @@ _DOES = re.compile(r"(\bwhat\s+(?:does|do)\s+(?:[\w'-]+\s+){1,5}?)(?:actually\s+
 # "in the briefing", "as the article describes it"): no passage says "article" or "briefing", so counted as needs
 # they would make an answerable question look unanswered. Kept where the noun is a thing the text is about: Article
 # 5 (a number follows), a report or a document a question asks for (no reference words before it).
-_SOURCE = (r"(?:news\s+)?(?:article|piece|story|briefing|report|write\s*up|explainer|excerpt|coverage|page|passage|"
-           r"slides?|deck|overview|summary)s?\b(?!\s*\d)")
+SOURCE_NOUNS = (r"article|piece|story|briefing|report|write\s*up|explainer|excerpt|coverage|page|passage|slides?|deck|"
+                r"overview|summary")  # what a text read is called (see also kotae.named_source)
+_SOURCE = rf"(?:news\s+)?(?:{SOURCE_NOUNS})s?\b(?!\s*\d)"
 _SOURCE_MODIFIERS = (r"(?:(?:(?:news|original|same|above|linked|web|online|foreign|ministry|affairs|of|government|"
                      r"january|february|march|april|may|june|july|august|september|october|november|december|"
                      r"(?:19|20)\d\d)"

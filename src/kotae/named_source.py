@@ -16,6 +16,7 @@ import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from kotae.english import SOURCE_NOUNS
 from kotae.query import Query
 from kotae.relative_dates import written_month, written_year
 from kotae.render_en import MONTHS
@@ -25,8 +26,7 @@ LEAD = 300  # characters of a document's opening read as what it says of itself
 
 # Nouns for a text a question read. A number after one makes it a part of what it is about (Article 5). Words that
 # name what the documents are about as often as where they were read (document, plan, statement) are not here.
-_NOUN_EN = (r"(?:article|piece|story|briefing|report|write\s*up|explainer|page|web\s*page|website|site|overview|"
-            r"slides?|deck|coverage|leaflet)s?\b(?!\s*\d)")
+_NOUN_EN = rf"(?:{SOURCE_NOUNS}|web\s*page|website|site|leaflet)s?\b(?!\s*\d)"
 _WORD = r"[\w'’.-]+"
 # A word that can qualify the noun (the 2023 news report, the ministry's slides): no article, preposition or verb
 # of the question around it ("the ITPP mentioned in the article": only what follows "in the").
