@@ -53,6 +53,13 @@ def test_a_translated_word_whose_candidates_never_meet_scores_as_the_structured_
     assert list(np.argsort(-milvus)[:2]) == list(np.argsort(-local)[:2])
 
 
+@pytest.mark.parametrize("term", ["日本", "北", "宣言", "未知"])
+def test_a_terms_share_of_the_chunks_is_the_local_stores(term):
+    # follow-ups (a common word names no subject) and kana spelling read it from either store
+    lexical, stats, _ = _setup()
+    assert stats.document_share(term) == lexical.document_share(term)
+
+
 def test_term_statistics_survive_a_round_trip(tmp_path):
     _, stats, _ = _setup()
     stats.save(tmp_path / "terms.json")

@@ -9,7 +9,7 @@ import threading
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Literal
 
@@ -99,6 +99,23 @@ class Analyzer:
     def terms(self, text: str) -> list[str]:
         return [t.term for t in self.tokens(text)]
 
+    def words(self, text: str) -> list[Word]:
+        """Every word MeCab reads in `text` (taken as it is, not normalised), function words included, with its
+        index term, part of speech and reading; offsets index `text`."""
+        out: list[Word] = []
+        pos = 0
+        with self._tagger() as tagger:
+            for word in tagger(text):
+                found = text.find(word.surface, pos)
+                if found < 0:
+                    continue
+                pos = found + len(word.surface)
+                feature = word.feature
+                base = feature.orthBase if self.term_form == "orthBase" else None
+                out.append(Word(found, pos, (base or word.surface).lower(), feature.lemma, feature.pos1 or "",
+                                feature.pos2 or "", feature.kana))
+        return out
+
     def _analyze_line(
         self, tagger, line: str, base: int, text: str, spans: tuple[list[int], list[int]], out: list[Token]
     ) -> None:
@@ -122,6 +139,20 @@ class Analyzer:
             out.append(Token(term=term, start=start, end=end, surface=text[start:end], pos=pos1,
                              origin=_loanword_origin(feature.lemma), entity=entity,
                              country=entity == "place" and feature.pos4 == "国"))
+
+
+@dataclass(frozen=True)
+class Word:
+    """One word as MeCab reads it: where it stands, its index term, its dictionary entry (くに: 国), its part of speech
+    (two levels) and its reading in katakana (None where the dictionary has none, as for a Latin word)."""
+
+    start: int
+    end: int
+    term: str
+    lemma: str | None
+    pos1: str
+    pos2: str
+    kana: str | None
 
 
 def _entity(feature) -> str | None:

@@ -84,6 +84,7 @@ class Answerer:
         """The answer to a question; with a language model configured it writes the answer unless `generate` is
         false (a caller streaming the model's reply itself, see `with_reply`)."""
         retriever = self.retriever
+        shown, (question, history) = question, retriever.spelled(question, history)
         searched, query, result, vector = self._search(question, history, mode=mode, top_k=top_k, qid=qid)
         wants, choosing, short, own = what_it_asks(retriever, question, query, searched, history)
         result, found = self._reordered(result, query, choosing, short, vector,
@@ -92,7 +93,7 @@ class Answerer:
         covered = max((coverage(wants, r.context) for r in read[:CONFIDENCE_DEPTH]), default=0.0)
         confidence = self.thresholds.confidence(covered, result.relatedness, result.mode, query.lang)
         threshold = self.thresholds.get(result.mode, query.lang)
-        common = dict(id=qid, question=question, lang=query.lang, mode=result.mode, retrieval_query=searched,
+        common = dict(id=qid, question=shown, lang=query.lang, mode=result.mode, retrieval_query=searched,
                       confidence=confidence, threshold=threshold, passages=result.passages, ranked=result.passages,
                       query_terms=result.query_terms, coverage=covered, relatedness=result.relatedness)
         if not result.passages or confidence < threshold:
@@ -142,7 +143,7 @@ class Answerer:
         if not (generate and llm):
             return answer
         try:
-            reply = generate_answer(question, query.lang, common["passages"], retriever.settings)
+            reply = generate_answer(shown, query.lang, common["passages"], retriever.settings)
         except GenerationError as exc:
             LOG.warning("generation failed; answering with quotes", extra={"reason": str(exc)})
             return with_reply(answer, exc)
@@ -248,6 +249,7 @@ class Answerer:
     def search(self, question: str, *, history: Sequence[Mapping[str, Any]] | None = None, mode: str | None = None,
                top_k: int | None = None, qid: str | None = None) -> SearchResult:
         """The passages that answer `question`, in the order `ask` reads them (see kotae.rerank)."""
+        question, history = self.retriever.spelled(question, history)
         searched, query, result, vector = self._search(question, history, mode=mode, top_k=top_k, qid=qid)
         _, choosing, short, own = what_it_asks(self.retriever, question, query, searched, history)
         return self._reordered(result, query, choosing, short, vector, lambda: self._followed(own, history, mode))[0]

@@ -81,6 +81,26 @@ def read_history(history: Sequence[Mapping[str, Any]] | None) -> tuple[Turn, ...
     return tuple(turns)
 
 
+def respelled(history: Sequence[Mapping[str, Any]] | None, spell: Callable[[str], str]
+              ) -> Sequence[Mapping[str, Any]] | None:
+    """The history with each earlier question (a turn's question, a user message's content) rewritten by `spell`;
+    anything not of either shape is left as it is, for read_history to name."""
+    if not history or isinstance(history, (str, bytes, Mapping)) or not isinstance(history, Sequence):
+        return history
+
+    def item(turn: Any) -> Any:
+        if not isinstance(turn, Mapping):
+            return turn
+        if "role" in turn:
+            content = turn.get("content")
+            return {**turn, "content": spell(content)} if turn.get("role") == "user" and isinstance(content, str) \
+                else turn
+        question = turn.get("question")
+        return {**turn, "question": spell(question)} if isinstance(question, str) else turn
+
+    return [item(turn) for turn in history]
+
+
 _SHAPES = ('question/answer turns ({"question": …, "answer": …}) or chat messages '
            '({"role": "user" or "assistant", "content": …})')
 

@@ -48,7 +48,8 @@ class Kotae:
         for start in range(0, len(questions), BATCH):
             part = list(zip(questions[start:start + BATCH], histories[start:start + BATCH], qids[start:start + BATCH],
                             strict=True))
-            self.retriever.encode_ahead([self.retriever.searched(q, h) for q, h, _ in part], mode=mode)
+            self.retriever.encode_ahead([self.retriever.searched(*self.retriever.spelled(q, h)) for q, h, _ in part],
+                                        mode=mode)
             for question, history, qid in part:
                 yield self.search(question, top_k=top_k, mode=mode, history=history, qid=qid)
 

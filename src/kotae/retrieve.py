@@ -7,16 +7,18 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 
 from kotae.analyze import get_analyzer
 from kotae.config import MODES, Settings
-from kotae.conversation import retrieval_question
+from kotae.conversation import respelled, retrieval_question
 from kotae.embed import ENGINES, Embedder, load_embedder
 from kotae.errors import ConfigError, EmptyQuestionError, ModelUnavailableError, StaleIndexError
 from kotae.fuse import rrf, score_fusion
+from kotae.kana import KanaSpeller
 from kotae.language import detect_language
 from kotae.lexical import top_positive
 from kotae.named_source import Sources
@@ -166,6 +168,16 @@ class Retriever:
         """The text a question is searched with: with the question before it where it leans on the conversation
         (see kotae.conversation), judged by this index's words."""
         return retrieval_question(question, history, self.analyzer, self.common)
+
+    def spelled(self, question: str, history: Sequence[Mapping[str, Any]] | None
+                ) -> tuple[str, Sequence[Mapping[str, Any]] | None]:
+        """The question and the conversation's earlier questions with their kana spelled in the documents' kanji
+        where the documents would (see kotae.kana); the answers are the documents' own words already."""
+        return self.speller.spelled(question), respelled(history, self.speller.spelled)
+
+    @cached_property
+    def speller(self) -> KanaSpeller:
+        return KanaSpeller(self.analyzer, self.index.lexical.vocab, self.index.lexical.document_share)
 
     def common(self, term: str) -> bool:
         """Whether a term is in at least COMMON_SHARE of the passages: a word that names no subject by itself."""

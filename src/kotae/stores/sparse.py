@@ -60,6 +60,11 @@ class TermStats:
         data = json.loads(path.read_text(encoding="utf-8"))
         return cls([t for t, _ in data["terms"]], np.array([d for _, d in data["terms"]]), data["chunks"])
 
+    def document_share(self, term: str) -> float:
+        """As `LexicalIndex.document_share`: the share of the chunks holding a term."""
+        i = self.vocab.get(term)
+        return int(self.df[i]) / self.size if i is not None and self.size else 0.0
+
     def idf(self, term: str) -> float:
         """As `LexicalIndex.idf`: a term no chunk holds gets that of a single chunk's term."""
         i = self.vocab.get(term)
