@@ -23,10 +23,11 @@ def _lexicon() -> Lexicon:
     # news and piece as the dictionary glosses them: words the passages use for other things.
     return Lexicon(entries={"headquarters": entry("本部"), "news": entry("情報"), "piece": entry("一貫"),
                             "report": entry("報告"),
-                            "earlier": entry("早期")}, skeletons={}, acronyms={})
+                            "earlier": entry("早期"), "worth": entry("価値"), "while": entry("中")},
+                   skeletons={}, acronyms={})
 
 
-VOCAB = {t: n for n, t in enumerate(("本部", "情報", "一貫", "報告", "nato", "よる", "早期"))}
+VOCAB = {t: n for n, t in enumerate(("本部", "情報", "一貫", "報告", "nato", "よる", "早期", "価値", "中"))}
 
 
 def _query(question: str, analyzer):
@@ -66,6 +67,13 @@ def test_the_year_of_what_year_asks_when_and_names_no_year(analyzer, question):
     query = _query(question, analyzer)
     assert not {"year", "month", "date"} & {*query.unknown, *(t.source for t in query.translations)}
     assert " ".join(without_function_phrases("What year did NATO go ?").split()) == "What did NATO go ?"
+
+
+def test_a_word_joining_clauses_is_no_need_nor_the_half_of_a_compound(analyzer):
+    """"while" (中 in the dictionary) joins clauses; "worthwhile" once split into worth + while, and met 中 anywhere."""
+    query = _query("Why are the headquarters worthwhile, while NATO waits?", analyzer)
+    assert not {"while", "worth"} & {t.source for t in query.translations}
+    assert query.unknown == ("worthwhile", "waits")
 
 
 def test_a_content_word_the_documents_lack_still_counts(analyzer):

@@ -24,6 +24,7 @@ STOPWORDS = frozenset([
     "supposed", "ok", "okay", "hey", "hi", "whats", "want", "wants", "itself", "else",
     "describe", "describes", "described", "explain", "explains", "explained", "cite", "cites", "cited",
     "earlier",  # frames when (earlier that year), as "already" does
+    "while", "whereas", "although", "though", "whether",  # join clauses; "worthwhile" is not worth + while
 ])
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 # British spellings folded to American on both sides, so defence and defense meet.
