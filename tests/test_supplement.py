@@ -141,3 +141,10 @@ def test_the_head_of_an_organisation_reaches_its_secretary_general(analyzer):
     lexicon = _bundled_lexicon(analyzer, text)
     for english in (["head"], ["chief"], ["boss"], ["top", "position"]):  # トップ is glossed "top position"
         assert [c.ja for c in lexicon.lookup(english)].index("事務総長") <= 1, english  # first or second
+
+
+def test_a_founding_member_reaches_the_original_member_states(analyzer):
+    text = "1949年の原加盟国はベルギー、カナダなど12か国。設立時のメンバーは多い。"
+    lexicon = _bundled_lexicon(analyzer, text)
+    for english in (["founding", "member"], ["founder", "member"], ["original", "member"], ["charter", "member"]):
+        assert [c.ja for c in lexicon.lookup(english)][0] == "原加盟国", english
