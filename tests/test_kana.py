@@ -10,7 +10,7 @@ from kotae.kana import KanaSpeller, hiragana
 
 # The words of an imagined index; 一定, 意思, 同志 and 入る are there to tempt a wrong split.
 TERMS = ("共同", "政治", "宣言", "署名", "事務", "総長", "防衛", "省", "司令", "部", "国", "日本", "入る", "いう",
-         "一定", "意思", "同志", "会談", "協力", "文書", "[date]協議")
+         "一定", "意思", "同志", "会談", "協力", "文書", "本部", "[date]協議")
 
 
 @pytest.fixture(scope="module")
@@ -26,6 +26,9 @@ def speller(analyzer):
     ("NSATUの しれいぶは どこに ありますか？", "NSATUの 司令部は どこに ありますか？"),  # 部 only after 司令
     ("あたらしい きょうりょくぶんしょには なにが ありますか", "あたらしい 協力文書には なにが ありますか"),
     ("なんねんなんがつに はじまりましたか", "何年何月に はじまりましたか"),
+    # ぼう and え read only as drawn-out ぼー and えー; ええと is a filler as written
+    ("サイバーぼうえいきょうりょくセンターは", "サイバー防衛協力センターは"),
+    ("ええと、NATOのほんぶは？", "ええと、NATOの本部は？"),
 ])
 def test_kana_the_documents_write_in_kanji_is_spelled_so(speller, question, spelled):
     assert speller.spelled(question) == spelled

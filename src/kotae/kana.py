@@ -45,6 +45,12 @@ _HOW_MANY = re.compile(rf"なん({'|'.join(sorted(_COUNTERS, key=len, reverse=Tr
 SPELLED_KEPT = 1024  # questions remembered with their spelling
 
 
+def _drawled(word: Word) -> bool:
+    """An adverb or interjection MeCab could only read as drawn out (ぼう as ぼー, え as えー): a misread run's filler,
+    a word of its own after all."""
+    return word.pos1 in ("副詞", "感動詞") and "ー" in (word.lemma or "") and "ー" not in word.term
+
+
 def hiragana(kana: str) -> str:
     """Katakana as hiragana (ジム → じむ); the long-vowel mark stays."""
     return "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in kana)
@@ -107,7 +113,7 @@ class KanaSpeller:
     def _run(self, offset: int, run: str, words: list[Word]) -> list[tuple[int, int, str]]:
         """The spelled words replacing parts of one run of kana, as (start, end, word) in the text, in order; none
         where the run is read well already or cannot be spelled well enough."""
-        content = [w for w in words if w.pos1 not in LIGHT_POS and w.pos2 not in LIGHT_POS2]
+        content = [w for w in words if (w.pos1 not in LIGHT_POS and w.pos2 not in LIGHT_POS2) or _drawled(w)]
         known = [w for w in content if w.term in self._known or (w.lemma in self._known and _KANJI.search(w.lemma))]
         named = [(w.start, w.end, w.lemma) for w in known if w.term not in self._known and w.pos1 == "名詞"]
         stray = [(w.start, w.end) for w in content if w not in known]
