@@ -6,13 +6,14 @@ fit (きょう 今日, どう, せいじ 青磁, げんに 現に), words the do
 its kana as the index term (くに, not 国). A run of kana is spelled again from the documents' own words:
 
 - a noun MeCab knows is written in kanji the documents use takes that kanji (くに → 国, にほん → 日本);
-- the rest of the run is split into the readings of the documents' words written in kanji, by the split that covers
-  the most of it in the longest words (a word of n kana scores n², a kana left over nothing). A one-kanji word of
-  one or two kana (部 ぶ) is taken only right after another word (しれいぶ 司令部): alone, 前 ぜん or 部 ぶ would
-  turn up in too many runs.
+- the rest of the run is split into the readings of the documents' words written in kanji or katakana (うくらいな
+  ウクライナ), by the split that covers the most of it in the longest words (a word of n kana scores n², a kana left
+  over nothing). A one-kanji word of one or two kana (部 ぶ) is taken only right after another word (しれいぶ 司令部):
+  alone, 前 ぜん or 部 ぶ would turn up in too many runs.
 
 The spelled words replace a run's kana only where they cover at least COVERED of its stray words (words MeCab read
-that are neither light words nor words of the documents: おいしい keeps its kana, though 意思 reads いし) and cut
+that are neither light words nor words of the documents: おいしい keeps its kana, though 意思 reads いし; かめいし,
+read 瞑する, is 加盟 and the し of する) and cut
 into no word of the documents (はいっている keeps 入る whole, though 一定 reads いってい). A run holding no stray word
 is never touched, so kana the documents themselves use (こと, ある, いう) stays as written.
 """
@@ -26,7 +27,7 @@ from functools import lru_cache
 
 from kotae.analyze import Analyzer, Word
 
-COVERED = 0.75  # of a run's stray kana, the share its spelled words must cover
+COVERED = 0.6  # of a run's stray kana, the share its spelled words must cover
 # Words that carry no topic and may be absorbed by a spelled word (the せ and ん of せんげん, the し of しょめいし):
 # particles, auxiliaries, pronouns and the like, adverbs and interjections (どう, えー: a misread run's filler, but
 # どうしたら is no 同志たら), and light verbs (する, いる, ある). Not 記号: MeCab reads a kana it cannot place as a
@@ -36,6 +37,7 @@ LIGHT_POS2 = frozenset({"非自立可能"})
 _RUN = re.compile(r"[ぁ-ゖー]{2,}")
 _KANJI = re.compile(r"[\u3400-\u9fff々]")
 _HIRAGANA = re.compile(r"[ぁ-ゖー]+")
+_KATAKANA = re.compile(r"[ァ-ヶー]{3,}")
 _PARTICLES = frozenset("がのにをはでともへやかねよなたてだしれる")  # never a tail: に is a particle, not 二
 # なん before a counter in kana asks a number or a date as 何 does (なんねん 何年, なんにん 何人)
 _COUNTERS = {"ねん": "年", "がつ": "月", "にち": "日", "にん": "人", "さい": "歳", "かい": "回", "ど": "度",
@@ -81,10 +83,13 @@ class KanaSpeller:
     def _readings(self) -> tuple[dict[str, str], dict[str, str]]:
         best: dict[bool, dict[str, tuple[float, str]]] = {False: {}, True: {}}
         for term in sorted(self._known):
-            if term.startswith("[") or not _KANJI.search(term):
-                continue  # typed terms ([date]協議), and words kana or Latin already
-            kana = [w.kana for w in self._analyzer.words(term)]
-            reading = hiragana("".join(kana)) if all(kana) else ""
+            if _KATAKANA.fullmatch(term):  # a loanword spelled in hiragana (ぱーとなー パートナー)
+                reading = hiragana(term)
+            elif term.startswith("[") or not _KANJI.search(term):
+                continue  # typed terms ([date]協議), and words in hiragana or Latin already
+            else:
+                kana = [w.kana for w in self._analyzer.words(term)]
+                reading = hiragana("".join(kana)) if all(kana) else ""
             if not _HIRAGANA.fullmatch(reading):
                 continue
             tail = len(term) == 1 and len(reading) < 3
