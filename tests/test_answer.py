@@ -472,6 +472,26 @@ def test_a_how_many_answer_takes_its_count_from_the_year_asked(tmp_path):
         assert answer.short_answer.text == "10か国", question  # not 22か国, counted in 2024
 
 
+def test_a_count_given_only_for_another_year_than_the_one_asked_is_abstained(tmp_path):
+    """Asked for 2022, the sentences cited include one with no year, but the count quoted is said of 2024: not an
+    answer. A follow-up asking for "the year before" names no year of its own, and is answered from its sentence."""
+    from kotae.answer import NO_YEAR
+
+    text = ("# 国防費の目標\n\n加盟国は国防費の目標をGDPの2%とすることを約束し、"
+            "目標を達成した加盟国は毎年増えている。\n\n全加盟国のうち、2024年の目標達成国は22か国。\n")
+    kotae = lexical_kotae(tmp_path, {"budget.md": text, "other.md": LIBRARY}, Thresholds.never())
+    for question, lang in (("2022年に国防費の目標を達成した加盟国はいくつ?", "ja"),
+                           ("How many members met the defence spending goal in 2022?", "en")):
+        answer = kotae.ask(question)
+        assert answer.abstained and answer.note == NO_YEAR[lang], question
+    (tmp_path / "more").mkdir()
+    more = lexical_kotae(tmp_path / "more", {"budget.md": text + "\n2023年時点では10か国が達成。\n",
+                                             "other.md": LIBRARY}, Thresholds.never())
+    earlier = more.ask("その前の年は何か国が達成した?", history=[
+        {"question": "2024年に国防費の目標を達成した加盟国はいくつ?", "answer": "22か国"}])
+    assert not earlier.abstained and earlier.short_answer.text == "10か国"
+
+
 def test_a_how_many_answer_leads_with_a_sentence_that_counts_what_it_asks(tmp_path):
     """A ranker that follows coverage alone puts first the sentences that share the question's words and give no
     count; the one within its margin that counts what is asked leads the answer, which is not abstained."""

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from kotae.analyze import match_form
-from kotae.answered import ABSTAIN_MESSAGE, Answer, AnswerSentence, in_citation_order, led_by, with_reply
+from kotae.answered import ABSTAIN_MESSAGE, Answer, AnswerSentence, in_citation_order, led_by, quoting, with_reply
 from kotae.asked import what_it_asks
 from kotae.candidates import Reading, Scored, candidates
 from kotae.continuation import continued
@@ -127,7 +127,12 @@ class Answerer:
             found = short_answer(short, [sentences[0]], [self._cells(sentences[0].text)], names)
         # Those no document names too (2030); not one given as a cited document's date (2025年5月の資料).
         years = years_named(searched) - dating_years(searched, self._written(sentences))
-        if not llm and sentences and years and all(names_other_year(s.text, years) for s in sentences):
+        # A count quoted from a sentence of another year than the question's own (a follow-up's "the year before" is
+        # not 2024 because the question before it said 2024)
+        counted = quoting(sentences, found) if found is not None and short.kind == "number" else None
+        own_years = years & years_named(question)
+        if not llm and sentences and years and (all(names_other_year(s.text, years) for s in sentences) or (
+                counted is not None and own_years and names_other_year(counted.text, own_years))):
             lacking = lacking or NO_YEAR  # 2025年の首脳会合 where every sentence is of 2022, 2023 or 2024
         if not llm and any(is_missing_article(t) for t in (*query.missing, *query.unknown)):
             lacking = lacking or NO_PART  # 第99条, Article 99: an article no document has
