@@ -150,6 +150,9 @@ def test_a_question_asking_for_the_name_of_an_office_holder_asks_for_a_person(an
 
     assert expected_type("初代専任大使の名前は？") == "person"
     assert expected_type("What is the name of the first ambassador?") == "person"
+    assert expected_type("name of japan's first dedicated ambassador to nato") == "person"  # a possessive between
+    assert expected_type("What's the name of NATO’s top commander?") == "person"
+    assert expected_type("What is the name of Japan's cyber defense unit?") is None
     assert expected_type("大使は何という名前の人ですか？") == "person"
     assert expected_type("艦艇の名前は？") is None  # a thing's name, not a person's
     text = "2025年1月\t代表部における専任大使着任"

@@ -66,7 +66,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
                         r"(?:year|month|date|day)s?\b", re.I)),
     ("person", re.compile(rf"誰|だれ|何者|どなた|どんな人|どういう人|どの(?:人|組織|機関|団体|役所|省庁|企業|会社)|"
                           rf"(?:{_JA_OFFICES})(?:の|って)?(?:名前|氏名)|何という(?:名前の)?人|"
-                          rf"\bname of (?:\w+ ){{0,4}}?(?:{_EN_OFFICES})\b|"
+                          rf"\bname of (?:[\w'’-]+ ){{0,4}}?(?:{_EN_OFFICES})\b|"
                           rf"(?:{_JA_PEOPLE}){_END}|\bwho(?:m|se)?\b|"
                           rf"\b(?:which|what) {_QUALIFIERS}(?:{_EN_PEOPLE})\b", re.I)),
     ("place", re.compile(rf"どこ|何処|どちら|場所|所在|どの(?:国|都市|町|市|地域|州|県)|開催地|(?:{_JA_PLACES}){_END}|"
