@@ -94,6 +94,12 @@ _REFERS_TO = re.compile(r"^(\s*what\s+(?:does|do|did)\b.*?)\s+refer(?:s|red)?\s+
                         + r")?\s*[?.]?\s*$)", re.I)
 
 # "What does NSATU (actually) do?" asks for its role (役割, 任務), which its "do" would not translate to.
+# "Who runs NATO?", "who is in charge of it", "who leads NATO now?": who heads it, the holder of its office (そう, 代
+# and 先立つ are other senses of run, charge and lead). "Who leads the battlegroup?" asks for a lead nation: "leads"
+# only before a name alone.
+_LEADS = re.compile(r"\b(who(?:'s|\s+is)?\s+(?:currently\s+|now\s+)?)(?:runs|running|(?:in\s+)?charge\s+of|"
+                    r"at\s+the\s+helm\s+of|leads(?=\s+(?!the\b)[\w-]+(?:\s+(?:now|today|currently))?\s*[?.]?\s*$))\b",
+                    re.I)
 _DOES = re.compile(r"(\bwhat\s+(?:does|do)\s+(?:[\w'-]+\s+){1,5}?)(?:actually\s+|really\s+|exactly\s+)?do"
                    r"(?=\s*[?.]?\s*$)", re.I)
 
@@ -123,8 +129,21 @@ def without_function_phrases(text: str) -> str:
     words that refer to the text itself (according to the article), and without the "refer to" of "what does
     VNC refer to?" or an "in the … context" that frame the question; the "do" of "what does NSATU do?" is its role."""
     text = _CONTEXT.sub(r"in \1", _REFERS_TO.sub(r"\1", _SOURCE_REFERENCES.sub(" ", _DOES.sub(r"\1 role", text))))
+    text = _LEADS.sub(r"\1heads", text)
     text = _WHAT_TIME.sub(r"\1", text)
     return _FUNCTION_PHRASES.sub("", text)
+
+
+# The head asked for: "the leader of NATO", "NATO's chief" (or NATO ' s chief, as MeCab leaves it), "who heads NATO";
+# not "a Japanese leader", nor the heads of state a summit gathers.
+_HEAD_ASKED = re.compile(r"(?:\b(?:the|its|their)|\s*['’]\s*s|\s+s(?=\s))\s+(?:current\s+|present\s+|top\s+)?"
+                         r"(head|leader|chief|boss)s?\b(?!\s+of\s+(?:state|government))|"
+                         r"\bwho(?:'s|\s+is)?\s+(?:currently\s+|now\s+)?(heads)\b", re.I)
+
+
+def heads_asked(text: str) -> set[str]:
+    """The words of `text` (as without_function_phrases leaves it) that ask for the head of something."""
+    return {fold(w.lower()) for m in _HEAD_ASKED.finditer(text) for w in m.groups() if w}
 
 
 def expand_abbreviations(text: str, keep: Callable[[str], bool] = lambda _: False) -> str:

@@ -11,11 +11,12 @@ from typing import Any
 from kotae.acronyms import named_acronyms
 from kotae.analyze import Analyzer
 from kotae.answer_type import also_asked, expected_type
-from kotae.english import english_words, expand_abbreviations, hyphenated, without_function_phrases
+from kotae.english import english_words, expand_abbreviations, heads_asked, hyphenated, without_function_phrases
 from kotae.expressions import YEAR
 from kotae.language import detect_language
 from kotae.lexicon import Lexicon
 from kotae.numbered import numbered_terms
+from kotae.spans import OFFICES
 from kotae.translate import Translation, translate
 
 _LATIN = re.compile(r"^[A-Za-z0-9'’-]+$")
@@ -100,6 +101,9 @@ def make_query(question: str, analyzer: Analyzer, lexicon: Lexicon, vocab: dict[
                                           keep=lambda a: a.lower() in vocab or a.lower() in lexicon.acronyms)
         words = [w for w in english_words(without_function_phrases(latin_text)) if len(w) > 1 or w.isdigit()]
         translations, unknown = translate(words, lexicon, vocab, analyzer.terms, joined=hyphenated(question))
+        if expected_type(question) == "person":
+            heads = heads_asked(without_function_phrases(latin_text))
+            translations = [office_senses(t) if t.source in heads else t for t in translations]
         terms += named_acronyms(question, lexicon.acronyms)
     # MeCab reads a name written with a middle dot as one word or as its parts depending on what follows it
     # (マルク・ルッテ before a blank, マルク and ルッテ before a digit): where the whole is unknown, its parts.
@@ -112,8 +116,23 @@ def make_query(question: str, analyzer: Analyzer, lexicon: Lexicon, vocab: dict[
         translations = [*translations, *reached]
         sources = {r.source for r in reached}
         missing = tuple(t for t in missing if t not in sources)
+        if expected_type(question) == "person":  # NATOのトップは誰: its office's holder, not a 首脳
+            translations = [office_senses(t) if t.source in _JA_HEADS else t for t in translations]
     return Query(lang=lang, terms=known, translations=tuple(translations), unknown=tuple(unknown),
                  kind=expected_type(question), missing=missing, also=also_asked(question))
+
+
+_JA_HEADS = frozenset({"トップ", "リーダー", "ボス"})  # loanwords for whoever leads, which the documents may not use
+
+
+def office_senses(translation: Translation) -> Translation:
+    """A word for whoever leads (head, chief, boss) in a question asking who: only its renderings that are offices
+    (事務総長, 長官), not its other senses (首脳 of 首脳会合, 主要 "main", 監督 "supervision"); as it was where none
+    is."""
+    kept = [(run, w) for run, w in translation.group if "".join(run) in OFFICES]
+    if not kept:
+        return translation
+    return Translation(translation.source, tuple(r for r, _ in kept), tuple(w for _, w in kept))
 
 
 def _dotted_parts(term: str, vocab: dict[str, int]) -> tuple[str, ...] | None:
