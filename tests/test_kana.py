@@ -10,7 +10,8 @@ from kotae.kana import KanaSpeller, hiragana
 
 # The words of an imagined index; 一定, 意思, 同志 and 入る are there to tempt a wrong split.
 TERMS = ("共同", "政治", "宣言", "署名", "事務", "総長", "防衛", "省", "司令", "部", "国", "日本", "入る", "いう",
-         "一定", "意思", "同志", "会談", "協力", "文書", "本部", "加盟", "支援", "ウクライナ", "[date]協議")
+         "一定", "意思", "同志", "会談", "協力", "文書", "本部", "加盟", "支援", "ウクライナ", "スウェーデン",
+         "フィンランド", "[date]協議")
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +32,8 @@ def speller(analyzer):
     ("ええと、NATOのほんぶは？", "ええと、NATOの本部は？"),
     ("いつ かめいしましたか", "いつ 加盟しましたか"),  # MeCab's 瞑する (めいし) is 加盟 and the し of する
     ("うくらいなへの しえんは？", "ウクライナへの 支援は？"),  # a loanword in hiragana
+    ("すうぇーでんは いつ かめいしましたか", "スウェーデンは いつ 加盟しましたか"),  # MeCab: すう, ぇ, ー, でん
+    ("ふぃんらんどは いつ", "フィンランドは いつ"),  # MeCab's ふ (二) inside it
 ])
 def test_kana_the_documents_write_in_kanji_is_spelled_so(speller, question, spelled):
     assert speller.spelled(question) == spelled

@@ -15,7 +15,9 @@ The spelled words replace a run's kana only where they cover at least COVERED of
 that are neither light words nor words of the documents: おいしい keeps its kana, though 意思 reads いし; かめいし,
 read 瞑する, is 加盟 and the し of する) and cut
 into no word of the documents (はいっている keeps 入る whole, though 一定 reads いってい). A run holding no stray word
-is never touched, so kana the documents themselves use (こと, ある, いう) stays as written.
+is never touched, so kana the documents themselves use (こと, ある, いう) stays as written; but a run that spells
+one of the documents' katakana words whole, in LOANWORD_KANA kana or more, is that word however MeCab read it
+(すうぇーでん, read すう ぇ ー でん, is スウェーデン).
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ _RUN = re.compile(r"[ぁ-ゖー]{2,}")
 _KANJI = re.compile(r"[\u3400-\u9fff々]")
 _HIRAGANA = re.compile(r"[ぁ-ゖー]+")
 _KATAKANA = re.compile(r"[ァ-ヶー]{3,}")
+_LOANWORD = re.compile(r"[ァ-ヶー]+")
+LOANWORD_KANA = 4  # a hiragana run this long spelling a katakana word of the documents exactly is that word
 _PARTICLES = frozenset("がのにをはでともへやかねよなたてだしれる")  # never a tail: に is a particle, not 二
 # なん before a counter in kana asks a number or a date as 何 does (なんねん 何年, なんにん 何人)
 _COUNTERS = {"ねん": "年", "がつ": "月", "にち": "日", "にん": "人", "さい": "歳", "かい": "回", "ど": "度",
@@ -122,20 +126,26 @@ class KanaSpeller:
         known = [w for w in content if w.term in self._known or (w.lemma in self._known and _KANJI.search(w.lemma))]
         named = [(w.start, w.end, w.lemma) for w in known if w.term not in self._known and w.pos1 == "名詞"]
         stray = [(w.start, w.end) for w in content if w not in known]
-        chosen: list[tuple[int, int, str]] = []
+        kept = [(w.start, w.end) for w in known]
+        split = [(s, e, t) for s, e, t in self._split(offset, run)
+                 if not any(s < b and a < e and not (s <= a and b <= e) for a, b in kept)]
+        # a loanword of the documents spelled whole in hiragana (すうぇーでん スウェーデン), however MeCab read it
+        loans = [w for w in split if w[1] - w[0] >= LOANWORD_KANA and _LOANWORD.fullmatch(w[2])]
+        stray = [(a, b) for a, b in stray if not any(s <= a and b <= e for s, e, _ in loans)]
+        chosen = list(loans)
         if stray:
-            kept = [(w.start, w.end) for w in known]
-            split = [(s, e, t) for s, e, t in self._split(offset, run)
-                     if not any(s < b and a < e and not (s <= a and b <= e) for a, b in kept)]
             # a word over stray words, and words joined to one without a kana between (しれい 司令 of しれいぶ)
-            chosen = [w for w in split if any(w[0] < b and a < w[1] for a, b in stray)]
-            while joined := [w for w in split if w not in chosen and any(w[1] == c[0] or c[1] == w[0] for c in chosen)]:
-                chosen += joined
+            spelled = [w for w in split if any(w[0] < b and a < w[1] for a, b in stray)]
+            def touching(w: tuple[int, int, str]) -> bool:
+                return w not in spelled and any(w[1] == c[0] or c[1] == w[0] for c in spelled)
+
+            while joined := [w for w in split if touching(w)]:
+                spelled += joined
             # a known word a spelled word takes in whole was misread too (しょ 小 of しょめい 署名)
-            misread = stray + [(a, b) for a, b in kept if any(s <= a and b <= e for s, e, _ in chosen)]
-            covered = sum(max(0, min(e, b) - max(s, a)) for s, e, _ in chosen for a, b in misread)
-            if covered < COVERED * sum(b - a for a, b in misread):
-                chosen = []
+            misread = stray + [(a, b) for a, b in kept if any(s <= a and b <= e for s, e, _ in spelled)]
+            covered = sum(max(0, min(e, b) - max(s, a)) for s, e, _ in spelled for a, b in misread)
+            if covered >= COVERED * sum(b - a for a, b in misread):
+                chosen = sorted(set(chosen) | set(spelled))
         return sorted([*chosen, *(n for n in named if not any(s < n[1] and n[0] < e for s, e, _ in chosen))])
 
     def _split(self, offset: int, run: str) -> list[tuple[int, int, str]]:
