@@ -148,3 +148,9 @@ def test_a_founding_member_reaches_the_original_member_states(analyzer):
     lexicon = _bundled_lexicon(analyzer, text)
     for english in (["founding", "member"], ["founder", "member"], ["original", "member"], ["charter", "member"]):
         assert [c.ja for c in lexicon.lookup(english)][0] == "原加盟国", english
+
+
+def test_soldiers_reach_the_armed_forces_they_make_up(analyzer):
+    text = "加盟国軍隊の合計は約335万人。兵力を増強する。"
+    lexicon = _bundled_lexicon(analyzer, text)
+    assert {"軍隊", "兵力"} <= {c.ja for c in lexicon.lookup(["soldiers"])}  # JMdict's 兵士, 兵隊, 軍人 are not used
