@@ -6,7 +6,7 @@ import pytest
 from support import lexical_kotae
 
 from kotae.errors import HistoryError
-from kotae.kana import KanaSpeller, hiragana
+from kotae.kana import KanaSpeller
 
 # The words of an imagined index; 一定, 意思, 同志 and 入る are there to tempt a wrong split.
 TERMS = ("共同", "政治", "宣言", "署名", "事務", "総長", "防衛", "省", "司令", "部", "国", "日本", "入る", "いう",
@@ -54,11 +54,6 @@ def test_a_reading_shared_by_two_words_takes_the_more_used(analyzer):
     share = {"共同": 0.3, "協同": 0.01}.get
     assert KanaSpeller(analyzer, ("共同", "協同", "宣言"), lambda t: share(t, 0.0)).spelled(
         "きょうどうせんげんは") == "共同宣言は"
-
-
-def test_hiragana_folds_katakana_only():
-    assert hiragana("ジムソウチョウ") == "じむそうちょう"
-    assert hiragana("ルッテー1") == "るってー1"
 
 
 DOCUMENTS = {

@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection
 from functools import lru_cache
+
+import jaconv
 
 from kotae.analyze import Analyzer, Word
 
@@ -57,17 +59,12 @@ def _drawled(word: Word) -> bool:
     return word.pos1 in ("副詞", "感動詞") and "ー" in (word.lemma or "") and "ー" not in word.term
 
 
-def hiragana(kana: str) -> str:
-    """Katakana as hiragana (ジム → じむ); the long-vowel mark stays."""
-    return "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in kana)
-
-
 class KanaSpeller:
     """Spells the kana of a text in the documents' kanji, where the documents would (see the module's docstring)."""
 
-    def __init__(self, analyzer: Analyzer, terms: Iterable[str], share: Callable[[str], float]) -> None:
+    def __init__(self, analyzer: Analyzer, terms: Collection[str], share: Callable[[str], float]) -> None:
         self._analyzer = analyzer
-        self._known = frozenset(terms)
+        self._known = terms  # the index's vocabulary, looked up as it is
         self._share = share
         self._table: dict[str, str] | None = None
         self._lock = threading.Lock()
@@ -88,12 +85,12 @@ class KanaSpeller:
         best: dict[bool, dict[str, tuple[float, str]]] = {False: {}, True: {}}
         for term in sorted(self._known):
             if _KATAKANA.fullmatch(term):  # a loanword spelled in hiragana (ぱーとなー パートナー)
-                reading = hiragana(term)
+                reading = jaconv.kata2hira(term)
             elif term.startswith("[") or not _KANJI.search(term):
                 continue  # typed terms ([date]協議), and words in hiragana or Latin already
             else:
                 kana = [w.kana for w in self._analyzer.words(term)]
-                reading = hiragana("".join(kana)) if all(kana) else ""
+                reading = jaconv.kata2hira("".join(kana)) if all(kana) else ""
             if not _HIRAGANA.fullmatch(reading):
                 continue
             tail = len(term) == 1 and len(reading) < 3

@@ -85,7 +85,7 @@ def make_query(question: str, analyzer: Analyzer, lexicon: Lexicon, vocab: dict[
                pivot: Callable[[Sequence[str]], list[Translation]] | None = None) -> Query:
     """Analyze a question the same way documents were, translating English words when there are any, and Japanese
     words the documents never use through `pivot` (see kotae.pivot)."""
-    lang = detect_language(question)
+    lang, kind = detect_language(question), expected_type(question)
     tokens = analyzer.tokens(question)
     if lang == "ja":
         parts, terms = numbered_terms([t.term for t in tokens], vocab, analyzer.terms)
@@ -99,10 +99,11 @@ def make_query(question: str, analyzer: Analyzer, lexicon: Lexicon, vocab: dict[
         # HQ → headquarters, unless the documents use HQ themselves.
         latin_text = expand_abbreviations(" ".join(t.surface for t in latin),
                                           keep=lambda a: a.lower() in vocab or a.lower() in lexicon.acronyms)
-        words = [w for w in english_words(without_function_phrases(latin_text)) if len(w) > 1 or w.isdigit()]
+        plain = without_function_phrases(latin_text)
+        words = [w for w in english_words(plain) if len(w) > 1 or w.isdigit()]
         translations, unknown = translate(words, lexicon, vocab, analyzer.terms, joined=hyphenated(question))
-        if expected_type(question) == "person":
-            heads = heads_asked(without_function_phrases(latin_text))
+        if kind == "person":
+            heads = heads_asked(plain)
             translations = [office_senses(t) if t.source in heads else t for t in translations]
         terms += named_acronyms(question, lexicon.acronyms)
     # MeCab reads a name written with a middle dot as one word or as its parts depending on what follows it
@@ -116,10 +117,10 @@ def make_query(question: str, analyzer: Analyzer, lexicon: Lexicon, vocab: dict[
         translations = [*translations, *reached]
         sources = {r.source for r in reached}
         missing = tuple(t for t in missing if t not in sources)
-        if expected_type(question) == "person":  # NATOのトップは誰: its office's holder, not a 首脳
+        if kind == "person":  # NATOのトップは誰: its office's holder, not a 首脳
             translations = [office_senses(t) if t.source in _JA_HEADS else t for t in translations]
     return Query(lang=lang, terms=known, translations=tuple(translations), unknown=tuple(unknown),
-                 kind=expected_type(question), missing=missing, also=also_asked(question))
+                 kind=kind, missing=missing, also=also_asked(question))
 
 
 _JA_HEADS = frozenset({"トップ", "リーダー", "ボス"})  # loanwords for whoever leads, which the documents may not use
